@@ -1,0 +1,244 @@
+"""The procedure catalog: what each administrative procedure (TTHC) is and how it is processed.
+
+A procedure is versioned; a dossier pins the version it was received under, so a later change
+to the catalog never rewrites the rules of a dossier already in progress. The file format is
+documented in docs/catalog-format.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from chalicelib.domain.calendar import WorkingDuration
+from chalicelib.domain.errors import CatalogError
+from chalicelib.domain.statuses import Role
+
+# The law counts one working day as 8 working hours; steps and totals are compared on that basis.
+LEGAL_WORKING_DAY = timedelta(hours=8)
+PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9_]{1,40}$")]
+AgencyCode = Annotated[str, StringConstraints(pattern=AGENCY_CODE.pattern)]
+
+
+class Level(StrEnum):
+    PROVINCE = "province"
+    COMMUNE = "commune"
+    INTERNAL = "internal"  # TTHC nội bộ: between state agencies
+
+
+class Fee(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    amount_vnd: NonNegativeInt
+    note: str = ""
+
+
+class Component(BaseModel):
+    """A document the applicant must (or may) submit: thành phần hồ sơ."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    required: bool = True
+    originals: NonNegativeInt = 0
+    copies: NonNegativeInt = 1
+
+
+class ProcessStep(BaseModel):
+    """One step of the electronic process (quy trình điện tử)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    role: Role
+    unit: UnitCode
+    # Set only when the step runs at another agency (liên thông), e.g. the tax department.
+    agency: AgencyCode | None = None
+    duration: WorkingDuration
+
+    @field_validator("role")
+    @classmethod
+    def _officials_act(cls, role: Role) -> Role:
+        if role is Role.ADMIN:
+            raise ValueError("admin does not act on dossiers; use receiver, specialist or leader")
+        return role
+
+
+class Procedure(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=PROCEDURE_CODE.pattern)]
+    version: PositiveInt = 1
+    effective_from: date | None = None
+    name: Text
+    field: Text  # lĩnh vực
+    level: Level
+    # The agency that resolves it. Empty for commune procedures: the commune where it is filed.
+    resolving_agency: AgencyCode | None = None
+    time_limit: WorkingDuration
+    # "Received after 15:00 counts from the next working day" (per-procedure rule).
+    cutoff: time | None = None
+    fees: list[Fee] = Field(default_factory=list)
+    components: Annotated[list[Component], Field(min_length=1)]
+    fully_online: bool = False
+    sample: bool = False
+    steps: Annotated[list[ProcessStep], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Procedure:
+        if self.level is not Level.COMMUNE and self.resolving_agency is None:
+            raise ValueError(f"resolving_agency is required for a {self.level.value} procedure")
+        total = self.time_limit.to_timedelta(LEGAL_WORKING_DAY)
+        used = sum((s.duration.to_timedelta(LEGAL_WORKING_DAY) for s in self.steps), timedelta())
+        if used > total:
+            raise ValueError(
+                f"steps take {_hours(used)} working hours, more than the time limit "
+                f"of {_hours(total)} ({self.time_limit})"
+            )
+        for index, step in enumerate(self.steps):
+            if step.agency is not None and step.agency == self.resolving_agency:
+                raise ValueError(
+                    f"steps[{index}].agency is the resolving agency; leave it empty unless "
+                    "the step runs at another agency"
+                )
+        return self
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.code, self.version)
+
+    @property
+    def is_inter_agency(self) -> bool:
+        return any(step.agency is not None for step in self.steps)
+
+    @property
+    def total_fees_vnd(self) -> int:
+        return sum(fee.amount_vnd for fee in self.fees)
+
+    def step_agency(self, index: int, home_agency: str) -> str:
+        """Where step `index` runs for a dossier whose resolving agency is `home_agency`."""
+        return self.steps[index].agency or home_agency
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:g}"
+
+
+class Catalog:
+    """All versions of all procedures, indexed by code."""
+
+    def __init__(self, procedures: Iterable[Procedure]) -> None:
+        self._versions: dict[str, dict[int, Procedure]] = {}
+        for procedure in procedures:
+            versions = self._versions.setdefault(procedure.code, {})
+            if procedure.version in versions:
+                raise CatalogError(
+                    f"version {procedure.version} is defined twice",
+                    procedure=procedure.code,
+                    field="version",
+                )
+            versions[procedure.version] = procedure
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._versions.values())
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._versions
+
+    def codes(self) -> list[str]:
+        return sorted(self._versions)
+
+    def all(self) -> list[Procedure]:
+        return [self._versions[c][v] for c in self.codes() for v in sorted(self._versions[c])]
+
+    def get(self, code: str, version: int) -> Procedure | None:
+        return self._versions.get(code, {}).get(version)
+
+    def current(self, code: str, at: date | datetime | None = None) -> Procedure | None:
+        """The version a dossier received at `at` pins: the newest one in effect then."""
+        day = at.date() if isinstance(at, datetime) else at
+        candidates = [
+            p
+            for p in self._versions.get(code, {}).values()
+            if day is None or p.effective_from is None or p.effective_from <= day
+        ]
+        return max(candidates, key=lambda p: p.version, default=None)
+
+
+def _location(error: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for item in error["loc"]:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(f".{item}" if parts else str(item))
+    return "".join(parts) or "-"
+
+
+def parse_procedure(document: Any, *, position: int | None = None) -> Procedure:
+    """Validate one procedure; the error names the procedure (its code) and the field."""
+    name = None
+    if isinstance(document, Mapping):
+        name = document.get("code")
+    label = str(name) if name else (f"#{position + 1}" if position is not None else None)
+    if name and "version" in document:
+        label = f"{name} v{document['version']}"
+    try:
+        return Procedure.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CatalogError(first["msg"], procedure=label, field=_location(first)) from exc
+
+
+def parse_catalog(document: Any, *, known_agencies: Iterable[str] | None = None) -> Catalog:
+    """Validate a whole catalog document: `{"procedures": [...]}`.
+
+    With `known_agencies`, every agency a procedure names must be one of them.
+    """
+    if not isinstance(document, Mapping) or not isinstance(document.get("procedures"), list):
+        raise CatalogError(
+            "expected a mapping with a list under 'procedures'", procedure=None, field="procedures"
+        )
+    procedures = [
+        parse_procedure(item, position=i) for i, item in enumerate(document["procedures"])
+    ]
+    if known_agencies is not None:
+        agencies = set(known_agencies)
+        for procedure in procedures:
+            _check_agencies(procedure, agencies)
+    return Catalog(procedures)
+
+
+def _check_agencies(procedure: Procedure, agencies: set[str]) -> None:
+    label = f"{procedure.code} v{procedure.version}"
+    if procedure.resolving_agency and procedure.resolving_agency not in agencies:
+        raise CatalogError(
+            f"unknown agency {procedure.resolving_agency}",
+            procedure=label,
+            field="resolving_agency",
+        )
+    for index, step in enumerate(procedure.steps):
+        if step.agency and step.agency not in agencies:
+            raise CatalogError(
+                f"unknown agency {step.agency}", procedure=label, field=f"steps[{index}].agency"
+            )
