@@ -1,0 +1,172 @@
+"""The dossier (hồ sơ) as the state machine sees it, and the records each change leaves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus, Role
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"  # created by a portal, waits for the counter's check (status 1)
+    RECEIVE = "receive"
+    REFUSE = "refuse"
+    TAKE_UP = "take_up"
+    FORWARD = "forward"
+    SEND_BACK = "send_back"
+    TRANSFER = "transfer"
+    TRANSFER_BACK = "transfer_back"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    REQUEST_FEES = "request_fees"
+    FEES_PAID = "fees_paid"
+    WITHDRAW = "withdraw"
+    STOP = "stop"
+    RESOLVE = "resolve"
+    RETURN_RESULT = "return_result"
+    EXTEND_WITH_APOLOGY = "extend_with_apology"
+
+    @property
+    def label_vi(self) -> str:
+        return ACTION_LABELS_VI[self]
+
+
+ACTION_LABELS_VI: dict[Action, str] = {
+    Action.SUBMIT: "Nộp hồ sơ",
+    Action.RECEIVE: "Tiếp nhận hồ sơ",
+    Action.REFUSE: "Từ chối tiếp nhận",
+    Action.TAKE_UP: "Thụ lý hồ sơ",
+    Action.FORWARD: "Chuyển bước tiếp theo",
+    Action.SEND_BACK: "Trả lại bước trước",
+    Action.TRANSFER: "Chuyển cơ quan khác (liên thông)",
+    Action.TRANSFER_BACK: "Cơ quan liên thông trả lại",
+    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung hồ sơ",
+    Action.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
+    Action.REQUEST_FEES: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Action.FEES_PAID: "Đã thực hiện nghĩa vụ tài chính",
+    Action.WITHDRAW: "Công dân rút hồ sơ",
+    Action.STOP: "Dừng xử lý",
+    Action.RESOLVE: "Hoàn thành xử lý",
+    Action.RETURN_RESULT: "Trả kết quả",
+    Action.EXTEND_WITH_APOLOGY: "Xin lỗi và gia hạn",
+}
+
+
+class Location(BaseModel):
+    """A unit of an agency: where a dossier sits, or where an official works."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agency: str
+    unit: str
+
+
+class Actor(BaseModel):
+    """Who takes an action: an official (from the token) or another system."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    agency: str
+    unit: str | None = None
+    roles: frozenset[Role]
+
+    def is_at(self, place: Location) -> bool:
+        if self.agency != place.agency:
+            return False
+        # Another agency's system speaks for the whole agency; officials act in their own unit.
+        return Role.SYSTEM in self.roles or self.unit == place.unit
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: ApplicantKind = ApplicantKind.CITIZEN
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Dossier(BaseModel):
+    """One dossier's state. Frozen: every change produces a new value and a history entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    procedure_code: str
+    procedure_version: int
+    status: DossierStatus
+    channel: Channel
+    applicant: Applicant
+    resolving_agency: str
+    received_by: Location  # the counter that received it; may be another agency (phi địa giới)
+    holder: Location  # where it is now
+    step_index: int = 0
+    transferred_from: Location | None = None  # set while lent to another agency
+    involved_agencies: frozenset[str] = frozenset()
+    submitted_at: datetime
+    received_at: datetime | None = None
+    clock_started_at: datetime | None = None
+    due_at: datetime | None = None
+    step_started_at: datetime | None = None
+    step_due_at: datetime | None = None
+    paused_at: datetime | None = None
+    paused_from: DossierStatus | None = None
+    paused_total: timedelta = timedelta(0)  # working time spent paused, never processing time
+    supplement_requests: int = 0
+    apologies: int = 0
+    ended_at: datetime | None = None  # first of resolved, refused, withdrawn, stopped
+    version: int = 1
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class Command(BaseModel):
+    """What an official asks for. Validated by the state machine, not trusted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Action
+    note: str = Field(default="", max_length=2000)
+    target_agency: str | None = None
+    target_unit: str | None = None
+    new_due_at: datetime | None = None
+
+
+class HistoryEntry(BaseModel):
+    """One applied change: who did what, from which status and step to which."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    at: datetime
+    action: Action
+    actor_id: str
+    actor_name: str
+    actor_roles: tuple[Role, ...]
+    actor_agency: str
+    actor_unit: str | None
+    from_status: DossierStatus | None
+    to_status: DossierStatus
+    from_step: int | None
+    to_step: int
+    holder: Location
+    note: str = ""
+    due_at: datetime | None = None
+    paused_for: timedelta | None = None  # set on resume: the working time the clock stood still
+
+
+class Transition(BaseModel):
+    """The result of applying a command: the new state and the record that explains it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dossier: Dossier
+    entry: HistoryEntry

@@ -1,0 +1,541 @@
+"""Which moves a dossier may make, who may make them, and what each does to the legal clock.
+
+`RULES` is the whole policy as data: for every action, the statuses it may start from, the
+roles that may take it, where the actor must be, and its clock effect. `apply` checks a command
+against it and computes the new state; it is pure, so the worker, the tests and the timers all
+share one implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from chalicelib.domain.calendar import WorkingCalendar, as_local
+from chalicelib.domain.dossier import (
+    Action,
+    Actor,
+    Applicant,
+    Command,
+    Dossier,
+    HistoryEntry,
+    Location,
+    Transition,
+)
+from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
+from chalicelib.domain.procedures import Procedure
+from chalicelib.domain.statuses import Channel, DossierStatus, Role
+
+S = DossierStatus
+ZERO = timedelta(0)
+
+
+class Clock(Enum):
+    NONE = "none"
+    START = "start"  # the dossier is received: the appointment date is set
+    PAUSE = "pause"  # waiting for the applicant: the clock stands still
+    RESUME = "resume"  # the due dates move by the paused working time
+    END = "end"  # processing is over (resolved, refused, withdrawn, stopped)
+    EXTEND = "extend"  # a new appointment date, with an apology
+
+
+class Place(Enum):
+    """Where the actor must be for the action."""
+
+    HOLDER = "the unit that holds the dossier"
+    RECEIVING_DESK = "the one-stop counter that received the dossier"
+    RESOLVING_AGENCY = "the resolving agency"
+    FIRST_STEP = "the unit of the first processing step"
+
+
+# Marks that the step's own role may act, besides the roles listed.
+STEP_ROLE = "step role"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[DossierStatus]
+    roles: frozenset[Role | str]
+    places: tuple[Place, ...]
+    clock: Clock
+    target: DossierStatus | None  # None: stays, or returns to where the pause began
+    needs_note: bool = False
+
+
+def _rule(
+    sources: set[DossierStatus],
+    roles: set[Role | str],
+    places: tuple[Place, ...],
+    clock: Clock,
+    target: DossierStatus | None,
+    needs_note: bool = False,
+) -> Rule:
+    return Rule(frozenset(sources), frozenset(roles), places, clock, target, needs_note)
+
+
+OPEN = {S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.FEES_REQUESTED}
+HOLDER_OR_DESK = (Place.HOLDER, Place.RECEIVING_DESK)
+R = Role
+
+RULES: dict[Action, Rule] = {
+    Action.RECEIVE: _rule({S.SUBMITTED}, {R.RECEIVER}, (Place.RECEIVING_DESK,), Clock.START,
+                          S.RECEIVED),
+    Action.REFUSE: _rule({S.SUBMITTED, S.RECEIVED}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.END,
+                         S.REFUSED, needs_note=True),
+    Action.TAKE_UP: _rule({S.RECEIVED}, {STEP_ROLE, R.LEADER}, (Place.FIRST_STEP,), Clock.NONE,
+                          S.PROCESSING),
+    Action.FORWARD: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.NONE,
+                          S.PROCESSING),
+    Action.SEND_BACK: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.NONE,
+                            S.PROCESSING, needs_note=True),
+    Action.TRANSFER: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.NONE,
+                           S.PROCESSING),
+    Action.TRANSFER_BACK: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
+                                (Place.HOLDER,), Clock.NONE, S.PROCESSING),
+    Action.REQUEST_SUPPLEMENT: _rule({S.RECEIVED, S.PROCESSING}, {R.RECEIVER, R.SPECIALIST},
+                                     HOLDER_OR_DESK, Clock.PAUSE, S.SUPPLEMENT_REQUESTED,
+                                     needs_note=True),
+    Action.SUPPLEMENT_RECEIVED: _rule({S.SUPPLEMENT_REQUESTED}, {R.RECEIVER, R.SPECIALIST},
+                                      HOLDER_OR_DESK, Clock.RESUME, None),
+    Action.REQUEST_FEES: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
+                               (Place.HOLDER,), Clock.PAUSE, S.FEES_REQUESTED),
+    Action.FEES_PAID: _rule({S.FEES_REQUESTED}, {R.RECEIVER, R.SPECIALIST, R.SYSTEM},
+                            HOLDER_OR_DESK, Clock.RESUME, None),
+    Action.WITHDRAW: _rule({S.SUBMITTED, *OPEN}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.END,
+                           S.WITHDRAWN, needs_note=True),
+    Action.STOP: _rule(OPEN, {R.LEADER}, (Place.HOLDER, Place.RESOLVING_AGENCY), Clock.END,
+                       S.STOPPED, needs_note=True),
+    Action.RESOLVE: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.END,
+                          S.RESOLVED),
+    Action.RETURN_RESULT: _rule({S.RESOLVED}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.NONE,
+                                S.RETURNED),
+    Action.EXTEND_WITH_APOLOGY: _rule(OPEN, {R.SPECIALIST, R.LEADER},
+                                      (Place.RESOLVING_AGENCY,), Clock.EXTEND, None,
+                                      needs_note=True),
+}  # fmt: skip
+
+
+def allowed_actions(status: DossierStatus) -> list[Action]:
+    """The actions the rules allow from `status`, whoever asks (for display and tests)."""
+    return [action for action, rule in RULES.items() if status in rule.sources]
+
+
+# -- steps ------------------------------------------------------------------------------------
+def processing_range(procedure: Procedure) -> tuple[int, int]:
+    """First and last index of the steps that are not the counter's (receive / return)."""
+    indexes = [i for i, step in enumerate(procedure.steps) if step.role is not Role.RECEIVER]
+    if not indexes:
+        return 0, len(procedure.steps) - 1
+    return indexes[0], indexes[-1]
+
+
+def step_location(dossier: Dossier, procedure: Procedure, index: int) -> Location:
+    """Where step `index` runs. The counter's own steps run where the dossier was received."""
+    first, last = processing_range(procedure)
+    step = procedure.steps[index]
+    if step.role is Role.RECEIVER and (index < first or index > last):
+        return dossier.received_by
+    return Location(agency=procedure.step_agency(index, dossier.resolving_agency), unit=step.unit)
+
+
+# -- creating a dossier -----------------------------------------------------------------------
+def open_dossier(
+    *,
+    code: str,
+    procedure: Procedure,
+    channel: Channel,
+    applicant: Applicant,
+    resolving_agency: str,
+    received_by: Location,
+    actor: Actor,
+    at: datetime,
+    calendar: WorkingCalendar,
+    received: bool,
+    note: str = "",
+) -> Transition:
+    """A new dossier at version 1: received (status 2, clock started) or waiting for the
+    counter's check (status 1). `at` is the moment of submission or receipt."""
+    at = as_local(at, "received_at")
+    base = Dossier(
+        code=code,
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        status=S.SUBMITTED,
+        channel=channel,
+        applicant=applicant,
+        resolving_agency=resolving_agency,
+        received_by=received_by,
+        holder=received_by,
+        involved_agencies=frozenset({resolving_agency, received_by.agency}),
+        submitted_at=at,
+        version=1,
+    )
+    action = Action.RECEIVE if received else Action.SUBMIT
+    dossier = _start_clock(base, procedure, calendar, at) if received else base
+    return Transition(dossier=dossier, entry=_entry(None, dossier, action, actor, at, note))
+
+
+def _start_clock(
+    dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, now: datetime
+) -> Dossier:
+    start = calendar.start_of_count(now, procedure.cutoff)
+    entered = _enter_step(dossier.model_copy(update={"step_index": 0}), procedure, calendar, 0, now)
+    return entered.model_copy(
+        update={
+            "status": S.RECEIVED,
+            "received_at": now,
+            "clock_started_at": start,
+            "due_at": calendar.add_duration(start, procedure.time_limit),
+        }
+    )
+
+
+def _enter_step(
+    dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, index: int, now: datetime
+) -> Dossier:
+    location = step_location(dossier, procedure, index)
+    started = calendar.start_of_count(now, procedure.cutoff if index == 0 else None)
+    return dossier.model_copy(
+        update={
+            "step_index": index,
+            "holder": location,
+            "involved_agencies": dossier.involved_agencies | {location.agency},
+            "step_started_at": started,
+            "step_due_at": calendar.add_duration(started, procedure.steps[index].duration),
+        }
+    )
+
+
+# -- applying a command -----------------------------------------------------------------------
+def apply(
+    dossier: Dossier,
+    command: Command,
+    actor: Actor,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> Transition:
+    """Apply `command` to `dossier`, or raise IllegalTransition / NotPermitted / InvalidInput.
+
+    `procedure` must be the version the dossier pinned at intake.
+    """
+    if (procedure.code, procedure.version) != (dossier.procedure_code, dossier.procedure_version):
+        raise InvalidInput(
+            f"dossier {dossier.code} pinned {dossier.procedure_code} v{dossier.procedure_version}"
+            f", not v{procedure.version}",
+            field="procedure",
+        )
+    now = as_local(now, "now")
+    rule = RULES.get(command.action)
+    if rule is None:
+        raise IllegalTransition(
+            f"'{command.action}' is not an action an official can take",
+            action=command.action.value,
+            status=dossier.status,
+        )
+    if dossier.status not in rule.sources:
+        allowed = ", ".join(a.value for a in allowed_actions(dossier.status)) or "none"
+        raise IllegalTransition(
+            f"cannot {command.action.value} a dossier in status {dossier.status.value} "
+            f"({dossier.status.label_vi}); allowed from here: {allowed}",
+            action=command.action.value,
+            status=dossier.status,
+        )
+    if rule.needs_note and not command.note.strip():
+        raise InvalidInput(f"{command.action.value} needs a note giving the reason", field="note")
+    _check_actor(dossier, command.action, rule, actor, procedure)
+    handler = _HANDLERS.get(command.action, _plain)
+    changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule))
+    changed = _apply_clock(dossier, changed, rule, procedure, calendar, now)
+    paused_for = changed.paused_total - dossier.paused_total
+    changed = changed.model_copy(update={"version": dossier.version + 1})
+    entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
+    return Transition(dossier=changed, entry=entry)
+
+
+def _check_actor(
+    dossier: Dossier, action: Action, rule: Rule, actor: Actor, procedure: Procedure
+) -> None:
+    step_index = _first_step(procedure) if action is Action.TAKE_UP else dossier.step_index
+    step = procedure.steps[step_index]
+    roles = {r for r in rule.roles if isinstance(r, Role)}
+    if STEP_ROLE in rule.roles:
+        roles.add(step.role)
+        if step.agency is not None:
+            roles.add(Role.SYSTEM)  # an inter-agency step may be reported by that agency's system
+    if not roles & actor.roles:
+        wanted = ", ".join(sorted(r.value for r in roles))
+        raise NotPermitted(
+            f"{action.value} needs the role {wanted}; the actor has "
+            f"{', '.join(sorted(r.value for r in actor.roles)) or 'none'}",
+            action=action.value,
+            status=dossier.status,
+            field="roles",
+        )
+    places = {place: _place(dossier, procedure, place) for place in rule.places}
+    if not any(_actor_at(actor, place, loc) for place, loc in places.items()):
+        where = " or ".join(
+            f"{place.value} ({loc.agency}/{loc.unit})"
+            if place is not Place.RESOLVING_AGENCY
+            else f"{place.value} ({loc.agency})"
+            for place, loc in places.items()
+        )
+        raise NotPermitted(
+            f"{action.value} must be taken at {where}; the actor is at "
+            f"{actor.agency}/{actor.unit or '-'}",
+            action=action.value,
+            status=dossier.status,
+            field="agency",
+        )
+
+
+def _actor_at(actor: Actor, place: Place, location: Location) -> bool:
+    if place is Place.RESOLVING_AGENCY:
+        return actor.agency == location.agency
+    return actor.is_at(location)
+
+
+def _place(dossier: Dossier, procedure: Procedure, place: Place) -> Location:
+    if place is Place.HOLDER:
+        return dossier.holder
+    if place is Place.RECEIVING_DESK:
+        return dossier.received_by
+    if place is Place.FIRST_STEP:
+        return step_location(dossier, procedure, _first_step(procedure))
+    return Location(agency=dossier.resolving_agency, unit="*")
+
+
+def _first_step(procedure: Procedure) -> int:
+    return processing_range(procedure)[0]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a handler may read to compute the new state."""
+
+    dossier: Dossier
+    command: Command
+    actor: Actor
+    procedure: Procedure
+    calendar: WorkingCalendar
+    now: datetime
+    rule: Rule
+
+    def refuse(self, message: str) -> IllegalTransition:
+        return IllegalTransition(
+            message, action=self.command.action.value, status=self.dossier.status
+        )
+
+
+Handler = Callable[[Context], Dossier]
+
+
+def _plain(c: Context) -> Dossier:
+    if c.rule.target is None:
+        return c.dossier
+    return c.dossier.model_copy(update={"status": c.rule.target})
+
+
+def _not_lent(c: Context) -> None:
+    if c.dossier.transferred_from is not None:
+        raise c.refuse(
+            f"cannot {c.command.action.value} while the dossier is at another agency "
+            f"({c.dossier.holder.agency}); it must be transferred back first"
+        )
+
+
+def _take_up(c: Context) -> Dossier:
+    moved = _enter_step(c.dossier, c.procedure, c.calendar, _first_step(c.procedure), c.now)
+    return moved.model_copy(update={"status": S.PROCESSING})
+
+
+def _forward(c: Context) -> Dossier:
+    _not_lent(c)
+    _, last = processing_range(c.procedure)
+    if c.dossier.step_index >= last:
+        raise c.refuse(
+            f"step {c.dossier.step_index + 1} ({c.procedure.steps[c.dossier.step_index].name})"
+            " is the last processing step: resolve the dossier instead of forwarding it"
+        )
+    return _enter_step(c.dossier, c.procedure, c.calendar, c.dossier.step_index + 1, c.now)
+
+
+def _send_back(c: Context) -> Dossier:
+    _not_lent(c)
+    first, _ = processing_range(c.procedure)
+    if c.dossier.step_index <= first:
+        raise c.refuse(
+            "the dossier is at the first processing step; there is no step to send it back to"
+        )
+    return _enter_step(c.dossier, c.procedure, c.calendar, c.dossier.step_index - 1, c.now)
+
+
+def _transfer(c: Context) -> Dossier:
+    _not_lent(c)
+    if not c.command.target_agency:
+        raise InvalidInput("transfer needs the agency to send the dossier to",
+                           field="target_agency")  # fmt: skip
+    if not c.command.target_unit:
+        raise InvalidInput("transfer needs the unit of the target agency", field="target_unit")
+    if c.command.target_agency == c.dossier.holder.agency:
+        raise InvalidInput("the dossier is already at that agency", field="target_agency")
+    target = Location(agency=c.command.target_agency, unit=c.command.target_unit)
+    return c.dossier.model_copy(
+        update={
+            "holder": target,
+            "transferred_from": c.dossier.holder,
+            "involved_agencies": c.dossier.involved_agencies | {target.agency},
+        }
+    )
+
+
+def _transfer_back(c: Context) -> Dossier:
+    if c.dossier.transferred_from is None:
+        raise c.refuse("the dossier was not transferred to another agency")
+    return c.dossier.model_copy(update={"holder": c.dossier.transferred_from,
+                                      "transferred_from": None})  # fmt: skip
+
+
+def _resolve(c: Context) -> Dossier:
+    _not_lent(c)
+    _, last = processing_range(c.procedure)
+    if c.dossier.step_index < last:
+        raise c.refuse(
+            f"the dossier is at step {c.dossier.step_index + 1} of {last + 1} processing steps; "
+            "only the last one can resolve it"
+        )
+    resolved = c.dossier.model_copy(update={"status": S.RESOLVED})
+    if last + 1 < len(c.procedure.steps):  # hand the result to the counter's return step
+        resolved = _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
+    return resolved
+
+
+def _extend(c: Context) -> Dossier:
+    if c.command.new_due_at is None:
+        raise InvalidInput("an extension needs the new appointment date", field="new_due_at")
+    new_due = as_local(c.command.new_due_at, "new_due_at")
+    if c.dossier.due_at is not None and new_due <= c.dossier.due_at:
+        raise InvalidInput(
+            f"the new appointment date must be after the current one "
+            f"({c.dossier.due_at.isoformat()})",
+            field="new_due_at",
+        )
+    if new_due <= c.now:
+        raise InvalidInput("the new appointment date must be in the future", field="new_due_at")
+    if c.dossier.apologies >= 1 and Role.LEADER not in c.actor.roles:
+        raise NotPermitted(
+            "this dossier was already extended with an apology; another extension needs a leader",
+            action=c.command.action.value,
+            status=c.dossier.status,
+            field="roles",
+        )
+    return c.dossier.model_copy(update={"due_at": new_due, "apologies": c.dossier.apologies + 1})
+
+
+_HANDLERS: dict[Action, Handler] = {
+    Action.TAKE_UP: _take_up,
+    Action.FORWARD: _forward,
+    Action.SEND_BACK: _send_back,
+    Action.TRANSFER: _transfer,
+    Action.TRANSFER_BACK: _transfer_back,
+    Action.RESOLVE: _resolve,
+    Action.EXTEND_WITH_APOLOGY: _extend,
+}
+
+
+# -- the clock --------------------------------------------------------------------------------
+def paused_working_time(dossier: Dossier, calendar: WorkingCalendar, now: datetime) -> timedelta:
+    """Working time of the pause under way, counted from when the legal clock started."""
+    if dossier.paused_at is None:
+        return ZERO
+    since = dossier.paused_at
+    if dossier.clock_started_at is not None:
+        since = max(since, dossier.clock_started_at)
+    return calendar.between(since, now)
+
+
+def _apply_clock(
+    before: Dossier,
+    after: Dossier,
+    rule: Rule,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> Dossier:
+    if rule.clock is Clock.START:
+        return _start_clock(after, procedure, calendar, now)
+    if rule.clock is Clock.PAUSE:
+        return after.model_copy(update={
+            "paused_at": now,
+            "paused_from": before.status,
+            "supplement_requests": before.supplement_requests
+            + (rule.target is S.SUPPLEMENT_REQUESTED),
+        })  # fmt: skip
+    if rule.clock is Clock.RESUME:
+        paused = paused_working_time(before, calendar, now)
+        return after.model_copy(update={
+            "status": before.paused_from or S.PROCESSING,
+            "paused_at": None,
+            "paused_from": None,
+            "paused_total": before.paused_total + paused,
+            "due_at": _shift(before.due_at, paused, calendar),
+            "step_due_at": _shift(before.step_due_at, paused, calendar),
+        })  # fmt: skip
+    if rule.clock is Clock.END:
+        paused = paused_working_time(before, calendar, now)
+        return after.model_copy(update={
+            "ended_at": now,
+            "paused_at": None,
+            "paused_from": None,
+            "paused_total": before.paused_total + paused,
+        })  # fmt: skip
+    return after
+
+
+def _shift(
+    moment: datetime | None, paused: timedelta, calendar: WorkingCalendar
+) -> datetime | None:
+    if moment is None or paused <= ZERO:
+        return moment
+    return calendar.add(moment, paused)
+
+
+def processing_time(dossier: Dossier, calendar: WorkingCalendar, now: datetime) -> timedelta:
+    """Working time spent processing: from the clock's start to its end (or now), pauses out."""
+    if dossier.clock_started_at is None:
+        return ZERO
+    end = dossier.ended_at or now
+    elapsed = calendar.between(dossier.clock_started_at, end)
+    ongoing = paused_working_time(dossier, calendar, end)
+    return elapsed - dossier.paused_total - ongoing
+
+
+def _entry(
+    before: Dossier | None,
+    after: Dossier,
+    action: Action,
+    actor: Actor,
+    at: datetime,
+    note: str,
+    paused_for: timedelta | None = None,
+) -> HistoryEntry:
+    return HistoryEntry(
+        version=after.version,
+        at=at,
+        action=action,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        actor_roles=tuple(sorted(actor.roles)),
+        actor_agency=actor.agency,
+        actor_unit=actor.unit,
+        from_status=before.status if before else None,
+        to_status=after.status,
+        from_step=before.step_index if before else None,
+        to_step=after.step_index,
+        holder=after.holder,
+        note=note,
+        due_at=after.due_at,
+        paused_for=paused_for if paused_for else None,
+    )

@@ -1,0 +1,233 @@
+"""The dossier state machine: legal moves, who may make them, and the clock."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
+from chalicelib.domain.state_machine import RULES, allowed_actions, apply, processing_time
+from chalicelib.domain.statuses import DossierStatus as S
+from chalicelib.domain.statuses import Role
+from tests.unit.builders import (
+    DESK,
+    HOME,
+    LEADER,
+    OTHER,
+    RECEIVER,
+    SPECIALIST,
+    TAX,
+    TAX_SYSTEM,
+    at,
+    land_procedure,
+    new_dossier,
+    official,
+)
+
+PROCEDURE = land_procedure()
+
+
+def act(calendar, dossier, action, actor, when, **fields):
+    return apply(dossier, Command(action=action, **fields), actor, PROCEDURE, calendar, when)
+
+
+def test_a_dossier_goes_from_receipt_to_returned_result(calendar):
+    opened = new_dossier(PROCEDURE, calendar, at(2026, 1, 5, 9))
+    d = opened.dossier
+    assert (d.status, d.version, d.holder) == (S.RECEIVED, 1, DESK)
+    assert d.due_at == at(2026, 1, 16, 9)  # 10 working days; Saturday 10/1 is worked
+    assert d.step_due_at == at(2026, 1, 5, 15)  # 4 working hours across the lunch break
+    assert opened.entry.action is Action.RECEIVE and opened.entry.from_status is None
+
+    entries = [opened.entry]
+    for action, actor, when in [
+        (Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10)),
+        (Action.FORWARD, SPECIALIST, at(2026, 1, 7, 10)),
+        (Action.FORWARD, TAX_SYSTEM, at(2026, 1, 8, 10)),
+        (Action.RESOLVE, LEADER, at(2026, 1, 9, 10)),
+        (Action.RETURN_RESULT, RECEIVER, at(2026, 1, 12, 8)),
+    ]:
+        t = act(calendar, d, action, actor, when)
+        assert t.dossier.version == d.version + 1 == t.entry.version
+        d = t.dossier
+        entries.append(t.entry)
+
+    assert [e.to_status for e in entries] == [S.RECEIVED, S.PROCESSING, S.PROCESSING,
+                                              S.PROCESSING, S.RESOLVED, S.RETURNED]  # fmt: skip
+    assert [e.to_step for e in entries] == [0, 1, 2, 3, 4, 4]
+    assert entries[2].holder.agency == TAX  # the inter-agency step
+    assert d.ended_at == at(2026, 1, 9, 10)  # processing ends at resolve, not at return
+    assert d.involved_agencies == {HOME, TAX}
+    # 5/1 09:00 → 9/1 10:00 is 4 working days and 1 hour.
+    assert processing_time(d, calendar, at(2026, 2, 1)) == timedelta(hours=33)
+
+
+def test_a_portal_dossier_waits_at_status_1_until_the_counter_receives_it(calendar):
+    submitted = new_dossier(PROCEDURE, calendar, at(2026, 3, 6, 16), received=False).dossier
+    assert submitted.status is S.SUBMITTED and submitted.due_at is None
+    received = act(calendar, submitted, Action.RECEIVE, RECEIVER, at(2026, 3, 9, 8)).dossier
+    assert received.status is S.RECEIVED
+    assert received.received_at == at(2026, 3, 9, 8)
+    assert received.due_at == at(2026, 3, 23, 8)
+
+
+def test_supplement_pauses_the_clock_and_moves_the_due_date(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    due, step_due = d.due_at, d.step_due_at
+    d = act(calendar, d, Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9),
+            note="Thiếu bản vẽ").dossier  # fmt: skip
+    assert d.status is S.SUPPLEMENT_REQUESTED and d.supplement_requests == 1
+    t = act(calendar, d, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 6, 9))
+    d = t.dossier
+    assert d.status is S.PROCESSING
+    assert t.entry.paused_for == timedelta(hours=24)  # 3 working days
+    assert calendar.between(due, d.due_at) == timedelta(hours=24)
+    assert d.due_at == at(2026, 3, 19, 9)  # 16/3 09:00 moved by 3 working days
+    assert calendar.between(step_due, d.step_due_at) == timedelta(hours=24)
+
+
+def test_fees_pause_and_return_to_processing(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    d = act(calendar, d, Action.FORWARD, SPECIALIST, at(2026, 3, 3, 10)).dossier
+    d = act(calendar, d, Action.REQUEST_FEES, TAX_SYSTEM, at(2026, 3, 3, 11)).dossier
+    assert d.status is S.FEES_REQUESTED
+    d = act(calendar, d, Action.FEES_PAID, TAX_SYSTEM, at(2026, 3, 4, 11)).dossier
+    assert d.status is S.PROCESSING and d.paused_total == timedelta(hours=8)
+
+
+def test_a_receipt_after_the_cutoff_counts_from_the_next_working_day(calendar):
+    procedure = land_procedure(cutoff="15:00")
+    d = new_dossier(procedure, calendar, at(2026, 3, 6, 15, 30)).dossier
+    assert d.clock_started_at == at(2026, 3, 9, 7)
+    assert d.due_at == at(2026, 3, 20, 17)
+
+
+ILLEGAL_MOVES = [
+    (status, action) for action, rule in RULES.items() for status in S if status not in rule.sources
+]
+
+
+@pytest.mark.parametrize(("status", "action"), ILLEGAL_MOVES)
+def test_every_action_outside_its_source_statuses_is_refused(calendar, status, action):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = d.model_copy(update={"status": status})
+    with pytest.raises(IllegalTransition) as err:
+        act(calendar, d, action, LEADER, at(2026, 3, 2, 10), note="x")
+    assert not isinstance(err.value, NotPermitted)
+    assert f"cannot {action.value}" in err.value.message
+    assert err.value.status == status
+
+
+def test_submit_is_not_an_action_officials_take(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    with pytest.raises(IllegalTransition, match="not an action"):
+        act(calendar, d, Action.SUBMIT, RECEIVER, at(2026, 3, 2, 10))
+
+
+def test_the_wrong_role_is_refused_with_the_role_named(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    clerk = official(Role.RECEIVER, "PHONG_DD")
+    with pytest.raises(NotPermitted) as err:
+        act(calendar, d, Action.TAKE_UP, clerk, at(2026, 3, 2, 10))
+    assert err.value.field == "roles" and "specialist" in err.value.message
+
+
+def test_an_official_of_another_unit_or_agency_is_refused(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    for outsider in (
+        official(Role.SPECIALIST, "PHONG_KHAC"),
+        official(Role.SPECIALIST, "PHONG_DD", agency=OTHER),
+    ):
+        with pytest.raises(NotPermitted) as err:
+            act(calendar, d, Action.FORWARD, outsider, at(2026, 3, 2, 11))
+        assert err.value.field == "agency"
+
+
+def test_forward_past_the_last_processing_step_asks_to_resolve(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    with pytest.raises(IllegalTransition, match="only the last one"):
+        act(calendar, d, Action.RESOLVE, SPECIALIST, at(2026, 3, 2, 11))
+    d = act(calendar, d, Action.FORWARD, SPECIALIST, at(2026, 3, 2, 11)).dossier
+    d = act(calendar, d, Action.FORWARD, TAX_SYSTEM, at(2026, 3, 2, 14)).dossier
+    with pytest.raises(IllegalTransition, match="resolve the dossier instead"):
+        act(calendar, d, Action.FORWARD, LEADER, at(2026, 3, 2, 15))
+
+
+def test_send_back_returns_to_the_previous_step(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    with pytest.raises(IllegalTransition, match="first processing step"):
+        act(calendar, d, Action.SEND_BACK, SPECIALIST, at(2026, 3, 2, 11), note="x")
+    d = act(calendar, d, Action.FORWARD, SPECIALIST, at(2026, 3, 2, 11)).dossier
+    d = act(calendar, d, Action.FORWARD, TAX_SYSTEM, at(2026, 3, 2, 14)).dossier
+    back = act(calendar, d, Action.SEND_BACK, LEADER, at(2026, 3, 2, 15), note="Sửa tờ trình")
+    assert back.dossier.step_index == 2 and back.entry.from_step == 3
+    with pytest.raises(InvalidInput) as err:
+        act(calendar, d, Action.SEND_BACK, LEADER, at(2026, 3, 2, 15))
+    assert err.value.field == "note"
+
+
+def test_transfer_to_another_agency_and_back(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    with pytest.raises(InvalidInput) as err:
+        act(calendar, d, Action.TRANSFER, SPECIALIST, at(2026, 3, 2, 11))
+    assert err.value.field == "target_agency"
+    lent = act(calendar, d, Action.TRANSFER, SPECIALIST, at(2026, 3, 2, 11),
+               target_agency=OTHER, target_unit="PHONG_XD").dossier  # fmt: skip
+    assert lent.holder.agency == OTHER and OTHER in lent.involved_agencies
+    with pytest.raises(NotPermitted):  # the lender no longer holds it
+        act(calendar, lent, Action.FORWARD, SPECIALIST, at(2026, 3, 2, 14))
+    other = official(Role.SPECIALIST, "PHONG_XD", agency=OTHER)
+    with pytest.raises(IllegalTransition, match="transferred back first"):
+        act(calendar, lent, Action.FORWARD, other, at(2026, 3, 2, 14))
+    back = act(calendar, lent, Action.TRANSFER_BACK, other, at(2026, 3, 3, 9)).dossier
+    assert back.holder == d.holder and back.transferred_from is None
+
+
+def test_extension_with_apology_once_unless_a_leader_overrides(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    with pytest.raises(InvalidInput) as err:
+        act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 3, 9),
+            note="Chờ ý kiến", new_due_at=at(2026, 3, 10))  # fmt: skip
+    assert err.value.field == "new_due_at"  # earlier than the current date
+    d = act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 3, 9),
+            note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17)).dossier  # fmt: skip
+    assert d.due_at == at(2026, 3, 20, 17) and d.apologies == 1
+    with pytest.raises(NotPermitted, match="needs a leader"):
+        act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 4, 9),
+            note="Lần 2", new_due_at=at(2026, 3, 27, 17))  # fmt: skip
+    leader = official(Role.LEADER, "LANH_DAO")
+    d = act(calendar, d, Action.EXTEND_WITH_APOLOGY, leader, at(2026, 3, 4, 9),
+            note="Lần 2", new_due_at=at(2026, 3, 27, 17)).dossier  # fmt: skip
+    assert d.apologies == 2
+
+
+def test_withdraw_while_paused_closes_the_pause(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.REQUEST_SUPPLEMENT, RECEIVER, at(2026, 3, 2, 10),
+            note="Thiếu CCCD").dossier  # fmt: skip
+    d = act(calendar, d, Action.WITHDRAW, RECEIVER, at(2026, 3, 3, 10), note="Rút").dossier
+    assert d.status is S.WITHDRAWN and d.paused_at is None
+    assert d.paused_total == timedelta(hours=8)
+    assert processing_time(d, calendar, at(2026, 4, 1)) == timedelta(hours=1)
+
+
+def test_a_dossier_is_applied_only_to_the_procedure_version_it_pinned(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    newer = land_procedure(version=2)
+    with pytest.raises(InvalidInput) as err:
+        apply(d, Command(action=Action.TAKE_UP), SPECIALIST, newer, calendar, at(2026, 3, 2, 10))
+    assert err.value.field == "procedure"
+
+
+def test_closed_statuses_allow_nothing():
+    for status in (S.REFUSED, S.WITHDRAWN, S.STOPPED, S.RETURNED):
+        assert allowed_actions(status) == []
+    assert allowed_actions(S.RESOLVED) == [Action.RETURN_RESULT]
+    assert HOME != TAX
