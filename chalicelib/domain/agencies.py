@@ -3,13 +3,14 @@ and commune; nothing here assumes a district level."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from chalicelib.domain.procedures import AGENCY_CODE, Text, UnitCode
+from chalicelib.domain.errors import CatalogError
+from chalicelib.domain.procedures import AGENCY_CODE, Text, UnitCode, field_location
 
 
 class AgencyLevel(StrEnum):
@@ -56,3 +57,49 @@ class AgencyRegistry:
 
     def all(self) -> list[Agency]:
         return [self._by_code[c] for c in self.codes()]
+
+    def communes(self) -> list[Agency]:
+        """The agencies that may resolve a commune procedure (any commune it is filed in)."""
+        return [a for a in self.all() if a.level is AgencyLevel.COMMUNE]
+
+
+def parse_agencies(document: Any) -> AgencyRegistry:
+    """Validate a registry document: `{"agencies": [...]}`.
+
+    Errors name the agency (its code, when it has one) and the full path of the field, since
+    an agency without a valid code can only be found by its position.
+    """
+    if not isinstance(document, Mapping) or not isinstance(document.get("agencies"), list):
+        raise CatalogError(
+            "expected a mapping with a list under 'agencies'", procedure=None, field="agencies"
+        )
+    agencies: list[Agency] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(document["agencies"]):
+        where = f"agencies[{index}]"
+        raw_code = item.get("code") if isinstance(item, Mapping) else None
+        try:
+            agency = Agency.model_validate(item)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            location = field_location(first)
+            field = where if location == "-" else f"{where}.{location}"
+            label = raw_code if isinstance(raw_code, str) and raw_code else None
+            raise CatalogError(first["msg"], procedure=label, field=field) from exc
+        if agency.code in seen:
+            raise CatalogError(
+                f"agency code already used by agencies[{seen[agency.code]}]",
+                procedure=agency.code,
+                field=f"{where}.code",
+            )
+        units = [unit.code for unit in agency.units]
+        for position, unit in enumerate(units):
+            if unit in units[:position]:
+                raise CatalogError(
+                    f"unit {unit} is listed twice",
+                    procedure=agency.code,
+                    field=f"{where}.units[{position}].code",
+                )
+        seen[agency.code] = index
+        agencies.append(agency)
+    return AgencyRegistry(agencies)

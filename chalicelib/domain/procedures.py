@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -28,11 +28,15 @@ from pydantic import (
 from chalicelib.domain.calendar import WorkingDuration
 from chalicelib.domain.errors import CatalogError
 from chalicelib.domain.statuses import Role
+from chalicelib.domain.validation import field_path
+
+if TYPE_CHECKING:  # agencies.py imports this module's types
+    from chalicelib.domain.agencies import AgencyRegistry
 
 # The law counts one working day as 8 working hours; steps and totals are compared on that basis.
 LEGAL_WORKING_DAY = timedelta(hours=8)
-PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
-AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
+PROCEDURE_CODE = re.compile(r"^[0-9]\.[0-9]{6}$")
+AGENCY_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2}$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9_]{1,40}$")]
@@ -106,20 +110,27 @@ class Procedure(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Procedure:
+        # Raised as CatalogError, not ValueError, so that pydantic passes it through with the
+        # field named (a model-level ValueError would carry no location).
+        def broken(field: str, reason: str) -> CatalogError:
+            return CatalogError(reason, procedure=f"{self.code} v{self.version}", field=field)
+
         if self.level is not Level.COMMUNE and self.resolving_agency is None:
-            raise ValueError(f"resolving_agency is required for a {self.level.value} procedure")
+            raise broken("resolving_agency", f"required for a {self.level.value} procedure")
         total = self.time_limit.to_timedelta(LEGAL_WORKING_DAY)
         used = sum((s.duration.to_timedelta(LEGAL_WORKING_DAY) for s in self.steps), timedelta())
         if used > total:
-            raise ValueError(
-                f"steps take {_hours(used)} working hours, more than the time limit "
-                f"of {_hours(total)} ({self.time_limit})"
+            raise broken(
+                "time_limit",
+                f"the steps take {_hours(used)} working hours, more than the time limit "
+                f"of {_hours(total)} ({self.time_limit})",
             )
         for index, step in enumerate(self.steps):
             if step.agency is not None and step.agency == self.resolving_agency:
-                raise ValueError(
-                    f"steps[{index}].agency is the resolving agency; leave it empty unless "
-                    "the step runs at another agency"
+                raise broken(
+                    f"steps[{index}].agency",
+                    "is the resolving agency; leave it empty unless the step runs at another "
+                    "agency",
                 )
         return self
 
@@ -185,14 +196,8 @@ class Catalog:
         return max(candidates, key=lambda p: p.version, default=None)
 
 
-def _location(error: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    for item in error["loc"]:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(f".{item}" if parts else str(item))
-    return "".join(parts) or "-"
+def field_location(error: Mapping[str, Any]) -> str:
+    return field_path(error["loc"])
 
 
 def parse_procedure(document: Any, *, position: int | None = None) -> Procedure:
@@ -200,45 +205,92 @@ def parse_procedure(document: Any, *, position: int | None = None) -> Procedure:
     name = None
     if isinstance(document, Mapping):
         name = document.get("code")
-    label = str(name) if name else (f"#{position + 1}" if position is not None else None)
-    if name and "version" in document:
-        label = f"{name} v{document['version']}"
+    label = f"#{position + 1}" if position is not None else None
+    if name:
+        label = f"{name} v{document.get('version', 1)}"
     try:
         return Procedure.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CatalogError(first["msg"], procedure=label, field=_location(first)) from exc
+        raise CatalogError(first["msg"], procedure=label, field=field_location(first)) from exc
 
 
-def parse_catalog(document: Any, *, known_agencies: Iterable[str] | None = None) -> Catalog:
+def parse_catalog(document: Any, agencies: AgencyRegistry | None = None) -> Catalog:
     """Validate a whole catalog document: `{"procedures": [...]}`.
 
-    With `known_agencies`, every agency a procedure names must be one of them.
+    With `agencies`, every agency a procedure names must exist in the registry, and every
+    step's unit must exist in the agency that runs the step.
     """
     if not isinstance(document, Mapping) or not isinstance(document.get("procedures"), list):
         raise CatalogError(
             "expected a mapping with a list under 'procedures'", procedure=None, field="procedures"
         )
-    procedures = [
-        parse_procedure(item, position=i) for i, item in enumerate(document["procedures"])
-    ]
-    if known_agencies is not None:
-        agencies = set(known_agencies)
+    procedures: list[Procedure] = []
+    seen: dict[tuple[str, int], int] = {}
+    for index, item in enumerate(document["procedures"]):
+        procedure = parse_procedure(item, position=index)
+        label = f"{procedure.code} v{procedure.version}"
+        _check_cutoff(item, procedure, label)
+        if procedure.key in seen:
+            raise CatalogError(
+                f"version {procedure.version} is defined twice "
+                f"(procedures[{seen[procedure.key]}] and procedures[{index}])",
+                procedure=label,
+                field="version",
+            )
+        seen[procedure.key] = index
+        procedures.append(procedure)
+    if agencies is not None:
         for procedure in procedures:
             _check_agencies(procedure, agencies)
     return Catalog(procedures)
 
 
-def _check_agencies(procedure: Procedure, agencies: set[str]) -> None:
-    label = f"{procedure.code} v{procedure.version}"
-    if procedure.resolving_agency and procedure.resolving_agency not in agencies:
+def _check_cutoff(document: Mapping[str, Any], procedure: Procedure, label: str) -> None:
+    # YAML reads an unquoted 15:00 as the base-60 integer 900, which pydantic would accept as
+    # 00:15 UTC; an offset-aware time cannot be compared with local clock times either.
+    raw = document.get("cutoff")
+    if raw is None or procedure.cutoff is None:
+        return
+    if not isinstance(raw, str | time) or procedure.cutoff.tzinfo is not None:
         raise CatalogError(
-            f"unknown agency {procedure.resolving_agency}",
+            'cutoff must be a local clock time written as a quoted "HH:MM" string',
+            procedure=label,
+            field="cutoff",
+        )
+
+
+def _check_agencies(procedure: Procedure, agencies: AgencyRegistry) -> None:
+    label = f"{procedure.code} v{procedure.version}"
+    home = procedure.resolving_agency
+    if home is not None and home not in agencies:
+        raise CatalogError(f"unknown agency {home}", procedure=label, field="resolving_agency")
+    communes = agencies.communes()
+    if home is None and not communes:
+        raise CatalogError(
+            "no commune-level agency in the registry can resolve this procedure",
             procedure=label,
             field="resolving_agency",
         )
     for index, step in enumerate(procedure.steps):
-        if step.agency and step.agency not in agencies:
-            raise CatalogError(
-                f"unknown agency {step.agency}", procedure=label, field=f"steps[{index}].agency"
-            )
+        if step.agency is not None:
+            host = agencies.get(step.agency)
+            if host is None:
+                raise CatalogError(
+                    f"unknown agency {step.agency}",
+                    procedure=label,
+                    field=f"steps[{index}].agency",
+                )
+            hosts = [host]
+        elif home is not None:
+            hosts = [agencies.get(home)]
+        else:
+            # Filed in whichever commune the applicant chooses: every commune needs the unit.
+            hosts = communes
+        for agency in hosts:
+            if agency is not None and not agency.has_unit(step.unit):
+                raise CatalogError(
+                    f"unit {step.unit} does not exist in {agency.code} ({agency.name})",
+                    procedure=label,
+                    field=f"steps[{index}].unit",
+                )

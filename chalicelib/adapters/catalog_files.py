@@ -1,0 +1,89 @@
+"""Reads the agency registry and the procedure catalog from YAML or JSON files.
+
+The only module that reads these files; the domain validates what it is given. File format:
+docs/catalog-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from chalicelib.domain.agencies import AgencyRegistry, parse_agencies
+from chalicelib.domain.errors import CatalogError
+from chalicelib.domain.procedures import Catalog, parse_catalog
+
+DATA_DIR_ENV = "MOTCUA_DATA_DIR"
+# The repository's data/ folder; chalice packages chalicelib/ and the app, so deployments that
+# ship the files elsewhere point MOTCUA_DATA_DIR at them.
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+AGENCIES_FILE = "agencies.yaml"
+CATALOG_FILE = "procedures.yaml"
+SUFFIXES = (".yaml", ".yml", ".json")
+
+PathLike = str | os.PathLike[str]
+T = TypeVar("T")
+
+
+def data_dir() -> Path:
+    """The data folder, read from the environment at call time (stages set it late)."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DATA_DIR)
+
+
+def load_agencies(path: PathLike | None = None) -> AgencyRegistry:
+    """The agency registry in `path` (default: `<data dir>/agencies.yaml`)."""
+    source = Path(path) if path is not None else data_dir() / AGENCIES_FILE
+    return _parse_file(source, parse_agencies)
+
+
+def load_catalog(path: PathLike | None, agencies: AgencyRegistry) -> Catalog:
+    """The catalog in `path` (default: `<data dir>/procedures.yaml`), checked against
+    `agencies`: every agency and unit a procedure names must exist there."""
+    source = Path(path) if path is not None else data_dir() / CATALOG_FILE
+    return _parse_file(source, lambda document: parse_catalog(document, agencies))
+
+
+def read_document(path: PathLike) -> Any:
+    """The parsed content of a `.yaml`, `.yml` or `.json` file; any failure names the file."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise _file_error(source, f"unsupported file type '{suffix}'; use {', '.join(SUFFIXES)}")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _file_error(source, "not UTF-8 text") from exc
+    except OSError as exc:
+        raise _file_error(source, f"cannot be read ({exc.strerror or exc})") from exc
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise _file_error(source, f"not valid JSON ({where}): {exc.msg}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise _file_error(source, f"not valid YAML{where}: {problem}") from exc
+
+
+def _file_error(path: Path, reason: str) -> CatalogError:
+    return CatalogError(f"{path}: {reason}", procedure=None, field=None)
+
+
+def _parse_file(path: Path, parse: Callable[[Any], T]) -> T:
+    document = read_document(path)
+    # Validation errors name the procedure and field; the note adds which file they came from.
+    try:
+        return parse(document)
+    except CatalogError as exc:
+        exc.add_note(f"in {path}")
+        raise
