@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from chalicelib.adapters.catalog_files import read_document
 from chalicelib.domain.calendar import CalendarTable, WorkingCalendar
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.procedures import field_location
 
 
 def load_calendar(path: Path) -> WorkingCalendar:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return CalendarTable.model_validate(document).build()
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}", field="calendar") from exc
+        return CalendarTable.model_validate(read_document(path) or {}).build()
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "calendar"
+        where = field_location(first)
         raise InvalidInput(f"{path}: {where}: {first['msg']}", field=where) from exc

@@ -1,4 +1,3 @@
-
 """Random sequences of actions: the machine never reaches an undefined state, and time spent
 paused never counts as processing time."""
 

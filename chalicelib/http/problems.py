@@ -1,0 +1,113 @@
+"""RFC 9457 problem details: every 4xx/5xx the API returns has this shape.
+
+Each field error names the field (`field`, a dotted path or a query parameter), says why in
+English for integrators (`reason`) and in Vietnamese for the people who see it (`message`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import Response
+from pydantic import ValidationError
+
+from chalicelib.domain.validation import field_path
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://motcua.example.gov.vn/problems/"
+
+TITLES_VI = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa xác thực",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    409: "Xung đột dữ liệu",
+    413: "Nội dung quá lớn",
+    415: "Kiểu nội dung không được hỗ trợ",
+    422: "Không thể xử lý",
+    500: "Lỗi hệ thống",
+}
+
+# Vietnamese wording for pydantic's error kinds that users meet most.
+MESSAGES_VI = {
+    "missing": "Thiếu trường bắt buộc",
+    "extra_forbidden": "Trường không được phép",
+    "int_parsing": "Phải là số nguyên",
+    "int_type": "Phải là số nguyên",
+    "greater_than": "Giá trị quá nhỏ",
+    "greater_than_equal": "Giá trị quá nhỏ",
+    "less_than": "Giá trị quá lớn",
+    "less_than_equal": "Giá trị quá lớn",
+    "datetime_parsing": "Thời điểm không đúng định dạng ISO-8601",
+    "datetime_from_date_parsing": "Thời điểm không đúng định dạng ISO-8601",
+    "datetime_type": "Thời điểm không đúng định dạng ISO-8601",
+    "string_type": "Phải là chuỗi ký tự",
+    "string_too_long": "Chuỗi quá dài",
+    "string_too_short": "Chuỗi quá ngắn",
+    "string_pattern_mismatch": "Không đúng định dạng",
+    "value_error": "Giá trị không hợp lệ",
+}
+DEFAULT_MESSAGE_VI = "Giá trị không hợp lệ"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+    message: str = DEFAULT_MESSAGE_VI
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "reason": self.reason, "message": self.message}
+
+
+class Problem(Exception):
+    """Raised anywhere in a request to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str = "invalid-request",
+        errors: Iterable[FieldError] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind
+        self.errors = list(errors)
+        self.headers = headers or {}
+
+    def to_response(self, instance: str | None = None) -> Response:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.kind,
+            "title": TITLES_VI.get(self.status, "Lỗi"),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        return Response(
+            body=json.dumps(body, ensure_ascii=False),
+            status_code=self.status,
+            headers={"Content-Type": PROBLEM_JSON, **self.headers},
+        )
+
+
+def from_validation_error(exc: ValidationError, detail: str) -> Problem:
+    errors = [
+        FieldError(
+            field=field_path(e["loc"], default="body"),
+            reason=e["msg"],
+            message=MESSAGES_VI.get(e["type"], DEFAULT_MESSAGE_VI),
+        )
+        for e in exc.errors(include_url=False)
+    ]
+    return Problem(400, detail, kind="validation", errors=errors)
