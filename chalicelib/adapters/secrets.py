@@ -1,0 +1,153 @@
+"""Portal and inter-agency webhook clients' secrets, one SSM SecureString per client.
+
+The parameter `<prefix><client id>` holds either the bare secret or a JSON object
+`{"secret": "...", "agency": "000.00.90.H19"}`; the agency is set for another agency's system
+(e.g. the tax department) so that its calls act for that agency. A value that starts with `{`
+is read as JSON.
+
+Each answer is kept in memory for five minutes (a warm Lambda calls SSM once per client, not
+once per request); an unknown client is remembered for at most 30 seconds, so a client
+registered a moment ago is not refused for long.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import aws
+from chalicelib.domain.procedures import AGENCY_CODE
+
+CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+CACHE_SECONDS = 300.0
+UNKNOWN_CACHE_SECONDS = 30.0  # never longer: see the module docstring
+MAX_CACHED_CLIENTS = 1024
+
+
+def valid_client_id(client_id: str) -> bool:
+    return bool(CLIENT_ID.fullmatch(client_id))
+
+
+@dataclass(frozen=True)
+class WebhookClient:
+    client_id: str
+    secret: bytes
+    agency: str | None = None  # set for another agency's system; None for a portal
+
+    def __repr__(self) -> str:  # never print a secret in a log line
+        return f"WebhookClient(client_id={self.client_id!r}, agency={self.agency!r})"
+
+
+class ClientConfigurationError(ValueError):
+    """A client's parameter exists but cannot be used: an operator must fix it."""
+
+
+class WebhookSecrets(Protocol):
+    def client_info(self, client_id: str) -> WebhookClient | None: ...
+
+    def secret_for(self, client_id: str) -> bytes | None: ...
+
+
+def parse_client(client_id: str, value: str) -> WebhookClient:
+    """A parameter's value (bare secret or JSON object) as a client."""
+    agency: str | None = None
+    if value.lstrip().startswith("{"):
+        try:
+            data: Any = json.loads(value)
+        except ValueError as exc:
+            raise ClientConfigurationError(f"client {client_id}: value is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise ClientConfigurationError(f"client {client_id}: JSON value must be an object")
+        secret = data.get("secret")
+        agency = data.get("agency")
+        if agency is not None and (not isinstance(agency, str) or not AGENCY_CODE.match(agency)):
+            raise ClientConfigurationError(f"client {client_id}: agency is not a QCVN 102 code")
+    else:
+        secret = value
+    if not isinstance(secret, str) or not secret:
+        raise ClientConfigurationError(f"client {client_id}: the secret is missing or empty")
+    return WebhookClient(client_id, secret.encode("utf-8"), agency)
+
+
+class SsmWebhookSecrets:
+    """Reads `<prefix><client id>` from SSM Parameter Store, decrypted, with a small cache."""
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        cache_seconds: float = CACHE_SECONDS,
+        unknown_cache_seconds: float = UNKNOWN_CACHE_SECONDS,
+    ) -> None:
+        self.prefix = prefix
+        self._clock = clock
+        self._ttl = cache_seconds
+        self._unknown_ttl = min(unknown_cache_seconds, UNKNOWN_CACHE_SECONDS)
+        self._cache: dict[str, tuple[WebhookClient | None, float]] = {}
+
+    def client_info(self, client_id: str) -> WebhookClient | None:
+        if not valid_client_id(client_id):
+            return None  # refused without asking AWS
+        now = self._clock()
+        cached = self._cache.get(client_id)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        found = self._fetch(client_id)
+        self._remember(client_id, found, now + (self._ttl if found else self._unknown_ttl))
+        return found
+
+    def secret_for(self, client_id: str) -> bytes | None:
+        found = self.client_info(client_id)
+        return found.secret if found else None
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    def _fetch(self, client_id: str) -> WebhookClient | None:
+        try:
+            answer = aws.client("ssm").get_parameter(
+                Name=self.prefix + client_id, WithDecryption=True
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return None
+            raise
+        return parse_client(client_id, answer["Parameter"]["Value"])
+
+    def _remember(self, client_id: str, found: WebhookClient | None, until: float) -> None:
+        if len(self._cache) >= MAX_CACHED_CLIENTS:
+            # Unknown ids could be made up by the thousand: drop what is stale, then everything.
+            now = self._clock()
+            self._cache = {k: v for k, v in self._cache.items() if now < v[1]}
+            if len(self._cache) >= MAX_CACHED_CLIENTS:
+                self._cache.clear()
+        self._cache[client_id] = (found, until)
+
+
+class InMemoryWebhookSecrets:
+    """The fake: client id → secret (str or bytes) or a full `WebhookClient`."""
+
+    def __init__(self, clients: Mapping[str, bytes | str | WebhookClient] | None = None) -> None:
+        self.clients: dict[str, WebhookClient] = {}
+        for client_id, value in (clients or {}).items():
+            if isinstance(value, WebhookClient):
+                self.clients[client_id] = value
+            else:
+                secret = value.encode("utf-8") if isinstance(value, str) else value
+                self.clients[client_id] = WebhookClient(client_id, secret)
+
+    def client_info(self, client_id: str) -> WebhookClient | None:
+        if not valid_client_id(client_id):
+            return None
+        return self.clients.get(client_id)
+
+    def secret_for(self, client_id: str) -> bytes | None:
+        found = self.client_info(client_id)
+        return found.secret if found else None

@@ -1,0 +1,1 @@
+"""Who is calling: portal webhooks (signed requests) and officials (bearer tokens)."""

@@ -1,0 +1,101 @@
+"""Authenticate a signed webhook: which client sent it, and is it fresh and untouched?
+
+Every refusal is a 401 problem naming the header at fault, and changes nothing: the replay
+guard is asked only once the MAC is verified, so a forged request cannot burn the signature of
+a genuine one that is still on its way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.adapters.replay_guard import ReplayGuard
+from chalicelib.adapters.secrets import WebhookClient, WebhookSecrets, valid_client_id
+from chalicelib.auth import signatures
+from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, SignatureError
+from chalicelib.http.problems import FieldError, Problem
+
+# Kept well past the tolerance window: once the record expires, the request is refused as stale.
+REPLAY_RECORD_SECONDS = 600
+CHALLENGE = 'Motcua-Signature realm="motcua-webhooks"'
+
+CLIENT_MISSING = "missing client header"
+CLIENT_MALFORMED = "malformed client id"
+CLIENT_UNKNOWN = "unknown client"
+REPLAYED = "signature already used"
+
+MESSAGES_VI = {
+    CLIENT_MISSING: "Thiếu mã hệ thống gửi yêu cầu",
+    CLIENT_MALFORMED: "Mã hệ thống gửi yêu cầu không đúng định dạng",
+    CLIENT_UNKNOWN: "Hệ thống gửi yêu cầu chưa được đăng ký",
+    signatures.MISSING: "Thiếu chữ ký của yêu cầu",
+    signatures.MALFORMED: "Chữ ký của yêu cầu không đúng định dạng",
+    signatures.OUT_OF_TOLERANCE: "Thời điểm ký lệch quá 5 phút so với máy chủ",
+    signatures.MISMATCH: "Chữ ký của yêu cầu không hợp lệ",
+    REPLAYED: "Yêu cầu này đã được gửi trước đó",
+}
+
+
+def refused(field: str, reason: str) -> Problem:
+    return Problem(
+        401,
+        f"webhook authentication failed: {reason}",
+        kind="unauthorized",
+        errors=[FieldError(field, reason, MESSAGES_VI[reason])],
+        headers={"WWW-Authenticate": CHALLENGE},
+    )
+
+
+def _values(headers: Mapping[str, str], name: str) -> set[str]:
+    wanted = name.lower()
+    return {value for key, value in headers.items() if key.lower() == wanted}
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive lookup in any mapping (a plain dict too). Two different values under
+    one name are ambiguous, and treated as absent: a check that needs the header then fails."""
+    values = _values(headers, name)
+    return values.pop() if len(values) == 1 else None
+
+
+def _one(headers: Mapping[str, str], name: str, reason: str) -> str | None:
+    values = _values(headers, name)
+    if len(values) > 1:
+        raise refused(name, reason)
+    return values.pop() if values else None
+
+
+def authenticate_webhook(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secrets: WebhookSecrets,
+    guard: ReplayGuard,
+    now: int,
+    *,
+    tolerance: int = signatures.DEFAULT_TOLERANCE,
+) -> WebhookClient:
+    """The client that signed this request, or a 401 `Problem`."""
+    client_id = _one(headers, CLIENT_HEADER, CLIENT_MALFORMED)
+    if client_id is None or not client_id.strip():
+        raise refused(CLIENT_HEADER, CLIENT_MISSING)
+    if not valid_client_id(client_id):
+        raise refused(CLIENT_HEADER, CLIENT_MALFORMED)
+    signature_header = _one(headers, SIGNATURE_HEADER, signatures.MALFORMED)
+    try:
+        # Cheap checks first: no secret lookup for a request that is malformed or stale.
+        parsed = signatures.parse(signature_header)
+        signatures.check_timestamp(parsed.timestamp, now, tolerance)
+    except SignatureError as exc:
+        raise refused(exc.field, exc.reason) from None
+    client = secrets.client_info(client_id)
+    if client is None:
+        raise refused(CLIENT_HEADER, CLIENT_UNKNOWN)
+    try:
+        check = signatures.verify(signature_header, raw_body, client.secret, now, tolerance)
+    except SignatureError as exc:
+        raise refused(exc.field, exc.reason) from None
+    # Remember the signature at least until its timestamp can no longer pass the window.
+    keep = max(REPLAY_RECORD_SECONDS, 2 * tolerance)
+    if not guard.first_use(check.signature, check.timestamp + keep):
+        raise refused(SIGNATURE_HEADER, REPLAYED)
+    return client

@@ -1,0 +1,137 @@
+"""Developer commands: `python -m chalicelib.cli token|sign ...`.
+
+- `token` prints a development JWT for an official, signed with `MOTCUA_JWT_DEV_KEY` (or, in
+  the dev and local stages, the public development key); issuer and audience come from the
+  settings, so the token is the one the local API accepts.
+- `sign` prints the two webhook headers for a file's exact bytes (`-` reads stdin), or with
+  `--curl URL` a ready curl command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+
+from chalicelib.adapters.secrets import valid_client_id
+from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
+from chalicelib.auth.tokens import DEV_JWT_KEY, DEV_STAGES, mint_dev_token
+from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.statuses import Role
+from chalicelib.settings import settings
+
+
+class CliError(Exception):
+    pass
+
+
+def token_command(args: argparse.Namespace) -> str:
+    config = settings()
+    key = config.jwt_dev_key
+    if not key:
+        if config.stage not in DEV_STAGES:
+            raise CliError(
+                f"stage {config.stage!r}: set MOTCUA_JWT_DEV_KEY (the built-in development key "
+                f"is used only in {', '.join(sorted(DEV_STAGES))})"
+            )
+        key = DEV_JWT_KEY
+    if not AGENCY_CODE.match(args.agency):
+        raise CliError(f"--agency {args.agency!r} is not a QCVN 102 code such as 000.00.06.H19")
+    return mint_dev_token(
+        key,
+        sub=args.sub,
+        name=args.name,
+        agency=args.agency,
+        unit=args.unit,
+        roles=[Role(r) for r in args.role],
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        ttl_seconds=args.ttl,
+    )
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def sign_command(args: argparse.Namespace) -> str:
+    if not valid_client_id(args.client):
+        raise CliError(f"--client {args.client!r}: use 2–64 of a-z, 0-9, _ and -")
+    secret = args.secret or os.environ.get("MOTCUA_DEV_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET
+    body = _read(args.file)
+    timestamp = int(time.time()) if args.timestamp is None else args.timestamp
+    headers = {CLIENT_HEADER: args.client, SIGNATURE_HEADER: sign(secret, body, timestamp)}
+    if args.curl is None:
+        return "\n".join(f"{name}: {value}" for name, value in headers.items())
+    parts = ["curl", "-sS", "-X", "POST", args.curl]
+    parts += ["-H", f"Content-Type: {args.content_type}"]
+    for name, value in headers.items():
+        parts += ["-H", f"{name}: {value}"]
+    if args.file != "-":
+        parts += ["--data-binary", f"@{args.file}"]
+    else:
+        # stdin is gone once read: put the body on the command line, byte for byte
+        # (--data-raw: a literal, never an @file, and no newline stripping).
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            raise CliError("--curl with stdin needs a UTF-8 text body; sign a file instead")
+        parts += ["--data-raw", text]
+    return shlex.join(parts)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m chalicelib.cli", description=__doc__.split("\n")[0]
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    token = commands.add_parser("token", help="print a development JWT for an official")
+    token.add_argument("--agency", required=True, help="QCVN 102 code, e.g. 000.00.06.H19")
+    token.add_argument("--unit", default=None, help="unit code, e.g. MOT_CUA")
+    token.add_argument(
+        "--role", action="append", required=True, choices=[r.value for r in Role],
+        help="repeat for several roles",
+    )  # fmt: skip
+    token.add_argument("--sub", default="dev-official")
+    token.add_argument("--name", default="Cán bộ thử nghiệm")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    token.set_defaults(run=token_command)
+
+    signer = commands.add_parser("sign", help="print the webhook headers for a body")
+    signer.add_argument("--client", required=True, help="client id, e.g. portal-dev")
+    signer.add_argument(
+        "--secret", default=None,
+        help="default: $MOTCUA_DEV_WEBHOOK_SECRET, else the development secret",
+    )  # fmt: skip
+    signer.add_argument("--timestamp", type=int, default=None, help="unix seconds (default: now)")
+    signer.add_argument("--curl", metavar="URL", default=None, help="print a curl command")
+    signer.add_argument("--content-type", default="application/json")
+    signer.add_argument("file", help="the body's file, or - for stdin")
+    signer.set_defaults(run=sign_command)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        print(args.run(args))
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Settings from the environment, read when first needed (never at import).
+
+The Chalice test client and the local stack set stage variables just before a call, so a
+setting read at import time would be wrong; `settings()` is cached and `reset()` forgets it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    province: str  # Hxx code of the province this deployment serves
+    table_name: str
+    intake_queue_url: str
+    intake_dlq_url: str
+    transitions_queue_url: str
+    transitions_dlq_url: str
+    # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString).
+    webhook_secrets_prefix: str
+    # Officials' tokens: a shared development key (local stage) or an OIDC issuer's JWKS.
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_dev_key: str | None
+    jwt_jwks_url: str | None
+    max_body_bytes: int
+    public_base_url: str
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+@cache
+def settings() -> Settings:
+    stage = _env("MOTCUA_STAGE", "dev")
+    return Settings(
+        stage=stage,
+        province=_env("MOTCUA_PROVINCE", "H19"),
+        table_name=_env("MOTCUA_TABLE", "motcua"),
+        intake_queue_url=_env("MOTCUA_INTAKE_QUEUE_URL"),
+        intake_dlq_url=_env("MOTCUA_INTAKE_DLQ_URL"),
+        transitions_queue_url=_env("MOTCUA_TRANSITIONS_QUEUE_URL"),
+        transitions_dlq_url=_env("MOTCUA_TRANSITIONS_DLQ_URL"),
+        webhook_secrets_prefix=_env(
+            "MOTCUA_WEBHOOK_SECRETS_PREFIX", f"/motcua/{stage}/webhook-clients/"
+        ),
+        jwt_issuer=_env("MOTCUA_JWT_ISSUER", f"motcua-{stage}"),
+        jwt_audience=_env("MOTCUA_JWT_AUDIENCE", "motcua"),
+        jwt_dev_key=_env("MOTCUA_JWT_DEV_KEY") or None,
+        jwt_jwks_url=_env("MOTCUA_JWT_JWKS_URL") or None,
+        max_body_bytes=int(_env("MOTCUA_MAX_BODY_BYTES", str(256 * 1024))),
+        public_base_url=_env("MOTCUA_PUBLIC_BASE_URL", ""),
+    )
+
+
+def reset() -> None:
+    settings.cache_clear()
