@@ -1,0 +1,180 @@
+"""check_against_catalog with the sample Đồng Nai catalog: which procedure, which agencies."""
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.catalog_files import load_agencies, load_catalog
+from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.intake.checks import check_against_catalog
+from chalicelib.intake.model import IntakeRequest
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+TRAN_BIEN = "000.00.41.H19"  # commune (phường Trấn Biên)
+BIEN_HOA = "000.00.42.H19"  # commune (phường Biên Hòa)
+SO_TU_PHAP = "000.00.06.H19"  # province (Sở Tư pháp)
+SO_TAI_CHINH = "000.00.07.H19"  # province (Sở Tài chính)
+SO_NOI_VU = "000.00.05.H19"  # province (Sở Nội vụ)
+SERVICE_CENTRE = "000.00.01.H19"  # province (Trung tâm Phục vụ hành chính công)
+TAX = "000.00.90.H19"  # central branch (Thuế tỉnh), no one-stop counter
+
+
+@pytest.fixture(scope="module")
+def agencies():
+    return load_agencies(DATA / "agencies.yaml")
+
+
+@pytest.fixture(scope="module")
+def catalog(agencies):
+    return load_catalog(DATA / "procedures.yaml", agencies)
+
+
+def request(**changes) -> IntakeRequest:
+    """A birth registration filed online at Trấn Biên, with `changes` (validated)."""
+    data = {
+        "external_id": "000.00.41.H19-260105-0001",
+        "code": "000.00.41.H19-260105-0001",
+        "procedure_code": "1.001193",
+        "channel": 2,
+        "applicant": {"name": "Nguyễn Văn An", "kind": 1, "phone": "84912345678"},
+        "resolving_agency": TRAN_BIEN,
+        "received_by_agency": TRAN_BIEN,
+        "submitted_at": datetime(2026, 1, 5, 8, 30, tzinfo=LOCAL_TZ),
+        "awaiting_counter_check": True,
+        "source": "motcua",
+    }
+    applicant = changes.pop("applicant", {})
+    data.update(changes)
+    data["applicant"] = {**data["applicant"], **applicant}
+    return IntakeRequest.model_validate(data)
+
+
+def fields(issues) -> list[str]:
+    return [issue.field for issue in issues]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        # phi địa giới: filed in one commune, resolved by another
+        {"received_by_agency": BIEN_HOA},
+        # a province procedure: the catalog names the agency; the request may leave it out…
+        {"procedure_code": "2.000488", "resolving_agency": None, "received_by_agency": SO_TU_PHAP},
+        # …or name the same one, and be received at the service centre or at a commune
+        {
+            "procedure_code": "2.000488",
+            "resolving_agency": SO_TU_PHAP,
+            "received_by_agency": SERVICE_CENTRE,
+        },
+        {"procedure_code": "2.000488", "resolving_agency": None, "received_by_agency": BIEN_HOA},
+        # the second version of the land procedure, in effect since 1/7/2025
+        {"procedure_code": "1.012766", "resolving_agency": None},
+        # an internal procedure filed by a state agency
+        {
+            "procedure_code": "2.002456",
+            "resolving_agency": None,
+            "received_by_agency": SO_NOI_VU,
+            "received_by_unit": "VAN_THU",
+            "applicant": {"kind": 3, "id_number": TRAN_BIEN, "phone": None},
+        },
+        # the full national code is cut on the way in
+        {"procedure_code": "1.001612.000.00.00.H19", "applicant": {"kind": 1}},
+    ],
+)
+def test_requests_that_agree_with_the_catalog(changes, catalog, agencies):
+    assert check_against_catalog(request(**changes), catalog, agencies) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"procedure_code": "1.999999"}, "procedure_code"),
+        (  # version 1 takes effect on 1/8/2024
+            {
+                "procedure_code": "1.012766",
+                "resolving_agency": None,
+                "submitted_at": datetime(2024, 7, 31, 16, 0, tzinfo=LOCAL_TZ),
+            },
+            "procedure_code",
+        ),
+        ({"resolving_agency": None}, "resolving_agency"),  # commune procedure without a commune
+        ({"resolving_agency": SO_TU_PHAP}, "resolving_agency"),  # a province agency
+        ({"resolving_agency": "000.00.99.H19"}, "resolving_agency"),  # unknown agency
+        (  # a province procedure resolved by another agency than the catalog's
+            {"procedure_code": "2.000488", "resolving_agency": SO_TAI_CHINH},
+            "resolving_agency",
+        ),
+        (
+            {"procedure_code": "2.000488", "resolving_agency": "000.00.98.H19"},
+            "resolving_agency",
+        ),
+        ({"received_by_agency": "000.00.99.H19"}, "received_by_agency"),  # unknown agency
+        ({"received_by_agency": TAX}, "received_by_agency"),  # not a one-stop counter
+        ({"received_by_unit": "PHONG_X"}, "received_by_unit"),  # unit unknown
+        ({"received_by_unit": "PHONG_DKKD"}, "received_by_unit"),  # a unit of another agency
+        (  # an internal procedure filed by a citizen
+            {
+                "procedure_code": "2.002456",
+                "resolving_agency": None,
+                "received_by_agency": SO_NOI_VU,
+            },
+            "applicant.kind",
+        ),
+    ],
+)
+def test_requests_the_catalog_refuses(changes, field, catalog, agencies):
+    issues = check_against_catalog(request(**changes), catalog, agencies)
+    assert fields(issues) == [field]
+    assert issues[0].reason and issues[0].message_vi
+
+
+def test_every_disagreement_is_reported(catalog, agencies):
+    issues = check_against_catalog(
+        request(
+            procedure_code="1.999999",
+            resolving_agency="000.00.99.H19",
+            received_by_agency=TRAN_BIEN,
+            received_by_unit="NOWHERE",
+        ),
+        catalog,
+        agencies,
+    )
+    assert fields(issues) == ["procedure_code", "resolving_agency", "received_by_unit"]
+
+
+def test_a_dvcqg_request_is_answered_in_the_portals_field_names(catalog, agencies):
+    issues = check_against_catalog(
+        request(
+            source="dvcqg",
+            procedure_code="1.999999",
+            resolving_agency=SO_TU_PHAP,
+            received_by_agency="000.00.99.H19",
+        ),
+        catalog,
+        agencies,
+    )
+    assert fields(issues) == ["MaTTHC", "NoiNopHoSo"]
+    commune = check_against_catalog(
+        request(source="dvcqg", resolving_agency=SO_TU_PHAP), catalog, agencies
+    )
+    assert fields(commune) == ["DonViXuLy"]
+
+
+def test_the_reasons_name_the_codes(catalog, agencies):
+    (issue,) = check_against_catalog(request(resolving_agency=SO_TU_PHAP), catalog, agencies)
+    assert SO_TU_PHAP in issue.reason and "commune" in issue.reason
+    (issue,) = check_against_catalog(
+        request(procedure_code="2.000488", resolving_agency=SO_TAI_CHINH), catalog, agencies
+    )
+    assert SO_TU_PHAP in issue.reason
+
+
+def test_the_check_is_pure(catalog, agencies):
+    subject = request(resolving_agency=None)
+    before = subject.model_dump()
+    first = check_against_catalog(subject, catalog, agencies)
+    assert check_against_catalog(subject, catalog, agencies) == first
+    assert subject.model_dump() == before
+    assert len(catalog) > 0 and len(agencies) > 0
