@@ -1,12 +1,25 @@
 """The motcua Chalice app. Handlers are thin: parse, call one service, map errors."""
 
-from chalice import Chalice
+from __future__ import annotations
 
-from chalicelib import providers
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib import clock, providers
+from chalicelib.domain.dossier import Actor
+from chalicelib.domain.statuses import DossierStatus
+from chalicelib.handlers import workers
+from chalicelib.http import requests
 from chalicelib.http.handlers import answers_problems, parse_query
-from chalicelib.services import due_dates
+from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services import due_dates, intake, reading, transitions
+from chalicelib.services.envelopes import IntakeEnvelope
 
 app = Chalice(app_name="motcua")
+ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
+INTAKE_QUEUE = "motcua-intake"
+TRANSITIONS_QUEUE = "motcua-transitions.fifo"
 
 
 def _path() -> str | None:
@@ -17,6 +30,26 @@ def _path() -> str | None:
 problems = answers_problems(_path)
 
 
+def _accepted(body: dict[str, Any], location: str) -> Response:
+    return Response(body=body, status_code=202, headers={"Location": location})
+
+
+def _submit(envelope: IntakeEnvelope, receipts_path: str) -> Response:
+    receipt = intake.submit(
+        envelope,
+        store=providers.store(),
+        publisher=providers.publisher(),
+        queue_url=providers.settings().intake_queue_url,
+    )
+    status_url = receipts_path + receipt.receipt_id
+    return _accepted({**reading.receipt_view(receipt), "status_url": status_url}, status_url)
+
+
+def _official() -> Actor:
+    return requests.official(app.current_request, providers.token_verifier())
+
+
+# -- public -----------------------------------------------------------------------------------
 @app.route("/v1/health", methods=["GET"])
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "motcua"}
@@ -27,3 +60,181 @@ def health() -> dict[str, str]:
 def calendar_due_date() -> dict[str, object]:
     query = parse_query(due_dates.DueDateQuery, app.current_request.query_params)
     return due_dates.due_date(query, providers.calendar(), providers.catalog())
+
+
+@app.route("/v1/procedures", methods=["GET"])
+@problems
+def list_procedures() -> dict[str, object]:
+    return {"items": [reading.procedure_view(p) for p in providers.catalog().all()]}
+
+
+@app.route("/v1/procedures/{code}", methods=["GET"])
+@problems
+def get_procedure(code: str) -> dict[str, object]:
+    versions = [p for p in providers.catalog().all() if p.code == code]
+    if not versions:
+        raise Problem(404, f"procedure {code} is not in the catalog", kind="not-found")
+    current = providers.catalog().current(code, clock.now())
+    return {
+        "current": reading.procedure_view(current) if current else None,
+        "versions": [reading.procedure_view(p) for p in versions],
+    }
+
+
+@app.route("/v1/public/dossiers/{code}", methods=["GET"])
+@problems
+def public_dossier(code: str) -> dict[str, object]:
+    params = app.current_request.query_params or {}
+    return reading.public_lookup(
+        code, params.get("phone_last4"), providers.store(), providers.catalog()
+    )
+
+
+# -- portals (signed webhooks) ----------------------------------------------------------------
+@app.route("/v1/webhooks/dossiers", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def webhook_dossier() -> Response:
+    request = app.current_request
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    client = requests.webhook_client(request, raw)
+    envelope = requests.portal_envelope(raw, client.client_id, now=clock.now())
+    return _submit(envelope, "/v1/webhooks/receipts/")
+
+
+@app.route("/v1/webhooks/receipts/{receipt_id}", methods=["GET"])
+@problems
+def webhook_receipt(receipt_id: str) -> dict[str, object]:
+    request = app.current_request
+    client = requests.webhook_client(request, b"")
+    receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
+    if receipt is None or receipt.client_id != client.client_id:
+        raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
+    return reading.receipt_view(receipt)
+
+
+@app.route("/v1/webhooks/inter-agency/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def inter_agency_action(code: str) -> Response:
+    """Another agency's system (e.g. tax) reports its part of an inter-agency step."""
+    request = app.current_request
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    client = requests.webhook_client(request, raw)
+    if not client.agency:
+        raise Problem(
+            403, f"client {client.client_id} does not speak for an agency", kind="forbidden"
+        )
+    body = requests.model_from_json(transitions.SystemActionRequest, raw)
+    actor = requests.system_actor(client.client_id, client.agency)
+    return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
+
+
+# -- officials (JWT) --------------------------------------------------------------------------
+@app.route("/v1/dossiers", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def counter_intake() -> Response:
+    """The one-stop counter receives a dossier in person (channel 1) or by post (channel 3)."""
+    request = app.current_request
+    actor = _official()
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    envelope = requests.counter_envelope(raw, actor, now=clock.now())
+    return _submit(envelope, "/v1/intake/")
+
+
+@app.route("/v1/intake/{receipt_id}", methods=["GET"])
+@problems
+def counter_receipt(receipt_id: str) -> dict[str, object]:
+    actor = _official()
+    receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
+    if receipt is None or receipt.client_id != requests.counter_client(actor):
+        raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
+    return reading.receipt_view(receipt)
+
+
+@app.route("/v1/dossiers/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def dossier_action(code: str) -> Response:
+    request = app.current_request
+    actor = _official()
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    body = requests.model_from_json(transitions.ActionRequest, raw)
+    return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
+
+
+def _queue_action(
+    code: str, body: transitions.ActionRequest, actor: Actor, *, command_id: str
+) -> Response:
+    envelope = transitions.request_action(
+        code,
+        body,
+        actor,
+        store=providers.store(),
+        publisher=providers.publisher(),
+        queue_url=providers.settings().transitions_queue_url,
+        command_id=command_id,
+        now=clock.now(),
+    )
+    status_url = f"/v1/dossiers/{code}/commands/{envelope.command_id}"
+    return _accepted(
+        {"command_id": envelope.command_id, "status": "queued", "status_url": status_url},
+        status_url,
+    )
+
+
+@app.route("/v1/dossiers/{code}", methods=["GET"])
+@problems
+def get_dossier(code: str) -> dict[str, object]:
+    return reading.read_dossier(code, _official(), providers.store(), providers.catalog())
+
+
+@app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
+@problems
+def get_command(code: str, command_id: str) -> dict[str, object]:
+    actor = _official()
+    store = providers.store()
+    transitions.require_visible(code, store.get(code), actor)
+    applied = store.command(code, command_id)
+    if applied is not None:
+        return {"command_id": command_id, "status": "applied", "version": applied.version}
+    refused = store.refusal(code, command_id)
+    if refused is not None:
+        return {"command_id": command_id, "status": "refused", **refused.model_dump(mode="json")}
+    return {"command_id": command_id, "status": "queued"}
+
+
+@app.route("/v1/worklist", methods=["GET"])
+@problems
+def get_worklist() -> dict[str, object]:
+    actor = _official()
+    query = parse_query(requests.WorklistQuery, app.current_request.query_params)
+    try:
+        return reading.worklist(
+            actor.agency,
+            status=DossierStatus(query.status) if query.status else None,
+            step=query.step,
+            limit=query.limit,
+            cursor=query.cursor,
+            store=providers.store(),
+            catalog=providers.catalog(),
+        )
+    except ValueError as exc:  # a cursor this API did not issue
+        raise Problem(
+            400,
+            "invalid cursor",
+            kind="validation",
+            errors=[
+                FieldError(
+                    "cursor", "not a cursor issued by this API", "Con trỏ phân trang không hợp lệ"
+                )
+            ],
+        ) from exc
+
+
+# -- workers ----------------------------------------------------------------------------------
+@app.on_sqs_message(queue=INTAKE_QUEUE, batch_size=10)
+def intake_worker(event: Any) -> dict[str, Any]:
+    return workers.run_intake_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=TRANSITIONS_QUEUE, batch_size=10)
+def transition_worker(event: Any) -> dict[str, Any]:
+    return workers.run_transition_batch(event.to_dict(), event.context)

@@ -1,18 +1,30 @@
 """Lazily built, process-wide dependencies of the handlers.
 
-Built on first use, not at import: cold starts stay short, and the Chalice test client can set
-environment variables before anything reads them.
+Built on first use, not at import: cold starts stay short, and the Chalice test client and the
+local stack can set environment variables before anything reads them. `reset()` forgets all.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+from chalicelib import settings as settings_module
+from chalicelib.adapters import aws
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.catalog_files import data_dir, load_agencies, load_catalog
+from chalicelib.adapters.dynamo_store import DynamoStore
+from chalicelib.adapters.queues import SqsPublisher
+from chalicelib.adapters.replay_guard import DynamoReplayGuard
+from chalicelib.adapters.secrets import SsmWebhookSecrets
+from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
+from chalicelib.settings import Settings
+
+
+def settings() -> Settings:
+    return settings_module.settings()
 
 
 @cache
@@ -30,7 +42,46 @@ def catalog() -> Catalog:
     return load_catalog(data_dir() / "procedures.yaml", agencies())
 
 
+@cache
+def store() -> DynamoStore:
+    return DynamoStore(settings().table_name)
+
+
+@cache
+def publisher() -> SqsPublisher:
+    return SqsPublisher()
+
+
+@cache
+def webhook_secrets() -> SsmWebhookSecrets:
+    return SsmWebhookSecrets(settings().webhook_secrets_prefix)
+
+
+@cache
+def replay_guard() -> DynamoReplayGuard:
+    return DynamoReplayGuard(settings().table_name)
+
+
+@cache
+def token_verifier() -> TokenVerifier:
+    return TokenVerifier.from_settings(settings())
+
+
+_PROVIDERS = (
+    calendar,
+    agencies,
+    catalog,
+    store,
+    publisher,
+    webhook_secrets,
+    replay_guard,
+    token_verifier,
+)
+
+
 def reset() -> None:
-    """Forget everything built (tests that change the environment call this)."""
-    for provider in (calendar, agencies, catalog):
+    """Forget everything built (tests and the local stack call this after changing the env)."""
+    for provider in _PROVIDERS:
         provider.cache_clear()
+    settings_module.reset()
+    aws.reset()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.domain.errors import DomainError
 from chalicelib.http.problems import FieldError, Problem, from_validation_error
 
-log = logging.getLogger("motcua.http")
+log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -35,8 +35,12 @@ def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callab
                 return problem.to_response(current_path())
             except DomainError as exc:
                 field = exc.field or "body"
-                problem = Problem(400, exc.message, kind=exc.code.replace("_", "-"),
-                                  errors=[FieldError(field, exc.message)])  # fmt: skip
+                problem = Problem(
+                    400,
+                    exc.message,
+                    kind=exc.code.replace("_", "-"),
+                    errors=[FieldError(field, exc.message)],
+                )
                 return problem.to_response(current_path())
             except Exception:
                 log.exception("unhandled error")

@@ -42,8 +42,12 @@ class DueDateQuery(BaseModel):
         else:
             return
         message = "Cần đúng một thời hạn: số ngày làm việc hoặc số giờ làm việc"
-        raise Problem(400, reason, kind="validation",
-                      errors=[FieldError(name, reason, message) for name in names])  # fmt: skip
+        raise Problem(
+            400,
+            reason,
+            kind="validation",
+            errors=[FieldError(name, reason, message) for name in names],
+        )
 
 
 def due_date(query: DueDateQuery, calendar: WorkingCalendar, catalog: Catalog) -> dict[str, Any]:

@@ -1,0 +1,378 @@
+"""The dossier store on one DynamoDB table (single-table design, see docs/architecture.md).
+
+Items (PK / SK):
+- `D#<code>` / `STATE`: the dossier; carries the worklist and due-index keys while open.
+- `D#<code>` / `H#<version:06d>`: one history entry per applied change.
+- `D#<code>` / `C#<command id>`: marks a command as applied (idempotency).
+- `D#<code>` / `R#<command id>`: a refused command and its reason.
+- `INTAKE#<client>#<external id>` / `INTAKE`: one dossier per submission.
+- `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
+- `SEQ#<agency>#<yyyy-mm-dd>` / `SEQ`: the daily code sequence (atomic ADD).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.store import (
+    ApplyOutcome,
+    CommandRecord,
+    CreateOutcome,
+    CreateResult,
+    DossierRecord,
+    Page,
+    Receipt,
+    Refusal,
+    due_shard,
+    next_alarm,
+    on_worklist,
+    utc_key,
+)
+from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.statuses import DossierStatus
+
+STATE = "STATE"
+RECEIPT_TTL = timedelta(days=90)
+COMMAND_TTL = timedelta(days=400)  # longer than any redelivery; kept a year for audits
+WORKLIST_INDEX = "worklist"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _cancel_codes(error: ClientError) -> list[str]:
+    reasons = error.response.get("CancellationReasons") or []
+    return [r.get("Code", "None") for r in reasons]
+
+
+class DynamoStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @property
+    def _db(self) -> Any:
+        return client("dynamodb")
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return self._db.get_item(
+            TableName=self.table, Key={"PK": _s(pk), "SK": _s(sk)}, ConsistentRead=True
+        ).get("Item")
+
+    # -- items ------------------------------------------------------------------------------
+    def _state_item(self, dossier: Dossier) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "PK": _s(f"D#{dossier.code}"),
+            "SK": _s(STATE),
+            "state": _s(dossier.model_dump_json()),
+            "version": _n(dossier.version),
+            "status": _n(int(dossier.status)),
+            "holder_agency": _s(dossier.holder.agency),
+        }
+        if on_worklist(dossier):
+            item["WL_PK"] = _s(f"WL#{dossier.holder.agency}")
+            item["WL_SK"] = _s(f"{utc_key(dossier.due_at)}#{dossier.code}")
+        alarm = next_alarm(dossier)
+        if alarm is not None:
+            item["DUE_PK"] = _s(f"DUE#{due_shard(dossier.code):02d}")
+            item["DUE_SK"] = _s(f"{utc_key(alarm)}#{dossier.code}")
+        return item
+
+    @staticmethod
+    def _history_item(code: str, entry: HistoryEntry) -> dict[str, Any]:
+        return {
+            "PK": _s(f"D#{code}"),
+            "SK": _s(f"H#{entry.version:06d}"),
+            "entry": _s(entry.model_dump_json()),
+            "version": _n(entry.version),
+        }
+
+    # -- creating ---------------------------------------------------------------------------
+    def find_intake(self, intake_key: str) -> str | None:
+        found = self._get(f"INTAKE#{intake_key}", "INTAKE")
+        return found["code"]["S"] if found else None
+
+    def next_sequence(self, agency: str, day: date) -> int:
+        answer = self._db.update_item(
+            TableName=self.table,
+            Key={"PK": _s(f"SEQ#{agency}#{day.isoformat()}"), "SK": _s("SEQ")},
+            UpdateExpression="ADD n :one SET expires_at = :ttl",
+            ExpressionAttributeValues={
+                ":one": _n(1),
+                ":ttl": _n(_epoch(datetime.combine(day, datetime.min.time())) + 90 * 86400),
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["n"]["N"])
+
+    def create(
+        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+    ) -> CreateResult:
+        not_there = "attribute_not_exists(PK)"
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "ConditionExpression": not_there,
+                    "Item": {
+                        "PK": _s(f"INTAKE#{intake_key}"),
+                        "SK": _s("INTAKE"),
+                        "code": _s(dossier.code),
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "ConditionExpression": not_there,
+                    "Item": self._state_item(dossier),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "ConditionExpression": not_there,
+                    "Item": self._history_item(dossier.code, entry),
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": self._receipt_item(receipt)}},
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancel_codes(error)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                existing = self.find_intake(intake_key)
+                if existing:
+                    return CreateResult(CreateOutcome.DUPLICATE, existing)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise DossierCodeTaken(dossier.code) from error
+            raise
+        return CreateResult(CreateOutcome.CREATED, dossier.code)
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, code: str) -> Dossier | None:
+        found = self._get(f"D#{code}", STATE)
+        return Dossier.model_validate_json(found["state"]["S"]) if found else None
+
+    def load(self, code: str) -> DossierRecord | None:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": _s(f"D#{code}")},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        state = next((i for i in items if i["SK"]["S"] == STATE), None)
+        if state is None:
+            return None
+        history = [
+            HistoryEntry.model_validate_json(i["entry"]["S"])
+            for i in items
+            if i["SK"]["S"].startswith("H#")
+        ]
+        refusals = sorted(
+            (
+                Refusal.model_validate_json(i["refusal"]["S"])
+                for i in items
+                if i["SK"]["S"].startswith("R#")
+            ),
+            key=lambda r: r.at,
+        )
+        return DossierRecord(
+            dossier=Dossier.model_validate_json(state["state"]["S"]),
+            history=sorted(history, key=lambda e: e.version),
+            refusals=refusals,
+        )
+
+    # -- changing ---------------------------------------------------------------------------
+    def apply(
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+    ) -> ApplyOutcome:
+        not_there = "attribute_not_exists(PK)"
+        command_item = {
+            "PK": _s(f"D#{dossier.code}"),
+            "SK": _s(f"C#{command_id}"),
+            "version": _n(dossier.version),
+            "at": _s(entry.at.isoformat()),
+            "expires_at": _n(_epoch(entry.at + COMMAND_TTL)),
+        }
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": command_item,
+                    "ConditionExpression": not_there,
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._state_item(dossier),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": _n(expected_version)},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._history_item(dossier.code, entry),
+                    "ConditionExpression": not_there,
+                }
+            },
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancel_codes(error)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return ApplyOutcome.DUPLICATE
+            if "ConditionalCheckFailed" in codes:
+                return ApplyOutcome.CONFLICT
+            raise
+        return ApplyOutcome.APPLIED
+
+    def command(self, code: str, command_id: str) -> CommandRecord | None:
+        found = self._get(f"D#{code}", f"C#{command_id}")
+        if not found:
+            return None
+        return CommandRecord(
+            command_id=command_id,
+            version=int(found["version"]["N"]),
+            at=datetime.fromisoformat(found["at"]["S"]),
+        )
+
+    def record_refusal(self, code: str, refusal: Refusal) -> None:
+        # Keyed by the command: a redelivered refusal overwrites itself instead of doubling.
+        self._db.put_item(
+            TableName=self.table,
+            Item={
+                "PK": _s(f"D#{code}"),
+                "SK": _s(f"R#{refusal.command_id}"),
+                "refusal": _s(refusal.model_dump_json()),
+            },
+        )
+
+    def refusal(self, code: str, command_id: str) -> Refusal | None:
+        found = self._get(f"D#{code}", f"R#{command_id}")
+        return Refusal.model_validate_json(found["refusal"]["S"]) if found else None
+
+    # -- receipts ---------------------------------------------------------------------------
+    def _receipt_item(self, receipt: Receipt) -> dict[str, Any]:
+        return {
+            "PK": _s(f"RCPT#{receipt.receipt_id}"),
+            "SK": _s("RCPT"),
+            "receipt": _s(receipt.model_dump_json()),
+            "expires_at": _n(_epoch(receipt.updated_at + RECEIPT_TTL)),
+        }
+
+    def put_receipt(self, receipt: Receipt, *, only_if_new: bool = False) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table, "Item": self._receipt_item(receipt)}
+        if only_if_new:
+            kwargs["ConditionExpression"] = "attribute_not_exists(PK)"
+        try:
+            self._db.put_item(**kwargs)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def get_receipt(self, receipt_id: str) -> Receipt | None:
+        found = self._get(f"RCPT#{receipt_id}", "RCPT")
+        return Receipt.model_validate_json(found["receipt"]["S"]) if found else None
+
+    # -- worklist ---------------------------------------------------------------------------
+    def worklist(
+        self,
+        agency: str,
+        *,
+        status: DossierStatus | None,
+        step: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": WORKLIST_INDEX,
+            "KeyConditionExpression": "WL_PK = :pk",
+            "ExpressionAttributeValues": {":pk": _s(f"WL#{agency}")},
+        }
+        if status is not None:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            kwargs["ExpressionAttributeValues"][":status"] = _n(int(status))
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor)
+        found: list[Dossier] = []
+        last_key: dict[str, Any] | None = None
+        # A filtered query can return short pages: read on until the page is full.
+        while len(found) < limit:
+            kwargs["Limit"] = max(limit - len(found), 1) * 2
+            page = self._db.query(**kwargs)
+            for item in page.get("Items", []):
+                dossier = Dossier.model_validate_json(item["state"]["S"])
+                if step is not None and dossier.step_index != step:
+                    continue
+                found.append(dossier)
+                last_key = {k: item[k] for k in ("PK", "SK", "WL_PK", "WL_SK")}
+                if len(found) == limit:
+                    break
+            else:
+                if "LastEvaluatedKey" not in page:
+                    last_key = None
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                continue
+            break
+        return Page(items=found, cursor=_encode_cursor(last_key) if last_key else None)
+
+
+class DossierCodeTaken(Exception):
+    """Another submission already holds this dossier code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"dossier code {code} is already taken")
+        self.code = code
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    plain = {k: v["S"] for k, v in key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(plain, dict) or set(plain) != {"PK", "SK", "WL_PK", "WL_SK"}:
+            raise ValueError("unexpected keys")
+        return {k: _s(str(v)) for k, v in plain.items()}
+    except (ValueError, TypeError) as exc:
+        raise InvalidCursor() from exc
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this store did not issue."""

@@ -1,0 +1,127 @@
+"""In-memory dossier store for unit tests: the same rules as DynamoStore, no AWS."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import date
+
+from chalicelib.adapters.dynamo_store import DossierCodeTaken, InvalidCursor
+from chalicelib.adapters.store import (
+    ApplyOutcome,
+    CommandRecord,
+    CreateOutcome,
+    CreateResult,
+    DossierRecord,
+    Page,
+    Receipt,
+    Refusal,
+    on_worklist,
+    utc_key,
+)
+from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.statuses import DossierStatus
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.dossiers: dict[str, Dossier] = {}
+        self.history: dict[str, list[HistoryEntry]] = defaultdict(list)
+        self.commands: dict[tuple[str, str], CommandRecord] = {}
+        self.refusals: dict[tuple[str, str], Refusal] = {}
+        self.intake: dict[str, str] = {}
+        self.receipts: dict[str, Receipt] = {}
+        self.sequences: dict[tuple[str, date], int] = defaultdict(int)
+
+    def find_intake(self, intake_key: str) -> str | None:
+        return self.intake.get(intake_key)
+
+    def next_sequence(self, agency: str, day: date) -> int:
+        with self._lock:
+            self.sequences[(agency, day)] += 1
+            return self.sequences[(agency, day)]
+
+    def create(
+        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+    ) -> CreateResult:
+        with self._lock:
+            if intake_key in self.intake:
+                return CreateResult(CreateOutcome.DUPLICATE, self.intake[intake_key])
+            if dossier.code in self.dossiers:
+                raise DossierCodeTaken(dossier.code)
+            self.intake[intake_key] = dossier.code
+            self.dossiers[dossier.code] = dossier
+            self.history[dossier.code].append(entry)
+            self.receipts[receipt.receipt_id] = receipt
+        return CreateResult(CreateOutcome.CREATED, dossier.code)
+
+    def get(self, code: str) -> Dossier | None:
+        return self.dossiers.get(code)
+
+    def load(self, code: str) -> DossierRecord | None:
+        dossier = self.dossiers.get(code)
+        if dossier is None:
+            return None
+        refusals = sorted(
+            (r for (c, _), r in self.refusals.items() if c == code), key=lambda r: r.at
+        )
+        return DossierRecord(dossier, list(self.history[code]), refusals)
+
+    def apply(
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+    ) -> ApplyOutcome:
+        with self._lock:
+            if (dossier.code, command_id) in self.commands:
+                return ApplyOutcome.DUPLICATE
+            current = self.dossiers.get(dossier.code)
+            if current is None or current.version != expected_version:
+                return ApplyOutcome.CONFLICT
+            self.dossiers[dossier.code] = dossier
+            self.history[dossier.code].append(entry)
+            self.commands[(dossier.code, command_id)] = CommandRecord(
+                command_id=command_id, version=dossier.version, at=entry.at
+            )
+        return ApplyOutcome.APPLIED
+
+    def command(self, code: str, command_id: str) -> CommandRecord | None:
+        return self.commands.get((code, command_id))
+
+    def record_refusal(self, code: str, refusal: Refusal) -> None:
+        self.refusals[(code, refusal.command_id)] = refusal
+
+    def refusal(self, code: str, command_id: str) -> Refusal | None:
+        return self.refusals.get((code, command_id))
+
+    def put_receipt(self, receipt: Receipt, *, only_if_new: bool = False) -> None:
+        if only_if_new and receipt.receipt_id in self.receipts:
+            return
+        self.receipts[receipt.receipt_id] = receipt
+
+    def get_receipt(self, receipt_id: str) -> Receipt | None:
+        return self.receipts.get(receipt_id)
+
+    def worklist(
+        self,
+        agency: str,
+        *,
+        status: DossierStatus | None,
+        step: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        keyed = sorted(
+            (f"{utc_key(d.due_at)}#{d.code}", d)
+            for d in self.dossiers.values()
+            if on_worklist(d) and d.holder.agency == agency
+        )
+        if cursor is not None and not any(key == cursor for key, _ in keyed):
+            raise InvalidCursor()
+        after = [(k, d) for k, d in keyed if cursor is None or k > cursor]
+        chosen = [
+            (k, d)
+            for k, d in after
+            if (status is None or d.status is status) and (step is None or d.step_index == step)
+        ][:limit]
+        more = len(chosen) == limit and chosen[-1][0] != after[-1][0]
+        return Page([d for _, d in chosen], chosen[-1][0] if chosen and more else None)

@@ -1,0 +1,162 @@
+"""The dossier store: what the services need from persistence, independent of DynamoDB.
+
+Two implementations: `DynamoStore` (production and the local stack) and `MemoryStore` (unit
+tests). Both honour the same rules: a change writes the state and its history entry together
+or not at all, under optimistic locking by version, and each command applies at most once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.statuses import DossierStatus
+
+DUE_SHARDS = 16  # the timer queries each shard: enough to spread writes, few enough to read
+
+
+class ApplyOutcome(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # this command was applied before (a redelivery)
+    CONFLICT = "conflict"  # the state moved since it was read: retry from a fresh read
+
+
+class CreateOutcome(Enum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the same submission made a dossier before
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    outcome: CreateOutcome
+    code: str
+
+
+class Refusal(BaseModel):
+    """A command that was not applied, kept so that whoever sent it can see why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command_id: str
+    action: str
+    actor_id: str
+    actor_agency: str
+    expected_version: int | None
+    reason: str
+    kind: str  # stale_version, illegal_transition, not_permitted, invalid_input
+    field: str | None = None
+    at: datetime
+
+
+class Receipt(BaseModel):
+    """What a portal's submission became: queued, accepted (with the code) or refused."""
+
+    model_config = ConfigDict(frozen=True)
+
+    receipt_id: str
+    client_id: str
+    external_id: str
+    status: str  # queued | accepted | refused
+    code: str | None = None
+    due_at: datetime | None = None
+    dossier_status: int | None = None
+    errors: list[dict[str, str]] = []
+    updated_at: datetime
+
+
+class CommandRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    command_id: str
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    """A dossier with everything recorded about it, read in one go."""
+
+    dossier: Dossier
+    history: list[HistoryEntry]
+    refusals: list[Refusal]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Dossier]
+    cursor: str | None
+
+
+class DossierStore(Protocol):
+    def create(
+        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+    ) -> CreateResult: ...
+
+    def find_intake(self, intake_key: str) -> str | None: ...
+
+    def next_sequence(self, agency: str, day: date) -> int: ...
+
+    def get(self, code: str) -> Dossier | None: ...
+
+    def load(self, code: str) -> DossierRecord | None: ...
+
+    def apply(
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+    ) -> ApplyOutcome: ...
+
+    def command(self, code: str, command_id: str) -> CommandRecord | None: ...
+
+    def record_refusal(self, code: str, refusal: Refusal) -> None: ...
+
+    def refusal(self, code: str, command_id: str) -> Refusal | None: ...
+
+    def put_receipt(self, receipt: Receipt, *, only_if_new: bool = False) -> None: ...
+
+    def get_receipt(self, receipt_id: str) -> Receipt | None: ...
+
+    def worklist(
+        self,
+        agency: str,
+        *,
+        status: DossierStatus | None,
+        step: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page: ...
+
+
+# -- keys shared by the implementations ---------------------------------------------------------
+def utc_key(moment: datetime | None) -> str:
+    """A sortable UTC timestamp for index keys; open-ended items sort last."""
+    if moment is None:
+        return "9999-12-31T23:59:59Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def due_shard(code: str) -> int:
+    # A stable hash (not Python's salted hash()): the same code lands in the same shard always.
+    return sum(code.encode()) % DUE_SHARDS
+
+
+def on_worklist(dossier: Dossier) -> bool:
+    return not dossier.status.is_closed
+
+
+def next_alarm(dossier: Dossier) -> datetime | None:
+    """When the timer must next look at this dossier; None keeps it off the due index.
+
+    Paused dossiers carry no alarm (the clock stands still) and closed ones leave the index.
+    """
+    if dossier.status.is_closed or dossier.is_paused or dossier.status is DossierStatus.RESOLVED:
+        return None
+    candidates = [m for m in (dossier.step_due_at, dossier.due_at) if m is not None]
+    return min(candidates) if candidates else None
+
+
+def as_json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

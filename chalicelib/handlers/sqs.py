@@ -1,0 +1,104 @@
+"""Running a queue worker over one Lambda batch: partial failures per record, dead letters with
+their reason, never the whole batch failed for one bad message."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from chalicelib.adapters.queues import DeadLetter, Publisher
+from chalicelib.services.failures import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+# One less than the redrive policy's maxReceiveCount (infra/resources.json): the worker
+# dead-letters with a reason on its last try; the redrive stays as the net for crashes.
+DEFAULT_LAST_ATTEMPT = 4
+
+
+def last_attempt() -> int:
+    return int(os.environ.get("MOTCUA_LAST_ATTEMPT", DEFAULT_LAST_ATTEMPT))
+
+
+def receive_count(record: SQSRecord) -> int:
+    return int(record.attributes.approximate_receive_count or 1)
+
+
+def process_batch(
+    event: dict[str, Any],
+    context: Any,
+    handle: Callable[[dict[str, Any]], None],
+    *,
+    publisher: Publisher,
+    dlq_url: str,
+    source: str,
+    fifo: bool,
+) -> dict[str, Any]:
+    """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures."""
+
+    def on_record(record: SQSRecord) -> None:
+        try:
+            try:
+                body = json.loads(record.body)
+            except json.JSONDecodeError as exc:
+                raise PermanentFailure(f"body is not JSON: {exc}") from exc
+            try:
+                handle(body)
+            except ValidationError as exc:
+                raise PermanentFailure(
+                    f"body does not match its contract: {exc.errors()[:3]}"
+                ) from exc
+        except PermanentFailure as exc:
+            _dead_letter(
+                record, str(exc), publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
+            )
+        except Exception as exc:
+            if receive_count(record) >= last_attempt():
+                reason = f"failed {receive_count(record)} times; last error: {exc!r}"
+                _dead_letter(
+                    record, reason, publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
+                )
+                return
+            log.warning(
+                "%s: message %s failed (attempt %d), will retry: %r",
+                source,
+                record.message_id,
+                receive_count(record),
+                exc,
+            )
+            raise
+
+    processor = (
+        SqsFifoPartialProcessor(skip_group_on_error=True) if fifo else BatchProcessor(EventType.SQS)
+    )
+    return process_partial_response(
+        event=event, record_handler=on_record, processor=processor, context=context
+    )
+
+
+def _dead_letter(
+    record: SQSRecord, reason: str, *, publisher: Publisher, dlq_url: str, source: str, fifo: bool
+) -> None:
+    log.error("%s: message %s dead-lettered: %s", source, record.message_id, reason)
+    letter = DeadLetter(
+        body=record.body,
+        reason=reason,
+        source=source,
+        attributes={"message_id": record.message_id, "receive_count": str(receive_count(record))},
+    )
+    group = record.attributes.message_group_id if fifo else None
+    publisher.dead_letter(
+        dlq_url, letter, group=group, dedup_id=record.message_id if fifo else None
+    )

@@ -1,0 +1,149 @@
+"""Turning an HTTP request into what the services take: who calls, and what they send."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import providers
+from chalicelib.adapters.replay_guard import ReadsMayRepeat
+from chalicelib.adapters.secrets import WebhookClient
+from chalicelib.auth.tokens import TokenVerifier
+from chalicelib.auth.webhooks import authenticate_webhook, header
+from chalicelib.domain.dossier import Actor, Location
+from chalicelib.domain.statuses import Role
+from chalicelib.http.body import check_body, parse_json, parse_model
+from chalicelib.http.problems import FieldError, Problem
+from chalicelib.intake.errors import IntakeInvalid
+from chalicelib.intake.parse import parse_counter_submission, parse_submission
+from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.services.intake import receipt_id_for
+
+Model = TypeVar("Model", bound=BaseModel)
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+COMMAND_NAMESPACE = uuid.UUID("0c7f2f5e-3f0a-4a7e-8d55-7b1f9e0c2d41")
+
+
+class WorklistQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Annotated[int | None, Field(ge=1, le=10)] = None
+    step: Annotated[int | None, Field(ge=0, le=100)] = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str | None, Field(max_length=1024)] = None
+
+
+def raw_body(request: Any, max_bytes: int) -> bytes:
+    return check_body(request.raw_body, request.headers, max_bytes=max_bytes)
+
+
+def model_from_json(model: type[Model], raw: bytes) -> Model:
+    return parse_model(model, parse_json(raw))
+
+
+def official(request: Any, verifier: TokenVerifier) -> Actor:
+    return verifier.verify(header(request.headers, "authorization"))
+
+
+def webhook_client(request: Any, raw: bytes) -> WebhookClient:
+    """The signed caller. Writes are refused when replayed; reads may repeat."""
+    guard = providers.replay_guard() if request.method != "GET" else ReadsMayRepeat()
+    # Signatures are about real time, never the settable clock of the local stage.
+    return authenticate_webhook(
+        request.headers, raw, providers.webhook_secrets(), guard, int(time.time())
+    )
+
+
+def system_actor(client_id: str, agency: str) -> Actor:
+    return Actor(id=client_id, name=client_id, agency=agency, roles=frozenset({Role.SYSTEM}))
+
+
+def counter_client(actor: Actor) -> str:
+    return f"counter:{actor.agency}"
+
+
+def idempotency_key(request: Any) -> str | None:
+    key = header(request.headers, "idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise Problem(
+            400,
+            "Idempotency-Key must be 8 to 128 letters, digits or _ . : -",
+            kind="validation",
+            errors=[
+                FieldError(
+                    "Idempotency-Key",
+                    "8-128 of [A-Za-z0-9_.:-]",
+                    "Khóa chống trùng lặp không hợp lệ",
+                )
+            ],
+        )
+    return key
+
+
+def command_id(request: Any, caller: str = "") -> str:
+    """A retried POST with the same Idempotency-Key names the same command, so it applies once."""
+    key = idempotency_key(request)
+    if key is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(COMMAND_NAMESPACE, f"{caller}\n{key}"))
+
+
+def _intake_problem(error: IntakeInvalid) -> Problem:
+    return Problem(
+        400,
+        "the dossier is not valid",
+        kind="validation",
+        errors=[FieldError(i.field, i.reason, i.message_vi) for i in error.errors],
+    )
+
+
+def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
+    settings = providers.settings()
+    try:
+        request = parse_submission(
+            raw, province=settings.province, now=now, max_bytes=settings.max_body_bytes
+        )
+    except IntakeInvalid as error:
+        raise _intake_problem(error) from error
+    return IntakeEnvelope(
+        receipt_id=receipt_id_for(client_id, request.external_id),
+        client_id=client_id,
+        request=request,
+        accepted_at=now,
+    )
+
+
+def counter_envelope(raw: bytes, actor: Actor, *, now: Any) -> IntakeEnvelope:
+    """The counter official receives the dossier: it is received here, now, at their unit."""
+    if Role.RECEIVER not in actor.roles:
+        raise Problem(
+            403,
+            "receiving a dossier needs the receiver role",
+            kind="forbidden",
+            errors=[FieldError("roles", "receiver role required", "Cần vai trò cán bộ tiếp nhận")],
+        )
+    settings = providers.settings()
+    try:
+        request = parse_counter_submission(
+            raw,
+            province=settings.province,
+            now=now,
+            max_bytes=settings.max_body_bytes,
+            received_by=Location(agency=actor.agency, unit=actor.unit or "MOT_CUA"),
+        )
+    except IntakeInvalid as error:
+        raise _intake_problem(error) from error
+    client_id = counter_client(actor)
+    return IntakeEnvelope(
+        receipt_id=receipt_id_for(client_id, request.external_id),
+        client_id=client_id,
+        request=request,
+        accepted_at=now,
+        actor=actor,
+    )

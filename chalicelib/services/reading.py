@@ -1,0 +1,153 @@
+"""What officials, citizens and portals read: dossier views, worklists, the public lookup."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from chalicelib.adapters.store import DossierRecord, DossierStore, Receipt
+from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
+from chalicelib.domain.procedures import Catalog, Procedure
+from chalicelib.domain.state_machine import step_location
+from chalicelib.domain.statuses import DossierStatus
+from chalicelib.http.problems import Problem
+from chalicelib.services.transitions import require_visible
+
+NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập"
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def steps_view(dossier: Dossier, history: list[HistoryEntry], procedure: Procedure | None) -> list:
+    """Each step of the pinned process, with when it was entered and left and its deadline."""
+    if procedure is None:
+        return []
+    entered: dict[int, str] = {}
+    left: dict[int, str] = {}
+    for entry in history:
+        if entry.from_step is not None and entry.from_step != entry.to_step:
+            left[entry.from_step] = entry.at.isoformat()
+        if entry.from_step != entry.to_step:
+            entered[entry.to_step] = entry.at.isoformat()
+    view = []
+    for index, step in enumerate(procedure.steps):
+        place = step_location(dossier, procedure, index)
+        current = index == dossier.step_index and not dossier.status.is_closed
+        state = "current" if current else ("done" if index < dossier.step_index else "pending")
+        if dossier.status is DossierStatus.RETURNED:
+            state = "done"
+        view.append(
+            {
+                "index": index,
+                "name": step.name,
+                "role": step.role.value,
+                "agency": place.agency,
+                "unit": place.unit,
+                "inter_agency": step.agency is not None,
+                "duration": step.duration.model_dump(mode="json"),
+                "state": state,
+                "entered_at": entered.get(index),
+                "left_at": left.get(index) if not current else None,
+                "due_at": _iso(dossier.step_due_at) if current else None,
+            }
+        )
+    return view
+
+
+def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
+    dossier = record.dossier
+    procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
+    state = dossier.model_dump(mode="json")
+    state["status_label"] = dossier.status.label_vi
+    state["procedure_name"] = procedure.name if procedure else None
+    return {
+        "dossier": state,
+        "steps": steps_view(dossier, record.history, procedure),
+        "history": [
+            {**entry.model_dump(mode="json"), "action_label": entry.action.label_vi}
+            for entry in record.history
+        ],
+        "refusals": [refusal.model_dump(mode="json") for refusal in record.refusals],
+    }
+
+
+def read_dossier(code: str, actor: Actor, store: DossierStore, catalog: Catalog) -> dict:
+    record = store.load(code)
+    require_visible(code, record.dossier if record else None, actor)
+    assert record is not None
+    return dossier_view(record, catalog)
+
+
+def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
+    procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
+    step_name = None
+    if procedure is not None and not dossier.status.is_closed:
+        step_name = procedure.steps[dossier.step_index].name
+    return {
+        "code": dossier.code,
+        "procedure": procedure.name if procedure else dossier.procedure_code,
+        "status": int(dossier.status),
+        "status_label": dossier.status.label_vi,
+        "current_step": step_name,
+        "received_at": _iso(dossier.received_at),
+        "due_at": _iso(dossier.due_at),
+    }
+
+
+def public_lookup(code: str, phone_last4: str | None, store: DossierStore, catalog: Catalog):
+    """The citizen's lookup. A wrong or missing phone answers exactly like an unknown code,
+    and both paths do the same work, so the answer cannot be used to find valid codes."""
+    dossier = store.get(code) if len(code) <= 64 else None
+    phone = (dossier.applicant.phone or "") if dossier is not None else ""
+    expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits
+    matches = hmac.compare_digest(expected.encode(), (phone_last4 or "").encode())
+    if dossier is None or not matches:
+        raise Problem(404, NOT_FOUND_PUBLIC, kind="not-found")
+    return public_view(dossier, catalog)
+
+
+def worklist(
+    agency: str,
+    *,
+    status,
+    step,
+    limit: int,
+    cursor: str | None,
+    store: DossierStore,
+    catalog: Catalog,
+) -> dict[str, Any]:
+    page = store.worklist(agency, status=status, step=step, limit=limit, cursor=cursor)
+    items = []
+    for dossier in page.items:
+        procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
+        items.append(
+            {
+                "code": dossier.code,
+                "procedure_code": dossier.procedure_code,
+                "procedure_name": procedure.name if procedure else None,
+                "status": int(dossier.status),
+                "status_label": dossier.status.label_vi,
+                "step_index": dossier.step_index,
+                "step_name": procedure.steps[dossier.step_index].name if procedure else None,
+                "holder": dossier.holder.model_dump(),
+                "due_at": _iso(dossier.due_at),
+                "step_due_at": _iso(dossier.step_due_at),
+                "version": dossier.version,
+            }
+        )
+    return {"items": items, "next_cursor": page.cursor}
+
+
+def receipt_view(receipt: Receipt) -> dict[str, Any]:
+    body = receipt.model_dump(mode="json")
+    if receipt.code:
+        body["dossier_url"] = f"/v1/dossiers/{receipt.code}"
+    return body
+
+
+def procedure_view(procedure: Procedure) -> dict[str, Any]:
+    body = procedure.model_dump(mode="json")
+    body["is_inter_agency"] = procedure.is_inter_agency
+    return body

@@ -1,0 +1,198 @@
+"""Step transitions: an official's request is queued (API), then applied once (worker)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.adapters.queues import Publisher
+from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
+from chalicelib.domain.calendar import WorkingCalendar
+from chalicelib.domain.dossier import Action, Actor, Command, Dossier
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.state_machine import apply
+from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services.envelopes import TransitionEnvelope
+from chalicelib.services.failures import PermanentFailure
+
+
+class ActionRequest(BaseModel):
+    """Body of POST /v1/dossiers/{code}/actions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    note: Annotated[str, Field(max_length=2000)] = ""
+    target_agency: Annotated[
+        str | None, Field(pattern=r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2}$")
+    ] = None
+    target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
+    new_due_at: datetime | None = None
+    expected_version: Annotated[int, Field(ge=1)]
+
+    def command(self) -> Command:
+        return Command(
+            action=self.action,
+            note=self.note,
+            target_agency=self.target_agency,
+            target_unit=self.target_unit,
+            new_due_at=self.new_due_at,
+        )
+
+
+class SystemActionRequest(ActionRequest):
+    """Another agency's system reports facts; it need not know the version."""
+
+    expected_version: Annotated[int | None, Field(ge=1)] = None  # type: ignore[assignment]
+
+
+def can_see(actor: Actor, dossier: Dossier) -> bool:
+    """Officials of the agencies involved: resolving, receiving, any step's, any transfer's."""
+    return actor.agency in dossier.involved_agencies or actor.agency == dossier.holder.agency
+
+
+def require_visible(code: str, dossier: Dossier | None, actor: Actor) -> Dossier:
+    """The dossier, if it exists and the actor's agency takes part in it; else 404 / 403."""
+    if dossier is None:
+        raise Problem(404, f"dossier {code} does not exist", kind="not-found")
+    if not can_see(actor, dossier):
+        raise Problem(
+            403,
+            f"agency {actor.agency} is not involved in dossier {code}",
+            kind="forbidden",
+            errors=[
+                FieldError(
+                    "agency",
+                    "not involved in this dossier",
+                    "Cơ quan không tham gia xử lý hồ sơ này",
+                )
+            ],
+        )
+    return dossier
+
+
+def request_action(
+    code: str,
+    request: ActionRequest,
+    actor: Actor,
+    *,
+    store: DossierStore,
+    publisher: Publisher,
+    queue_url: str,
+    command_id: str,
+    now: datetime,
+) -> TransitionEnvelope:
+    """Check what the API can check cheaply, then queue the command for the worker.
+
+    Roles, units and the state machine are checked by the worker against the state it holds
+    when it applies the command: checking them here would be checking a stale copy.
+    """
+    require_visible(code, store.get(code), actor)
+    envelope = TransitionEnvelope(
+        command_id=command_id,
+        code=code,
+        command=request.command(),
+        actor=actor,
+        expected_version=request.expected_version,
+        requested_at=now,
+    )
+    publisher.send(queue_url, envelope.model_dump(mode="json"), group=code, dedup_id=command_id)
+    return envelope
+
+
+class Result(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    result: Result
+    version: int | None = None
+    refusal: Refusal | None = None
+
+
+class Conflict(Exception):
+    """The dossier changed between read and write: let the queue redeliver and try again."""
+
+
+@dataclass(frozen=True)
+class TransitionDeps:
+    store: DossierStore
+    catalog: Catalog
+    calendar: WorkingCalendar
+
+
+def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyResult:
+    """The transition worker's job: apply once, or record why not. Two requests when applied:
+    one read of the state, one transaction (state, history entry, command marker)."""
+    store = deps.store
+    dossier = store.get(envelope.code)
+    if dossier is None:
+        raise PermanentFailure(f"dossier {envelope.code} does not exist")
+    expected = envelope.expected_version
+    if expected is not None and dossier.version != expected:
+        if store.command(envelope.code, envelope.command_id) is not None:
+            return ApplyResult(Result.DUPLICATE)
+        return _refuse(
+            deps,
+            envelope,
+            "stale_version",
+            "expected_version",
+            f"the dossier is at version {dossier.version}, not {expected}: it changed "
+            "since you read it; reload and decide again",
+        )
+    procedure = deps.catalog.get(dossier.procedure_code, dossier.procedure_version)
+    if procedure is None:
+        raise PermanentFailure(
+            f"procedure {dossier.procedure_code} v{dossier.procedure_version} pinned by "
+            f"{dossier.code} is missing from the catalog"
+        )
+    try:
+        transition = apply(
+            dossier,
+            envelope.command,
+            envelope.actor,
+            procedure,
+            deps.calendar,
+            envelope.requested_at,
+        )
+    except DomainError as error:
+        if store.command(envelope.code, envelope.command_id) is not None:
+            return ApplyResult(Result.DUPLICATE)  # applied before; the state has moved on
+        return _refuse(deps, envelope, error.code, error.field, error.message)
+    outcome = store.apply(
+        transition.dossier,
+        transition.entry,
+        expected_version=dossier.version,
+        command_id=envelope.command_id,
+    )
+    if outcome is ApplyOutcome.DUPLICATE:
+        return ApplyResult(Result.DUPLICATE)
+    if outcome is ApplyOutcome.CONFLICT:
+        raise Conflict(f"dossier {envelope.code} changed while applying {envelope.command_id}")
+    return ApplyResult(Result.APPLIED, version=transition.dossier.version)
+
+
+def _refuse(
+    deps: TransitionDeps, envelope: TransitionEnvelope, kind: str, field: str | None, reason: str
+) -> ApplyResult:
+    refusal = Refusal(
+        command_id=envelope.command_id,
+        action=envelope.command.action.value,
+        actor_id=envelope.actor.id,
+        actor_agency=envelope.actor.agency,
+        expected_version=envelope.expected_version,
+        reason=reason,
+        kind=kind,
+        field=field,
+        at=envelope.requested_at,
+    )
+    deps.store.record_refusal(envelope.code, refusal)
+    return ApplyResult(Result.REFUSED, refusal=refusal)

@@ -1,0 +1,33 @@
+"""Fixtures for tests against moto: the resources come from infra/resources.json."""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import providers
+from chalicelib.local.resources import create_resources
+
+AWS_ENV = {
+    "AWS_DEFAULT_REGION": "ap-southeast-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "MOTCUA_STAGE": "dev",
+}
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto in-process, with every table and queue of the template; yields their env vars."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        providers.reset()
+        env = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        providers.reset()
+        yield env
+    providers.reset()

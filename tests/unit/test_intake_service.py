@@ -1,0 +1,110 @@
+"""The intake worker against the in-memory store: one dossier per submission, refusals kept."""
+
+import json
+
+import pytest
+
+from chalicelib.adapters.catalog_files import load_agencies, load_catalog
+from chalicelib.adapters.memory_store import MemoryStore
+from chalicelib.adapters.queues import InMemoryPublisher
+from chalicelib.domain.statuses import DossierStatus as S
+from chalicelib.intake.parse import parse_submission
+from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.services.intake import IntakeDeps, create_dossier, receipt_id_for, submit
+from tests.unit.builders import at
+
+NOW = at(2026, 3, 9, 10)
+COMMUNE = "000.00.41.H19"
+
+
+def body(**overrides):
+    data = {
+        "external_id": "portal-0001",
+        "procedure_code": "1.001193",
+        "channel": 2,
+        "applicant": {"name": "Nguyễn Thị Lan", "kind": 1, "id_number": "075190000123",
+                      "phone": "0912 345 678", "email": "lan@example.vn"},
+        "resolving_agency": COMMUNE,
+        "received_by_agency": COMMUNE,
+        "submitted_at": "2026-03-09T09:00:00+07:00",
+        "awaiting_counter_check": False,
+        "summary": "Đăng ký khai sinh cho con",
+    }  # fmt: skip
+    data.update(overrides)
+    return json.dumps(data).encode()
+
+
+def envelope(raw, client="portal-dev"):
+    request = parse_submission(raw, province="H19", now=NOW, max_bytes=65536)
+    return IntakeEnvelope(receipt_id=receipt_id_for(client, request.external_id),
+                          client_id=client, request=request, accepted_at=NOW)  # fmt: skip
+
+
+@pytest.fixture
+def deps(calendar):
+    agencies = load_agencies()
+    return IntakeDeps(store=MemoryStore(), catalog=load_catalog(None, agencies),
+                      agencies=agencies, calendar=calendar)  # fmt: skip
+
+
+def test_a_submission_becomes_one_dossier_however_often_delivered(deps):
+    message = envelope(body())
+    receipts = [create_dossier(message, deps, now=NOW) for _ in range(3)]
+    assert {r.status for r in receipts} == {"accepted"}
+    assert len({r.code for r in receipts}) == 1
+    [code] = deps.store.dossiers
+    assert code == "000.00.41.H19-260309-0001"
+    dossier = deps.store.get(code)
+    assert dossier.status is S.RECEIVED
+    assert dossier.applicant.phone == "84912345678"
+    # 1 working day from Monday 09:00 (before the 15:00 cut-off).
+    assert dossier.due_at == at(2026, 3, 10, 9)
+    assert len(deps.store.history[code]) == 1
+    assert receipts[0].due_at == dossier.due_at
+
+
+def test_codes_follow_the_daily_sequence_and_portal_codes_are_kept(deps):
+    create_dossier(envelope(body(external_id="a")), deps, now=NOW)
+    second = create_dossier(envelope(body(external_id="b")), deps, now=NOW)
+    assert second.code.endswith("-260309-0002")
+    given = "000.00.41.H19-260309-0777"
+    kept = create_dossier(envelope(body(external_id="c", code=given)), deps, now=NOW)
+    assert kept.code == given
+
+
+def test_a_counter_check_leaves_the_dossier_at_status_1(deps):
+    receipt = create_dossier(envelope(body(awaiting_counter_check=True)), deps, now=NOW)
+    dossier = deps.store.get(receipt.code)
+    assert dossier.status is S.SUBMITTED and dossier.due_at is None
+
+
+def test_catalog_problems_refuse_the_receipt_and_create_nothing(deps):
+    receipt = create_dossier(envelope(body(procedure_code="9.999999")), deps, now=NOW)
+    assert receipt.status == "refused"
+    assert [e["field"] for e in receipt.errors] == ["procedure_code"]
+    assert deps.store.dossiers == {} and deps.store.get_receipt(receipt.receipt_id) == receipt
+
+
+def test_a_reused_portal_code_is_refused(deps):
+    code = "000.00.41.H19-260309-0777"
+    create_dossier(envelope(body(external_id="a", code=code)), deps, now=NOW)
+    refused = create_dossier(envelope(body(external_id="b", code=code)), deps, now=NOW)
+    assert refused.status == "refused" and refused.errors[0]["field"] == "code"
+    assert len(deps.store.dossiers) == 1
+
+
+def test_submit_queues_then_answers_queued_and_never_overwrites_an_answer(deps):
+    publisher = InMemoryPublisher()
+    message = envelope(body())
+    first = submit(message, store=deps.store, publisher=publisher, queue_url="q")
+    assert first.status == "queued" and len(publisher.sent) == 1
+    create_dossier(message, deps, now=NOW)
+    again = submit(message, store=deps.store, publisher=publisher, queue_url="q")
+    assert again.status == "accepted" and len(publisher.sent) == 1  # nothing new to do
+
+
+def test_a_failed_send_records_nothing(deps):
+    publisher = InMemoryPublisher(fail_next=1)
+    with pytest.raises(ConnectionError):
+        submit(envelope(body()), store=deps.store, publisher=publisher, queue_url="q")
+    assert deps.store.receipts == {} and deps.store.dossiers == {}

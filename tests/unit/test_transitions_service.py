@@ -1,0 +1,142 @@
+"""The transition worker against the in-memory store: once, in order, refusals recorded."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.memory_store import MemoryStore
+from chalicelib.adapters.queues import InMemoryPublisher
+from chalicelib.adapters.store import Receipt
+from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.statuses import DossierStatus as S
+from chalicelib.domain.statuses import Role
+from chalicelib.http.problems import Problem
+from chalicelib.services.envelopes import TransitionEnvelope
+from chalicelib.services.failures import PermanentFailure
+from chalicelib.services.transitions import (
+    ActionRequest,
+    Result,
+    TransitionDeps,
+    apply_envelope,
+    request_action,
+)
+from tests.unit.builders import (
+    OTHER,
+    RECEIVER,
+    SPECIALIST,
+    at,
+    land_procedure,
+    new_dossier,
+    official,
+)
+
+PROCEDURE = land_procedure()
+CODE = "000.00.32.H19-260302-0001"
+
+
+@pytest.fixture
+def deps(calendar):
+    store = MemoryStore()
+    opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
+    store.create(opened.dossier, opened.entry, intake_key="portal#1", receipt=_receipt())
+    return TransitionDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
+
+
+def _receipt():
+    return Receipt(receipt_id="r1", client_id="portal", external_id="1", status="accepted",
+                   updated_at=at(2026, 3, 2, 9))  # fmt: skip
+
+
+def envelope(command_id, action, actor, version, when, **fields):
+    return TransitionEnvelope(
+        command_id=command_id,
+        code=CODE,
+        command=Command(action=action, **fields),
+        actor=actor,
+        expected_version=version,
+        requested_at=when,
+    )
+
+
+def test_a_command_applies_once_however_often_it_is_delivered(deps):
+    take_up = envelope("c1", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    results = [apply_envelope(take_up, deps).result for _ in range(3)]
+    assert results == [Result.APPLIED, Result.DUPLICATE, Result.DUPLICATE]
+    record = deps.store.load(CODE)
+    assert [e.version for e in record.history] == [1, 2]
+    assert record.dossier.status is S.PROCESSING and record.refusals == []
+
+
+def test_two_officials_at_the_same_version_one_applies_one_is_stale(deps):
+    first = envelope("a", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    second = envelope("b", Action.REQUEST_SUPPLEMENT, RECEIVER, 1, at(2026, 3, 2, 10),
+                      note="Thiếu giấy tờ")  # fmt: skip
+    assert apply_envelope(first, deps).result is Result.APPLIED
+    refused = apply_envelope(second, deps)
+    assert refused.result is Result.REFUSED
+    assert refused.refusal.kind == "stale_version" and refused.refusal.field == "expected_version"
+    # Redelivered, the refusal is recorded once, not twice.
+    apply_envelope(second, deps)
+    record = deps.store.load(CODE)
+    assert len(record.history) == 2 and [r.command_id for r in record.refusals] == ["b"]
+
+
+def test_an_illegal_move_is_recorded_with_its_reason(deps):
+    resolve = envelope("x", Action.RESOLVE, SPECIALIST, 1, at(2026, 3, 2, 10))
+    result = apply_envelope(resolve, deps)
+    assert result.result is Result.REFUSED
+    assert result.refusal.kind == "illegal_transition"
+    assert "cannot resolve a dossier in status 2" in result.refusal.reason
+    stranger = official(Role.SPECIALIST, "PHONG_DD", OTHER)
+    outsider = envelope("y", Action.TAKE_UP, stranger, 1, at(2026, 3, 2, 10))
+    assert apply_envelope(outsider, deps).refusal.kind == "not_permitted"
+    assert deps.store.get(CODE).version == 1
+
+
+def test_a_system_without_version_is_not_applied_twice(deps):
+    take_up = envelope("t", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    apply_envelope(take_up, deps)
+    forward = envelope("f", Action.FORWARD, SPECIALIST, None, at(2026, 3, 2, 11))
+    assert apply_envelope(forward, deps).result is Result.APPLIED
+    # Redelivered: the state allows another forward, but the command was applied already.
+    assert apply_envelope(forward, deps).result is Result.DUPLICATE
+    assert deps.store.get(CODE).step_index == 2
+
+
+def test_unknown_dossier_is_a_permanent_failure(deps):
+    stray = envelope("s", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    stray = stray.model_copy(update={"code": "000.00.32.H19-260302-9999"})
+    with pytest.raises(PermanentFailure):
+        apply_envelope(stray, deps)
+
+
+def test_request_action_checks_existence_and_involvement(deps):
+    publisher = InMemoryPublisher()
+    body = ActionRequest(action=Action.TAKE_UP, expected_version=1)
+    common = {"store": deps.store, "publisher": publisher, "queue_url": "q", "now": at(2026, 3, 2)}
+    with pytest.raises(Problem) as missing:
+        request_action("000.00.32.H19-260302-9999", body, SPECIALIST, command_id="1", **common)
+    assert missing.value.status == 404
+    outsider = official(Role.SPECIALIST, "PHONG_DD", OTHER)
+    with pytest.raises(Problem) as forbidden:
+        request_action(CODE, body, outsider, command_id="2", **common)
+    assert forbidden.value.status == 403
+    assert publisher.sent == []
+    request_action(CODE, body, SPECIALIST, command_id="3", **common)
+    [(queue, message, group)] = publisher.sent
+    assert (queue, group, message["command_id"]) == ("q", CODE, "3")
+    assert TransitionEnvelope.model_validate(message).expected_version == 1
+
+
+def test_pause_then_resume_through_the_worker(deps):
+    steps = [
+        envelope("1", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10)),
+        envelope("2", Action.REQUEST_SUPPLEMENT, SPECIALIST, 2, at(2026, 3, 3, 9), note="Thiếu"),
+        envelope("3", Action.SUPPLEMENT_RECEIVED, RECEIVER, 3, at(2026, 3, 6, 9)),
+    ]
+    due_before = deps.store.get(CODE).due_at
+    for step in steps:
+        assert apply_envelope(step, deps).result is Result.APPLIED
+    after = deps.store.get(CODE)
+    assert deps.calendar.between(due_before, after.due_at) == timedelta(hours=24)
