@@ -17,9 +17,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-## run: the API on loopback (HOST/PORT configurable)
+## run: the whole system on loopback: moto, tables and queues, the API, the workers (HOST/PORT)
 run: $(STAMP)
-	$(BIN)/chalice local --no-autoreload --stage dev --host $(HOST) --port $(PORT)
+	$(BIN)/python -m chalicelib.local --host $(HOST) --port $(PORT)
 
 ## test: lint, then the whole suite
 test: lint unit

@@ -1,0 +1,69 @@
+"""`python -m chalicelib.local`: the whole system on loopback until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from chalicelib.local.stack import LocalStack, loopback_host
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m chalicelib.local",
+        description="Run motcua locally: moto, the tables and queues, the API, the workers.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="loopback address only (default %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="API port (default %(default)s)")
+    parser.add_argument(
+        "--moto-port", type=int, default=5000, help="moto port, 0 for any (default %(default)s)"
+    )
+    parser.add_argument("--stage", default="dev", help="Chalice stage (default %(default)s)")
+    parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=1,
+        help="seconds before a failed message is retried (local-only; default %(default)s)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="debug logging")
+    args = parser.parse_args(argv)
+    try:
+        host = loopback_host(args.host)
+    except ValueError as error:
+        parser.error(str(error))
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    stack = LocalStack(
+        host=host,
+        port=args.port,
+        moto_port=args.moto_port,
+        stage=args.stage,
+        retry_visibility_timeout=args.retry_after,
+    )
+    with stack:
+        print(stack.describe(), flush=True)
+        try:
+            while not stopping.wait(1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        print("stopping…", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,413 @@
+"""`LocalStack`: the whole system on loopback, for `make run` and the end-to-end tests.
+
+    with LocalStack(port=0) as stack:
+        urllib.request.urlopen(stack.base_url + "/v1/health")
+        stack.drain()
+
+It starts moto in server mode, points every boto3 client of this process at it (the
+environment: `AWS_ENDPOINT_URL`, fake credentials, the region; the caches of
+`chalicelib.adapters.aws` and `chalicelib.settings` are reset), applies the Chalice stage's
+environment variables, creates the tables and queues of `infra/resources.json`, stores the
+development webhook secrets in SSM, then imports the app, serves its HTTP API with Chalice's
+local server and runs its queue pollers and schedules (see `pollers`).
+
+Everything binds to loopback only. `stop()` puts the environment back as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import ipaddress
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    create_local_server,
+)
+from moto.server import ThreadedMotoServer
+
+from chalicelib.local.pollers import Pollers
+from chalicelib.local.resources import create_resources
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REGION = "ap-southeast-1"
+
+# The tax department's system (Cục Thuế) speaks for its agency.
+TAX_AGENCY = "000.00.90.H19"
+PORTAL_CLIENT = "portal-dev"
+TAX_CLIENT = "thue-dev"
+
+# Variables that could send a client of this process somewhere else than the local moto.
+_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+
+
+def dev_webhook_secret() -> str:
+    try:
+        from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
+    except ImportError:  # TODO: drop this fallback once chalicelib/auth/signatures.py lands
+        return "motcua-local-webhook-secret"
+    return DEV_WEBHOOK_SECRET
+
+
+def dev_jwt_key() -> str:
+    try:
+        from chalicelib.auth.tokens import DEV_JWT_KEY
+    except ImportError:  # TODO: drop this fallback once chalicelib/auth/tokens.py lands
+        return "motcua-local-development-key-not-for-production"
+    return DEV_JWT_KEY
+
+
+def dev_webhook_clients() -> dict[str, str]:
+    """Client id → the SSM value of its secret (plain, or JSON with the agency it speaks for)."""
+    secret = dev_webhook_secret()
+    return {
+        PORTAL_CLIENT: secret,
+        TAX_CLIENT: json.dumps({"secret": secret, "agency": TAX_AGENCY}),
+    }
+
+
+def loopback_host(host: str) -> str:
+    """`host` if it is an IPv4 loopback address ("localhost" → 127.0.0.1); else ValueError."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is None or address.version != 4 or not address.is_loopback:
+        raise ValueError(f"refusing to bind to {host!r}: the local stack serves loopback only")
+    return host
+
+
+class _SerializedGateway(LocalGateway):
+    def __init__(self, app_object: Any, config: Config, lock: threading.Lock) -> None:
+        super().__init__(app_object, config)
+        self._lock = lock
+
+    def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return super().handle_request(*args, **kwargs)
+
+
+class _SerializedRequestHandler(ChaliceRequestHandler):
+    """Chalice's request handler, running one request at a time through the app.
+
+    Why: Lambda runs one request per container at a time, and the app is written for that:
+    `app.current_request` is one attribute of the app (Chalice's local server makes it
+    thread-local, the Chalice test client and Lambda do not), and its lazily built caches are
+    not guarded. Reading the request and writing the response stay concurrent (the server is
+    threaded, so a browser's kept-alive connection blocks nobody); only the app call is locked.
+    """
+
+    def __init__(
+        self,
+        request: Any,
+        client_address: Any,
+        server: Any,
+        app_object: Any,
+        config: Config,
+        lock: threading.Lock,
+    ) -> None:
+        self.local_gateway = _SerializedGateway(app_object, config, lock)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+
+def serve_app(
+    app_object: Any, config: Config, host: str, port: int, lock: threading.Lock
+) -> LocalDevServer:
+    """Chalice's local server for `app_object`, its app calls serialized by `lock`."""
+    handler = functools.partial(
+        _SerializedRequestHandler, app_object=app_object, config=config, lock=lock
+    )
+    if isinstance(app_object, LocalChalice):
+        # Already converted by an earlier server in this process (create_local_server
+        # rebases the app's class, which must not happen twice).
+        server = LocalDevServer(app_object, config, host, port)
+    else:
+        server = create_local_server(app_object, config, host, port)
+    server.server.RequestHandlerClass = handler
+    return server
+
+
+class LocalStack:
+    """moto + resources + HTTP API + pollers and schedules, on 127.0.0.1.
+
+    `port=0` / `moto_port=0` pick free ports (see `base_url`, `endpoint_url`). `prefix` is put
+    in front of every table and queue name, so stacks in one process stay apart.
+    `retry_visibility_timeout` is the pollers' local-only retry speed-up (None: SQS's own).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        moto_port: int = 0,
+        stage: str = "dev",
+        prefix: str = "",
+        region: str = REGION,
+        app_module: str | ModuleType = "app",
+        project_dir: str | Path = PROJECT_DIR,
+        run_pollers: bool = True,
+        retry_visibility_timeout: int | None = 1,
+        wait_time_seconds: int = 1,
+    ) -> None:
+        self.host = loopback_host(host)
+        self.port = port
+        self.moto_port = moto_port
+        self.stage = stage
+        self.prefix = prefix
+        self.region = region
+        self.project_dir = Path(project_dir)
+        self.run_pollers = run_pollers
+        self.retry_visibility_timeout = retry_visibility_timeout
+        self.wait_time_seconds = wait_time_seconds
+        self._app_module_spec = app_module
+        self.env: dict[str, str] = {}
+        self.resources: dict[str, str] = {}
+        self.webhook_clients: list[str] = []
+        self.app_module: ModuleType | None = None
+        self.app: Any = None
+        self.pollers: Pollers | None = None
+        self._moto: ThreadedMotoServer | None = None
+        self._http: LocalDevServer | None = None
+        self._http_thread: threading.Thread | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self.endpoint_url = ""
+        self.base_url = ""
+        self.api_lock = threading.Lock()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalStack:
+        try:
+            self._start_moto()
+            self._point_aws_at_moto()
+            config = self._chalice_config()
+            for name, value in config.environment_variables.items():
+                self._setenv(name, value)
+            self._create_resources()
+            self._store_dev_secrets()
+            self._load_app()
+            self._serve_http(config)
+            if self.run_pollers:
+                self.pollers.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.pollers is not None:
+            self.pollers.stop()
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server.server_close()
+            self._http = None
+        if self._http_thread is not None:
+            self._http_thread.join(5)
+            self._http_thread = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+        _reset_caches()
+
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until every queue the app listens to is empty and no handler runs."""
+        assert self.pollers is not None, "start() first"
+        self.pollers.drain(timeout)
+
+    def run_schedule(self, name: str, now: Any = None) -> Any:
+        assert self.pollers is not None, "start() first"
+        return self.pollers.run_schedule(name, now)
+
+    # --- steps -------------------------------------------------------------------------------
+
+    def _start_moto(self) -> None:
+        werkzeug = logging.getLogger("werkzeug")  # moto's server logs every AWS call at INFO
+        if werkzeug.level == logging.NOTSET:
+            werkzeug.setLevel(logging.WARNING)
+        if self.moto_port:
+            # ThreadedMotoServer binds in its thread and would wait forever on a busy port.
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", self.moto_port))
+                except OSError as error:
+                    raise OSError(
+                        f"moto cannot listen on 127.0.0.1:{self.moto_port} ({error}); "
+                        "choose another port (0: any free one)"
+                    ) from error
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+
+    def _point_aws_at_moto(self) -> None:
+        for name in _CLEARED:
+            self._setenv(name, None)
+        for name in list(os.environ):
+            if name.startswith("AWS_ENDPOINT_URL_"):  # a per-service endpoint would win
+                self._setenv(name, None)
+        for name, value in {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            # No profile or endpoint from the developer's ~/.aws may reach this process.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }.items():
+            self._setenv(name, value)
+        _reset_caches()
+
+    def _chalice_config(self) -> Config:
+        with (self.project_dir / ".chalice" / "config.json").open(encoding="utf-8") as stream:
+            config_from_disk = json.load(stream)
+        return Config(
+            chalice_stage=self.stage,
+            config_from_disk=config_from_disk,
+            default_params={"project_dir": str(self.project_dir), "api_gateway_stage": "api"},
+        )
+
+    def _client(self, service: str) -> Any:
+        return boto3.session.Session(region_name=self.region).client(
+            service, endpoint_url=self.endpoint_url
+        )
+
+    def _create_resources(self) -> None:
+        self.resources = create_resources(
+            self._client("dynamodb"), self._client("sqs"), prefix=self.prefix
+        )
+        for name, value in self.resources.items():
+            self._setenv(name, value)
+
+    def _store_dev_secrets(self) -> None:
+        from chalicelib import settings
+
+        self._setenv("MOTCUA_JWT_DEV_KEY", dev_jwt_key())
+        settings.reset()
+        prefix = settings.settings().webhook_secrets_prefix
+        ssm = self._client("ssm")
+        for client_id, value in dev_webhook_clients().items():
+            ssm.put_parameter(
+                Name=f"{prefix}{client_id}", Value=value, Type="SecureString", Overwrite=True
+            )
+        self.webhook_clients = list(dev_webhook_clients())
+
+    def _load_app(self) -> None:
+        _reset_caches()
+        spec = self._app_module_spec
+        if isinstance(spec, ModuleType):
+            self.app_module = spec
+        else:
+            if str(self.project_dir) not in sys.path:
+                sys.path.insert(0, str(self.project_dir))
+            self.app_module = importlib.import_module(spec)
+        self.app = self.app_module.app
+        self.pollers = Pollers(
+            self.app,
+            self._client("sqs"),
+            app_module=self.app_module,
+            region=self.region,
+            stage=self.stage,
+            queue_prefix=self.prefix,
+            wait_time_seconds=self.wait_time_seconds,
+            retry_visibility_timeout=self.retry_visibility_timeout,
+        )
+
+    def _serve_http(self, config: Config) -> None:
+        self._http = serve_app(self.app, config, self.host, self.port, self.api_lock)
+        self.port = self._http.server.server_address[1]
+        self.base_url = f"http://{self.host}:{self.port}"
+        if not os.environ.get("MOTCUA_PUBLIC_BASE_URL"):
+            self._setenv("MOTCUA_PUBLIC_BASE_URL", self.base_url)
+            _reset_caches()
+        self._http_thread = threading.Thread(
+            target=self._http.server.serve_forever, name="api", daemon=True
+        )
+        self._http_thread.start()
+
+    def _setenv(self, name: str, value: str | None) -> None:
+        if name not in self._saved_env:
+            self._saved_env[name] = os.environ.get(name)
+        if value is None:
+            os.environ.pop(name, None)
+            self.env.pop(name, None)
+        else:
+            os.environ[name] = value
+            self.env[name] = value
+
+    # --- for people --------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        python = ".venv/bin/python"
+        lines = [
+            f"motcua local stack (stage {self.stage}, region {self.region})",
+            f"  API             {self.base_url}   (try {self.base_url}/v1/health)",
+            f"  moto endpoint   {self.endpoint_url}   (AWS_ENDPOINT_URL={self.endpoint_url})",
+        ]
+        for name, value in sorted(self.resources.items()):
+            lines.append(f"  {name:<30} {value}")
+        if self.pollers is not None:
+            for poller in self.pollers.queues:
+                lines.append(
+                    f"  poller          {poller.source.queue} -> {poller.source.handler_string}"
+                    f" (batch {poller.batch_size})"
+                )
+            for name, scheduled in self.pollers.scheduler.handlers.items():
+                lines.append(f"  schedule        {name}: {scheduled.schedule.expression} (UTC)")
+        lines += [
+            f"  webhook clients {', '.join(self.webhook_clients)} (secrets in SSM under "
+            f"{self.env.get('MOTCUA_WEBHOOK_SECRETS_PREFIX') or _secrets_prefix()})",
+            "",
+            "Mint an official's token:",
+            f"  {python} -m chalicelib.cli token --agency <agency id> --unit <unit> --role <role>",
+            "Sign a webhook body (prints the X-Motcua-Client and X-Motcua-Signature headers):",
+            f"  {python} -m chalicelib.cli sign --client {PORTAL_CLIENT} FILE",
+            "",
+            "Ctrl-C to stop.",
+        ]
+        return "\n".join(lines)
+
+
+def _secrets_prefix() -> str:
+    from chalicelib import settings
+
+    return settings.settings().webhook_secrets_prefix
+
+
+def _reset_caches() -> None:
+    from chalicelib import settings
+    from chalicelib.adapters import aws
+
+    aws.reset()
+    settings.reset()
