@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint unit venv clean
+.PHONY: run demo test lint unit venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ venv: $(STAMP)
 ## run: the whole system on loopback: moto, tables and queues, the API, the workers (HOST/PORT)
 run: $(STAMP)
 	$(BIN)/python -m chalicelib.local --host $(HOST) --port $(PORT)
+
+## demo: a realistic scenario against a running `make run` (another shell)
+demo: $(STAMP)
+	$(BIN)/python -m chalicelib.local.demo --url http://$(HOST):$(PORT)
 
 ## test: lint, then the whole suite
 test: lint unit

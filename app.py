@@ -96,8 +96,9 @@ def public_dossier(code: str) -> dict[str, object]:
 def webhook_dossier() -> Response:
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    client = requests.webhook_client(request, raw)
-    envelope = requests.portal_envelope(raw, client.client_id, now=clock.now())
+    caller = requests.signed_caller(request, raw)
+    envelope = requests.portal_envelope(raw, caller.client.client_id, now=clock.now())
+    requests.spend(caller)
     return _submit(envelope, "/v1/webhooks/receipts/")
 
 
@@ -105,7 +106,8 @@ def webhook_dossier() -> Response:
 @problems
 def webhook_receipt(receipt_id: str) -> dict[str, object]:
     request = app.current_request
-    client = requests.webhook_client(request, b"")
+    # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
+    client = requests.signed_caller(request, b"").client
     receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
     if receipt is None or receipt.client_id != client.client_id:
         raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
@@ -118,12 +120,14 @@ def inter_agency_action(code: str) -> Response:
     """Another agency's system (e.g. tax) reports its part of an inter-agency step."""
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    client = requests.webhook_client(request, raw)
+    caller = requests.signed_caller(request, raw)
+    client = caller.client
     if not client.agency:
         raise Problem(
             403, f"client {client.client_id} does not speak for an agency", kind="forbidden"
         )
     body = requests.model_from_json(transitions.SystemActionRequest, raw)
+    requests.spend(caller)
     actor = requests.system_actor(client.client_id, client.agency)
     return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
 

@@ -8,6 +8,7 @@ a genuine one that is still on its way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from chalicelib.adapters.replay_guard import ReplayGuard
 from chalicelib.adapters.secrets import WebhookClient, WebhookSecrets, valid_client_id
@@ -65,16 +66,24 @@ def _one(headers: Mapping[str, str], name: str, reason: str) -> str | None:
     return values.pop() if values else None
 
 
-def authenticate_webhook(
+@dataclass(frozen=True)
+class VerifiedWebhook:
+    """A request whose MAC and timestamp are good, and whose signature is not yet spent."""
+
+    client: WebhookClient
+    signature: str
+    remember_until: int
+
+
+def verify_webhook(
     headers: Mapping[str, str],
     raw_body: bytes,
     secrets: WebhookSecrets,
-    guard: ReplayGuard,
     now: int,
     *,
     tolerance: int = signatures.DEFAULT_TOLERANCE,
-) -> WebhookClient:
-    """The client that signed this request, or a 401 `Problem`."""
+) -> VerifiedWebhook:
+    """Who signed this request, checked but not yet spent; or a 401 `Problem`."""
     client_id = _one(headers, CLIENT_HEADER, CLIENT_MALFORMED)
     if client_id is None or not client_id.strip():
         raise refused(CLIENT_HEADER, CLIENT_MISSING)
@@ -96,6 +105,26 @@ def authenticate_webhook(
         raise refused(exc.field, exc.reason) from None
     # Remember the signature at least until its timestamp can no longer pass the window.
     keep = max(REPLAY_RECORD_SECONDS, 2 * tolerance)
-    if not guard.first_use(check.signature, check.timestamp + keep):
+    return VerifiedWebhook(client, check.signature, check.timestamp + keep)
+
+
+def consume(verified: VerifiedWebhook, guard: ReplayGuard) -> WebhookClient:
+    """Spend the signature: a second request with it is a replay. Called once the request
+    is known to be acceptable, so that refused requests write nothing."""
+    if not guard.first_use(verified.signature, verified.remember_until):
         raise refused(SIGNATURE_HEADER, REPLAYED)
-    return client
+    return verified.client
+
+
+def authenticate_webhook(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secrets: WebhookSecrets,
+    guard: ReplayGuard,
+    now: int,
+    *,
+    tolerance: int = signatures.DEFAULT_TOLERANCE,
+) -> WebhookClient:
+    """The client that signed this request, or a 401 `Problem`; spends the signature."""
+    verified = verify_webhook(headers, raw_body, secrets, now, tolerance=tolerance)
+    return consume(verified, guard)

@@ -10,15 +10,16 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import providers
-from chalicelib.adapters.replay_guard import ReadsMayRepeat
 from chalicelib.adapters.secrets import WebhookClient
 from chalicelib.auth.tokens import TokenVerifier
-from chalicelib.auth.webhooks import authenticate_webhook, header
+from chalicelib.auth.webhooks import VerifiedWebhook, consume, header, verify_webhook
 from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.statuses import Role
 from chalicelib.http.body import check_body, parse_json, parse_model
 from chalicelib.http.problems import FieldError, Problem
+from chalicelib.intake.checks import check_against_catalog
 from chalicelib.intake.errors import IntakeInvalid
+from chalicelib.intake.model import IntakeRequest
 from chalicelib.intake.parse import parse_counter_submission, parse_submission
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import receipt_id_for
@@ -49,13 +50,15 @@ def official(request: Any, verifier: TokenVerifier) -> Actor:
     return verifier.verify(header(request.headers, "authorization"))
 
 
-def webhook_client(request: Any, raw: bytes) -> WebhookClient:
-    """The signed caller. Writes are refused when replayed; reads may repeat."""
-    guard = providers.replay_guard() if request.method != "GET" else ReadsMayRepeat()
+def signed_caller(request: Any, raw: bytes) -> VerifiedWebhook:
+    """The signed caller, verified; `spend` it once the request is known to be acceptable."""
     # Signatures are about real time, never the settable clock of the local stage.
-    return authenticate_webhook(
-        request.headers, raw, providers.webhook_secrets(), guard, int(time.time())
-    )
+    return verify_webhook(request.headers, raw, providers.webhook_secrets(), int(time.time()))
+
+
+def spend(verified: VerifiedWebhook) -> WebhookClient:
+    """A write's signature works once: the replay guard remembers it."""
+    return consume(verified, providers.replay_guard())
 
 
 def system_actor(client_id: str, agency: str) -> Actor:
@@ -103,6 +106,15 @@ def _intake_problem(error: IntakeInvalid) -> Problem:
     )
 
 
+def _checked(request: IntakeRequest) -> IntakeRequest:
+    """Catalog checks before anything is queued, so a portal hears of an unknown procedure or
+    agency at once; the worker checks again against the catalog it runs with."""
+    issues = check_against_catalog(request, providers.catalog(), providers.agencies())
+    if issues:
+        raise _intake_problem(IntakeInvalid(issues))
+    return request
+
+
 def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
     settings = providers.settings()
     try:
@@ -111,6 +123,7 @@ def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
         )
     except IntakeInvalid as error:
         raise _intake_problem(error) from error
+    request = _checked(request)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),
         client_id=client_id,
@@ -139,6 +152,7 @@ def counter_envelope(raw: bytes, actor: Actor, *, now: Any) -> IntakeEnvelope:
         )
     except IntakeInvalid as error:
         raise _intake_problem(error) from error
+    request = _checked(request)
     client_id = counter_client(actor)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),

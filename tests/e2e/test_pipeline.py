@@ -13,6 +13,7 @@ from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
 from chalicelib.local import demo
 from chalicelib.local.client import Official, Portal
 from chalicelib.local.stack import LocalStack
+from chalicelib.services.intake import receipt_id_for
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +27,13 @@ def stack():
 @pytest.fixture(scope="module")
 def cast(stack):
     return demo.Cast.local(stack.base_url)
+
+
+def intake_records(stack):
+    """How many intake messages the workers have been handed so far."""
+    stack.drain()
+    poller = next(p for p in stack.pollers.queues if p.name == "intake_worker")
+    return sum(invocation.records for invocation in poller.invocations)
 
 
 def queue_depth(stack, env_name):
@@ -113,8 +121,6 @@ def test_redelivered_messages_change_nothing_twice(stack, cast):
 
 def _intake_message_for(cast, code):
     """Rebuild the intake envelope a portal's submission produced, from its receipt."""
-    from chalicelib.services.intake import receipt_id_for
-
     external = f"redeliver-{uuid.uuid4().hex[:8]}"
     payload = {
         "external_id": external, "procedure_code": "1.001193", "channel": 2,
@@ -148,7 +154,13 @@ def _command_id_of(stack, code, version):
 
 @pytest.mark.parametrize("case", ["unsigned", "mis-signed", "replayed", "expired", "unknown"])
 def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
-    body = json.dumps({"external_id": f"x-{case}", "procedure_code": "1.001193"}).encode()
+    payload = {
+        "external_id": f"sig-{case}-{uuid.uuid4().hex[:6]}", "procedure_code": "1.001193",
+        "channel": 2, "applicant": {"name": "Võ Thị Hoa", "kind": 1, "phone": "0912000222"},
+        "resolving_agency": demo.WARD, "received_by_agency": demo.WARD,
+        "submitted_at": "2026-03-09T09:00:00+07:00", "awaiting_counter_check": False,
+    }  # fmt: skip
+    body = json.dumps(payload).encode()
     portal = Portal(cast.api, "portal-dev", DEV_WEBHOOK_SECRET)
     headers = portal.headers(body)
     if case == "unsigned":
@@ -161,13 +173,17 @@ def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
         headers["X-Motcua-Client"] = "portal-nobody"
     elif case == "replayed":
         first = cast.api.call("POST", "/v1/webhooks/dossiers", body=body, headers=headers)
-        assert first.status == 400  # signed right, but the body is not a valid dossier
-    depth = queue_depth(stack, "MOTCUA_INTAKE_QUEUE_URL")
+        assert first.status == 202  # the genuine request; the same bytes again are a replay
+    handed = intake_records(stack)
     answer = cast.api.call("POST", "/v1/webhooks/dossiers", body=body, headers=headers)
     assert answer.status == 401
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert answer.body["errors"][0]["field"] in {"X-Motcua-Signature", "X-Motcua-Client"}
-    assert queue_depth(stack, "MOTCUA_INTAKE_QUEUE_URL") == depth
+    assert intake_records(stack) == handed  # nothing was queued
+    if case != "replayed":
+        receipt_id = receipt_id_for("portal-dev", payload["external_id"])
+        assert cast.portal.api.call("GET", f"/v1/webhooks/receipts/{receipt_id}",
+                                    headers=portal.headers(b"")).status == 404  # fmt: skip
 
 
 def test_public_lookup_reveals_nothing_without_the_phone_digits(stack, cast):
@@ -218,3 +234,15 @@ def test_official_token_is_required(cast):
     answer = cast.api.call("GET", "/v1/worklist")
     assert answer.status == 401 and answer.headers["Content-Type"] == "application/problem+json"
     assert isinstance(cast.officials["ward_leader"], Official)
+
+
+def test_a_poison_message_lands_in_the_dlq_with_its_reason(stack):
+    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs.send_message(QueueUrl=stack.env["MOTCUA_INTAKE_QUEUE_URL"],
+                     MessageBody=json.dumps({"kind": "intake.v1", "receipt_id": "x"}))  # fmt: skip
+    stack.drain()
+    letters = sqs.receive_message(QueueUrl=stack.env["MOTCUA_INTAKE_DLQ_URL"],
+                                  MessageAttributeNames=["All"], MaxNumberOfMessages=10,
+                                  WaitTimeSeconds=1)["Messages"]  # fmt: skip
+    reasons = [m["MessageAttributes"]["reason"]["StringValue"] for m in letters]
+    assert any("does not match its contract" in reason for reason in reasons), reasons

@@ -1,0 +1,141 @@
+"""Bad input over HTTP: a problem+json naming the field, and nothing written or queued."""
+
+import json
+import time
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib import providers
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
+from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
+
+WARD = "000.00.41.H19"
+
+
+@pytest.fixture
+def client(aws):
+    boto3.client("ssm").put_parameter(
+        Name="/motcua/dev/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
+        Type="SecureString",
+    )  # fmt: skip
+    providers.reset()
+    with Client(app) as test_client:
+        yield test_client
+
+
+def valid(**overrides):
+    data = {
+        "external_id": "e-1", "procedure_code": "1.001193", "channel": 2,
+        "applicant": {"name": "Nguyễn Văn An", "kind": 1, "phone": "0912345678"},
+        "resolving_agency": WARD, "received_by_agency": WARD,
+        "submitted_at": "2026-03-09T09:00:00+07:00", "awaiting_counter_check": False,
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def signed(body: bytes, content_type="application/json"):
+    return {
+        "Content-Type": content_type,
+        "X-Motcua-Client": "portal-dev",
+        "X-Motcua-Signature": sign(DEV_WEBHOOK_SECRET, body, int(time.time())),
+    }
+
+
+def written_items(env):
+    items = boto3.client("dynamodb").scan(TableName=env["MOTCUA_TABLE"])["Items"]
+    return [i for i in items if not i["PK"]["S"].startswith("SIG#")]
+
+
+def queued(env):
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=env["MOTCUA_INTAKE_QUEUE_URL"], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+CASES = [
+    ("unknown procedure", json.dumps(valid(procedure_code="9.999999")).encode(), 400,
+     "procedure_code"),
+    ("unknown agency", json.dumps(valid(resolving_agency="000.00.77.H19",
+                                        received_by_agency="000.00.77.H19")).encode(), 400,
+     "resolving_agency"),
+    ("bad phone", json.dumps(valid(applicant={"name": "A B", "kind": 1, "phone": "0123"}))
+     .encode(), 400, "applicant.phone"),
+    ("future date", json.dumps(valid(submitted_at="2099-01-01T09:00:00+07:00")).encode(), 400,
+     "submitted_at"),
+    ("broken json", b'{"external_id": ', 400, "body"),
+    ("invalid utf-8", b'{"external_id": "\xff"}', 400, "body"),
+    ("too large", b"{" + b" " * (300 * 1024) + b"}", 413, "body"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "status", "field"), CASES, ids=[c[0] for c in CASES])
+def test_bad_dossiers_are_refused_and_nothing_changes(client, aws, name, body, status, field):
+    answer = client.http.post("/v1/webhooks/dossiers", body=body, headers=signed(body))
+    assert answer.status_code == status, answer.body
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(answer.body)
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert written_items(aws) == [] and queued(aws) == 0
+
+
+def test_wrong_content_type_is_415(client, aws):
+    body = json.dumps(valid()).encode()
+    answer = client.http.post("/v1/webhooks/dossiers", body=body,
+                              headers=signed(body, "text/plain"))  # fmt: skip
+    assert answer.status_code == 415
+    assert json.loads(answer.body)["errors"][0]["field"] == "Content-Type"
+    assert written_items(aws) == [] and queued(aws) == 0
+
+
+def test_a_good_dossier_is_queued_with_a_receipt(client, aws):
+    body = json.dumps(valid()).encode()
+    answer = client.http.post("/v1/webhooks/dossiers", body=body, headers=signed(body))
+    assert answer.status_code == 202
+    receipt = json.loads(answer.body)
+    assert receipt["status"] == "queued" and answer.headers["Location"] == receipt["status_url"]
+    assert queued(aws) == 1
+
+
+def counter_token(role="receiver"):
+    return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=WARD, unit="MOT_CUA",
+                          roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip
+
+
+def test_the_counter_needs_a_receiver_and_channel_1_or_3(client, aws):
+    body = json.dumps(valid(channel=1, external_id="q-1")).encode()
+    headers = {"Content-Type": "application/json"}
+    assert client.http.post("/v1/dossiers", body=body, headers=headers).status_code == 401
+    headers["Authorization"] = f"Bearer {counter_token('specialist')}"
+    assert client.http.post("/v1/dossiers", body=body, headers=headers).status_code == 403
+    headers["Authorization"] = f"Bearer {counter_token()}"
+    online = json.dumps(valid(channel=2, external_id="q-2")).encode()
+    refused = client.http.post("/v1/dossiers", body=online, headers=headers)
+    assert refused.status_code == 400
+    assert json.loads(refused.body)["errors"][0]["field"] == "channel"
+    accepted = client.http.post("/v1/dossiers", body=body, headers=headers)
+    assert accepted.status_code == 202, accepted.body
+    assert queued(aws) == 1
+
+
+def test_actions_validate_their_body(client, aws):
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {counter_token()}"}  # fmt: skip
+    code = "000.00.41.H19-260309-0001"
+    for body, field in [
+        ({"action": "fly", "expected_version": 1}, "action"),
+        ({"action": "take_up"}, "expected_version"),
+        ({"action": "take_up", "expected_version": 0}, "expected_version"),
+        ({"action": "take_up", "expected_version": 1, "extra": 1}, "extra"),
+    ]:
+        answer = client.http.post(f"/v1/dossiers/{code}/actions", body=json.dumps(body),
+                                  headers=headers)  # fmt: skip
+        assert answer.status_code == 400
+        assert field in [e["field"] for e in json.loads(answer.body)["errors"]]
+    take_up = json.dumps({"action": "take_up", "expected_version": 1})
+    missing = client.http.post(f"/v1/dossiers/{code}/actions", headers=headers, body=take_up)
+    assert missing.status_code == 404
