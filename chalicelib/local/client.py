@@ -114,9 +114,9 @@ class Official:
     name: str
 
     @classmethod
-    def minted(cls, api: Api, key: str, *, agency: str, unit: str, role: str, name: str,
-               issuer: str, audience: str) -> Official:  # fmt: skip
-        token = mint_dev_token(key, sub=f"{role}.{unit}.{agency}".lower(), name=name,
+    def minted(cls, api: Api, key: str, *, sub: str, agency: str, unit: str, role: str,
+               name: str, issuer: str, audience: str) -> Official:  # fmt: skip
+        token = mint_dev_token(key, sub=sub, name=name,
                                agency=agency, unit=unit, roles=[role], issuer=issuer,
                                audience=audience)  # fmt: skip
         return cls(api, token, name)

@@ -56,8 +56,9 @@ class Cast:
             "finance_leader": (FINANCE, "LANH_DAO", "leader", "Lý Quang Vinh"),
         }
         officials = {
-            key: Official.minted(api, DEV_JWT_KEY, agency=agency, unit=unit, role=role,
-                                 name=name, issuer=f"motcua-{stage}", audience="motcua")
+            key: Official.minted(api, DEV_JWT_KEY, sub=key, agency=agency, unit=unit,
+                                 role=role, name=name, issuer=f"motcua-{stage}",
+                                 audience="motcua")
             for key, (agency, unit, role, name) in people.items()
         }  # fmt: skip
         return cls(
