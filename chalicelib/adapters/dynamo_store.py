@@ -5,6 +5,7 @@ Items (PK / SK):
 - `D#<code>` / `H#<version:06d>`: one history entry per applied change.
 - `D#<code>` / `C#<command id>`: marks a command as applied (idempotency).
 - `D#<code>` / `R#<command id>`: a refused command and its reason.
+- `D#<code>` / `A#<alarm key>`: a deadline alarm that fired (and the outbox of its alerts).
 - `INTAKE#<client>#<external id>` / `INTAKE`: one dossier per submission.
 - `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
 - `SEQ#<agency>#<yyyy-mm-dd>` / `SEQ`: the daily code sequence (atomic ADD).
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.store import (
+    ALARM_JSON,
     ApplyOutcome,
     CommandRecord,
     CreateOutcome,
@@ -30,10 +32,11 @@ from chalicelib.adapters.store import (
     Receipt,
     Refusal,
     due_shard,
-    next_alarm,
+    due_until_key,
     on_worklist,
     utc_key,
 )
+from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -41,6 +44,7 @@ STATE = "STATE"
 RECEIPT_TTL = timedelta(days=90)
 COMMAND_TTL = timedelta(days=400)  # longer than any redelivery; kept a year for audits
 WORKLIST_INDEX = "worklist"
+DUE_INDEX = "due"
 
 
 def _s(value: str) -> dict[str, str]:
@@ -80,16 +84,16 @@ class DynamoStore:
             "SK": _s(STATE),
             "state": _s(dossier.model_dump_json()),
             "version": _n(dossier.version),
+            "revision": _n(dossier.revision),
             "status": _n(int(dossier.status)),
             "holder_agency": _s(dossier.holder.agency),
         }
         if on_worklist(dossier):
             item["WL_PK"] = _s(f"WL#{dossier.holder.agency}")
             item["WL_SK"] = _s(f"{utc_key(dossier.due_at)}#{dossier.code}")
-        alarm = next_alarm(dossier)
-        if alarm is not None:
+        if dossier.next_alarm_at is not None:
             item["DUE_PK"] = _s(f"DUE#{due_shard(dossier.code):02d}")
-            item["DUE_SK"] = _s(f"{utc_key(alarm)}#{dossier.code}")
+            item["DUE_SK"] = _s(f"{utc_key(dossier.next_alarm_at)}#{dossier.code}")
         return item
 
     @staticmethod
@@ -201,15 +205,31 @@ class DynamoStore:
             ),
             key=lambda r: r.at,
         )
+        fired = [
+            ALARM_JSON.validate_json(i["alarm"]["S"])
+            for i in items
+            if i["SK"]["S"].startswith("A#")
+        ]
         return DossierRecord(
             dossier=Dossier.model_validate_json(state["state"]["S"]),
             history=sorted(history, key=lambda e: e.version),
             refusals=refusals,
+            alarms=sorted(fired, key=lambda a: a.fired_at),
         )
 
     # -- changing ---------------------------------------------------------------------------
+    def _state_put(self, dossier: Dossier, expected_revision: int) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": self._state_item(dossier),
+                "ConditionExpression": "revision = :expected",
+                "ExpressionAttributeValues": {":expected": _n(expected_revision)},
+            }
+        }
+
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
     ) -> ApplyOutcome:
         not_there = "attribute_not_exists(PK)"
         command_item = {
@@ -227,14 +247,7 @@ class DynamoStore:
                     "ConditionExpression": not_there,
                 }
             },
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": self._state_item(dossier),
-                    "ConditionExpression": "version = :expected",
-                    "ExpressionAttributeValues": {":expected": _n(expected_version)},
-                }
-            },
+            self._state_put(dossier, expected_revision),
             {
                 "Put": {
                     "TableName": self.table,
@@ -255,6 +268,55 @@ class DynamoStore:
                 return ApplyOutcome.CONFLICT
             raise
         return ApplyOutcome.APPLIED
+
+    def record_alarms(
+        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+    ) -> ApplyOutcome:
+        """The fired alarms (each at most once: keyed, conditional) with the dossier that
+        remembers them, in one transaction; the alarm items are the notification outbox."""
+        items: list[dict[str, Any]] = [self._state_put(dossier, expected_revision)]
+        for alarm in fired:
+            items.append({"Put": {
+                "TableName": self.table,
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "Item": {
+                    "PK": _s(f"D#{dossier.code}"),
+                    "SK": _s(f"A#{alarm.key}"),
+                    "alarm": _s(ALARM_JSON.dump_json(alarm).decode()),
+                    "kind": _s(alarm.kind.value),
+                },
+            }})  # fmt: skip
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancel_codes(error)
+            if "ConditionalCheckFailed" in codes[1:]:
+                return ApplyOutcome.DUPLICATE
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return ApplyOutcome.CONFLICT
+            raise
+        return ApplyOutcome.APPLIED
+
+    def due_codes(self, shard: int, until: datetime) -> list[str]:
+        """Codes whose next alarm is at or before `until`, from one shard of the due index."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "DUE_PK = :pk AND DUE_SK <= :until",
+            "ExpressionAttributeValues": {
+                ":pk": _s(f"DUE#{shard:02d}"),
+                ":until": _s(due_until_key(until)),
+            },
+        }
+        codes: list[str] = []
+        while True:
+            page = self._db.query(**kwargs)
+            codes += [item["DUE_SK"]["S"].split("#", 1)[1] for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return codes
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def command(self, code: str, command_id: str) -> CommandRecord | None:
         found = self._get(f"D#{code}", f"C#{command_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from chalicelib.adapters.dynamo_store import DossierCodeTaken, InvalidCursor
 from chalicelib.adapters.store import (
@@ -16,9 +16,11 @@ from chalicelib.adapters.store import (
     Page,
     Receipt,
     Refusal,
+    due_shard,
     on_worklist,
     utc_key,
 )
+from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -33,6 +35,7 @@ class MemoryStore:
         self.intake: dict[str, str] = {}
         self.receipts: dict[str, Receipt] = {}
         self.sequences: dict[tuple[str, date], int] = defaultdict(int)
+        self.alarms: dict[tuple[str, str], FiredAlarm] = {}
 
     def find_intake(self, intake_key: str) -> str | None:
         return self.intake.get(intake_key)
@@ -66,16 +69,18 @@ class MemoryStore:
         refusals = sorted(
             (r for (c, _), r in self.refusals.items() if c == code), key=lambda r: r.at
         )
-        return DossierRecord(dossier, list(self.history[code]), refusals)
+        fired = sorted((a for (c, _), a in self.alarms.items() if c == code),
+                       key=lambda a: a.fired_at)  # fmt: skip
+        return DossierRecord(dossier, list(self.history[code]), refusals, fired)
 
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
     ) -> ApplyOutcome:
         with self._lock:
             if (dossier.code, command_id) in self.commands:
                 return ApplyOutcome.DUPLICATE
             current = self.dossiers.get(dossier.code)
-            if current is None or current.version != expected_version:
+            if current is None or current.revision != expected_revision:
                 return ApplyOutcome.CONFLICT
             self.dossiers[dossier.code] = dossier
             self.history[dossier.code].append(entry)
@@ -83,6 +88,28 @@ class MemoryStore:
                 command_id=command_id, version=dossier.version, at=entry.at
             )
         return ApplyOutcome.APPLIED
+
+    def record_alarms(
+        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+    ) -> ApplyOutcome:
+        with self._lock:
+            if any((dossier.code, a.key) in self.alarms for a in fired):
+                return ApplyOutcome.DUPLICATE
+            current = self.dossiers.get(dossier.code)
+            if current is None or current.revision != expected_revision:
+                return ApplyOutcome.CONFLICT
+            self.dossiers[dossier.code] = dossier
+            for alarm in fired:
+                self.alarms[(dossier.code, alarm.key)] = alarm
+        return ApplyOutcome.APPLIED
+
+    def due_codes(self, shard: int, until: datetime) -> list[str]:
+        return sorted(
+            (code for code, d in self.dossiers.items()
+             if d.next_alarm_at is not None and d.next_alarm_at <= until
+             and due_shard(code) == shard),
+            key=lambda code: (self.dossiers[code].next_alarm_at, code),
+        )  # fmt: skip
 
     def command(self, code: str, command_id: str) -> CommandRecord | None:
         return self.commands.get((code, command_id))

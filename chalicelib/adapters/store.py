@@ -7,13 +7,14 @@ or not at all, under optimistic locking by version, and each command applies at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -84,6 +85,7 @@ class DossierRecord:
     dossier: Dossier
     history: list[HistoryEntry]
     refusals: list[Refusal]
+    alarms: list[FiredAlarm] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,14 @@ class DossierStore(Protocol):
     def load(self, code: str) -> DossierRecord | None: ...
 
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_version: int, command_id: str
+        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
     ) -> ApplyOutcome: ...
+
+    def record_alarms(
+        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+    ) -> ApplyOutcome: ...
+
+    def due_codes(self, shard: int, until: datetime) -> list[str]: ...
 
     def command(self, code: str, command_id: str) -> CommandRecord | None: ...
 
@@ -147,16 +155,9 @@ def on_worklist(dossier: Dossier) -> bool:
     return not dossier.status.is_closed
 
 
-def next_alarm(dossier: Dossier) -> datetime | None:
-    """When the timer must next look at this dossier; None keeps it off the due index.
-
-    Paused dossiers carry no alarm (the clock stands still) and closed ones leave the index.
-    """
-    if dossier.status.is_closed or dossier.is_paused or dossier.status is DossierStatus.RESOLVED:
-        return None
-    candidates = [m for m in (dossier.step_due_at, dossier.due_at) if m is not None]
-    return min(candidates) if candidates else None
+ALARM_JSON = TypeAdapter(FiredAlarm)
 
 
-def as_json(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")
+def due_until_key(until: datetime) -> str:
+    """The largest due-index sort key at or before `until` ("~" sorts after any code)."""
+    return f"{utc_key(until)}#~"

@@ -238,20 +238,23 @@ class WorkingCalendar:
                 datetime.combine(day, end, tzinfo=LOCAL_TZ),
             )
 
-    def _periods_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Working periods that end after `moment`, in order, without end."""
+    def _periods_from(
+        self, moment: datetime, *, backwards: bool = False
+    ) -> Iterator[tuple[datetime, datetime]]:
+        """Working periods that end after `moment` (or, backwards, start before it), in order
+        away from `moment`, without end."""
         day = moment.date()
+        step = timedelta(days=-1 if backwards else 1)
         idle_days = 0
         while True:
-            found = False
-            for start, end in self._periods_on(day):
-                found = True
-                if end > moment:
+            periods = list(self._periods_on(day))
+            for start, end in reversed(periods) if backwards else periods:
+                if (start < moment) if backwards else (end > moment):
                     yield start, end
-            idle_days = 0 if found else idle_days + 1
+            idle_days = 0 if periods else idle_days + 1
             if idle_days > MAX_DAYS_WITHOUT_WORK:
-                raise InvalidInput("the calendar has no working day ahead", field="calendar")
-            day += timedelta(days=1)
+                raise InvalidInput("the calendar has no working day near", field="calendar")
+            day += step
 
     def is_working_time(self, moment: datetime) -> bool:
         local = as_local(moment)
@@ -285,6 +288,22 @@ class WorkingCalendar:
             available = period_end - begin
             if remaining <= available:
                 return begin + remaining
+            remaining -= available
+        raise AssertionError("unreachable: periods never end")  # pragma: no cover
+
+    def subtract(self, end: datetime, amount: timedelta) -> datetime:
+        """The moment `amount` of working time before `end` (a warning ahead of a deadline).
+
+        A result that lands exactly at the start of a period stays there.
+        """
+        if amount < ZERO:
+            raise InvalidInput("working time to subtract must not be negative", field="amount")
+        remaining = amount
+        for period_start, period_end in self._periods_from(as_local(end), backwards=True):
+            finish = min(period_end, as_local(end))
+            available = finish - period_start
+            if remaining <= available:
+                return finish - remaining
             remaining -= available
         raise AssertionError("unreachable: periods never end")  # pragma: no cover
 

@@ -28,6 +28,7 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     RETURN_RESULT = "return_result"
     EXTEND_WITH_APOLOGY = "extend_with_apology"
+    RECOMPUTE_DUE = "recompute_due"  # the calendar changed: due dates counted again
 
     @property
     def label_vi(self) -> str:
@@ -52,6 +53,7 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.RESOLVE: "Hoàn thành xử lý",
     Action.RETURN_RESULT: "Trả kết quả",
     Action.EXTEND_WITH_APOLOGY: "Xin lỗi và gia hạn",
+    Action.RECOMPUTE_DUE: "Tính lại hạn do thay đổi lịch làm việc",
 }
 
 
@@ -121,7 +123,16 @@ class Dossier(BaseModel):
     supplement_requests: int = 0
     apologies: int = 0
     ended_at: datetime | None = None  # first of resolved, refused, withdrawn, stopped
+    # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
+    # the timer must look next (None keeps the dossier off the due index).
+    alarms_fired: frozenset[str] = frozenset()
+    overdue: bool = False
+    next_alarm_at: datetime | None = None
+    # `version` counts applied changes (history entries): what officials pass back as
+    # expected_version. `revision` counts every stored write, alarm bookkeeping included, and
+    # is what the store's optimistic lock checks, so a timer never makes an official stale.
     version: int = 1
+    revision: int = 1
 
     @property
     def is_paused(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from chalicelib.domain import alarms
 from chalicelib.domain.calendar import WorkingCalendar, as_local
 from chalicelib.domain.dossier import (
     Action,
@@ -154,6 +155,7 @@ def open_dossier(
     calendar: WorkingCalendar,
     received: bool,
     note: str = "",
+    policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY,
 ) -> Transition:
     """A new dossier at version 1: received (status 2, clock started) or waiting for the
     counter's check (status 1). `at` is the moment of submission or receipt."""
@@ -174,6 +176,7 @@ def open_dossier(
     )
     action = Action.RECEIVE if received else Action.SUBMIT
     dossier = _start_clock(base, procedure, calendar, at) if received else base
+    dossier = alarms.scheduled(dossier, procedure, calendar, policy)
     return Transition(dossier=dossier, entry=_entry(None, dossier, action, actor, at, note))
 
 
@@ -216,6 +219,7 @@ def apply(
     procedure: Procedure,
     calendar: WorkingCalendar,
     now: datetime,
+    policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY,
 ) -> Transition:
     """Apply `command` to `dossier`, or raise IllegalTransition / NotPermitted / InvalidInput.
 
@@ -250,7 +254,10 @@ def apply(
     changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule))
     changed = _apply_clock(dossier, changed, rule, procedure, calendar, now)
     paused_for = changed.paused_total - dossier.paused_total
-    changed = changed.model_copy(update={"version": dossier.version + 1})
+    changed = changed.model_copy(
+        update={"version": dossier.version + 1, "revision": dossier.revision + 1}
+    )
+    changed = alarms.scheduled(changed, procedure, calendar, policy)
     entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
     return Transition(dossier=changed, entry=entry)
 
@@ -431,7 +438,9 @@ def _extend(c: Context) -> Dossier:
             status=c.dossier.status,
             field="roles",
         )
-    return c.dossier.model_copy(update={"due_at": new_due, "apologies": c.dossier.apologies + 1})
+    return c.dossier.model_copy(
+        update={"due_at": new_due, "apologies": c.dossier.apologies + 1, "overdue": False}
+    )
 
 
 _HANDLERS: dict[Action, Handler] = {

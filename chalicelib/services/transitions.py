@@ -170,7 +170,7 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
     outcome = store.apply(
         transition.dossier,
         transition.entry,
-        expected_version=dossier.version,
+        expected_revision=dossier.revision,
         command_id=envelope.command_id,
     )
     if outcome is ApplyOutcome.DUPLICATE:

@@ -52,14 +52,14 @@ def test_apply_is_atomic_idempotent_and_locked(store, calendar):
     t = apply(first.dossier, Command(action=Action.TAKE_UP), SPECIALIST, PROCEDURE, calendar,
               at(2026, 3, 2, 10))  # fmt: skip
     assert (
-        store.apply(t.dossier, t.entry, expected_version=1, command_id="c1") is ApplyOutcome.APPLIED
+        store.apply(t.dossier, t.entry, expected_revision=1, command_id="c1") is ApplyOutcome.APPLIED
     )
     assert (
-        store.apply(t.dossier, t.entry, expected_version=1, command_id="c1")
+        store.apply(t.dossier, t.entry, expected_revision=1, command_id="c1")
         is ApplyOutcome.DUPLICATE
     )
     assert (
-        store.apply(t.dossier, t.entry, expected_version=1, command_id="c2")
+        store.apply(t.dossier, t.entry, expected_revision=1, command_id="c2")
         is ApplyOutcome.CONFLICT
     )
     record = store.load(first.dossier.code)
@@ -89,12 +89,12 @@ def test_index_keys_follow_the_state(store, calendar):
     assert item["DUE_SK"]["S"].endswith(first.dossier.code)
     paused = apply(first.dossier, Command(action=Action.REQUEST_SUPPLEMENT, note="Thiếu"),
                    RECEIVER, PROCEDURE, calendar, at(2026, 3, 2, 10))  # fmt: skip
-    store.apply(paused.dossier, paused.entry, expected_version=1, command_id="p")
+    store.apply(paused.dossier, paused.entry, expected_revision=1, command_id="p")
     item = raw_state(store, first.dossier.code)
     assert "DUE_PK" not in item and "WL_PK" in item  # paused: no alarm, still on the worklist
     closed = apply(paused.dossier, Command(action=Action.WITHDRAW, note="Rút"), RECEIVER,
                    PROCEDURE, calendar, at(2026, 3, 3, 10))  # fmt: skip
-    store.apply(closed.dossier, closed.entry, expected_version=2, command_id="w")
+    store.apply(closed.dossier, closed.entry, expected_revision=2, command_id="w")
     item = raw_state(store, first.dossier.code)
     assert "DUE_PK" not in item and "WL_PK" not in item
 

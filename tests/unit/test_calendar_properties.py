@@ -62,3 +62,18 @@ def test_days_are_eight_working_hours(calendar, start, hours):
             start, WorkingDuration.days(hours // 8)
         )
     assert calendar.due_at(start, WorkingDuration.hours(hours)).astimezone(LOCAL_TZ).tzinfo
+
+
+@PROPS
+@given(end=moments, amount=amounts)
+def test_subtracting_then_measuring_gives_back_the_amount(calendar, end, amount):
+    start = calendar.subtract(end, amount)
+    assert calendar.between(start, end) == amount
+    assert start < end
+
+
+@PROPS
+@given(start=moments, amount=amounts)
+def test_subtract_undoes_add(calendar, start, amount):
+    due = calendar.add(start, amount)
+    assert calendar.subtract(due, amount) == calendar.next_opening(start)

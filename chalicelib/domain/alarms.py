@@ -1,0 +1,274 @@
+"""Deadline alarms: when each dossier must be looked at, and what to say when it is.
+
+Four thresholds, each firing at most once:
+- a step due soon (its unit is alerted) and a step overdue (the unit and its leader);
+- the dossier due soon, and the dossier overdue (flagged; the leader is alerted; the apology
+  with a new appointment date, Mẫu 04, is prepared for the applicant).
+
+A threshold's key names what it is about: a step alarm belongs to one visit of one step (a
+dossier sent back and forwarded again gets new ones), a dossier alarm to one appointment date
+(an extension with apology gets new ones; a pause only moves the date, so it does not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
+from chalicelib.domain.dossier import Dossier, Location
+from chalicelib.domain.procedures import LEGAL_WORKING_DAY, Procedure
+from chalicelib.domain.statuses import DossierStatus, Role
+
+
+class AlarmKind(StrEnum):
+    STEP_DUE_SOON = "step_due_soon"
+    STEP_OVERDUE = "step_overdue"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class AlarmPolicy:
+    """Warn when at most `warn_ahead` of working time, or `warn_fraction` of the step's (or the
+    dossier's) own time, remains, whichever is less: a 4-hour step is not 'due soon' at its
+    start."""
+
+    warn_ahead: timedelta = LEGAL_WORKING_DAY
+    warn_fraction: float = 0.25
+
+    def lead(self, allowed: timedelta) -> timedelta:
+        return min(self.warn_ahead, allowed * self.warn_fraction)
+
+
+DEFAULT_POLICY = AlarmPolicy()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who is alerted: the officials of a role at a unit. The notifier resolves people."""
+
+    agency: str
+    unit: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Apology:
+    """Mẫu 04 (văn bản xin lỗi và hẹn lại ngày trả kết quả), prepared for an official to send."""
+
+    reason: str
+    old_due_at: datetime
+    new_due_at: datetime
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: AlarmKind
+    key: str
+    at: datetime  # the threshold
+    step_index: int | None = None
+
+
+@dataclass(frozen=True)
+class FiredAlarm:
+    """An alarm that fired: what the notifications pipeline sends, and the record kept."""
+
+    code: str
+    kind: AlarmKind
+    key: str
+    threshold_at: datetime
+    fired_at: datetime
+    recipients: tuple[Recipient, ...]
+    message_vi: str
+    step_index: int | None = None
+    apology: Apology | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M%S")
+
+
+def _shown(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def watched(dossier: Dossier) -> bool:
+    """Only dossiers whose clock runs have alarms: not paused, not resolved, not closed."""
+    return not (
+        dossier.status.is_closed
+        or dossier.is_paused
+        or dossier.status in (DossierStatus.SUBMITTED, DossierStatus.RESOLVED)
+    )
+
+
+def thresholds(
+    dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, policy: AlarmPolicy
+) -> list[Alarm]:
+    """Every alarm of the dossier's present state, fired or not, earliest first."""
+    if not watched(dossier):
+        return []
+    found: list[Alarm] = []
+    if dossier.step_due_at is not None and dossier.step_started_at is not None:
+        step = procedure.steps[dossier.step_index]
+        visit = f"{dossier.step_index}:{_stamp(dossier.step_started_at)}"
+        lead = policy.lead(step.duration.to_timedelta(calendar.working_day))
+        found.append(
+            Alarm(
+                AlarmKind.STEP_DUE_SOON,
+                f"step_due_soon:{visit}",
+                calendar.subtract(dossier.step_due_at, lead),
+                dossier.step_index,
+            )
+        )
+        found.append(
+            Alarm(
+                AlarmKind.STEP_OVERDUE,
+                f"step_overdue:{visit}",
+                dossier.step_due_at,
+                dossier.step_index,
+            )
+        )
+    if dossier.due_at is not None:
+        appointment = str(dossier.apologies)
+        lead = policy.lead(procedure.time_limit.to_timedelta(calendar.working_day))
+        found.append(
+            Alarm(
+                AlarmKind.DUE_SOON,
+                f"due_soon:{appointment}",
+                calendar.subtract(dossier.due_at, lead),
+            )
+        )
+        found.append(Alarm(AlarmKind.OVERDUE, f"overdue:{appointment}", dossier.due_at))
+    return sorted(found, key=lambda alarm: alarm.at)
+
+
+def pending(
+    dossier: Dossier,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    policy: AlarmPolicy = DEFAULT_POLICY,
+) -> list[Alarm]:
+    return [
+        a
+        for a in thresholds(dossier, procedure, calendar, policy)
+        if a.key not in dossier.alarms_fired
+    ]
+
+
+def next_alarm_at(
+    dossier: Dossier,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    policy: AlarmPolicy = DEFAULT_POLICY,
+) -> datetime | None:
+    upcoming = pending(dossier, procedure, calendar, policy)
+    return upcoming[0].at if upcoming else None
+
+
+def scheduled(
+    dossier: Dossier,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    policy: AlarmPolicy = DEFAULT_POLICY,
+) -> Dossier:
+    """The dossier with its next alarm set from its present state."""
+    return dossier.model_copy(
+        update={"next_alarm_at": next_alarm_at(dossier, procedure, calendar, policy)}
+    )
+
+
+def fire(
+    dossier: Dossier,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    now: datetime,
+    policy: AlarmPolicy = DEFAULT_POLICY,
+) -> tuple[Dossier, list[FiredAlarm]]:
+    """The alarms whose moment has come, and the dossier that remembers them (revision + 1,
+    not version: firing an alarm is not a change of the dossier's course)."""
+    due = [a for a in pending(dossier, procedure, calendar, policy) if a.at <= now]
+    if not due:
+        return dossier, []
+    fired = [_describe(a, dossier, procedure, calendar, now) for a in due]
+    updated = dossier.model_copy(
+        update={
+            "alarms_fired": dossier.alarms_fired | {a.key for a in due},
+            "overdue": dossier.overdue or any(a.kind is AlarmKind.OVERDUE for a in due),
+            "revision": dossier.revision + 1,
+        }
+    )
+    return scheduled(updated, procedure, calendar, policy), fired
+
+
+def _leader_of(place: Location) -> Recipient:
+    return Recipient(place.agency, "LANH_DAO", Role.LEADER)
+
+
+def _describe(
+    alarm: Alarm, dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, now: datetime
+) -> FiredAlarm:
+    holder = dossier.holder
+    step = procedure.steps[dossier.step_index]
+    unit = Recipient(holder.agency, holder.unit, step.role)
+    resolving = Location(agency=dossier.resolving_agency, unit="LANH_DAO")
+    apology = None
+    if alarm.kind is AlarmKind.STEP_DUE_SOON:
+        recipients = (unit,)
+        text = (
+            f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({_shown(alarm_due(dossier))})."
+        )
+    elif alarm.kind is AlarmKind.STEP_OVERDUE:
+        recipients = (unit, _leader_of(holder))
+        text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({_shown(alarm.at)})."
+    elif alarm.kind is AlarmKind.DUE_SOON:
+        recipients = (unit, _leader_of(resolving))
+        text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({_shown(dossier.due_at)})."
+    else:
+        recipients = (_leader_of(resolving), unit)
+        apology = prepare_apology(dossier, procedure, calendar, now)
+        text = (
+            f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({_shown(alarm.at)}). Đề nghị ban "
+            f"hành văn bản xin lỗi, hẹn lại ngày trả: {_shown(apology.new_due_at)}."
+        )
+    return FiredAlarm(
+        code=dossier.code,
+        kind=alarm.kind,
+        key=alarm.key,
+        threshold_at=alarm.at,
+        fired_at=now,
+        recipients=tuple(dict.fromkeys(recipients)),
+        message_vi=text,
+        step_index=alarm.step_index,
+        apology=apology,
+    )
+
+
+def alarm_due(dossier: Dossier) -> datetime:
+    assert dossier.step_due_at is not None
+    return dossier.step_due_at
+
+
+def prepare_apology(
+    dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, now: datetime
+) -> Apology:
+    """The new appointment: the work left (what remains of this step, then the later steps'
+    own times), counted from now; at least one working day."""
+    assert dossier.due_at is not None
+    left_in_step = calendar.between(now, dossier.step_due_at) if dossier.step_due_at else None
+    later = sum(
+        (
+            s.duration.to_timedelta(calendar.working_day)
+            for s in procedure.steps[dossier.step_index + 1 :]
+        ),
+        timedelta(0),
+    )
+    remaining = max((left_in_step or timedelta(0)) + later, calendar.working_day)
+    step = procedure.steps[dossier.step_index]
+    return Apology(
+        reason=f"Hồ sơ chưa được giải quyết xong tại bước '{step.name}' đúng thời hạn quy định",
+        old_due_at=dossier.due_at,
+        new_due_at=calendar.add(calendar.next_opening(now), remaining),
+    )
