@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import clock, providers
 from chalicelib.domain.dossier import Actor
@@ -20,6 +21,8 @@ app = Chalice(app_name="motcua")
 ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
 INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
+# How often the deadline timer runs; read when the app is packaged (the schedule is deployed).
+TIMER_MINUTES = int(os.environ.get("MOTCUA_TIMER_MINUTES", "5"))
 
 
 def _path() -> str | None:
@@ -242,3 +245,14 @@ def intake_worker(event: Any) -> dict[str, Any]:
 @app.on_sqs_message(queue=TRANSITIONS_QUEUE, batch_size=10)
 def transition_worker(event: Any) -> dict[str, Any]:
     return workers.run_transition_batch(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))
+def deadline_timer(event: Any) -> dict[str, Any]:
+    return workers.run_timer()
+
+
+# 07:30 in Hà Nội is 00:30 UTC; the handler skips days off and counts make-up Saturdays.
+@app.schedule(Cron(30, 0, "?", "*", "MON-SAT", "*"))
+def daily_digest(event: Any) -> dict[str, Any]:
+    return workers.run_digest()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -120,7 +121,22 @@ def parser() -> argparse.ArgumentParser:
     signer.add_argument("--content-type", default="application/json")
     signer.add_argument("file", help="the body's file, or - for stdin")
     signer.set_defaults(run=sign_command)
+
+    timer = commands.add_parser("timers", help="deadline timers")
+    timer_commands = timer.add_subparsers(dest="timers_command", required=True)
+    timer_run = timer_commands.add_parser("run", help="fire the alarms due at --now, once")
+    timer_run.add_argument(
+        "--now", default=None, help="ISO-8601 moment, e.g. 2026-03-02T08:00:00+07:00 (default: now)"
+    )
+    timer_run.set_defaults(run=timers_command)
     return root
+
+
+def timers_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops  # loads AWS clients: only for the commands that need them
+
+    ops.use_local_stack()
+    return json.dumps(ops.run_timers(ops.parse_now(args.now)), ensure_ascii=False, indent=2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

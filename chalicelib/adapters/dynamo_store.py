@@ -9,6 +9,7 @@ Items (PK / SK):
 - `INTAKE#<client>#<external id>` / `INTAKE`: one dossier per submission.
 - `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
 - `SEQ#<agency>#<yyyy-mm-dd>` / `SEQ`: the daily code sequence (atomic ADD).
+- `DIGEST#<agency>` / `D#<yyyy-mm-dd>`: the agency's daily digest, once a day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.store import (
     ALARM_JSON,
+    DIGEST_JSON,
     ApplyOutcome,
     CommandRecord,
     CreateOutcome,
@@ -37,6 +39,7 @@ from chalicelib.adapters.store import (
     utc_key,
 )
 from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -317,6 +320,46 @@ class DynamoStore:
             if "LastEvaluatedKey" not in page:
                 return codes
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def open_due_before(self, agency: str, until: datetime) -> list[Dossier]:
+        """The agency's open dossiers due at or before `until`, earliest first (worklist GSI)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": WORKLIST_INDEX,
+            "KeyConditionExpression": "WL_PK = :pk AND WL_SK <= :until",
+            "ExpressionAttributeValues": {
+                ":pk": _s(f"WL#{agency}"),
+                ":until": _s(due_until_key(until)),
+            },
+        }
+        found: list[Dossier] = []
+        while True:
+            page = self._db.query(**kwargs)
+            found += [Dossier.model_validate_json(i["state"]["S"]) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_digest(self, digest: Digest) -> bool:
+        """Once per agency and day, however often the schedule fires (the outbox of the
+        digest's notification)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item={
+                    "PK": _s(f"DIGEST#{digest.agency}"),
+                    "SK": _s(f"D#{digest.day.isoformat()}"),
+                    "digest": _s(DIGEST_JSON.dump_json(digest).decode()),
+                    "expires_at": _n(_epoch(datetime.combine(digest.day, datetime.min.time()))
+                                     + 400 * 86400),
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )  # fmt: skip
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def command(self, code: str, command_id: str) -> CommandRecord | None:
         found = self._get(f"D#{code}", f"C#{command_id}")

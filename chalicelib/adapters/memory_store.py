@@ -21,6 +21,7 @@ from chalicelib.adapters.store import (
     utc_key,
 )
 from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -36,6 +37,7 @@ class MemoryStore:
         self.receipts: dict[str, Receipt] = {}
         self.sequences: dict[tuple[str, date], int] = defaultdict(int)
         self.alarms: dict[tuple[str, str], FiredAlarm] = {}
+        self.digests: dict[tuple[str, date], Digest] = {}
 
     def find_intake(self, intake_key: str) -> str | None:
         return self.intake.get(intake_key)
@@ -110,6 +112,21 @@ class MemoryStore:
              and due_shard(code) == shard),
             key=lambda code: (self.dossiers[code].next_alarm_at, code),
         )  # fmt: skip
+
+    def open_due_before(self, agency: str, until: datetime) -> list[Dossier]:
+        return sorted(
+            (d for d in self.dossiers.values()
+             if on_worklist(d) and d.holder.agency == agency and d.due_at is not None
+             and d.due_at <= until),
+            key=lambda d: (d.due_at, d.code),
+        )  # fmt: skip
+
+    def put_digest(self, digest: Digest) -> bool:
+        with self._lock:
+            if (digest.agency, digest.day) in self.digests:
+                return False
+            self.digests[(digest.agency, digest.day)] = digest
+        return True
 
     def command(self, code: str, command_id: str) -> CommandRecord | None:
         return self.commands.get((code, command_id))

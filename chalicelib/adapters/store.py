@@ -15,6 +15,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.statuses import DossierStatus
 
@@ -117,6 +118,10 @@ class DossierStore(Protocol):
 
     def due_codes(self, shard: int, until: datetime) -> list[str]: ...
 
+    def open_due_before(self, agency: str, until: datetime) -> list[Dossier]: ...
+
+    def put_digest(self, digest: Digest) -> bool: ...
+
     def command(self, code: str, command_id: str) -> CommandRecord | None: ...
 
     def record_refusal(self, code: str, refusal: Refusal) -> None: ...
@@ -156,6 +161,7 @@ def on_worklist(dossier: Dossier) -> bool:
 
 
 ALARM_JSON = TypeAdapter(FiredAlarm)
+DIGEST_JSON = TypeAdapter(Digest)
 
 
 def due_until_key(until: datetime) -> str:

@@ -33,6 +33,8 @@ class Agency(BaseModel):
     name: Text
     level: AgencyLevel
     units: Annotated[list[Unit], Field(min_length=1)]
+    # Who receives the daily digest of due and overdue dossiers (role mailboxes, not people).
+    digest_recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
     sample: bool = False
 
     def has_unit(self, unit: str) -> bool:

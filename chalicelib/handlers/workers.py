@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chalicelib import clock, providers
 from chalicelib.handlers.sqs import process_batch
-from chalicelib.services import intake, transitions
+from chalicelib.services import digests, intake, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
+
+log = logging.getLogger(__name__)
 
 
 def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -49,3 +52,27 @@ def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         source="transitions",
         fifo=True,
     )
+
+
+def run_timer() -> dict[str, Any]:
+    report = timers.run(
+        clock.now(),
+        timers.TimerDeps(
+            store=providers.store(), catalog=providers.catalog(), calendar=providers.calendar()
+        ),
+    )
+    summary = report.summary()
+    log.info("deadline timer: %s", summary)
+    return summary
+
+
+def run_digest() -> dict[str, Any]:
+    written = digests.run(
+        clock.now(),
+        digests.DigestDeps(
+            store=providers.store(), agencies=providers.agencies(), calendar=providers.calendar()
+        ),
+    )
+    summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}
+    log.info("daily digest: %s", summary)
+    return summary

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from chalicelib.local.stack import LocalStack, loopback_host
+
+LOCAL_STATE = Path(__file__).resolve().parents[2] / ".local-state" / "env.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,13 +60,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     with stack:
         print(stack.describe(), flush=True)
+        state = write_local_state(stack.env)
         try:
             while not stopping.wait(1):
                 pass
         except KeyboardInterrupt:
             pass
+        finally:
+            state.unlink(missing_ok=True)
         print("stopping…", file=sys.stderr, flush=True)
     return 0
+
+
+def write_local_state(env: dict[str, str]) -> Path:
+    """Tell the CLI (`timers run`, `calendar recompute`) where the running stack is."""
+    LOCAL_STATE.parent.mkdir(exist_ok=True)
+    LOCAL_STATE.write_text(json.dumps(env, indent=2), encoding="utf-8")
+    return LOCAL_STATE
 
 
 if __name__ == "__main__":

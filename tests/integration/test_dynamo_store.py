@@ -52,7 +52,8 @@ def test_apply_is_atomic_idempotent_and_locked(store, calendar):
     t = apply(first.dossier, Command(action=Action.TAKE_UP), SPECIALIST, PROCEDURE, calendar,
               at(2026, 3, 2, 10))  # fmt: skip
     assert (
-        store.apply(t.dossier, t.entry, expected_revision=1, command_id="c1") is ApplyOutcome.APPLIED
+        store.apply(t.dossier, t.entry, expected_revision=1, command_id="c1")
+        is ApplyOutcome.APPLIED
     )
     assert (
         store.apply(t.dossier, t.entry, expected_revision=1, command_id="c1")

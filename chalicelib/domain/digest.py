@@ -1,0 +1,71 @@
+"""The daily digest of an agency: what is due today, due within two working days, overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
+from chalicelib.domain.dossier import Dossier
+
+HORIZON_DAYS = 2
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    code: str
+    procedure_code: str
+    status: int
+    step_index: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Digest:
+    agency: str
+    day: date
+    recipients: tuple[str, ...]
+    overdue: tuple[DigestLine, ...]
+    due_today: tuple[DigestLine, ...]
+    due_soon: tuple[DigestLine, ...]  # within the next two working days
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_today or self.due_soon)
+
+    def text_vi(self) -> str:
+        return (
+            f"Báo cáo ngày {self.day:%d/%m/%Y}: {len(self.overdue)} hồ sơ quá hạn, "
+            f"{len(self.due_today)} hồ sơ đến hạn hôm nay, {len(self.due_soon)} hồ sơ đến hạn "
+            f"trong {HORIZON_DAYS} ngày làm việc tới."
+        )
+
+
+def horizon(now: datetime, calendar: WorkingCalendar) -> datetime:
+    """The end of the digest's window: two working days after today's close."""
+    return calendar.add(end_of_day(now, calendar), calendar.working_day * HORIZON_DAYS)
+
+
+def end_of_day(now: datetime, calendar: WorkingCalendar) -> datetime:
+    local = now.astimezone(LOCAL_TZ)
+    closing = calendar.office_hours.periods[-1][1]
+    return datetime.combine(local.date(), closing, tzinfo=LOCAL_TZ)
+
+
+def build(agency: str, recipients: tuple[str, ...], dossiers: list[Dossier], now: datetime,
+          calendar: WorkingCalendar) -> Digest:  # fmt: skip
+    """Sort the agency's open, unpaused dossiers into the digest's three lists."""
+    today_end, window_end = end_of_day(now, calendar), horizon(now, calendar)
+    lines: dict[str, list[DigestLine]] = {"overdue": [], "today": [], "soon": []}
+    for d in sorted(dossiers, key=lambda d: (d.due_at or now, d.code)):
+        if d.due_at is None or d.is_paused or d.status.is_closed:
+            continue
+        line = DigestLine(d.code, d.procedure_code, int(d.status), d.step_index, d.due_at)
+        if d.due_at < now:
+            lines["overdue"].append(line)
+        elif d.due_at <= today_end:
+            lines["today"].append(line)
+        elif d.due_at <= window_end:
+            lines["soon"].append(line)
+    return Digest(agency, now.astimezone(LOCAL_TZ).date(), recipients,
+                  tuple(lines["overdue"]), tuple(lines["today"]), tuple(lines["soon"]))  # fmt: skip

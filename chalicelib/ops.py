@@ -1,0 +1,47 @@
+"""Operator commands behind the CLI: run the timer now, recompute after a calendar change.
+
+They act on whatever AWS environment the process has; with `make run` up, they find the local
+stack from `.local-state/env.json` unless the environment already names a table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chalicelib import clock, providers
+from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.services import timers
+
+LOCAL_STATE = Path(__file__).resolve().parent.parent / ".local-state" / "env.json"
+
+
+def use_local_stack() -> bool:
+    """Point this process at the running `make run` stack, if there is one and nothing else
+    was configured."""
+    if os.environ.get("MOTCUA_TABLE") or not LOCAL_STATE.exists():
+        return False
+    for name, value in json.loads(LOCAL_STATE.read_text(encoding="utf-8")).items():
+        os.environ[name] = value
+    providers.reset()
+    return True
+
+
+def parse_now(text: str | None) -> datetime:
+    if not text:
+        return clock.now()
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
+
+
+def timer_deps() -> timers.TimerDeps:
+    return timers.TimerDeps(
+        store=providers.store(), catalog=providers.catalog(), calendar=providers.calendar()
+    )
+
+
+def run_timers(now: datetime) -> dict[str, Any]:
+    return timers.run(now, timer_deps()).summary()

@@ -1,0 +1,35 @@
+"""The daily digest: on working days, each agency's due and overdue dossiers, once a day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.adapters.store import DossierStore
+from chalicelib.domain import digest
+from chalicelib.domain.agencies import AgencyRegistry
+from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
+
+
+@dataclass(frozen=True)
+class DigestDeps:
+    store: DossierStore
+    agencies: AgencyRegistry
+    calendar: WorkingCalendar
+
+
+def run(now: datetime, deps: DigestDeps) -> list[digest.Digest]:
+    """The digests written by this run: none on a day off, none twice a day, none empty."""
+    if not deps.calendar.is_working_day(now.astimezone(LOCAL_TZ).date()):
+        return []
+    written = []
+    until = digest.horizon(now, deps.calendar)
+    for agency in deps.agencies.all():
+        if not agency.digest_recipients:
+            continue
+        dossiers = deps.store.open_due_before(agency.code, until)
+        built = digest.build(agency.code, tuple(agency.digest_recipients), dossiers, now,
+                             deps.calendar)  # fmt: skip
+        if not built.empty and deps.store.put_digest(built):
+            written.append(built)
+    return written

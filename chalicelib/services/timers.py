@@ -1,0 +1,75 @@
+"""The deadline timer: fire the alarms whose moment has come, at a cost that follows them.
+
+One run queries each shard of the sparse due index up to now (keys only), reads each dossier it
+names, and writes its fired alarms together with the dossier's next alarm in one conditional
+transaction. Two runs at once, or a run that dies halfway, fire each alarm once: the alarm
+items are conditional puts and the state write is conditional on the revision read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.adapters.store import DUE_SHARDS, ApplyOutcome, DossierStore
+from chalicelib.domain import alarms
+from chalicelib.domain.calendar import WorkingCalendar
+from chalicelib.domain.procedures import Catalog
+
+
+@dataclass(frozen=True)
+class TimerDeps:
+    store: DossierStore
+    catalog: Catalog
+    calendar: WorkingCalendar
+    policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY
+
+
+@dataclass
+class TimerReport:
+    now: datetime
+    shards_queried: int = 0
+    due_keys_read: int = 0
+    dossiers_read: int = 0
+    fired: list[alarms.FiredAlarm] = field(default_factory=list)
+    raced: list[str] = field(default_factory=list)  # another writer won; the next run retries
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "now": self.now.isoformat(),
+            "shards_queried": self.shards_queried,
+            "due_keys_read": self.due_keys_read,
+            "dossiers_read": self.dossiers_read,
+            "alarms_fired": [f"{a.code} {a.kind.value}" for a in self.fired],
+            "raced": self.raced,
+        }
+
+
+def run(now: datetime, deps: TimerDeps) -> TimerReport:
+    report = TimerReport(now=now)
+    for shard in range(DUE_SHARDS):
+        codes = deps.store.due_codes(shard, now)
+        report.shards_queried += 1
+        report.due_keys_read += len(codes)
+        for code in codes:
+            fire_one(code, now, deps, report)
+    return report
+
+
+def fire_one(code: str, now: datetime, deps: TimerDeps, report: TimerReport) -> None:
+    dossier = deps.store.get(code)
+    report.dossiers_read += 1
+    if dossier is None:
+        return
+    procedure = deps.catalog.get(dossier.procedure_code, dossier.procedure_version)
+    if procedure is None:
+        report.raced.append(f"{code}: procedure v{dossier.procedure_version} missing")
+        return
+    updated, fired = alarms.fire(dossier, procedure, deps.calendar, now, deps.policy)
+    if not fired:
+        return
+    outcome = deps.store.record_alarms(updated, fired, expected_revision=dossier.revision)
+    if outcome is ApplyOutcome.APPLIED:
+        report.fired.extend(fired)
+    else:
+        report.raced.append(code)

@@ -1,0 +1,123 @@
+"""The deadline timer on the in-memory store: due soon, then overdue, each once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.memory_store import MemoryStore
+from chalicelib.adapters.store import Receipt
+from chalicelib.domain.alarms import AlarmKind
+from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.state_machine import apply
+from chalicelib.domain.statuses import Role
+from chalicelib.services import timers
+from tests.unit.builders import RECEIVER, SPECIALIST, at, land_procedure, new_dossier
+
+PROCEDURE = land_procedure()
+CODE = "000.00.32.H19-260302-0001"
+
+
+@pytest.fixture
+def deps(calendar):
+    store = MemoryStore()
+    opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
+    receipt = Receipt(receipt_id="r", client_id="p", external_id="1", status="accepted",
+                      updated_at=at(2026, 3, 2, 9))  # fmt: skip
+    store.create(opened.dossier, opened.entry, intake_key="p#1", receipt=receipt)
+    return timers.TimerDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
+
+
+def advance(deps, action, actor, when, **fields):
+    dossier = deps.store.get(CODE)
+    t = apply(dossier, Command(action=action, **fields), actor, PROCEDURE, deps.calendar, when)
+    deps.store.apply(t.dossier, t.entry, expected_revision=dossier.revision,
+                     command_id=f"{action}-{when}")  # fmt: skip
+    return t.dossier
+
+
+def kinds(report):
+    return [a.kind for a in report.fired]
+
+
+def test_a_dossier_passes_due_soon_then_overdue_each_alarm_once(deps):
+    advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
+    # Take-up Monday 10:00; the examination step has 6 working days: due Tuesday 10/3 10:00,
+    # warned 1 working day ahead; the dossier is due Monday 16/3 09:00.
+    quiet = timers.run(at(2026, 3, 9, 9, 59), deps)
+    assert quiet.fired == [] and quiet.dossiers_read == 0
+    soon = timers.run(at(2026, 3, 9, 10, 0), deps)
+    assert kinds(soon) == [AlarmKind.STEP_DUE_SOON]
+    assert soon.fired[0].recipients[0].unit == "PHONG_DD"
+    assert timers.run(at(2026, 3, 9, 12), deps).fired == []  # nothing twice
+    late = timers.run(at(2026, 3, 13, 9), deps)
+    assert kinds(late) == [AlarmKind.STEP_OVERDUE, AlarmKind.DUE_SOON]
+    overdue = timers.run(at(2026, 3, 16, 9, 5), deps)
+    assert kinds(overdue) == [AlarmKind.OVERDUE]
+    apology = overdue.fired[0].apology
+    assert apology.old_due_at == at(2026, 3, 16, 9) and apology.new_due_at > at(2026, 3, 17)
+    assert {r.role for r in overdue.fired[0].recipients} >= {Role.LEADER}
+    dossier = deps.store.get(CODE)
+    assert dossier.overdue and dossier.next_alarm_at is None and dossier.version == 2
+    assert timers.run(at(2026, 4, 1), deps).fired == []
+    record = deps.store.load(CODE)
+    assert [a.kind for a in record.alarms] == [AlarmKind.STEP_DUE_SOON, AlarmKind.STEP_OVERDUE,
+                                               AlarmKind.DUE_SOON, AlarmKind.OVERDUE]  # fmt: skip
+
+
+def test_two_timers_at_the_same_moment_fire_each_alarm_once(deps):
+    advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
+    reports = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        reports.append(timers.run(at(2026, 3, 16, 10), deps))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fired = [a.key for report in reports for a in report.fired]
+    assert sorted(fired) == sorted(set(fired)) and len(fired) == 4
+    assert len(deps.store.alarms) == 4
+
+
+def test_no_alarm_while_paused_and_the_date_moves_by_the_pause(deps, calendar):
+    advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
+    due_before = deps.store.get(CODE).due_at
+    paused = advance(deps, Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9),
+                     note="Thiếu bản vẽ")  # fmt: skip
+    assert paused.next_alarm_at is None
+    # Long after every threshold, nothing fires while the applicant owes the supplement.
+    assert timers.run(at(2026, 3, 20), deps).fired == []
+    resumed = advance(deps, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 6, 9))
+    assert calendar.between(due_before, resumed.due_at) == timedelta(hours=24)  # 3 working days
+    assert resumed.due_at == at(2026, 3, 19, 9)
+    assert resumed.next_alarm_at is not None
+
+
+def test_closed_dossiers_leave_the_index(deps):
+    closed = advance(deps, Action.WITHDRAW, RECEIVER, at(2026, 3, 2, 10), note="Rút hồ sơ")
+    assert closed.next_alarm_at is None
+    assert all(deps.store.due_codes(shard, at(2027, 1, 1)) == [] for shard in range(16))
+
+
+def test_an_extension_with_apology_gets_new_alarms(deps):
+    advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
+    timers.run(at(2026, 3, 16, 10), deps)
+    assert deps.store.get(CODE).overdue
+    extended = advance(deps, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 16, 11),
+                       note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17))  # fmt: skip
+    assert not extended.overdue and extended.next_alarm_at is not None
+    again = timers.run(at(2026, 3, 20, 17), deps)
+    assert [a.kind for a in again.fired] == [AlarmKind.DUE_SOON, AlarmKind.OVERDUE]
+
+
+def test_an_official_is_not_made_stale_by_the_timer(deps):
+    advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
+    read_version = deps.store.get(CODE).version
+    timers.run(at(2026, 3, 9, 10), deps)
+    assert deps.store.get(CODE).version == read_version
