@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint unit venv clean
+.PHONY: run demo test lint unit bench venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+## bench: print the benchmarks' figures (not part of `make test`)
+bench: $(STAMP)
+	$(BIN)/python -m bench.timer_cost --sizes 10000,100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -129,7 +129,27 @@ def parser() -> argparse.ArgumentParser:
         "--now", default=None, help="ISO-8601 moment, e.g. 2026-03-02T08:00:00+07:00 (default: now)"
     )
     timer_run.set_defaults(run=timers_command)
+
+    cal = commands.add_parser("calendar", help="the working calendar")
+    cal_commands = cal.add_subparsers(dest="calendar_command", required=True)
+    recompute = cal_commands.add_parser(
+        "recompute", help="count open dossiers' dates again after data/calendar.yaml changed"
+    )
+    recompute.add_argument(
+        "--reason", required=True, help="recorded in each changed dossier's history (Vietnamese)"
+    )
+    recompute.add_argument("--dry-run", action="store_true", help="list, change nothing")
+    recompute.add_argument("--now", default=None, help="ISO-8601 moment (default: now)")
+    recompute.set_defaults(run=calendar_command)
     return root
+
+
+def calendar_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops
+
+    ops.use_local_stack()
+    result = ops.recompute_calendar(args.reason, ops.parse_now(args.now), dry_run=args.dry_run)
+    return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def timers_command(args: argparse.Namespace) -> str:

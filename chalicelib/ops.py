@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib import clock, providers
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.services import timers
+from chalicelib.services import recalendar, timers
 
 LOCAL_STATE = Path(__file__).resolve().parent.parent / ".local-state" / "env.json"
 
@@ -45,3 +45,19 @@ def timer_deps() -> timers.TimerDeps:
 
 def run_timers(now: datetime) -> dict[str, Any]:
     return timers.run(now, timer_deps()).summary()
+
+
+def recompute_calendar(reason: str, now: datetime, *, dry_run: bool) -> dict[str, Any]:
+    report = recalendar.run(
+        reason,
+        now,
+        recalendar.RecalendarDeps(
+            store=providers.store(),
+            catalog=providers.catalog(),
+            agencies=providers.agencies(),
+            calendar=providers.calendar(),
+        ),
+        dry_run=dry_run,
+    )
+    return {"examined": report.examined, "changed": report.changed, "raced": report.raced,
+            "dry_run": dry_run}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from chalicelib.adapters.store import DossierRecord, DossierStore, Receipt
+from chalicelib.adapters.store import ALARM_JSON, DossierRecord, DossierStore, Receipt
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
@@ -70,6 +70,7 @@ def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
             for entry in record.history
         ],
         "refusals": [refusal.model_dump(mode="json") for refusal in record.refusals],
+        "alarms": [ALARM_JSON.dump_python(alarm, mode="json") for alarm in record.alarms],
     }
 
 
