@@ -14,7 +14,8 @@ from typing import Any
 
 from chalicelib import clock, providers
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.services import recalendar, timers
+from chalicelib.handlers import workers
+from chalicelib.services import recalendar
 
 LOCAL_STATE = Path(__file__).resolve().parent.parent / ".local-state" / "env.json"
 
@@ -37,14 +38,8 @@ def parse_now(text: str | None) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
 
 
-def timer_deps() -> timers.TimerDeps:
-    return timers.TimerDeps(
-        store=providers.store(), catalog=providers.catalog(), calendar=providers.calendar()
-    )
-
-
 def run_timers(now: datetime) -> dict[str, Any]:
-    return timers.run(now, timer_deps()).summary()
+    return workers.run_timer(now)
 
 
 def recompute_calendar(reason: str, now: datetime, *, dry_run: bool) -> dict[str, Any]:

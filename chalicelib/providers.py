@@ -20,6 +20,7 @@ from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
+from chalicelib.services.outbox import Notices
 from chalicelib.settings import Settings
 
 
@@ -40,6 +41,11 @@ def agencies() -> AgencyRegistry:
 @cache
 def catalog() -> Catalog:
     return load_catalog(data_dir() / "procedures.yaml", agencies())
+
+
+@cache
+def notices() -> Notices:
+    return Notices(agencies(), survey_url=settings().survey_url)
 
 
 @cache
@@ -68,6 +74,7 @@ def token_verifier() -> TokenVerifier:
 
 
 _PROVIDERS = (
+    notices,
     calendar,
     agencies,
     catalog,

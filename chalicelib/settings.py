@@ -29,6 +29,8 @@ class Settings:
     jwt_jwks_url: str | None
     max_body_bytes: int
     public_base_url: str
+    # The satisfaction survey sent after the result is returned; {code} is the dossier's.
+    survey_url: str = ""
 
 
 def _env(name: str, default: str = "") -> str:
@@ -55,6 +57,7 @@ def settings() -> Settings:
         jwt_jwks_url=_env("MOTCUA_JWT_JWKS_URL") or None,
         max_body_bytes=int(_env("MOTCUA_MAX_BODY_BYTES", str(256 * 1024))),
         public_base_url=_env("MOTCUA_PUBLIC_BASE_URL", ""),
+        survey_url=_env("MOTCUA_SURVEY_URL", ""),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.store import (
     ALARM_JSON,
     DIGEST_JSON,
+    JOBS_JSON,
     ApplyOutcome,
     CommandRecord,
     CreateOutcome,
@@ -41,6 +43,7 @@ from chalicelib.adapters.store import (
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.notifications import NotificationJob
 from chalicelib.domain.statuses import DossierStatus
 
 STATE = "STATE"
@@ -100,13 +103,16 @@ class DynamoStore:
         return item
 
     @staticmethod
-    def _history_item(code: str, entry: HistoryEntry) -> dict[str, Any]:
-        return {
+    def _history_item(
+        code: str, entry: HistoryEntry, outbox: Sequence[NotificationJob] = ()
+    ) -> dict[str, Any]:
+        item = {
             "PK": _s(f"D#{code}"),
             "SK": _s(f"H#{entry.version:06d}"),
             "entry": _s(entry.model_dump_json()),
             "version": _n(entry.version),
         }
+        return _with_outbox(item, outbox)
 
     # -- creating ---------------------------------------------------------------------------
     def find_intake(self, intake_key: str) -> str | None:
@@ -127,7 +133,13 @@ class DynamoStore:
         return int(answer["Attributes"]["n"]["N"])
 
     def create(
-        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        intake_key: str,
+        receipt: Receipt,
+        outbox: Sequence[NotificationJob] = (),
     ) -> CreateResult:
         not_there = "attribute_not_exists(PK)"
         items = [
@@ -232,7 +244,13 @@ class DynamoStore:
         }
 
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        expected_revision: int,
+        command_id: str,
+        outbox: Sequence[NotificationJob] = (),
     ) -> ApplyOutcome:
         not_there = "attribute_not_exists(PK)"
         command_item = {
@@ -254,7 +272,7 @@ class DynamoStore:
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": self._history_item(dossier.code, entry),
+                    "Item": self._history_item(dossier.code, entry, outbox),
                     "ConditionExpression": not_there,
                 }
             },
@@ -273,7 +291,12 @@ class DynamoStore:
         return ApplyOutcome.APPLIED
 
     def record_alarms(
-        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+        self,
+        dossier: Dossier,
+        fired: list[FiredAlarm],
+        *,
+        expected_revision: int,
+        outbox: Mapping[str, Sequence[NotificationJob]] | None = None,
     ) -> ApplyOutcome:
         """The fired alarms (each at most once: keyed, conditional) with the dossier that
         remembers them, in one transaction; the alarm items are the notification outbox."""
@@ -282,12 +305,12 @@ class DynamoStore:
             items.append({"Put": {
                 "TableName": self.table,
                 "ConditionExpression": "attribute_not_exists(PK)",
-                "Item": {
+                "Item": _with_outbox({
                     "PK": _s(f"D#{dossier.code}"),
                     "SK": _s(f"A#{alarm.key}"),
                     "alarm": _s(ALARM_JSON.dump_json(alarm).decode()),
                     "kind": _s(alarm.kind.value),
-                },
+                }, (outbox or {}).get(alarm.key, ())),
             }})  # fmt: skip
         try:
             self._db.transact_write_items(TransactItems=items)
@@ -340,19 +363,19 @@ class DynamoStore:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def put_digest(self, digest: Digest) -> bool:
+    def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         """Once per agency and day, however often the schedule fires (the outbox of the
         digest's notification)."""
         try:
             self._db.put_item(
                 TableName=self.table,
-                Item={
+                Item=_with_outbox({
                     "PK": _s(f"DIGEST#{digest.agency}"),
                     "SK": _s(f"D#{digest.day.isoformat()}"),
                     "digest": _s(DIGEST_JSON.dump_json(digest).decode()),
                     "expires_at": _n(_epoch(datetime.combine(digest.day, datetime.min.time()))
                                      + 400 * 86400),
-                },
+                }, outbox),
                 ConditionExpression="attribute_not_exists(PK)",
             )  # fmt: skip
         except ClientError as error:
@@ -461,6 +484,13 @@ class DossierCodeTaken(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(f"dossier code {code} is already taken")
         self.code = code
+
+
+def _with_outbox(item: dict[str, Any], outbox: Sequence[NotificationJob]) -> dict[str, Any]:
+    """Notification jobs ride on the item that records the change: the stream relays them."""
+    if outbox:
+        item["outbox"] = _s(JOBS_JSON.dump_json(list(outbox)).decode())
+    return item
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from chalicelib.adapters.dynamo_store import DossierCodeTaken, InvalidCursor
@@ -23,6 +24,7 @@ from chalicelib.adapters.store import (
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.notifications import NotificationJob
 from chalicelib.domain.statuses import DossierStatus
 
 
@@ -38,6 +40,8 @@ class MemoryStore:
         self.sequences: dict[tuple[str, date], int] = defaultdict(int)
         self.alarms: dict[tuple[str, str], FiredAlarm] = {}
         self.digests: dict[tuple[str, date], Digest] = {}
+        # What a stream would relay: the jobs written with each change, in order.
+        self.outbox: list[NotificationJob] = []
 
     def find_intake(self, intake_key: str) -> str | None:
         return self.intake.get(intake_key)
@@ -48,7 +52,13 @@ class MemoryStore:
             return self.sequences[(agency, day)]
 
     def create(
-        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        intake_key: str,
+        receipt: Receipt,
+        outbox: Sequence[NotificationJob] = (),
     ) -> CreateResult:
         with self._lock:
             if intake_key in self.intake:
@@ -59,6 +69,7 @@ class MemoryStore:
             self.dossiers[dossier.code] = dossier
             self.history[dossier.code].append(entry)
             self.receipts[receipt.receipt_id] = receipt
+            self.outbox.extend(outbox)
         return CreateResult(CreateOutcome.CREATED, dossier.code)
 
     def get(self, code: str) -> Dossier | None:
@@ -76,7 +87,13 @@ class MemoryStore:
         return DossierRecord(dossier, list(self.history[code]), refusals, fired)
 
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        expected_revision: int,
+        command_id: str,
+        outbox: Sequence[NotificationJob] = (),
     ) -> ApplyOutcome:
         with self._lock:
             if (dossier.code, command_id) in self.commands:
@@ -89,10 +106,16 @@ class MemoryStore:
             self.commands[(dossier.code, command_id)] = CommandRecord(
                 command_id=command_id, version=dossier.version, at=entry.at
             )
+            self.outbox.extend(outbox)
         return ApplyOutcome.APPLIED
 
     def record_alarms(
-        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+        self,
+        dossier: Dossier,
+        fired: list[FiredAlarm],
+        *,
+        expected_revision: int,
+        outbox: Mapping[str, Sequence[NotificationJob]] | None = None,
     ) -> ApplyOutcome:
         with self._lock:
             if any((dossier.code, a.key) in self.alarms for a in fired):
@@ -103,6 +126,7 @@ class MemoryStore:
             self.dossiers[dossier.code] = dossier
             for alarm in fired:
                 self.alarms[(dossier.code, alarm.key)] = alarm
+                self.outbox.extend((outbox or {}).get(alarm.key, ()))
         return ApplyOutcome.APPLIED
 
     def due_codes(self, shard: int, until: datetime) -> list[str]:
@@ -121,11 +145,12 @@ class MemoryStore:
             key=lambda d: (d.due_at, d.code),
         )  # fmt: skip
 
-    def put_digest(self, digest: Digest) -> bool:
+    def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         with self._lock:
             if (digest.agency, digest.day) in self.digests:
                 return False
             self.digests[(digest.agency, digest.day)] = digest
+            self.outbox.extend(outbox)
         return True
 
     def command(self, code: str, command_id: str) -> CommandRecord | None:

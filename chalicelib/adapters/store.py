@@ -7,6 +7,7 @@ or not at all, under optimistic locking by version, and each command applies at 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.notifications import NotificationJob
 from chalicelib.domain.statuses import DossierStatus
 
 DUE_SHARDS = 16  # the timer queries each shard: enough to spread writes, few enough to read
@@ -97,7 +99,13 @@ class Page:
 
 class DossierStore(Protocol):
     def create(
-        self, dossier: Dossier, entry: HistoryEntry, *, intake_key: str, receipt: Receipt
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        intake_key: str,
+        receipt: Receipt,
+        outbox: Sequence[NotificationJob] = (),
     ) -> CreateResult: ...
 
     def find_intake(self, intake_key: str) -> str | None: ...
@@ -109,18 +117,29 @@ class DossierStore(Protocol):
     def load(self, code: str) -> DossierRecord | None: ...
 
     def apply(
-        self, dossier: Dossier, entry: HistoryEntry, *, expected_revision: int, command_id: str
+        self,
+        dossier: Dossier,
+        entry: HistoryEntry,
+        *,
+        expected_revision: int,
+        command_id: str,
+        outbox: Sequence[NotificationJob] = (),
     ) -> ApplyOutcome: ...
 
     def record_alarms(
-        self, dossier: Dossier, fired: list[FiredAlarm], *, expected_revision: int
+        self,
+        dossier: Dossier,
+        fired: list[FiredAlarm],
+        *,
+        expected_revision: int,
+        outbox: Mapping[str, Sequence[NotificationJob]] | None = None,
     ) -> ApplyOutcome: ...
 
     def due_codes(self, shard: int, until: datetime) -> list[str]: ...
 
     def open_due_before(self, agency: str, until: datetime) -> list[Dossier]: ...
 
-    def put_digest(self, digest: Digest) -> bool: ...
+    def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool: ...
 
     def command(self, code: str, command_id: str) -> CommandRecord | None: ...
 
@@ -162,6 +181,7 @@ def on_worklist(dossier: Dossier) -> bool:
 
 ALARM_JSON = TypeAdapter(FiredAlarm)
 DIGEST_JSON = TypeAdapter(Digest)
+JOBS_JSON = TypeAdapter(list[NotificationJob])
 
 
 def due_until_key(until: datetime) -> str:

@@ -149,6 +149,7 @@ class Command(BaseModel):
     target_agency: str | None = None
     target_unit: str | None = None
     new_due_at: datetime | None = None
+    amount_vnd: int | None = Field(default=None, ge=0)  # fees or taxes asked of the applicant
 
 
 class HistoryEntry(BaseModel):
@@ -171,7 +172,9 @@ class HistoryEntry(BaseModel):
     holder: Location
     note: str = ""
     due_at: datetime | None = None
+    previous_due_at: datetime | None = None  # set when the change moved the appointment date
     paused_for: timedelta | None = None  # set on resume: the working time the clock stood still
+    amount_vnd: int | None = None
 
 
 class Transition(BaseModel):

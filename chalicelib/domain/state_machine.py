@@ -259,6 +259,8 @@ def apply(
     )
     changed = alarms.scheduled(changed, procedure, calendar, policy)
     entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
+    if command.amount_vnd is not None:
+        entry = entry.model_copy(update={"amount_vnd": command.amount_vnd})
     return Transition(dossier=changed, entry=entry)
 
 
@@ -546,5 +548,6 @@ def _entry(
         holder=after.holder,
         note=note,
         due_at=after.due_at,
+        previous_due_at=before.due_at if before and before.due_at != after.due_at else None,
         paused_for=paused_for if paused_for else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from chalicelib import clock, providers
@@ -19,6 +20,7 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         catalog=providers.catalog(),
         agencies=providers.agencies(),
         calendar=providers.calendar(),
+        notices=providers.notices(),
     )
 
     def handle(body: dict[str, Any]) -> None:
@@ -37,7 +39,10 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = transitions.TransitionDeps(
-        store=providers.store(), catalog=providers.catalog(), calendar=providers.calendar()
+        store=providers.store(),
+        catalog=providers.catalog(),
+        calendar=providers.calendar(),
+        notices=providers.notices(),
     )
 
     def handle(body: dict[str, Any]) -> None:
@@ -54,11 +59,14 @@ def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
 
-def run_timer() -> dict[str, Any]:
+def run_timer(now: datetime | None = None) -> dict[str, Any]:
     report = timers.run(
-        clock.now(),
+        now or clock.now(),
         timers.TimerDeps(
-            store=providers.store(), catalog=providers.catalog(), calendar=providers.calendar()
+            store=providers.store(),
+            catalog=providers.catalog(),
+            calendar=providers.calendar(),
+            notices=providers.notices(),
         ),
     )
     summary = report.summary()
@@ -70,7 +78,10 @@ def run_digest() -> dict[str, Any]:
     written = digests.run(
         clock.now(),
         digests.DigestDeps(
-            store=providers.store(), agencies=providers.agencies(), calendar=providers.calendar()
+            store=providers.store(),
+            agencies=providers.agencies(),
+            calendar=providers.calendar(),
+            notices=providers.notices(),
         ),
     )
     summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}

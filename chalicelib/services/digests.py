@@ -9,6 +9,7 @@ from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import digest
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
+from chalicelib.services.outbox import Notices
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class DigestDeps:
     store: DossierStore
     agencies: AgencyRegistry
     calendar: WorkingCalendar
+    notices: Notices | None = None
 
 
 def run(now: datetime, deps: DigestDeps) -> list[digest.Digest]:
@@ -30,6 +32,7 @@ def run(now: datetime, deps: DigestDeps) -> list[digest.Digest]:
         dossiers = deps.store.open_due_before(agency.code, until)
         built = digest.build(agency.code, tuple(agency.digest_recipients), dossiers, now,
                              deps.calendar)  # fmt: skip
-        if not built.empty and deps.store.put_digest(built):
+        outbox = deps.notices.for_digest(built) if deps.notices else []
+        if not built.empty and deps.store.put_digest(built, outbox):
             written.append(built)
     return written

@@ -18,6 +18,7 @@ from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
 from chalicelib.intake.checks import check_against_catalog
 from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.services.outbox import Notices
 
 # Receipt ids derive from (client, external id): a portal that re-sends a dossier gets the same
 # receipt back, and one dossier.
@@ -34,6 +35,7 @@ class IntakeDeps:
     catalog: Catalog
     agencies: AgencyRegistry
     calendar: WorkingCalendar
+    notices: Notices | None = None  # None: no notices (tests of other concerns)
 
 
 def submit(
@@ -122,8 +124,15 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         dossier_status=int(opened.dossier.status),
     )
     try:
+        outbox = (
+            deps.notices.for_entry(opened.dossier, opened.entry, procedure) if deps.notices else []
+        )
         result = store.create(
-            opened.dossier, opened.entry, intake_key=envelope.intake_key, receipt=accepted
+            opened.dossier,
+            opened.entry,
+            intake_key=envelope.intake_key,
+            receipt=accepted,
+            outbox=outbox,
         )
     except DossierCodeTaken:
         refused = _receipt(

@@ -15,6 +15,7 @@ from chalicelib.adapters.store import DUE_SHARDS, ApplyOutcome, DossierStore
 from chalicelib.domain import alarms
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
+from chalicelib.services.outbox import Notices
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class TimerDeps:
     catalog: Catalog
     calendar: WorkingCalendar
     policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY
+    notices: Notices | None = None  # None: alarms are recorded but nobody is told
 
 
 @dataclass
@@ -68,7 +70,10 @@ def fire_one(code: str, now: datetime, deps: TimerDeps, report: TimerReport) -> 
     updated, fired = alarms.fire(dossier, procedure, deps.calendar, now, deps.policy)
     if not fired:
         return
-    outcome = deps.store.record_alarms(updated, fired, expected_revision=dossier.revision)
+    outbox = {a.key: deps.notices.for_alarm(a) for a in fired} if deps.notices else None
+    outcome = deps.store.record_alarms(
+        updated, fired, expected_revision=dossier.revision, outbox=outbox
+    )
     if outcome is ApplyOutcome.APPLIED:
         report.fired.extend(fired)
     else:

@@ -19,6 +19,7 @@ from chalicelib.domain.state_machine import apply
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
+from chalicelib.services.outbox import Notices
 
 
 class ActionRequest(BaseModel):
@@ -33,6 +34,7 @@ class ActionRequest(BaseModel):
     ] = None
     target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
     new_due_at: datetime | None = None
+    amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
     expected_version: Annotated[int, Field(ge=1)]
 
     def command(self) -> Command:
@@ -42,6 +44,7 @@ class ActionRequest(BaseModel):
             target_agency=self.target_agency,
             target_unit=self.target_unit,
             new_due_at=self.new_due_at,
+            amount_vnd=self.amount_vnd,
         )
 
 
@@ -127,6 +130,7 @@ class TransitionDeps:
     store: DossierStore
     catalog: Catalog
     calendar: WorkingCalendar
+    notices: Notices | None = None  # None: no notices (tests of other concerns)
 
 
 def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyResult:
@@ -167,11 +171,17 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
         if store.command(envelope.code, envelope.command_id) is not None:
             return ApplyResult(Result.DUPLICATE)  # applied before; the state has moved on
         return _refuse(deps, envelope, error.code, error.field, error.message)
+    outbox = (
+        deps.notices.for_entry(transition.dossier, transition.entry, procedure)
+        if deps.notices
+        else []
+    )
     outcome = store.apply(
         transition.dossier,
         transition.entry,
         expected_revision=dossier.revision,
         command_id=envelope.command_id,
+        outbox=outbox,
     )
     if outcome is ApplyOutcome.DUPLICATE:
         return ApplyResult(Result.DUPLICATE)

@@ -1,0 +1,1 @@
+"""Notifications: from the outbox (history, alarms, digests) to SMS, Zalo ZNS and email."""

@@ -1,0 +1,54 @@
+"""The notices a change causes, with what the services know: agency names, the survey link.
+
+The jobs are written in the same transaction as the change (history entry, alarm, digest):
+that item is the outbox the stream relays, so a crash between the write and the send loses
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain import notifications
+from chalicelib.domain.agencies import AgencyRegistry
+from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.calendar import TimeUnit
+from chalicelib.domain.digest import Digest
+from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.procedures import Procedure
+
+NotificationJob = notifications.NotificationJob
+
+
+@dataclass(frozen=True)
+class Notices:
+    agencies: AgencyRegistry
+    survey_url: str = ""  # e.g. https://dichvucong.dongnai.gov.vn/danh-gia?ma={code}
+
+    def _name(self, agency: str) -> str:
+        found = self.agencies.get(agency)
+        return found.name if found else agency
+
+    def for_entry(self, dossier: Dossier, entry: HistoryEntry,
+                  procedure: Procedure) -> list[NotificationJob]:  # fmt: skip
+        desk = self._name(dossier.received_by.agency)
+        return notifications.for_entry(
+            dossier,
+            entry,
+            agency_name=self._name(dossier.resolving_agency),
+            result_place=f"Bộ phận Một cửa - {desk}",
+            survey_link=self.survey_url.format(code=dossier.code) if self.survey_url else None,
+            fees_vnd=procedure.total_fees_vnd,
+            hours=procedure.time_limit.unit is TimeUnit.WORKING_HOURS,
+        )
+
+    def for_alarm(self, alarm: FiredAlarm) -> list[NotificationJob]:
+        mailboxes: list[str] = []
+        for recipient in alarm.recipients:
+            agency = self.agencies.get(recipient.agency)
+            if agency is not None:
+                mailboxes += [m for m in agency.digest_recipients if m not in mailboxes]
+        return notifications.for_alarm(alarm, tuple(mailboxes))
+
+    def for_digest(self, digest: Digest) -> list[NotificationJob]:
+        return notifications.for_digest(digest)
