@@ -14,13 +14,20 @@ from chalicelib.handlers import workers
 from chalicelib.http import requests
 from chalicelib.http.handlers import answers_problems, parse_query
 from chalicelib.http.problems import FieldError, Problem
-from chalicelib.services import due_dates, intake, reading, transitions
+from chalicelib.services import due_dates, intake, notify_hooks, reading, transitions
 from chalicelib.services.envelopes import IntakeEnvelope
 
 app = Chalice(app_name="motcua")
 ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
 INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
+NOTIFICATIONS_QUEUE = "motcua-notifications"
+# The table's stream, known once the table exists: packaging fills it in (issue 6); the local
+# runtime maps it to the table named by MOTCUA_TABLE.
+TABLE_STREAM_ARN = os.environ.get(
+    "MOTCUA_TABLE_STREAM_ARN",
+    "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local",
+)
 # How often the deadline timer runs; read when the app is packaged (the schedule is deployed).
 TIMER_MINUTES = int(os.environ.get("MOTCUA_TIMER_MINUTES", "5"))
 
@@ -135,6 +142,39 @@ def inter_agency_action(code: str) -> Response:
     return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
 
 
+@app.route("/v1/webhooks/delivery-receipts", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def delivery_receipt() -> Response:
+    """A provider reports what became of a message (delivered, failed …)."""
+    request = app.current_request
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    caller = requests.signed_caller(request, raw)
+    body = requests.model_from_json(notify_hooks.DeliveryReceipt, raw)
+    requests.spend(caller)
+    known = providers.delivery_log().receipt(
+        body.provider, body.message_id, body.status, body.at or clock.now()
+    )
+    if not known:
+        raise Problem(404, f"no message {body.message_id} from {body.provider}", kind="not-found")
+    return Response(body={"recorded": True}, status_code=202)
+
+
+@app.route("/v1/webhooks/opt-outs", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def opt_out() -> Response:
+    """A citizen replied STOP (relayed by the SMS gateway) or asked at the counter: survey
+    invitations stop; legally required notices do not."""
+    request = app.current_request
+    raw = requests.raw_body(request, providers.settings().max_body_bytes)
+    caller = requests.signed_caller(request, raw)
+    body = requests.model_from_json(notify_hooks.OptOut, raw)
+    requests.spend(caller)
+    providers.delivery_log().set_opt_out(
+        body.phone, body.opted_out, f"{caller.client.client_id}: {body.source}", clock.now()
+    )
+    return Response(body={"phone": body.phone, "opted_out": body.opted_out}, status_code=202)
+
+
 # -- officials (JWT) --------------------------------------------------------------------------
 @app.route("/v1/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
@@ -190,7 +230,9 @@ def _queue_action(
 @app.route("/v1/dossiers/{code}", methods=["GET"])
 @problems
 def get_dossier(code: str) -> dict[str, object]:
-    return reading.read_dossier(code, _official(), providers.store(), providers.catalog())
+    return reading.read_dossier(
+        code, _official(), providers.store(), providers.catalog(), providers.delivery_log()
+    )
 
 
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
@@ -245,6 +287,16 @@ def intake_worker(event: Any) -> dict[str, Any]:
 @app.on_sqs_message(queue=TRANSITIONS_QUEUE, batch_size=10)
 def transition_worker(event: Any) -> dict[str, Any]:
     return workers.run_transition_batch(event.to_dict(), event.context)
+
+
+@app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100)
+def outbox_relay(event: Any) -> dict[str, Any]:
+    return workers.run_outbox_relay(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=NOTIFICATIONS_QUEUE, batch_size=10)
+def notifier(event: Any) -> dict[str, Any]:
+    return workers.run_notifications_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))

@@ -102,9 +102,12 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--agency", required=True, help="QCVN 102 code, e.g. 000.00.06.H19")
     token.add_argument("--unit", default=None, help="unit code, e.g. MOT_CUA")
     token.add_argument(
-        "--role", action="append", required=True, choices=[r.value for r in Role],
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
         help="repeat for several roles",
-    )  # fmt: skip
+    )
     token.add_argument("--sub", default="dev-official")
     token.add_argument("--name", default="Cán bộ thử nghiệm")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
@@ -113,9 +116,10 @@ def parser() -> argparse.ArgumentParser:
     signer = commands.add_parser("sign", help="print the webhook headers for a body")
     signer.add_argument("--client", required=True, help="client id, e.g. portal-dev")
     signer.add_argument(
-        "--secret", default=None,
+        "--secret",
+        default=None,
         help="default: $MOTCUA_DEV_WEBHOOK_SECRET, else the development secret",
-    )  # fmt: skip
+    )
     signer.add_argument("--timestamp", type=int, default=None, help="unix seconds (default: now)")
     signer.add_argument("--curl", metavar="URL", default=None, help="print a curl command")
     signer.add_argument("--content-type", default="application/json")
@@ -141,7 +145,30 @@ def parser() -> argparse.ArgumentParser:
     recompute.add_argument("--dry-run", action="store_true", help="list, change nothing")
     recompute.add_argument("--now", default=None, help="ISO-8601 moment (default: now)")
     recompute.set_defaults(run=calendar_command)
+
+    outbox = commands.add_parser("outbox", help="what the local stage sent (SMS, ZNS, email)")
+    outbox.add_argument("--code", default=None, help="only this dossier's messages")
+    outbox.add_argument("--path", default=None, help="default: the running stack's outbox")
+    outbox.set_defaults(run=outbox_command)
     return root
+
+
+def outbox_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops
+    from chalicelib.notify.providers.local_outbox import DEFAULT_OUTBOX, read_outbox
+
+    ops.use_local_stack()
+    path = args.path or os.environ.get("MOTCUA_LOCAL_OUTBOX") or DEFAULT_OUTBOX
+    lines = []
+    for message in read_outbox(path):
+        if args.code and args.code not in message["key"]:
+            continue
+        parts = f" ({message['parts']} SMS)" if message.get("parts") else ""
+        lines.append(
+            f"{message['at']}  {message['channel']:<5} {message['to']:<28} "
+            f"{message['key']}{parts}\n    {message.get('subject') or message['text']}"
+        )
+    return "\n".join(lines) or f"nothing sent yet ({path})"
 
 
 def calendar_command(args: argparse.Namespace) -> str:

@@ -12,6 +12,7 @@ from chalicelib import settings as settings_module
 from chalicelib.adapters import aws
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.catalog_files import data_dir, load_agencies, load_catalog
+from chalicelib.adapters.delivery_log import DynamoDeliveryLog
 from chalicelib.adapters.dynamo_store import DynamoStore
 from chalicelib.adapters.queues import SqsPublisher
 from chalicelib.adapters.replay_guard import DynamoReplayGuard
@@ -20,6 +21,8 @@ from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
+from chalicelib.notify.channels import Channels
+from chalicelib.notify.channels import build as build_channels
 from chalicelib.services.outbox import Notices
 from chalicelib.settings import Settings
 
@@ -49,6 +52,16 @@ def notices() -> Notices:
 
 
 @cache
+def delivery_log() -> DynamoDeliveryLog:
+    return DynamoDeliveryLog(settings().table_name)
+
+
+@cache
+def channels() -> Channels:
+    return build_channels(settings())
+
+
+@cache
 def store() -> DynamoStore:
     return DynamoStore(settings().table_name)
 
@@ -75,6 +88,8 @@ def token_verifier() -> TokenVerifier:
 
 _PROVIDERS = (
     notices,
+    delivery_log,
+    channels,
     calendar,
     agencies,
     catalog,

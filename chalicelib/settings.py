@@ -20,6 +20,8 @@ class Settings:
     intake_dlq_url: str
     transitions_queue_url: str
     transitions_dlq_url: str
+    notifications_queue_url: str
+    notifications_dlq_url: str
     # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString).
     webhook_secrets_prefix: str
     # Officials' tokens: a shared development key (local stage) or an OIDC issuer's JWKS.
@@ -31,6 +33,20 @@ class Settings:
     public_base_url: str
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
     survey_url: str = ""
+    # Channels: "sns" or "http" (a telco gateway configured by SSM JSON) for SMS; "zalo" or
+    # "none" for ZNS; "ses" or "none" for email. A local outbox file, when set, receives a copy
+    # of every message sent (the local stage lists it with the CLI).
+    sms_provider: str = "sns"
+    sms_sender_id: str = ""
+    sms_gateway_parameter: str = ""
+    zns_provider: str = "none"
+    zns_token_parameter: str = ""
+    zns_app_id: str = ""
+    zns_secret_key_parameter: str = ""
+    zns_templates: str = "{}"  # JSON: milestone → approved Zalo template id
+    email_provider: str = "none"
+    email_sender: str = ""
+    local_outbox: str = ""
 
 
 def _env(name: str, default: str = "") -> str:
@@ -48,6 +64,8 @@ def settings() -> Settings:
         intake_dlq_url=_env("MOTCUA_INTAKE_DLQ_URL"),
         transitions_queue_url=_env("MOTCUA_TRANSITIONS_QUEUE_URL"),
         transitions_dlq_url=_env("MOTCUA_TRANSITIONS_DLQ_URL"),
+        notifications_queue_url=_env("MOTCUA_NOTIFICATIONS_QUEUE_URL"),
+        notifications_dlq_url=_env("MOTCUA_NOTIFICATIONS_DLQ_URL"),
         webhook_secrets_prefix=_env(
             "MOTCUA_WEBHOOK_SECRETS_PREFIX", f"/motcua/{stage}/webhook-clients/"
         ),
@@ -58,6 +76,17 @@ def settings() -> Settings:
         max_body_bytes=int(_env("MOTCUA_MAX_BODY_BYTES", str(256 * 1024))),
         public_base_url=_env("MOTCUA_PUBLIC_BASE_URL", ""),
         survey_url=_env("MOTCUA_SURVEY_URL", ""),
+        sms_provider=_env("MOTCUA_SMS_PROVIDER", "sns"),
+        sms_sender_id=_env("MOTCUA_SMS_SENDER_ID", ""),
+        sms_gateway_parameter=_env("MOTCUA_SMS_GATEWAY_PARAMETER", ""),
+        zns_provider=_env("MOTCUA_ZNS_PROVIDER", "none"),
+        zns_token_parameter=_env("MOTCUA_ZNS_TOKEN_PARAMETER", ""),
+        zns_app_id=_env("MOTCUA_ZNS_APP_ID", ""),
+        zns_secret_key_parameter=_env("MOTCUA_ZNS_SECRET_KEY_PARAMETER", ""),
+        zns_templates=_env("MOTCUA_ZNS_TEMPLATES", "{}"),
+        email_provider=_env("MOTCUA_EMAIL_PROVIDER", "none"),
+        email_sender=_env("MOTCUA_EMAIL_SENDER", ""),
+        local_outbox=_env("MOTCUA_LOCAL_OUTBOX", ""),
     )
 
 

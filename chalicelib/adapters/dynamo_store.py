@@ -165,7 +165,7 @@ class DynamoStore:
                 "Put": {
                     "TableName": self.table,
                     "ConditionExpression": not_there,
-                    "Item": self._history_item(dossier.code, entry),
+                    "Item": self._history_item(dossier.code, entry, outbox),
                 }
             },
             {"Put": {"TableName": self.table, "Item": self._receipt_item(receipt)}},

@@ -6,9 +6,17 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
 from chalicelib import clock, providers
+from chalicelib.domain.notifications import NotificationJob
 from chalicelib.handlers.sqs import process_batch
-from chalicelib.services import digests, intake, timers, transitions
+from chalicelib.services import digests, intake, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
 log = logging.getLogger(__name__)
@@ -87,3 +95,42 @@ def run_digest() -> dict[str, Any]:
     summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}
     log.info("daily digest: %s", summary)
     return summary
+
+
+def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The table's stream → the notifications queue: the jobs written with each change."""
+    publisher = providers.publisher()
+    queue_url = providers.settings().notifications_queue_url
+
+    def relay(record: DynamoDBRecord) -> None:
+        for job in outbox.jobs_in(record.raw_event):
+            publisher.send(queue_url, job.model_dump(mode="json"))
+
+    processor = BatchProcessor(EventType.DynamoDBStreams)
+    return process_partial_response(
+        event=event, record_handler=relay, processor=processor, context=context
+    )
+
+
+def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    found = providers.channels()
+    deps = notifier.NotifierDeps(
+        log=providers.delivery_log(),
+        sms=found.sms,
+        zns=found.zns,
+        email=found.email,
+        zns_templates=found.zns_templates,
+    )
+
+    def handle(body: dict[str, Any]) -> None:
+        notifier.deliver(NotificationJob.model_validate(body), deps, clock.now())
+
+    return process_batch(
+        event,
+        context,
+        handle,
+        publisher=providers.publisher(),
+        dlq_url=providers.settings().notifications_dlq_url,
+        source="notifications",
+        fifo=False,
+    )

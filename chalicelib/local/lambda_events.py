@@ -1,4 +1,4 @@
-"""Builders of the events and context Lambda hands to a function.
+"""Builders of the events (SQS, DynamoDB Streams, schedules) and context Lambda hands a function.
 
 The shapes are AWS's, not Chalice's: the app's handlers (and Powertools' parsers inside them)
 see locally exactly what they will see in production.
@@ -79,6 +79,73 @@ def _b64(value: bytes | str) -> str:
     if isinstance(value, str):
         value = value.encode()
     return base64.b64encode(value).decode("ascii")
+
+
+def dynamodb_stream_event(
+    records: Iterable[Mapping[str, Any]], stream_arn: str, region: str
+) -> dict[str, Any]:
+    """The `aws:dynamodb` event Lambda builds from `dynamodbstreams.get_records` (`Records`)."""
+    return {"Records": [dynamodb_stream_record(record, stream_arn, region) for record in records]}
+
+
+def dynamodb_stream_record(
+    record: Mapping[str, Any], stream_arn: str, region: str
+) -> dict[str, Any]:
+    stream = record["dynamodb"]
+    body: dict[str, Any] = {}
+    if "ApproximateCreationDateTime" in stream:
+        body["ApproximateCreationDateTime"] = _epoch_seconds(stream["ApproximateCreationDateTime"])
+    for key in ("Keys", "NewImage", "OldImage"):
+        if key in stream:
+            body[key] = _attribute_map(stream[key])
+    body["SequenceNumber"] = stream["SequenceNumber"]
+    body["SizeBytes"] = stream["SizeBytes"]
+    body["StreamViewType"] = stream["StreamViewType"]
+    event: dict[str, Any] = {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        # Lambda sends 1.1 whatever the stream answered (moto answers 1.0).
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,  # moto answers us-east-1 whatever the region
+        "dynamodb": body,
+        "eventSourceARN": stream_arn,  # not in get_records' answer: Lambda adds it
+    }
+    identity = record.get("userIdentity")
+    if identity:  # a deletion by Time to Live; the API's PascalCase becomes camelCase
+        event["userIdentity"] = {
+            "type": identity.get("Type"),
+            "principalId": identity.get("PrincipalId"),
+        }
+    return event
+
+
+def _epoch_seconds(value: datetime | float | str) -> float:
+    # boto3 parses the timestamp into a datetime; Lambda sends epoch seconds, rounded down to
+    # the second as DynamoDB Streams documents it (JSON 1.6e9 reads back as a float).
+    if isinstance(value, datetime):
+        seconds = value.timestamp() if value.tzinfo else value.replace(tzinfo=UTC).timestamp()
+    else:
+        seconds = float(value)
+    return float(int(seconds))
+
+
+def _attribute_map(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _attribute_value(value) for name, value in item.items()}
+
+
+def _attribute_value(value: Mapping[str, Any]) -> dict[str, Any]:
+    # boto3 answers binary values as bytes; the event's JSON carries them as base64 text.
+    kind, content = next(iter(value.items()))
+    if kind == "B":
+        return {"B": _b64(content)}
+    if kind == "BS":
+        return {"BS": [_b64(item) for item in content]}
+    if kind == "M":
+        return {"M": _attribute_map(content)}
+    if kind == "L":
+        return {"L": [_attribute_value(item) for item in content]}
+    return {kind: content}
 
 
 def scheduled_event(

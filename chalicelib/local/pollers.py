@@ -22,7 +22,8 @@ the way to the DLQ take seconds instead of a quarter of an hour. Production neve
 UTC as EventBridge evaluates them, with EventBridge's "Scheduled Event" shape.
 
 `Pollers` ties them together: `start()`, `drain(timeout)` (deterministic tests: returns once
-every source queue is empty and no handler runs), `run_schedule(name)`, `stop()`.
+every source queue and stream is drained and no handler runs), `run_schedule(name)`, `stop()`.
+`@app.on_dynamodb_record` sources are run by `stream_pollers.StreamPoller`.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import boto3
 from chalice.app import (
     BaseEventSourceConfig,
     CloudWatchEventConfig,
+    DynamoDBEventConfig,
     ScheduledEventConfig,
     ScheduleExpression,
     SQSEventConfig,
@@ -54,6 +58,9 @@ from chalicelib.local.lambda_events import (
     scheduled_event,
     sqs_event,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.local.stream_pollers import StreamPoller
 
 # Not "motcua.…": Chalice makes its app logger ("motcua") level ERROR and non-propagating.
 log = logging.getLogger("chalicelib.local")
@@ -184,28 +191,17 @@ class QueuePoller:
     def _process(self, messages: Sequence[Mapping[str, Any]]) -> Invocation:
         event = sqs_event(messages, self.queue_arn, self.region)
         ids = [record["messageId"] for record in event["Records"]]
-        context = LambdaContext(
-            self.function_name, region=self.region, timeout_seconds=self.timeout_seconds
+        run = run_handler(
+            self.handler,
+            event,
+            ids,
+            function_name=self.function_name,
+            region=self.region,
+            timeout_seconds=self.timeout_seconds,
+            describe=f"sqs {self.source.queue or self.queue_arn} -> {self.source.handler_string}",
+            on_raise="the whole batch returns",
         )
-        started = time.monotonic()
-        error: str | None = None
-        result: Any = None
-        try:
-            result = self.handler(event, context)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            failed = set(ids)
-            log.error(
-                "sqs %s -> %s: %d record(s), raised %s; the whole batch returns",
-                self.source.queue or self.queue_arn,
-                self.source.handler_string,
-                len(ids),
-                error,
-                exc_info=True,
-            )
-        else:
-            failed = reported_failures(result, ids)
-        millis = int((time.monotonic() - started) * 1000)
+        result, error, failed, millis = run.result, run.error, run.failed, run.millis
         handles = {m["MessageId"]: m["ReceiptHandle"] for m in messages}
         self._delete([handles[i] for i in ids if i not in failed])
         self._shorten_visibility([handles[i] for i in ids if i in failed])
@@ -249,6 +245,41 @@ class QueuePoller:
                     for n, handle in enumerate(chunk)
                 ],
             )
+
+
+@dataclass(frozen=True)
+class HandlerRun:
+    result: Any
+    error: str | None
+    failed: set[str]
+    millis: int
+
+
+def run_handler(
+    handler: Handler,
+    event: dict[str, Any],
+    ids: Sequence[str],
+    *,
+    function_name: str,
+    region: str,
+    timeout_seconds: float,
+    describe: str,
+    on_raise: str,
+) -> HandlerRun:
+    """Invoke a handler as Lambda would, and read which records it reports failed: all of
+    them when it raises."""
+    context = LambdaContext(function_name, region=region, timeout_seconds=timeout_seconds)
+    started = time.monotonic()
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "%s: %d record(s), raised %s; %s", describe, len(ids), error, on_raise, exc_info=True
+        )
+        return HandlerRun(None, error, set(ids), int((time.monotonic() - started) * 1000))
+    millis = int((time.monotonic() - started) * 1000)
+    return HandlerRun(result, None, reported_failures(result, ids), millis)
 
 
 def reported_failures(result: Any, ids: Sequence[str]) -> set[str]:
@@ -493,6 +524,12 @@ class Pollers:
     `queue_prefix` is put in front of each `@app.on_sqs_message(queue=...)` name, matching
     `create_resources(prefix=...)`. `retry_visibility_timeout` is the local-only speed-up
     described in this module's docstring (None keeps SQS's own visibility timeout).
+
+    Each `@app.on_dynamodb_record` source gets a `StreamPoller` (in `streams`), reading the
+    stream of `stream_table` (default `$MOTCUA_TABLE`) unless its ARN names an existing
+    stream. `dynamodb_client` and `streams_client` default to clients with `sqs_client`'s
+    region and endpoint (credentials from the environment). `stream_max_retries` and
+    `stream_retry_delay` are the pollers' retry policy (see `stream_pollers`).
     """
 
     def __init__(
@@ -507,12 +544,18 @@ class Pollers:
         wait_time_seconds: int = 1,
         retry_visibility_timeout: int | None = 1,
         timeout_seconds: float = 60,
+        dynamodb_client: Any = None,
+        streams_client: Any = None,
+        stream_table: str | None = None,
+        stream_max_retries: int = 5,
+        stream_retry_delay: float = 0.5,
     ) -> None:
         self.app = app
         self.sqs = sqs_client
         self.region = region
         self.activity = _Activity()
         self.queues: list[QueuePoller] = []
+        self.streams: list[StreamPoller] = []
         schedules: list[ScheduledHandler] = []
         for source in app.event_sources:
             function_name = f"{app.app_name}-{stage}-{source.name}"
@@ -541,6 +584,26 @@ class Pollers:
                         parse_schedule(source.schedule_expression),
                         rule_arn(region, function_name),
                         function_name,
+                    )
+                )
+            elif isinstance(source, DynamoDBEventConfig):
+                from chalicelib.local.stream_pollers import StreamPoller  # imports this module
+
+                dynamodb_client = dynamodb_client or _sibling_client(sqs_client, "dynamodb")
+                streams_client = streams_client or _sibling_client(sqs_client, "dynamodbstreams")
+                self.streams.append(
+                    StreamPoller(
+                        source,
+                        resolve_handler(app, source, app_module),
+                        streams_client,
+                        dynamodb_client=dynamodb_client,
+                        table_name=stream_table,
+                        region=region,
+                        function_name=function_name,
+                        activity=self.activity,
+                        max_retries=stream_max_retries,
+                        retry_delay=stream_retry_delay,
+                        timeout_seconds=timeout_seconds,
                     )
                 )
             elif isinstance(source, CloudWatchEventConfig):
@@ -583,6 +646,7 @@ class Pollers:
         workers: list[tuple[str, Callable[[threading.Event], None]]] = [
             (f"sqs:{poller.name}", poller.run) for poller in self.queues
         ]
+        workers += [(f"dynamodb:{poller.name}", poller.run) for poller in self.streams]
         if self.scheduler.handlers:
             workers.append(("scheduler", self.scheduler.run))
         for name, target in workers:
@@ -607,26 +671,52 @@ class Pollers:
         return self.scheduler.run_schedule(name, now)
 
     def drain(self, timeout: float = 30) -> None:
-        """Return once every source queue is empty and no handler is running.
+        """Return once every source queue is empty, every stream is read to its end and no
+        handler is running, twice in a row (a stream record typically becomes an SQS message,
+        and a queue's handler typically writes to the table).
 
-        With the threads started it waits for them; otherwise it polls here. Messages whose
-        retry is pending count as not drained: they are waited for, until they succeed or
-        the redrive policy moves them to the DLQ. Raises TimeoutError after `timeout` s.
+        With the threads started it waits for them; otherwise it polls here. Messages and
+        stream records whose retry is pending count as not drained: they are waited for, until
+        they succeed, the redrive policy moves them to the DLQ, or the stream poller gives up
+        on them. Raises TimeoutError after `timeout` s.
         """
         deadline = time.monotonic() + timeout
-        while not self._quiet():
+        quiet = 0  # checks in a row that found everything quiet
+        while True:
+            quiet = quiet + 1 if self._quiet() else 0
+            if quiet == 2:
+                return
             if time.monotonic() > deadline:
-                state = {poller.name: poller.pending() for poller in self.queues}
-                raise TimeoutError(f"not drained after {timeout} s: messages left {state}")
+                state: dict[str, object] = {p.name: p.pending() for p in self.queues}
+                state.update({f"stream {p.name}": p.pending() for p in self.streams})
+                raise TimeoutError(f"not drained after {timeout} s: left {state}")
             if self.running:
                 time.sleep(0.05)
-            elif not sum(poller.poll_once(wait_time_seconds=0) for poller in self.queues):
-                time.sleep(0.05)  # only invisible messages left: wait for them
+            elif not (
+                sum(poller.poll_once(wait_time_seconds=0) for poller in self.queues)
+                + sum(poller.poll_once() for poller in self.streams)
+            ):
+                time.sleep(0.05)  # only invisible messages or retries left: wait for them
 
     def _quiet(self) -> bool:
         # A handler may send to a queue already checked; it is running meanwhile, or it has
         # finished and moved `finished` on: both are seen by the second snapshot.
         running, finished = self.activity.snapshot()
-        if running or any(poller.pending() for poller in self.queues):
+        if (
+            running
+            or any(poller.pending() for poller in self.queues)
+            or any(poller.pending() for poller in self.streams)
+        ):
             return False
         return self.activity.snapshot() == (0, finished)
+
+
+def _sibling_client(client: Any, service: str) -> Any:
+    """A client of `service` in `client`'s region, at its endpoint unless that is AWS's own."""
+    endpoint: str | None = client.meta.endpoint_url
+    host = urlsplit(endpoint or "").hostname or ""
+    if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        endpoint = None
+    return boto3.session.Session(region_name=client.meta.region_name).client(
+        service, endpoint_url=endpoint
+    )

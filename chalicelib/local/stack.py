@@ -310,9 +310,28 @@ class LocalStack:
         for name, value in self.resources.items():
             self._setenv(name, value)
 
+    @property
+    def outbox_path(self) -> Path:
+        """Every message the local stage sends is copied here (one JSON line each)."""
+        return self.project_dir / ".local-state" / f"{self.prefix}outbox.jsonl"
+
+    def _notification_channels(self) -> None:
+        # SMS through SNS on moto, email to the outbox file, no Zalo account to call: the
+        # local stage sends nothing out, and the CLI lists what it would have sent.
+        for name, value in {
+            "MOTCUA_SMS_PROVIDER": "sns",
+            "MOTCUA_SMS_SENDER_ID": "MOTCUA",
+            "MOTCUA_EMAIL_PROVIDER": "local",
+            "MOTCUA_ZNS_PROVIDER": "none",
+            "MOTCUA_LOCAL_OUTBOX": str(self.outbox_path),
+        }.items():
+            if not os.environ.get(name):
+                self._setenv(name, value)
+
     def _store_dev_secrets(self) -> None:
         from chalicelib import settings
 
+        self._notification_channels()
         self._setenv("MOTCUA_JWT_DEV_KEY", dev_jwt_key())
         settings.reset()
         prefix = settings.settings().webhook_secrets_prefix
@@ -406,8 +425,8 @@ def _secrets_prefix() -> str:
 
 
 def _reset_caches() -> None:
-    from chalicelib import settings
-    from chalicelib.adapters import aws
+    """Forget every client, setting and store built for another environment (another stack
+    in the same process would otherwise write to the first one's tables)."""
+    from chalicelib import providers
 
-    aws.reset()
-    settings.reset()
+    providers.reset()

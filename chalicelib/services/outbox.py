@@ -7,8 +7,11 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from chalicelib.adapters.store import JOBS_JSON
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import FiredAlarm
@@ -52,3 +55,12 @@ class Notices:
 
     def for_digest(self, digest: Digest) -> list[NotificationJob]:
         return notifications.for_digest(digest)
+
+
+def jobs_in(stream_record: Mapping[str, Any]) -> list[NotificationJob]:
+    """The jobs an item carried when it was written (only new items: a job is sent once)."""
+    if stream_record.get("eventName") != "INSERT":
+        return []
+    image = stream_record.get("dynamodb", {}).get("NewImage", {})
+    carried = image.get("outbox", {}).get("S")
+    return JOBS_JSON.validate_json(carried) if carried else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from chalicelib.adapters.delivery_log import DeliveryLog
 from chalicelib.adapters.store import ALARM_JSON, DossierRecord, DossierStore, Receipt
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
@@ -74,11 +75,20 @@ def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def read_dossier(code: str, actor: Actor, store: DossierStore, catalog: Catalog) -> dict:
+def read_dossier(
+    code: str,
+    actor: Actor,
+    store: DossierStore,
+    catalog: Catalog,
+    deliveries: DeliveryLog | None = None,
+) -> dict:
     record = store.load(code)
     require_visible(code, record.dossier if record else None, actor)
     assert record is not None
-    return dossier_view(record, catalog)
+    view = dossier_view(record, catalog)
+    if deliveries is not None:
+        view["deliveries"] = [a.model_dump(mode="json") for a in deliveries.attempts(code)]
+    return view
 
 
 def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:

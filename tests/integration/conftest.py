@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from chalicelib import providers
 from chalicelib.local.resources import create_resources
@@ -14,6 +15,26 @@ AWS_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "MOTCUA_STAGE": "dev",
 }
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    """moto in server mode on loopback, for the local runtime's pollers."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def moto_client(service, endpoint):
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint,
+        region_name=AWS_ENV["AWS_DEFAULT_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from chalice import Chalice, Rate
-from moto.server import ThreadedMotoServer
 
 from chalicelib.local.lambda_events import LambdaContext
 from chalicelib.local.pollers import Pollers, parse_schedule, reported_failures
 from chalicelib.local.resources import create_resources
 from chalicelib.local.stack import LocalStack, loopback_host
+from tests.integration.conftest import moto_client
 
 REGION = "ap-southeast-1"
 PREFIX = f"p{uuid.uuid4().hex[:8]}-"
@@ -105,33 +105,18 @@ def tick(event):
 
 
 # --- fixtures ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def _client(service, endpoint):
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture(scope="module")
 def sqs(moto_url):
-    return _client("sqs", moto_url)
+    return moto_client("sqs", moto_url)
 
 
 @pytest.fixture(scope="module")
 def urls(moto_url, sqs):
-    return create_resources(_client("dynamodb", moto_url), sqs, prefix=PREFIX, template=TEMPLATE)
+    return create_resources(
+        moto_client("dynamodb", moto_url), sqs, prefix=PREFIX, template=TEMPLATE
+    )
 
 
 @pytest.fixture

@@ -225,6 +225,7 @@ def settings_for(stage, *, dev_key=None, jwks_url=None) -> Settings:
     return Settings(
         stage=stage, province="H19", table_name="motcua", intake_queue_url="",
         intake_dlq_url="", transitions_queue_url="", transitions_dlq_url="",
+        notifications_queue_url="", notifications_dlq_url="",
         webhook_secrets_prefix="/motcua/", jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
         jwt_dev_key=dev_key, jwt_jwks_url=jwks_url, max_body_bytes=1024, public_base_url="",
     )  # fmt: skip
