@@ -38,6 +38,7 @@ unit: $(STAMP)
 ## bench: print the benchmarks' figures (not part of `make test`)
 bench: $(STAMP)
 	$(BIN)/python -m bench.timer_cost --sizes 10000,100000
+	$(BIN)/python -m bench.notify_flaky --jobs 10000 --failure-rate 0.3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

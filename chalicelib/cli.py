@@ -150,7 +150,23 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--code", default=None, help="only this dossier's messages")
     outbox.add_argument("--path", default=None, help="default: the running stack's outbox")
     outbox.set_defaults(run=outbox_command)
+
+    log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
+    log.add_argument("code", help="the dossier code")
+    log.set_defaults(run=deliveries_command)
     return root
+
+
+def deliveries_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops, providers
+
+    ops.use_local_stack()
+    rows = [
+        f"{a.at:%d/%m %H:%M:%S}  {a.kind:<20} {a.route:<28} {a.channel:<5} {a.provider:<10} "
+        f"{a.outcome:<10} {a.delivery or '-':<10} {a.error or ''}"
+        for a in providers.delivery_log().attempts(args.code)
+    ]
+    return "\n".join(rows) or f"no delivery recorded for {args.code}"
 
 
 def outbox_command(args: argparse.Namespace) -> str:

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
 from chalicelib.services.failures import PermanentFailure
 
@@ -30,6 +31,23 @@ DEFAULT_LAST_ATTEMPT = 4
 
 def last_attempt() -> int:
     return int(os.environ.get("MOTCUA_LAST_ATTEMPT", DEFAULT_LAST_ATTEMPT))
+
+
+def retry_delay(attempt: int) -> int:
+    """30 s, 1 min, 2 min, … up to 15 min: a provider that is down gets room to recover."""
+    return min(30 * 2 ** max(attempt - 1, 0), 900)
+
+
+def visibility_backoff(queue_url: str) -> Callable[[SQSRecord, int], None]:
+    def delay(record: SQSRecord, seconds: int) -> None:
+        try:
+            client("sqs").change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds
+            )
+        except Exception:  # the queue's own timeout still applies: a retry is never lost
+            log.warning("could not delay message %s", record.message_id, exc_info=True)
+
+    return delay
 
 
 def receive_count(record: SQSRecord) -> int:
@@ -45,8 +63,13 @@ def process_batch(
     dlq_url: str,
     source: str,
     fifo: bool,
+    backoff: Callable[[SQSRecord, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures."""
+    """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures.
+
+    `backoff(record, seconds)`, when given, delays a failed record's next try (exponential in
+    its receive count) instead of the queue's fixed visibility timeout.
+    """
 
     def on_record(record: SQSRecord) -> None:
         try:
@@ -78,6 +101,8 @@ def process_batch(
                 receive_count(record),
                 exc,
             )
+            if backoff is not None:
+                backoff(record, retry_delay(receive_count(record)))
             raise
 
     processor: BatchProcessor = (

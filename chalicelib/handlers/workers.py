@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from chalicelib import clock, providers
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.handlers.sqs import process_batch
+from chalicelib.handlers.sqs import process_batch, visibility_backoff
 from chalicelib.services import digests, intake, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
@@ -125,12 +125,14 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
     def handle(body: dict[str, Any]) -> None:
         notifier.deliver(NotificationJob.model_validate(body), deps, clock.now())
 
+    settings = providers.settings()
     return process_batch(
         event,
         context,
         handle,
         publisher=providers.publisher(),
-        dlq_url=providers.settings().notifications_dlq_url,
+        dlq_url=settings.notifications_dlq_url,
         source="notifications",
         fifo=False,
+        backoff=visibility_backoff(settings.notifications_queue_url),
     )

@@ -15,6 +15,7 @@ import argparse
 import itertools
 import random
 import sys
+import urllib.error
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         run(args.url)
-    except OSError as error:
+    except (urllib.error.URLError, ConnectionError) as error:
         print(f"cannot reach {args.url}: {error}. Is `make run` running?", file=sys.stderr)
         return 1
     return 0

@@ -238,6 +238,8 @@ class LocalStack:
                 os.environ[name] = value
         self._saved_env = {}
         _reset_caches()
+        if self.prefix:  # a test's stack: leave nothing behind
+            self.outbox_path.unlink(missing_ok=True)
 
     def drain(self, timeout: float = 30) -> None:
         """Wait until every queue the app listens to is empty and no handler runs."""
@@ -317,7 +319,9 @@ class LocalStack:
 
     def _notification_channels(self) -> None:
         # SMS through SNS on moto, email to the outbox file, no Zalo account to call: the
-        # local stage sends nothing out, and the CLI lists what it would have sent.
+        # local stage sends nothing out, and the CLI lists what it would have sent. The file
+        # starts empty with each stack: moto's state does, and codes would repeat.
+        self.outbox_path.unlink(missing_ok=True)
         for name, value in {
             "MOTCUA_SMS_PROVIDER": "sns",
             "MOTCUA_SMS_SENDER_ID": "MOTCUA",

@@ -95,3 +95,21 @@ def test_a_contract_violation_is_permanent(fifo):
     assert result == {"batchItemFailures": []}
     assert "does not match its contract" in publisher.dead[0][1].reason
     assert publisher.dead[0][1].attributes["receive_count"] == "1"
+
+
+def test_a_retried_record_is_delayed_more_each_time():
+    delays = []
+    seen = []
+    publisher = InMemoryPublisher()
+    for attempt in (1, 2, 3):
+        process_batch(
+            {"Records": [record("a", {"n": 1, "fail": "transient"}, attempt)]},
+            None,
+            handler(seen),
+            publisher=publisher,
+            dlq_url="dlq",
+            source="test",
+            fifo=False,
+            backoff=lambda r, s: delays.append((r.message_id, s)),
+        )
+    assert delays == [("a", 30), ("a", 60), ("a", 120)]
