@@ -97,3 +97,34 @@ def test_the_dlq_stays_empty_when_all_is_well(stack):
     )
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
     assert json.dumps(read_outbox(stack.outbox_path), ensure_ascii=False)
+
+
+def test_delivery_receipts_and_opt_outs_arrive_by_signed_webhook(stack, cast):
+    code = demo.birth_registration(cast)
+    stack.drain()
+    leader = cast.officials["ward_leader"]
+    sms = next(d for d in leader.dossier(code)["deliveries"] if d["channel"] == "sms")
+    receipt = {
+        "provider": sms["provider"],
+        "message_id": sms["provider_message_id"],
+        "status": "delivered",
+        "at": "2026-11-20T09:00:05+07:00",
+    }
+    answer = cast.portal.post("/v1/webhooks/delivery-receipts", receipt)
+    assert answer.status == 202, answer.body
+    again = next(
+        d
+        for d in leader.dossier(code)["deliveries"]
+        if d["provider_message_id"] == sms["provider_message_id"]
+    )
+    assert again["delivery"] == "delivered"
+    unknown = cast.portal.post(
+        "/v1/webhooks/delivery-receipts", {**receipt, "message_id": "no-such-message"}
+    )
+    assert unknown.status == 404
+    opted = cast.portal.post(
+        "/v1/webhooks/opt-outs", {"phone": "0912 345 678", "source": "trả lời TU CHOI"}
+    )
+    assert opted.status == 202 and opted.body == {"phone": "84912345678", "opted_out": True}
+    bad = cast.portal.post("/v1/webhooks/opt-outs", {"phone": "12"})
+    assert bad.status == 400 and bad.body["errors"][0]["field"] == "phone"
