@@ -16,7 +16,7 @@ from botocore.config import Config
 CLIENT_CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
-    retries={"max_attempts": 4, "mode": "standard"},
+    retries={"total_max_attempts": 4, "mode": "standard"},  # 4 calls at most, first included
 )
 
 
