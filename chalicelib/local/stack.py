@@ -406,6 +406,8 @@ class LocalStack:
                     f"  poller          {poller.source.queue} -> {poller.source.handler_string}"
                     f" (batch {poller.batch_size})"
                 )
+            for stream in self.pollers.streams:
+                lines.append(f"  stream          {stream.stream_arn} -> {stream.name}")
             for name, scheduled in self.pollers.scheduler.handlers.items():
                 lines.append(f"  schedule        {name}: {scheduled.schedule.expression} (UTC)")
         lines += [
@@ -416,6 +418,10 @@ class LocalStack:
             f"  {python} -m chalicelib.cli token --agency <agency id> --unit <unit> --role <role>",
             "Sign a webhook body (prints the X-Motcua-Client and X-Motcua-Signature headers):",
             f"  {python} -m chalicelib.cli sign --client {PORTAL_CLIENT} FILE",
+            "What was sent to citizens and officials (SMS, email):",
+            f"  {python} -m chalicelib.cli outbox      (file: {self.outbox_path})",
+            "Fire the deadline timer at a chosen moment:",
+            f"  {python} -m chalicelib.cli timers run --now 2026-12-31T09:00:00+07:00",
             "",
             "Ctrl-C to stop.",
         ]
