@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint unit bench venv clean
+.PHONY: run demo test lint unit bench venv clean package deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,32 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.timer_cost --sizes 10000,100000
 	$(BIN)/python -m bench.notify_flaky --jobs 10000 --failure-rate 0.3
+
+## package: the deployable template and code of STAGE in build/package (no AWS credentials:
+## composes infra/ into build/merge-$(STAGE).json, runs `chalice package --merge-template`,
+## adds data/ to the zip, then cfn-lint). Needs PyPI for the Lambda wheels.
+STAGE ?= prod
+PACKAGE_DIR := build/package
+
+package: $(STAMP)
+	$(BIN)/python -m infra.package --stage $(STAGE) --out $(PACKAGE_DIR) --lint
+
+## deploy: package, upload the code to DEPLOY_BUCKET, create or update stack motcua-$(STAGE)
+## in the caller's AWS account and region (docs/deploying.md). Example:
+##   make deploy STAGE=prod DEPLOY_BUCKET=my-artifacts \
+##     PARAMS="JwtIssuer=https://sso.example.gov.vn JwtJwksUrl=https://sso.example.gov.vn/jwks"
+STACK ?= motcua-$(STAGE)
+
+deploy: package
+	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<S3 bucket for the code> is required"; exit 2; }
+	aws cloudformation package --template-file $(PACKAGE_DIR)/sam.json \
+		--s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(STACK) \
+		--output-template-file $(PACKAGE_DIR)/packaged.json --use-json
+	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.json --stack-name $(STACK) \
+		--s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(STACK) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+		$(if $(PARAMS),--parameter-overrides $(PARAMS))
+	aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs' --output table
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,506 @@
+"""The merge template of a stage, for `chalice package --merge-template`.
+
+    python -m infra.compose --stage prod --out build/merge-prod.json
+
+Chalice writes the functions, their roles (one per function, the policy of each in
+`.chalice/policy-<function>.json`), the REST API and the schedules. `chalice package` then
+deep-merges this template over its own: dictionaries merge key by key, anything else (a string,
+a list) is replaced. The template composed here adds:
+
+- every table and queue of `infra/resources.json` (the file the local runtime creates its
+  resources from), with the stage in their names and, in protected stages, deletion protection;
+- per function: its name (`motcua-<stage>-<function>`, as `chalice deploy` would name it), the
+  environment variables naming its resources (`Ref`/`Fn::GetAtt`, never a literal), its log
+  group's name, and its event source's options Chalice does not emit:
+  `FunctionResponseTypes: [ReportBatchItemFailures]`, the real queue or stream, and for the
+  stream a bounded retry, batch bisection and an on-failure destination;
+- the parameters chosen at deploy time (token issuer, notification channels, alarm e-mail);
+- the alarms: each dead-letter queue's depth, each source queue's oldest message, each
+  function's errors and throttles, the stream relay's iterator age, all to one SNS topic.
+
+Why the queue is overridden with `{"Fn::Sub": "${Queue.Arn}"}` and not `Fn::GetAtt`: for
+`@app.on_sqs_message(queue=<name>)` Chalice emits `{"Fn::Sub": "arn:…:<name>"}`; merging a
+`Fn::GetAtt` over it would keep both keys, an invalid intrinsic. A `Fn::Sub` replaces Chalice's
+string, and a string (`queue_arn=`) would be replaced whole: both forms of the decorator work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+INFRA_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = INFRA_DIR.parent
+RESOURCES_PATH = INFRA_DIR / "resources.json"
+CHALICE_CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
+
+APP_NAME = "motcua"
+TABLE = "AWS::DynamoDB::Table"
+QUEUE = "AWS::SQS::Queue"
+# Stages where nothing holding data is deleted by CloudFormation (a stack deletion or a
+# replacement retains the table, the queues and the log groups) and the table refuses
+# DeleteTable. Other stages delete them with the stack.
+PROTECTED_STAGES = frozenset({"prod"})
+
+# AWS: a source queue's visibility timeout should be at least six times its consumer's timeout
+# (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+VISIBILITY_FACTOR = 6
+
+# The stream's mapping: a failing record is retried a bounded number of times (bisecting the
+# batch to isolate it), then its position goes to the on-failure queue; it never blocks the
+# shard for the stream's 24 h. TRIM_HORIZON: a re-created mapping replays instead of skipping
+# (the notifier is idempotent per job, so a replay sends nothing twice).
+STREAM_FAILURE_QUEUE = "OutboxDeadLetterQueue"
+STREAM_EVENT_OPTIONS: dict[str, Any] = {
+    "StartingPosition": "TRIM_HORIZON",
+    "MaximumRetryAttempts": 5,
+    "BisectBatchOnFunctionError": True,
+    "MaximumRecordAgeInSeconds": 6 * 3600,
+}
+BATCH_ITEM_FAILURES = ["ReportBatchItemFailures"]
+
+# SSM parameters the code reads (SecureString: CloudFormation cannot create them, operators
+# do; see docs/deploying.md). Environment variable → name under /motcua/<stage>/.
+SSM_PARAMETERS: dict[str, str] = {
+    "MOTCUA_WEBHOOK_SECRETS_PREFIX": "webhook-clients/",
+    "MOTCUA_ZNS_TOKEN_PARAMETER": "zns/token",
+    "MOTCUA_ZNS_SECRET_KEY_PARAMETER": "zns/secret-key",
+    "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
+}
+
+# Settings chosen when deploying: CloudFormation parameter → (environment variable, definition).
+SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "JwtIssuer": (
+        "MOTCUA_JWT_ISSUER",
+        {
+            "Type": "String",
+            "MinLength": 1,
+            "Description": "The `iss` of officials' tokens (the province's OIDC issuer).",
+        },
+    ),
+    "JwtJwksUrl": (
+        "MOTCUA_JWT_JWKS_URL",
+        {
+            "Type": "String",
+            "AllowedPattern": "^https://.+",
+            "Description": "The issuer's JWKS URL; deployed stages verify RS256 tokens with it.",
+        },
+    ),
+    "JwtAudience": (
+        "MOTCUA_JWT_AUDIENCE",
+        {"Type": "String", "Default": "motcua", "Description": "The `aud` of officials' tokens."},
+    ),
+    "PublicBaseUrl": (
+        "MOTCUA_PUBLIC_BASE_URL",
+        {"Type": "String", "Default": "", "Description": "Public URL of the API (links)."},
+    ),
+    "SurveyUrl": (
+        "MOTCUA_SURVEY_URL",
+        {
+            "Type": "String",
+            "Default": "",
+            "Description": "Satisfaction survey link sent after the result; {code} is the dossier.",
+        },
+    ),
+    "SmsProvider": (
+        "MOTCUA_SMS_PROVIDER",
+        {"Type": "String", "Default": "sns", "AllowedValues": ["sns", "http", "none"]},
+    ),
+    "SmsSenderId": (
+        "MOTCUA_SMS_SENDER_ID",
+        {"Type": "String", "Default": "", "Description": "Registered brandname for SNS SMS."},
+    ),
+    "ZnsProvider": (
+        "MOTCUA_ZNS_PROVIDER",
+        {"Type": "String", "Default": "none", "AllowedValues": ["zalo", "none"]},
+    ),
+    "ZnsAppId": (
+        "MOTCUA_ZNS_APP_ID",
+        {"Type": "String", "Default": "", "Description": "Zalo app id (ZnsProvider=zalo)."},
+    ),
+    "ZnsTemplates": (
+        "MOTCUA_ZNS_TEMPLATES",
+        {
+            "Type": "String",
+            "Default": "{}",
+            "Description": "JSON: milestone -> approved Zalo template id.",
+        },
+    ),
+    "EmailProvider": (
+        "MOTCUA_EMAIL_PROVIDER",
+        {"Type": "String", "Default": "none", "AllowedValues": ["ses", "none"]},
+    ),
+    "EmailSender": (
+        "MOTCUA_EMAIL_SENDER",
+        {
+            "Type": "String",
+            "Default": "",
+            "Description": "From address of notices and digests; an SES-verified identity.",
+        },
+    ),
+}
+
+# Alarm when a source queue's oldest message is older than this (seconds). Intake and
+# transitions retry every visibility timeout (180 s) and dead-letter after 5 receives; the
+# notifier backs off up to 15 min between its 8 tries.
+OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600}
+DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
+ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function of the app, as `chalice package` names it."""
+
+    name: str  # Chalice's function name: api_handler, intake_worker, …
+    logical_id: str  # its AWS::Serverless::Function in the packaged template
+    kind: str  # "api", "sqs", "dynamodb" or "schedule"
+    event_id: str | None = None  # its event, under the function's Events
+    source: str | None = None  # the logical id of the queue or table it reads
+
+
+def cfn_name(name: str) -> str:
+    """Chalice's logical ids (`chalice.utils.to_cfn_resource_name`)."""
+    from chalice.utils import to_cfn_resource_name
+
+    return to_cfn_resource_name(name)
+
+
+def stage_resource_name(name: str, stage: str) -> str:
+    """`motcua…` → `motcua-<stage>…`: each stage's table and queues apart in one account."""
+    if not name.startswith(APP_NAME):
+        raise ValueError(f"resource name {name!r} does not start with {APP_NAME!r}")
+    return f"{APP_NAME}-{stage}{name[len(APP_NAME) :]}"
+
+
+def function_name(stage: str, function: str) -> str:
+    return f"{APP_NAME}-{stage}-{function}"
+
+
+def load_resources(path: str | Path = RESOURCES_PATH) -> dict[str, Any]:
+    with Path(path).open(encoding="utf-8") as stream:
+        return json.load(stream)["Resources"]
+
+
+def load_app() -> Any:
+    """The Chalice app object, imported as `chalice package` imports it."""
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+    return importlib.import_module("app").app
+
+
+def chalice_config(stage: str, function: str | None = None) -> Any:
+    from chalice.config import Config
+
+    with CHALICE_CONFIG_PATH.open(encoding="utf-8") as stream:
+        config_from_disk = json.load(stream)
+    config = Config(
+        chalice_stage=stage,
+        config_from_disk=config_from_disk,
+        default_params={"project_dir": str(PROJECT_DIR)},
+    )
+    return config.scope(chalice_stage=stage, function_name=function) if function else config
+
+
+def app_functions(app: Any, resources: Mapping[str, Any]) -> list[Function]:
+    """Every function `chalice package` makes of `app`, with the resource each one reads."""
+    from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
+
+    queues = {r["Properties"]["QueueName"]: k for k, r in resources.items() if r["Type"] == QUEUE}
+    tables = {r["Properties"]["TableName"]: k for k, r in resources.items() if r["Type"] == TABLE}
+    found: list[Function] = []
+    if app.routes:
+        found.append(Function("api_handler", "APIHandler", "api"))
+    for source in app.event_sources:
+        logical_id = cfn_name(source.name)
+        if isinstance(source, SQSEventConfig):
+            queue = source.queue or (source.queue_arn or "").rsplit(":", 1)[-1]
+            if queue not in queues:
+                raise LookupError(f"{source.name} reads queue {queue!r}, not in resources.json")
+            event_id = cfn_name(f"{source.name}-sqs-event-source")
+            found.append(Function(source.name, logical_id, "sqs", event_id, queues[queue]))
+        elif isinstance(source, DynamoDBEventConfig):
+            table = _stream_table(source.stream_arn, tables, resources)
+            event_id = cfn_name(f"{source.name}-dynamodb-event-source")
+            found.append(Function(source.name, logical_id, "dynamodb", event_id, table))
+        elif isinstance(source, ScheduledEventConfig):
+            found.append(
+                Function(source.name, logical_id, "schedule", cfn_name(f"{source.name}-event"))
+            )
+        else:
+            raise NotImplementedError(f"{source.name}: {type(source).__name__} is not composed")
+    return found
+
+
+def _stream_table(stream_arn: str, tables: Mapping[str, str], resources: Mapping[str, Any]) -> str:
+    """The table whose stream the placeholder ARN names (`…:table/<name>/stream/…`), else the
+    only table with a stream."""
+    parts = stream_arn.split(":", 5)[-1].split("/")
+    if len(parts) >= 3 and parts[0] == "table" and parts[1] in tables:
+        return tables[parts[1]]
+    streaming = [
+        k for k, r in resources.items() if "StreamSpecification" in r.get("Properties", {})
+    ]
+    if len(streaming) != 1:
+        raise LookupError(f"cannot tell which table's stream {stream_arn!r} is")
+    return streaming[0]
+
+
+def dead_letter_queues(resources: Mapping[str, Any]) -> dict[str, str]:
+    """Source queue → its dead-letter queue (from each redrive policy)."""
+    found = {}
+    for logical_id, resource in resources.items():
+        redrive = resource.get("Properties", {}).get("RedrivePolicy")
+        if resource["Type"] == QUEUE and redrive:
+            found[logical_id] = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    return found
+
+
+def compose(
+    stage: str, *, app: Any = None, resources: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The merge template of `stage`."""
+    local = dict(resources if resources is not None else load_resources())
+    functions = app_functions(app if app is not None else load_app(), local)
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"motcua ({stage}): the one-stop shop engine. Packaged by `make package`.",
+        "Parameters": _parameters(stage),
+        "Conditions": {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}},
+        "Resources": {},
+        "Outputs": {},
+    }
+    out = template["Resources"]
+    out.update(_state_resources(local, stage))
+    environment = _environment(local, functions)
+    for function in functions:
+        out.update(_function_overrides(function, stage, local, environment))
+    out.update(_alarms(stage, local, functions))
+    template["Outputs"] = _outputs(local)
+    return template
+
+
+def _parameters(stage: str) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "Stage": {
+            "Type": "String",
+            "Default": stage,
+            "AllowedValues": [stage],
+            "Description": "The Chalice stage this template was packaged for.",
+        },
+        "AlarmEmail": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Address subscribed to the alarm topic (empty: subscribe later).",
+        },
+    }
+    parameters.update({name: spec for name, (_, spec) in SETTING_PARAMETERS.items()})
+    return parameters
+
+
+def _state_resources(local: Mapping[str, Any], stage: str) -> dict[str, Any]:
+    out = {}
+    for logical_id, resource in local.items():
+        deployed = {**copy.deepcopy(resource), **_deletion_policy(stage)}
+        properties = deployed["Properties"]
+        if resource["Type"] == TABLE:
+            properties["TableName"] = stage_resource_name(properties["TableName"], stage)
+            if stage in PROTECTED_STAGES:
+                properties["DeletionProtectionEnabled"] = True
+        elif resource["Type"] == QUEUE:
+            properties["QueueName"] = stage_resource_name(properties["QueueName"], stage)
+        else:
+            raise ValueError(f"{logical_id}: {resource['Type']} is not deployable from here")
+        out[logical_id] = deployed
+    return out
+
+
+def _deletion_policy(stage: str) -> dict[str, str]:
+    policy = "Retain" if stage in PROTECTED_STAGES else "Delete"
+    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
+
+def _environment(local: Mapping[str, Any], functions: list[Function]) -> dict[str, Any]:
+    """The variables naming resources, the same for every function."""
+    env: dict[str, Any] = {}
+    for logical_id, resource in local.items():
+        name = resource.get("Metadata", {}).get("motcua:env")
+        if name:  # Ref: a table's name, a queue's URL
+            env[name] = {"Ref": logical_id}
+    for function in functions:
+        if function.kind == "dynamodb":
+            env["MOTCUA_TABLE_STREAM_ARN"] = {"Fn::GetAtt": [function.source, "StreamArn"]}
+    for name, suffix in SSM_PARAMETERS.items():
+        env[name] = {"Fn::Sub": f"/{APP_NAME}/${{Stage}}/{suffix}"}
+    for parameter, (name, _) in SETTING_PARAMETERS.items():
+        env[name] = {"Ref": parameter}
+    return env
+
+
+def _function_overrides(
+    function: Function, stage: str, local: Mapping[str, Any], environment: Mapping[str, Any]
+) -> dict[str, Any]:
+    config = chalice_config(stage, function.name)
+    name = function_name(stage, function.name)
+    env = dict(environment)
+    properties: dict[str, Any] = {"FunctionName": name, "Environment": {"Variables": env}}
+    out: dict[str, Any] = {function.logical_id: {"Properties": properties}}
+    if config.log_retention_in_days:
+        # Chalice names the group after `${<function>}`, which is wrong for the API handler
+        # (renamed APIHandler); the literal name also lets the group exist before the function.
+        log_group = cfn_name(f"{function.name}-log-group")
+        out[log_group] = {
+            "Properties": {"LogGroupName": f"/aws/lambda/{name}"},
+            **_deletion_policy(stage),
+        }
+        out[function.logical_id]["DependsOn"] = [log_group]
+    if function.kind == "sqs":
+        queue = local[function.source]["Properties"]
+        visibility = int(queue.get("VisibilityTimeout", 30))
+        if visibility < VISIBILITY_FACTOR * config.lambda_timeout:
+            raise ValueError(
+                f"{function.source}: visibility timeout {visibility} s < {VISIBILITY_FACTOR} × "
+                f"{function.name}'s timeout ({config.lambda_timeout} s)"
+            )
+        # The worker dead-letters with a reason on the try before the redrive would.
+        env["MOTCUA_LAST_ATTEMPT"] = str(int(queue["RedrivePolicy"]["maxReceiveCount"]) - 1)
+        event = {
+            "Queue": {"Fn::Sub": f"${{{function.source}.Arn}}"},
+            "FunctionResponseTypes": BATCH_ITEM_FAILURES,
+        }
+        properties["Events"] = {function.event_id: {"Properties": event}}
+    elif function.kind == "dynamodb":
+        event = {
+            "Stream": {"Fn::GetAtt": [function.source, "StreamArn"]},
+            "FunctionResponseTypes": BATCH_ITEM_FAILURES,
+            **STREAM_EVENT_OPTIONS,
+            "DestinationConfig": {
+                "OnFailure": {"Destination": {"Fn::GetAtt": [STREAM_FAILURE_QUEUE, "Arn"]}}
+            },
+        }
+        properties["Events"] = {function.event_id: {"Properties": event}}
+    return out
+
+
+def _alarm(description: str, metric: dict[str, Any], **settings: Any) -> dict[str, Any]:
+    properties = {
+        "AlarmDescription": description,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "EvaluationPeriods": 1,
+        "Period": 300,
+        "Threshold": 0,
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+        **metric,
+        **settings,
+    }
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": properties}
+
+
+def _queue_metric(queue: str, metric: str) -> dict[str, Any]:
+    return {
+        "Namespace": "AWS/SQS",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+        "Statistic": "Maximum",
+    }
+
+
+def _function_metric(function: Function, metric: str, statistic: str = "Sum") -> dict[str, Any]:
+    return {
+        "Namespace": "AWS/Lambda",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function.logical_id}}],
+        "Statistic": statistic,
+    }
+
+
+def _alarms(stage: str, local: Mapping[str, Any], functions: list[Function]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"{APP_NAME}-{stage}-alarms"},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {
+                "TopicArn": {"Ref": "AlarmTopic"},
+                "Protocol": "email",
+                "Endpoint": {"Ref": "AlarmEmail"},
+            },
+        },
+    }
+    redrives = dead_letter_queues(local)
+    for dlq in sorted({*redrives.values(), STREAM_FAILURE_QUEUE}):
+        out[f"{dlq}DepthAlarm"] = _alarm(
+            f"{dlq} holds messages: a worker gave up on them (see each message's reason).",
+            _queue_metric(dlq, "ApproximateNumberOfMessagesVisible"),
+            Period=60,
+        )
+    for queue in sorted(redrives):
+        limit = OLDEST_MESSAGE_ALARM_SECONDS.get(queue, DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS)
+        out[f"{queue}OldestMessageAlarm"] = _alarm(
+            f"{queue}: a message has waited more than {limit} s (consumer stuck or too slow).",
+            _queue_metric(queue, "ApproximateAgeOfOldestMessage"),
+            Period=60,
+            EvaluationPeriods=5,
+            Threshold=limit,
+        )
+    for function in functions:
+        out[f"{function.logical_id}ErrorsAlarm"] = _alarm(
+            f"{function.name}: invocations failed (crash or timeout).",
+            _function_metric(function, "Errors"),
+        )
+        out[f"{function.logical_id}ThrottlesAlarm"] = _alarm(
+            f"{function.name}: invocations throttled.",
+            _function_metric(function, "Throttles"),
+        )
+        if function.kind == "dynamodb":
+            out[f"{function.logical_id}IteratorAgeAlarm"] = _alarm(
+                f"{function.name}: stream records wait more than {ITERATOR_AGE_ALARM_MS} ms.",
+                _function_metric(function, "IteratorAge", "Maximum"),
+                Period=60,
+                EvaluationPeriods=5,
+                Threshold=ITERATOR_AGE_ALARM_MS,
+            )
+    return out
+
+
+def _outputs(local: Mapping[str, Any]) -> dict[str, Any]:
+    outputs: dict[str, Any] = {}
+    for logical_id, resource in local.items():
+        kind = "Name" if resource["Type"] == TABLE else "Url"
+        outputs[f"{logical_id}{kind}"] = {"Value": {"Ref": logical_id}}
+    outputs["AlarmTopicArn"] = {"Value": {"Ref": "AlarmTopic"}}
+    for name, suffix in SSM_PARAMETERS.items():
+        key = "".join(part.capitalize() for part in name.removeprefix("MOTCUA_").split("_"))
+        outputs[f"Ssm{key}"] = {
+            "Description": "SecureString parameter(s) to create; see docs/deploying.md",
+            "Value": {"Fn::Sub": f"/{APP_NAME}/${{Stage}}/{suffix}"},
+        }
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    template = compose(args.stage)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

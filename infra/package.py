@@ -1,0 +1,146 @@
+"""`make package`: a stage's deployable template and code, without AWS credentials.
+
+    python -m infra.package --stage prod --out build/package
+
+1. compose the merge template (`infra/compose.py`) into `build/merge-<stage>.json`;
+2. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>`: the SAM
+   template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come from
+   PyPI; no AWS call is made, a placeholder region is set if none is);
+3. add `data/` (calendar, agencies, catalog) to the zip: Chalice ships `app.py`, `chalicelib/`
+   and `vendor/` only, and the code reads `<project>/data`, which is `/var/task/data` in Lambda;
+4. write `<out>/package.json`, saying which stage the directory holds.
+
+`cfn-lint` then checks `<out>/sam.json` (`lint()`; `make package` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from infra.compose import PROJECT_DIR, compose
+
+DATA_DIR = PROJECT_DIR / "data"
+# Only used to satisfy botocore while packaging; the stack is deployed to the caller's region.
+PACKAGING_REGION = "ap-southeast-1"
+LINT_REGIONS = ("ap-southeast-1",)
+STAMP = "package.json"
+# Everything `chalice package` and the merge template are made of.
+INPUT_PATTERNS = (
+    "app.py",
+    "requirements.txt",
+    ".chalice/config.json",
+    ".chalice/policy-*.json",
+    "chalicelib/**/*.py",
+    "infra/*.py",
+    "infra/*.json",
+    "data/**/*",
+)
+
+
+def _tool(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else name
+
+
+def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = None) -> Path:
+    """Package `stage` into `out_dir` (replaced); answer the path of its `sam.json`."""
+    out_dir = Path(out_dir).resolve()
+    merge = Path(merge_path) if merge_path else out_dir.parent / f"merge-{stage}.json"
+    merge.parent.mkdir(parents=True, exist_ok=True)
+    merge.write_text(json.dumps(compose(stage), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    env = dict(os.environ)
+    env.setdefault("AWS_DEFAULT_REGION", PACKAGING_REGION)
+    command = [
+        _tool("chalice"),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge),
+        str(out_dir),
+    ]
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)
+    add_data(out_dir / "deployment.zip")
+    (out_dir / STAMP).write_text(json.dumps({"stage": stage, "merge_template": str(merge)}))
+    return out_dir / "sam.json"
+
+
+def add_data(zip_path: Path, data_dir: Path = DATA_DIR) -> list[str]:
+    """Append `data_dir`'s files to the zip under `data/`, with fixed dates (as Chalice does,
+    so the same inputs give the same zip)."""
+    added = []
+    with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        present = set(archive.namelist())
+        for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+            name = f"data/{path.relative_to(data_dir).as_posix()}"
+            if name in present:
+                raise FileExistsError(f"{zip_path} already holds {name}")
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+            added.append(name)
+    return added
+
+
+def newest_input() -> float:
+    """The latest modification time among the packaging inputs."""
+    times = [
+        path.stat().st_mtime
+        for pattern in INPUT_PATTERNS
+        for path in PROJECT_DIR.glob(pattern)
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return max(times)
+
+
+def is_fresh(out_dir: str | Path, stage: str) -> bool:
+    """`out_dir` holds `stage`'s package, made after every input last changed."""
+    out_dir = Path(out_dir)
+    try:
+        stamp = json.loads((out_dir / STAMP).read_text())
+        made = (out_dir / "sam.json").stat().st_mtime
+        (out_dir / "deployment.zip").stat()
+    except (OSError, ValueError):
+        return False
+    return stamp.get("stage") == stage and made > newest_input()
+
+
+def lint(template: str | Path) -> subprocess.CompletedProcess[str]:
+    """cfn-lint on a packaged template (SAM is validated against SAM's schemas)."""
+    command = [_tool("cfn-lint"), "--regions", *LINT_REGIONS, "--", str(template)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--lint", action="store_true", help="run cfn-lint on the template")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    template = package(args.stage, args.out)
+    print(f"packaged {args.stage} in {time.monotonic() - started:.0f} s: {template}")
+    if args.lint:
+        result = lint(template)
+        print(result.stdout + result.stderr, end="")
+        if result.returncode:
+            print(f"cfn-lint: exit status {result.returncode}", file=sys.stderr)
+            return result.returncode
+        print("cfn-lint: no findings")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""The merge template's composition refuses what would deploy wrongly (no packaging needed)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+
+import pytest
+
+from infra import compose
+from infra.package import add_data
+
+LOCAL = compose.load_resources()
+
+
+def test_names_carry_the_stage_and_keep_the_fifo_suffix():
+    assert compose.stage_resource_name("motcua", "prod") == "motcua-prod"
+    assert compose.stage_resource_name("motcua-intake", "prod") == "motcua-prod-intake"
+    assert (
+        compose.stage_resource_name("motcua-transitions.fifo", "prod")
+        == "motcua-prod-transitions.fifo"
+    )
+    with pytest.raises(ValueError, match="does not start with"):
+        compose.stage_resource_name("other-queue", "prod")
+
+
+def test_the_functions_are_found_in_the_app_with_what_they_read():
+    functions = {f.name: f for f in compose.app_functions(compose.load_app(), LOCAL)}
+    assert functions["intake_worker"].source == "IntakeQueue"
+    assert functions["transition_worker"].source == "TransitionsQueue"
+    assert functions["notifier"].source == "NotificationsQueue"
+    assert functions["outbox_relay"].source == "MotcuaTable"
+    assert functions["outbox_relay"].event_id == "OutboxRelayDynamodbEventSource"
+    assert functions["api_handler"].logical_id == "APIHandler"
+    assert {f.kind for f in functions.values()} == {"api", "sqs", "dynamodb", "schedule"}
+
+
+def test_a_visibility_timeout_too_short_for_its_consumer_is_refused():
+    resources = copy.deepcopy(LOCAL)
+    resources["IntakeQueue"]["Properties"]["VisibilityTimeout"] = 60
+    with pytest.raises(ValueError, match="IntakeQueue: visibility timeout 60 s"):
+        compose.compose("prod", resources=resources)
+
+
+def test_a_worker_on_a_queue_missing_from_resources_json_is_refused():
+    resources = {k: v for k, v in LOCAL.items() if k != "NotificationsQueue"}
+    with pytest.raises(LookupError, match="motcua-notifications"):
+        compose.compose("prod", resources=resources)
+
+
+def test_only_protected_stages_retain_their_state():
+    prod = compose.compose("prod")["Resources"]
+    dev = compose.compose("dev")["Resources"]
+    assert prod["MotcuaTable"]["DeletionPolicy"] == "Retain"
+    assert prod["MotcuaTable"]["Properties"]["DeletionProtectionEnabled"] is True
+    assert dev["MotcuaTable"]["DeletionPolicy"] == "Delete"
+    assert "DeletionProtectionEnabled" not in dev["MotcuaTable"]["Properties"]
+
+
+def test_data_files_are_added_to_the_zip_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calendar.yaml").write_text("x: 1\n")
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "")
+    assert add_data(archive, data) == ["data/calendar.yaml"]
+    with zipfile.ZipFile(archive) as z:
+        assert z.read("data/calendar.yaml") == b"x: 1\n"
+    with pytest.raises(FileExistsError):
+        add_data(archive, data)
+
+
+def test_the_merge_template_is_json():
+    json.dumps(compose.compose("prod"))

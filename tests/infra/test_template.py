@@ -1,0 +1,424 @@
+"""The deployable template (`make package`): cfn-lint, and the properties the system relies on.
+
+Each check of `checks.py` must hold on the packaged template, and must report the property
+removed from a copy of it: a check that cannot fail proves nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.compose import PROJECT_DIR, SSM_PARAMETERS, load_resources
+from infra.package import lint
+from tests.infra import checks
+from tests.infra.conftest import STAGE
+
+LOCAL = load_resources()
+# Where the code reads its environment (the local runtime and the CLI are not deployed).
+CODE = [PROJECT_DIR / "app.py", *sorted((PROJECT_DIR / "chalicelib").rglob("*.py"))]
+DEPLOYED_CODE = [p for p in CODE if "local" not in p.parts and p.name != "cli.py"]
+READS = re.compile(r"(?:_env|os\.environ\.get|os\.getenv)\(\s*\"(MOTCUA_[A-Z0-9_]+)\"")
+# A variable names a resource: a table, a queue, a stream, an SSM parameter or prefix.
+NAMES_A_RESOURCE = re.compile(
+    r"^MOTCUA_(TABLE|TABLE_STREAM_ARN|\w+_(QUEUE|DLQ)_URL|\w+_PARAMETER|\w+_PREFIX)$"
+)
+
+
+def resource_variables() -> set[str]:
+    read = {name for path in DEPLOYED_CODE for name in READS.findall(path.read_text("utf-8"))}
+    return {name for name in read if NAMES_A_RESOURCE.match(name)}
+
+
+RESOURCE_VARIABLES = resource_variables()
+
+
+# --- the template as packaged ----------------------------------------------------------------
+
+
+def test_cfn_lint_finds_nothing(template_path):
+    result = lint(template_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_code_reads_the_resource_variables_we_expect():
+    # The scan of the code must keep finding them, or the environment check below checks little.
+    assert {
+        "MOTCUA_TABLE",
+        "MOTCUA_TABLE_STREAM_ARN",
+        "MOTCUA_INTAKE_QUEUE_URL",
+        "MOTCUA_INTAKE_DLQ_URL",
+        "MOTCUA_TRANSITIONS_QUEUE_URL",
+        "MOTCUA_TRANSITIONS_DLQ_URL",
+        "MOTCUA_NOTIFICATIONS_QUEUE_URL",
+        "MOTCUA_NOTIFICATIONS_DLQ_URL",
+        "MOTCUA_WEBHOOK_SECRETS_PREFIX",
+        "MOTCUA_ZNS_TOKEN_PARAMETER",
+    } <= RESOURCE_VARIABLES
+
+
+def test_every_function_of_the_app_is_packaged(packaged):
+    functions = checks.of_type(packaged, checks.FUNCTION)
+    assert set(functions) == {
+        "APIHandler",
+        "IntakeWorker",
+        "TransitionWorker",
+        "OutboxRelay",
+        "Notifier",
+        "DeadlineTimer",
+        "DailyDigest",
+    }
+    for function_id, function in functions.items():
+        assert function["Properties"]["FunctionName"].startswith(f"motcua-{STAGE}-"), function_id
+
+
+def test_the_schedules_come_from_the_app(packaged):
+    schedules = {f: p["Schedule"] for f, _, p in checks.events(packaged, "Schedule")}
+    assert schedules == {
+        "DeadlineTimer": "rate(5 minutes)",
+        "DailyDigest": "cron(30 0 ? * MON-SAT *)",
+    }
+
+
+def test_the_transitions_queue_is_fifo_and_the_others_need_no_order(packaged):
+    queues = checks.of_type(packaged, checks.QUEUE)
+    sources = {f: checks.target(p["Queue"]) for f, _, p in checks.events(packaged, "SQS")}
+    assert sources == {
+        "IntakeWorker": "IntakeQueue",
+        "TransitionWorker": "TransitionsQueue",
+        "Notifier": "NotificationsQueue",
+    }
+    assert queues["TransitionsQueue"]["Properties"]["FifoQueue"] is True
+    assert queues["TransitionsQueue"]["Properties"]["QueueName"].endswith(".fifo")
+
+
+def test_no_development_setting_reaches_the_deployed_stage(packaged):
+    for function_id, function in checks.of_type(packaged, checks.FUNCTION).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        for name in ("MOTCUA_JWT_DEV_KEY", "MOTCUA_LOCAL_OUTBOX", "MOTCUA_NOW"):
+            assert name not in variables, (function_id, name)
+        assert variables["MOTCUA_STAGE"] == STAGE
+
+
+def test_each_worker_dead_letters_on_the_try_before_its_redrive(packaged):
+    queues = checks.of_type(packaged, checks.QUEUE)
+    functions = checks.of_type(packaged, checks.FUNCTION)
+    for function_id, _, properties in checks.events(packaged, "SQS"):
+        redrive = queues[checks.target(properties["Queue"])]["Properties"]["RedrivePolicy"]
+        variables = functions[function_id]["Properties"]["Environment"]["Variables"]
+        assert variables["MOTCUA_LAST_ATTEMPT"] == str(redrive["maxReceiveCount"] - 1)
+
+
+def test_the_lambda_zip_carries_the_data_files(package_dir: Path):
+    with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
+        names = set(archive.namelist())
+    assert {"app.py", "data/calendar.yaml", "data/agencies.yaml", "data/procedures.yaml"} <= names
+    assert any(name.startswith("chalicelib/") for name in names)
+
+
+def test_the_ssm_parameters_are_documented():
+    text = (PROJECT_DIR / "docs" / "deploying.md").read_text("utf-8")
+    for suffix in SSM_PARAMETERS.values():
+        assert f"/motcua/<stage>/{suffix}" in text
+
+
+# --- each check holds, and notices what it is about ------------------------------------------
+
+Check = Callable[[dict[str, Any]], list[str]]
+CHECKS: dict[str, Check] = {
+    "batch item failures": checks.batch_item_failures,
+    "event sources": checks.event_sources_are_template_resources,
+    "stream failures": checks.stream_failures_are_bounded,
+    "visibility": checks.visibility_covers_timeout,
+    "dead-letter queues": checks.queues_have_dead_letter_queues,
+    "point-in-time recovery": checks.tables_have_point_in_time_recovery,
+    "table protection": checks.tables_are_protected,
+    "local = deployed": lambda t: checks.local_matches_deployed(t, LOCAL, STAGE),
+    "wildcard actions": checks.no_wildcard_actions,
+    "scoped resources": checks.resources_are_scoped,
+    "one role per function": lambda t: checks.roles_are_per_function(t, STAGE),
+    "ssm readable": lambda t: checks.ssm_parameters_are_readable(t, set(SSM_PARAMETERS)),
+    "environment": lambda t: checks.resource_environment_from_template(t, RESOURCE_VARIABLES),
+    "alarms": checks.alarms_cover_everything,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_the_packaged_template_passes(packaged, name):
+    assert CHECKS[name](packaged) == []
+
+
+def _resources(t):
+    return t["Resources"]
+
+
+def _props(t, logical_id):
+    return t["Resources"][logical_id]["Properties"]
+
+
+def _event(t, function_id, kind):
+    (event,) = [
+        e["Properties"] for e in _props(t, function_id)["Events"].values() if e["Type"] == kind
+    ]
+    return event
+
+
+def _statements(t, role):
+    return _props(t, role)["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def _env(t, function_id):
+    return _props(t, function_id)["Environment"]["Variables"]
+
+
+def _drop_alarm(t, dimension_target, metric):
+    for alarm_id, alarm in list(checks.of_type(t, checks.ALARM).items()):
+        properties = alarm["Properties"]
+        dims = [checks.target(d["Value"]) for d in properties.get("Dimensions", [])]
+        if dimension_target in dims and properties["MetricName"] == metric:
+            del t["Resources"][alarm_id]
+
+
+def _extra_queue(t):
+    t["Resources"]["StrayQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"QueueName": "motcua-prod-stray"},
+    }
+
+
+def _share_role(t):
+    _props(t, "DailyDigest")["Role"] = _props(t, "DeadlineTimer")["Role"]
+
+
+# (check, what is removed or broken, the change, a word the report must contain)
+MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
+    (
+        "batch item failures",
+        "SQS FunctionResponseTypes",
+        lambda t: _event(t, "IntakeWorker", "SQS").pop("FunctionResponseTypes"),
+        "IntakeWorker",
+    ),
+    (
+        "batch item failures",
+        "stream FunctionResponseTypes",
+        lambda t: _event(t, "OutboxRelay", "DynamoDB").pop("FunctionResponseTypes"),
+        "OutboxRelay",
+    ),
+    (
+        "event sources",
+        "GetAtt merged over Chalice's Fn::Sub",
+        lambda t: _event(t, "Notifier", "SQS").update(
+            Queue={
+                "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:x",
+                "Fn::GetAtt": ["NotificationsQueue", "Arn"],
+            }
+        ),
+        "Notifier",
+    ),
+    (
+        "event sources",
+        "the placeholder stream ARN",
+        lambda t: _event(t, "OutboxRelay", "DynamoDB").update(
+            Stream="arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local"
+        ),
+        "OutboxRelay",
+    ),
+    (
+        "stream failures",
+        "MaximumRetryAttempts",
+        lambda t: _event(t, "OutboxRelay", "DynamoDB").pop("MaximumRetryAttempts"),
+        "MaximumRetryAttempts",
+    ),
+    (
+        "stream failures",
+        "BisectBatchOnFunctionError",
+        lambda t: _event(t, "OutboxRelay", "DynamoDB").pop("BisectBatchOnFunctionError"),
+        "BisectBatchOnFunctionError",
+    ),
+    (
+        "stream failures",
+        "the on-failure destination",
+        lambda t: _event(t, "OutboxRelay", "DynamoDB").pop("DestinationConfig"),
+        "on-failure",
+    ),
+    (
+        "visibility",
+        "a long enough visibility timeout",
+        lambda t: _props(t, "IntakeQueue").update(VisibilityTimeout=60),
+        "IntakeQueue",
+    ),
+    (
+        "visibility",
+        "a short enough function timeout",
+        lambda t: _props(t, "Notifier").update(Timeout=900),
+        "NotificationsQueue",
+    ),
+    (
+        "dead-letter queues",
+        "a redrive policy",
+        lambda t: _props(t, "NotificationsQueue").pop("RedrivePolicy"),
+        "NotificationsQueue",
+    ),
+    (
+        "dead-letter queues",
+        "a FIFO dead-letter queue",
+        lambda t: _props(t, "TransitionsDeadLetterQueue").pop("FifoQueue"),
+        "TransitionsQueue",
+    ),
+    (
+        "point-in-time recovery",
+        "PointInTimeRecoverySpecification",
+        lambda t: _props(t, "MotcuaTable").pop("PointInTimeRecoverySpecification"),
+        "MotcuaTable",
+    ),
+    (
+        "table protection",
+        "DeletionProtectionEnabled",
+        lambda t: _props(t, "MotcuaTable").pop("DeletionProtectionEnabled"),
+        "DeletionProtectionEnabled",
+    ),
+    (
+        "table protection",
+        "DeletionPolicy",
+        lambda t: _resources(t)["MotcuaTable"].pop("DeletionPolicy"),
+        "DeletionPolicy",
+    ),
+    (
+        "local = deployed",
+        "the local maxReceiveCount",
+        lambda t: _props(t, "IntakeQueue")["RedrivePolicy"].update(maxReceiveCount=3),
+        "IntakeQueue.RedrivePolicy",
+    ),
+    (
+        "local = deployed",
+        "a global secondary index",
+        lambda t: _props(t, "MotcuaTable")["GlobalSecondaryIndexes"].pop(),
+        "MotcuaTable.GlobalSecondaryIndexes",
+    ),
+    (
+        "local = deployed",
+        "the stream",
+        lambda t: _props(t, "MotcuaTable").pop("StreamSpecification"),
+        "MotcuaTable.StreamSpecification",
+    ),
+    ("local = deployed", "no stray queue", _extra_queue, "StrayQueue"),
+    (
+        "local = deployed",
+        "a queue of resources.json",
+        lambda t: _resources(t).pop("OutboxDeadLetterQueue"),
+        "OutboxDeadLetterQueue",
+    ),
+    (
+        "wildcard actions",
+        "service-level wildcard",
+        lambda t: _statements(t, "IntakeWorkerRole")[2]["Action"].append("dynamodb:*"),
+        "dynamodb:*",
+    ),
+    (
+        "wildcard actions",
+        "bare wildcard",
+        lambda t: _statements(t, "ApiHandlerRole").append(
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}
+        ),
+        "'*'",
+    ),
+    (
+        "scoped resources",
+        "a scoped table resource",
+        lambda t: _statements(t, "NotifierRole")[2].update(Resource="*"),
+        "dynamodb:GetItem",
+    ),
+    ("one role per function", "a role of its own", _share_role, "shared"),
+    (
+        "one role per function",
+        "logs scoped to the function",
+        lambda t: _props(t, "Notifier").update(FunctionName="motcua-prod-other"),
+        "Notifier",
+    ),
+    (
+        "ssm readable",
+        "the policy's parameter path",
+        lambda t: _env(t, "Notifier").update(
+            MOTCUA_ZNS_TOKEN_PARAMETER={"Fn::Sub": "/motcua/${Stage}/zalo/token"}
+        ),
+        "MOTCUA_ZNS_TOKEN_PARAMETER",
+    ),
+    (
+        "environment",
+        "a Ref for the table",
+        lambda t: _env(t, "IntakeWorker").update(MOTCUA_TABLE="motcua-prod"),
+        "MOTCUA_TABLE",
+    ),
+    (
+        "environment",
+        "a queue URL",
+        lambda t: _env(t, "APIHandler").pop("MOTCUA_INTAKE_QUEUE_URL"),
+        "MOTCUA_INTAKE_QUEUE_URL",
+    ),
+    (
+        "environment",
+        "a reference to something that exists",
+        lambda t: _env(t, "Notifier").update(MOTCUA_NOTIFICATIONS_DLQ_URL={"Ref": "Elsewhere"}),
+        "MOTCUA_NOTIFICATIONS_DLQ_URL",
+    ),
+    (
+        "alarms",
+        "a dead-letter queue's alarm",
+        lambda t: _drop_alarm(t, "OutboxDeadLetterQueue", "ApproximateNumberOfMessagesVisible"),
+        "OutboxDeadLetterQueue",
+    ),
+    (
+        "alarms",
+        "a source queue's age alarm",
+        lambda t: _drop_alarm(t, "TransitionsQueue", "ApproximateAgeOfOldestMessage"),
+        "TransitionsQueue",
+    ),
+    (
+        "alarms",
+        "a function's error alarm",
+        lambda t: _drop_alarm(t, "DailyDigest", "Errors"),
+        "DailyDigest: no Errors",
+    ),
+    (
+        "alarms",
+        "a function's throttle alarm",
+        lambda t: _drop_alarm(t, "APIHandler", "Throttles"),
+        "APIHandler: no Throttles",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "removed", "mutate", "reported"),
+    MUTATIONS,
+    ids=[f"{name}: {removed}" for name, removed, _, _ in MUTATIONS],
+)
+def test_each_check_reports_its_property_removed(packaged, name, removed, mutate, reported):
+    broken = copy.deepcopy(packaged)
+    mutate(broken)
+    problems = CHECKS[name](broken)
+    assert any(reported in problem for problem in problems), problems
+
+
+def test_every_check_has_a_mutation():
+    assert {name for name, *_ in MUTATIONS} == set(CHECKS)
+
+
+def test_cfn_lint_reports_the_merge_trap(packaged, tmp_path):
+    """`Fn::GetAtt` merged over Chalice's `Fn::Sub` (the `queue=` form): invalid, and cfn-lint
+    says so: the lint step would stop such a template before deployment."""
+    broken = copy.deepcopy(packaged)
+    _event(broken, "IntakeWorker", "SQS")["Queue"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:motcua-intake",
+        "Fn::GetAtt": ["IntakeQueue", "Arn"],
+    }
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    assert lint(path).returncode != 0
