@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import clock, providers
+from chalicelib import clock, observability, providers
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.handlers import workers
@@ -17,7 +17,9 @@ from chalicelib.http.problems import FieldError, Problem
 from chalicelib.services import due_dates, intake, notify_hooks, reading, transitions
 from chalicelib.services.envelopes import IntakeEnvelope
 
-app = Chalice(app_name="motcua")
+# configure_logs=False: Chalice would add its own stdout handler to the logger named after the
+# app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
+app = Chalice(app_name="motcua", configure_logs=False)
 ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
 INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
@@ -37,7 +39,9 @@ def _path() -> str | None:
     return request.context.get("path") if request is not None else None
 
 
-problems = answers_problems(_path)
+# Refusals as problem+json, inside: the dossier code as correlation id, an access line, the
+# metrics flushed, a trace subsegment in Lambda.
+problems = observability.api_route(app, answers_problems(_path))
 
 
 def _accepted(body: dict[str, Any], location: str) -> Response:
@@ -280,31 +284,37 @@ def get_worklist() -> dict[str, object]:
 
 # -- workers ----------------------------------------------------------------------------------
 @app.on_sqs_message(queue=INTAKE_QUEUE, batch_size=10)
+@observability.worker
 def intake_worker(event: Any) -> dict[str, Any]:
     return workers.run_intake_batch(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=TRANSITIONS_QUEUE, batch_size=10)
+@observability.worker
 def transition_worker(event: Any) -> dict[str, Any]:
     return workers.run_transition_batch(event.to_dict(), event.context)
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100)
+@observability.worker
 def outbox_relay(event: Any) -> dict[str, Any]:
     return workers.run_outbox_relay(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=NOTIFICATIONS_QUEUE, batch_size=10)
+@observability.worker
 def notifier(event: Any) -> dict[str, Any]:
     return workers.run_notifications_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))
+@observability.worker
 def deadline_timer(event: Any) -> dict[str, Any]:
     return workers.run_timer()
 
 
 # 07:30 in Hà Nội is 00:30 UTC; the handler skips days off and counts make-up Saturdays.
 @app.schedule(Cron(30, 0, "?", "*", "MON-SAT", "*"))
+@observability.worker
 def daily_digest(event: Any) -> dict[str, Any]:
     return workers.run_digest()

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from chalicelib import observability
 from chalicelib.adapters.secrets import valid_client_id
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
 from chalicelib.auth.tokens import DEV_JWT_KEY, DEV_STAGES, mint_dev_token
@@ -204,11 +205,13 @@ def timers_command(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        print(args.run(args))
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    # stdout is the command's answer; what the app logs (`timers run`) goes to stderr.
+    with observability.log_to_stderr():
+        try:
+            print(args.run(args))
+        except CliError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     return 0
 
 

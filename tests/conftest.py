@@ -1,8 +1,13 @@
+import os
 from pathlib import Path
 
 import pytest
 
 from chalicelib.adapters.calendar_file import load_calendar
+
+# Every worker invocation and API call writes its counters as EMF lines on stdout; the tests
+# that look at them turn them back on (tests/unit/test_observability.py, tests/e2e).
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 

@@ -4,7 +4,6 @@ their reason, never the whole batch failed for one bad message."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +17,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from chalicelib import observability
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
 from chalicelib.services.failures import PermanentFailure
-
-log = logging.getLogger(__name__)
 
 # One less than the redrive policy's maxReceiveCount (infra/resources.json): the worker
 # dead-letters with a reason on its last try; the redrive stays as the net for crashes.
@@ -45,7 +43,9 @@ def visibility_backoff(queue_url: str) -> Callable[[SQSRecord, int], None]:
                 QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds
             )
         except Exception:  # the queue's own timeout still applies: a retry is never lost
-            log.warning("could not delay message %s", record.message_id, exc_info=True)
+            observability.get_logger().warning(
+                "could not delay message %s", record.message_id, exc_info=True
+            )
 
     return delay
 
@@ -72,6 +72,11 @@ def process_batch(
     """
 
     def on_record(record: SQSRecord) -> None:
+        # One record, one correlation id: `handle` binds the dossier code it finds.
+        with observability.scope():
+            _on_record(record)
+
+    def _on_record(record: SQSRecord) -> None:
         try:
             try:
                 body = json.loads(record.body)
@@ -80,9 +85,10 @@ def process_batch(
             try:
                 handle(body)
             except ValidationError as exc:
-                raise PermanentFailure(
-                    f"body does not match its contract: {exc.errors()[:3]}"
-                ) from exc
+                # Without the input: it is the message's personal data (the reason is logged
+                # and travels with the dead letter).
+                errors = exc.errors(include_input=False, include_url=False)[:3]
+                raise PermanentFailure(f"body does not match its contract: {errors}") from exc
         except PermanentFailure as exc:
             _dead_letter(
                 record, str(exc), publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
@@ -94,7 +100,7 @@ def process_batch(
                     record, reason, publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
                 )
                 return
-            log.warning(
+            observability.get_logger().warning(
                 "%s: message %s failed (attempt %d), will retry: %r",
                 source,
                 record.message_id,
@@ -119,7 +125,10 @@ def process_batch(
 def _dead_letter(
     record: SQSRecord, reason: str, *, publisher: Publisher, dlq_url: str, source: str, fifo: bool
 ) -> None:
-    log.error("%s: message %s dead-lettered: %s", source, record.message_id, reason)
+    observability.get_logger().error(
+        "%s: message %s dead-lettered: %s", source, record.message_id, reason
+    )
+    observability.count("MessageDeadLettered", queue=source)
     letter = DeadLetter(
         body=record.body,
         reason=reason,

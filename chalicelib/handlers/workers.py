@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +12,18 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from chalicelib import clock, providers
+from chalicelib import clock, observability, providers
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.handlers.sqs import process_batch, visibility_backoff
 from chalicelib.services import digests, intake, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
-log = logging.getLogger(__name__)
+
+def _code_of(body: dict[str, Any]) -> object:
+    """The dossier code a queued message names, if any (transitions and notices do; an intake
+    does when its portal numbered it)."""
+    request = body.get("request")
+    return body.get("code") or (request.get("code") if isinstance(request, dict) else None)
 
 
 def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -32,7 +36,17 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
     def handle(body: dict[str, Any]) -> None:
-        intake.create_dossier(IntakeEnvelope.model_validate(body), deps, now=clock.now())
+        observability.bind_dossier(_code_of(body))
+        envelope = IntakeEnvelope.model_validate(body)
+        receipt = intake.create_dossier(envelope, deps, now=clock.now())
+        observability.bind_dossier(receipt.code)
+        observability.get_logger().info(
+            f"intake {receipt.status}",
+            receipt_id=receipt.receipt_id,
+            client_id=envelope.client_id,
+            procedure=envelope.request.procedure_code,
+            refused_fields=[e.get("field") for e in receipt.errors or []] or None,
+        )
 
     return process_batch(
         event,
@@ -54,7 +68,22 @@ def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
     def handle(body: dict[str, Any]) -> None:
-        transitions.apply_envelope(TransitionEnvelope.model_validate(body), deps)
+        observability.bind_dossier(_code_of(body))
+        envelope = TransitionEnvelope.model_validate(body)
+        outcome = transitions.apply_envelope(envelope, deps)
+        action = envelope.command.action.value
+        if outcome.result is transitions.Result.APPLIED:
+            observability.count("TransitionApplied", action=action)
+        elif outcome.result is transitions.Result.REFUSED:
+            observability.count("TransitionRefused", action=action)
+        observability.get_logger().info(
+            f"transition {action} {outcome.result.value}",
+            command_id=envelope.command_id,
+            action=action,
+            actor_id=envelope.actor.id,
+            version=outcome.version,
+            refusal=outcome.refusal.kind if outcome.refusal else None,
+        )
 
     return process_batch(
         event,
@@ -77,6 +106,11 @@ def run_timer(now: datetime | None = None) -> dict[str, Any]:
             notices=providers.notices(),
         ),
     )
+    log = observability.get_logger()
+    for alarm in report.fired:
+        observability.count("AlarmFired", kind=alarm.kind.value)
+        with observability.bind_dossier(alarm.code):
+            log.info(f"alarm {alarm.kind.value} fired", alarm_key=alarm.key)
     summary = report.summary()
     log.info("deadline timer: %s", summary)
     return summary
@@ -93,7 +127,7 @@ def run_digest() -> dict[str, Any]:
         ),
     )
     summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}
-    log.info("daily digest: %s", summary)
+    observability.get_logger().info("daily digest: %s", summary)
     return summary
 
 
@@ -123,7 +157,15 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
     )
 
     def handle(body: dict[str, Any]) -> None:
-        notifier.deliver(NotificationJob.model_validate(body), deps, clock.now())
+        observability.bind_dossier(_code_of(body))
+        job = NotificationJob.model_validate(body)
+        attempts = notifier.deliver(job, deps, clock.now())
+        if attempts:
+            observability.get_logger().info(
+                f"notice {job.kind} delivered",
+                job_key=job.key,
+                attempts=[f"{a.channel}/{a.provider}: {a.outcome}" for a in attempts],
+            )
 
     settings = providers.settings()
     return process_batch(

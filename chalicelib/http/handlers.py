@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import observability
 from chalicelib.domain.errors import DomainError
 from chalicelib.http.problems import FieldError, Problem, from_validation_error
 
-log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -43,7 +42,7 @@ def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callab
                 )
                 return problem.to_response(current_path())
             except Exception:
-                log.exception("unhandled error")
+                observability.get_logger().exception("unhandled error")
                 return Problem(500, "internal error", kind="internal").to_response(current_path())
 
         return wrapper

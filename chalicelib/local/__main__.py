@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from chalicelib.local.stack import LocalStack, loopback_host
+from chalicelib.observability import MaskingFilter
 
 LOCAL_STATE = Path(__file__).resolve().parents[2] / ".local-state" / "env.json"
 
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The app's own lines are JSON on stdout, masked by its formatter; these (the pollers',
+    # the libraries') are masked too, so that the terminal of `make run` shows no personal data.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingFilter())
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib import observability
 from chalicelib.adapters.dynamo_store import DossierCodeTaken
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import CreateOutcome, DossierStore, Receipt
@@ -46,6 +47,7 @@ def submit(
     The message is sent before the receipt is written: if the send fails nothing is recorded
     and the caller gets a 5xx to retry; if the receipt write fails, the worker writes it.
     """
+    observability.bind_dossier(envelope.request.code)  # a portal's own numbering, if any
     known = store.get_receipt(envelope.receipt_id)
     if known is not None and known.status == "accepted":
         return known  # the same dossier again: nothing new to do
@@ -151,6 +153,7 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         return refused
     if result.outcome is CreateOutcome.DUPLICATE:
         return _accepted_again(store, envelope, result.code, now)
+    observability.count("DossierReceived")
     return accepted
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib import observability
 from chalicelib.adapters.delivery_log import Attempt, DeliveryLog, RouteState
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage
@@ -130,6 +131,10 @@ def _route(
         )
         deps.log.record(job, attempt)
         attempts.append(attempt)
+        observability.count(
+            "NotificationSent" if result.outcome is Outcome.ACCEPTED else "NotificationFailed",
+            channel=message.channel.value,
+        )
         if result.outcome is Outcome.ACCEPTED:
             deps.log.settle(job, route, RouteState.ACCEPTED)
             return attempts
