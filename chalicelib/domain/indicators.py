@@ -1,0 +1,368 @@
+"""The pure core of the QĐ 766/QĐ-TTg report: what is counted, and the indicators from it.
+
+Counters are kept per (agency, month, procedure). The agency is the dossier's resolving
+agency (a dossier received at another agency's counter still counts for the one resolving
+it); the procedure is its `procedure_code`; the month is `month_key` of the moment of the
+change that causes the count. So every counter goes to the month of its own event:
+
+- received_ch1/2/3, paid_online, digitised: the month of receipt (status 2 reached);
+- ended, resolved, refused, withdrawn, stopped, on_time, late, electronic_result,
+  processing_seconds_sum, processing_count: the month processing ended (`ended_at`);
+- returned: the month the result was handed over (status 10);
+- supplement_dossiers, supplement_requests: the month of each REQUEST_SUPPLEMENT.
+
+The store ADDs the increments of `delta_for_change` to that row in the same transaction that
+writes the change. Nothing here de-duplicates: it relies on the store applying each change
+exactly once (the optimistic lock on `revision` refuses a replay), so a change can never be
+counted twice. `rebuild` recomputes the same counters from dossiers and their history, to
+check that the live counters match.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.calendar import WorkingCalendar, as_local
+from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.statuses import Channel, DossierStatus
+
+S = DossierStatus
+WORKING_DAY_SECONDS = 8 * 3600  # QĐ 766 reports processing time in working days of 8 h
+
+# Endings that count for 2.1 (on time / late): "first of resolved, returned, stopped/refused"
+# (returned always follows resolved, so resolved is the end). A dossier the applicant
+# withdraws (7) ends processing too but is neither on time nor late; it is counted in
+# `withdrawn` only. A dossier refused before it was ever received (no appointment date) is
+# counted in `refused` but not in on_time/late.
+TIMED_ENDINGS = frozenset({S.RESOLVED, S.REFUSED, S.STOPPED})
+ENDING_ACTIONS = {
+    Action.RESOLVE: S.RESOLVED,
+    Action.REFUSE: S.REFUSED,
+    Action.WITHDRAW: S.WITHDRAWN,
+    Action.STOP: S.STOPPED,
+}
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What is counted for one agency, month and procedure. Field names are the counter keys
+    (plain strings, usable as DynamoDB attribute names)."""
+
+    received_ch1: int = 0  # received at the counter (Channel.IN_PERSON)
+    received_ch2: int = 0  # received online (Channel.ONLINE)
+    received_ch3: int = 0  # received by post (Channel.POSTAL)
+    ended: int = 0  # processing ended: status 9, 3, 7 or 8 reached (ended_at set)
+    resolved: int = 0  # status 9 reached (10 always comes after 9)
+    returned: int = 0  # status 10 reached
+    refused: int = 0  # status 3
+    withdrawn: int = 0  # status 7
+    stopped: int = 0  # status 8
+    on_time: int = 0  # ended (9/3/8, with an appointment date) at or before due_at, ≤1 supplement
+    late: int = 0  # ended after due_at, or with more than one supplement request (QĐ 766)
+    supplement_dossiers: int = 0  # dossiers with at least one supplement request
+    supplement_requests: int = 0  # supplement requests in all
+    paid_online: int = 0  # received dossiers whose fees were paid online (intake flag)
+    digitised: int = 0  # received dossiers digitised (intake flag)
+    electronic_result: int = 0  # resolved dossiers with an electronic result
+    processing_seconds_sum: int = 0  # working seconds, pauses out, of resolved dossiers
+    processing_count: int = 0  # resolved dossiers whose processing time is in the sum
+    # Ratings and complaints are not collected yet: always zero for now. They are here so
+    # 5.4 has its terms and the store's rows have their final shape.
+    rated: int = 0
+    unsatisfied: int = 0
+    complained: int = 0
+
+    def __add__(self, other: Counters) -> Counters:
+        if not isinstance(other, Counters):
+            return NotImplemented
+        return Counters(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
+
+    def plus(self, delta: Mapping[str, int]) -> Counters:
+        """These counters with the increments of `delta_for_change` added."""
+        unknown = set(delta) - set(COUNTER_KEYS)
+        if unknown:
+            raise ValueError(f"unknown counters: {', '.join(sorted(unknown))}")
+        return Counters(**{k: v + delta.get(k, 0) for k, v in asdict(self).items()})
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Counters:
+        """Counters from a stored row (other attributes ignored; missing counters are 0)."""
+        return cls(**{k: int(values.get(k) or 0) for k in COUNTER_KEYS})
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def received(self) -> int:
+        return self.received_ch1 + self.received_ch2 + self.received_ch3
+
+    @property
+    def timed(self) -> int:
+        """Ended dossiers judged on time or late: the denominator of 2.1 and 5.4."""
+        return self.on_time + self.late
+
+
+COUNTER_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Counters))
+RECEIVED_KEY = {channel: f"received_ch{channel.value}" for channel in Channel}
+
+
+def month_key(moment: datetime) -> str:
+    """ "YYYY-MM" of `moment` in local time (Asia/Ho_Chi_Minh)."""
+    return as_local(moment, "moment").strftime("%Y-%m")
+
+
+def row_key(dossier: Dossier, moment: datetime) -> tuple[str, str, str]:
+    """(agency, month, procedure) of the counters a change of `dossier` at `moment` goes to."""
+    return dossier.resolving_agency, month_key(moment), dossier.procedure_code
+
+
+def delta_for_change(
+    before: Dossier | None,
+    after: Dossier,
+    *,
+    paid_online: bool,
+    digitised: bool,
+    electronic_result: bool,
+    processing: timedelta | None,
+) -> dict[str, int]:
+    """The counter increments one applied change (`before` → `after`) causes; only non-zero
+    keys. `before` is None for a dossier's creation. `processing` is its processing time
+    (`state_machine.processing_time(after, calendar, after.ended_at)`), needed when the change
+    resolves the dossier and ignored otherwise. The caller applies each change once."""
+    delta: dict[str, int] = {}
+
+    def add(key: str, amount: int = 1) -> None:
+        if amount:
+            delta[key] = delta.get(key, 0) + amount
+
+    if after.received_at is not None and (before is None or before.received_at is None):
+        add(RECEIVED_KEY[after.channel])
+        add("paid_online", int(paid_online))
+        add("digitised", int(digitised))
+
+    supplements_before = before.supplement_requests if before is not None else 0
+    new_requests = after.supplement_requests - supplements_before
+    if new_requests > 0:
+        add("supplement_requests", new_requests)
+        if supplements_before == 0:
+            add("supplement_dossiers")
+
+    if after.ended_at is not None and (before is None or before.ended_at is None):
+        add("ended")
+        add(after.status.name.lower())  # resolved / refused / withdrawn / stopped
+        if after.status in TIMED_ENDINGS and after.due_at is not None:
+            add("on_time" if is_on_time(after.ended_at, after.due_at, after) else "late")
+        if after.status is S.RESOLVED:
+            if processing is None:
+                raise ValueError("resolving a dossier needs its processing time")
+            add("electronic_result", int(electronic_result))
+            add("processing_seconds_sum", int(processing.total_seconds()))
+            add("processing_count")
+
+    if after.status is S.RETURNED and (before is None or before.status is not S.RETURNED):
+        add("returned")
+    return delta
+
+
+def is_on_time(ended_at: datetime, due_at: datetime, dossier: Dossier) -> bool:
+    """At or before the appointment date (which already moved by the paused time), with at
+    most one supplement request: QĐ 766 counts more than one as late."""
+    return ended_at <= due_at and dossier.supplement_requests <= 1
+
+
+# -- rebuild from history ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class DossierLife:
+    """A dossier's current state, its history, and the facts not held on the dossier."""
+
+    dossier: Dossier
+    history: tuple[HistoryEntry, ...]
+    paid_online: bool = False
+    digitised: bool = False
+    electronic_result: bool = False
+
+
+RowKey = tuple[str, str, str]  # (agency, "YYYY-MM", procedure_code)
+
+
+def rebuild(
+    dossiers_with_history: Iterable[DossierLife], *, calendar: WorkingCalendar
+) -> dict[RowKey, Counters]:
+    """The counters recomputed from each dossier's history entries (not from
+    `delta_for_change`), for checking the live counters. `calendar` measures processing time."""
+    rows: dict[RowKey, Counters] = {}
+    for life in dossiers_with_history:
+        dossier = life.dossier
+        supplements = 0
+        paused = timedelta(0)
+        for entry in sorted(life.history, key=lambda e: e.version):
+            delta: dict[str, int] = {}
+            if entry.paused_for:
+                paused += entry.paused_for
+            if entry.action is Action.RECEIVE:
+                delta[RECEIVED_KEY[dossier.channel]] = 1
+                delta["paid_online"] = int(life.paid_online)
+                delta["digitised"] = int(life.digitised)
+            elif entry.action is Action.REQUEST_SUPPLEMENT:
+                supplements += 1
+                delta["supplement_requests"] = 1
+                delta["supplement_dossiers"] = int(supplements == 1)
+            elif entry.action in ENDING_ACTIONS:
+                status = ENDING_ACTIONS[entry.action]
+                delta["ended"] = 1
+                delta[status.name.lower()] = 1
+                if status in TIMED_ENDINGS and entry.due_at is not None:
+                    on_time = entry.at <= entry.due_at and supplements <= 1
+                    delta["on_time" if on_time else "late"] = 1
+                if status is S.RESOLVED and dossier.clock_started_at is not None:
+                    spent = calendar.between(dossier.clock_started_at, entry.at) - paused
+                    delta["electronic_result"] = int(life.electronic_result)
+                    delta["processing_seconds_sum"] = int(spent.total_seconds())
+                    delta["processing_count"] = 1
+            elif entry.action is Action.RETURN_RESULT:
+                delta["returned"] = 1
+            key = row_key(dossier, entry.at)
+            if any(delta.values()):
+                rows[key] = rows.get(key, Counters()).plus(delta)
+    return rows
+
+
+# -- indicators -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_vi: str
+    value: float | None  # None when the denominator is 0
+    numerator: int
+    denominator: int
+    unit: str  # "%" or "ngày làm việc"
+    score: float | None  # None while max_score or threshold is unknown
+    max_score: float | None
+    threshold: float | None  # in the indicator's unit: full marks at or above it
+
+
+@dataclass(frozen=True)
+class Scoring:
+    max_score: float | None = None
+    threshold: float | None = None  # percent
+
+
+# DOMAIN.md gives only group totals (progress 20, online 12, digitisation 22, satisfaction 18,
+# payment 10) and one threshold: 4.2 has full marks at ≥ 80 %. The per-indicator maximum
+# scores and the other thresholds are not in it, so they are None here (score None) until
+# the official table is provided; pass `scoring=` to `indicators` to use them.
+SCORING: dict[str, Scoring] = {
+    "2.1": Scoring(),
+    "2.2": Scoring(),  # a time, not a rate: its scoring rule is not the rate rule
+    "3.3": Scoring(),
+    "3.6": Scoring(),
+    "4.1": Scoring(),
+    "4.2": Scoring(threshold=80.0),
+    "5.4": Scoring(),
+}
+
+NAMES_VI = {
+    "2.1": "Tỷ lệ hồ sơ giải quyết đúng hạn",
+    "2.2": "Thời gian giải quyết trung bình",
+    "3.3": "Tỷ lệ hồ sơ nộp trực tuyến",
+    "3.6": "Tỷ lệ hồ sơ thanh toán trực tuyến",
+    "4.1": "Tỷ lệ hồ sơ có kết quả điện tử",
+    "4.2": "Tỷ lệ hồ sơ được số hóa",
+    "5.4": "Mức độ hài lòng",
+}
+INDICATOR_CODES = tuple(NAMES_VI)
+
+
+def score(rate: float | None, max_score: float | None, threshold: float | None) -> float | None:
+    """Full marks at or above the threshold; below it, rate × max ÷ threshold."""
+    if rate is None or max_score is None or threshold is None or threshold <= 0:
+        return None
+    if rate >= threshold:
+        return max_score
+    return round(max(rate, 0.0) * max_score / threshold, 2)
+
+
+def _percent(numerator: int, denominator: int) -> float | None:
+    return None if denominator <= 0 else round(100 * numerator / denominator, 2)
+
+
+def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict[str, Indicator]:
+    """The QĐ 766 indicators a dossier engine can compute, from summed counters.
+
+    Denominators: 2.1 and 5.4 the dossiers ended on time or late; 2.2 the resolved dossiers
+    (in working days of 8 h); 3.3, 3.6 and 4.2 the dossiers received; 4.1 the resolved ones.
+    5.4 = 100 % − (overdue % + unsatisfied-or-complained %), both of the timed dossiers;
+    ratings are not collected yet, so for now it equals the on-time rate.
+    """
+    unhappy = c.unsatisfied + c.complained
+    terms: dict[str, tuple[int, int, str]] = {
+        "2.1": (c.on_time, c.timed, "%"),
+        "2.2": (c.processing_seconds_sum, c.processing_count * WORKING_DAY_SECONDS, "ngày"),
+        "3.3": (c.received_ch2, c.received, "%"),
+        "3.6": (c.paid_online, c.received, "%"),
+        "4.1": (c.electronic_result, c.resolved, "%"),
+        "4.2": (c.digitised, c.received, "%"),
+        "5.4": (max(c.timed - c.late - unhappy, 0), c.timed, "%"),
+    }
+    result: dict[str, Indicator] = {}
+    for code, (numerator, denominator, unit) in terms.items():
+        rule = scoring.get(code, Scoring())
+        if unit == "%":
+            value = _percent(numerator, denominator)
+            points = score(value, rule.max_score, rule.threshold)
+        else:
+            value = None if denominator <= 0 else round(numerator / denominator, 2)
+            points = None  # no rate rule for a duration
+            unit = "ngày làm việc"
+        result[code] = Indicator(
+            code=code,
+            name_vi=NAMES_VI[code],
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            unit=unit,
+            score=points,
+            max_score=rule.max_score,
+            threshold=rule.threshold,
+        )
+    return result
+
+
+# -- CSV --------------------------------------------------------------------------------------
+@dataclass
+class _Lines:
+    parts: list[str] = field(default_factory=list)
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+
+ROW_HEADER = ("agency", "month", "procedure")
+
+
+def csv_header() -> list[str]:
+    return [*ROW_HEADER, *COUNTER_KEYS, *(f"{code} {NAMES_VI[code]}" for code in INDICATOR_CODES)]
+
+
+def to_csv(rows: Mapping[RowKey, Counters]) -> str:
+    """The report as CSV text (UTF-8, "\\n" line ends): one line per (agency, month,
+    procedure), sorted, with its counters then its indicator values (empty when None)."""
+    out = _Lines()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_header())
+    for key in sorted(rows):
+        counters = rows[key]
+        values = indicators(counters)
+        writer.writerow(
+            [
+                *key,
+                *(getattr(counters, k) for k in COUNTER_KEYS),
+                *("" if values[c].value is None else values[c].value for c in INDICATOR_CODES),
+            ]
+        )
+    return "".join(out.parts)
