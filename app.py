@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import clock, observability, providers
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
-from chalicelib.handlers import workers
-from chalicelib.http import requests
 from chalicelib.http.handlers import answers_problems, parse_query
 from chalicelib.http.problems import FieldError, Problem
-from chalicelib.services import due_dates, intake, notify_hooks, reading, transitions
-from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.lazy import lazy_module
+from chalicelib.services import due_dates, reading, transitions
+
+if TYPE_CHECKING:
+    from chalicelib.services.envelopes import IntakeEnvelope
+
+# Cold start: every Lambda function imports this module, and each needs little of it. What
+# only some routes or one worker use loads on first use: the HTTP request parsing (intake
+# parsing, PyJWT and cryptography), the intake service, and the workers (Powertools' batch
+# utility). See bench/cold_start.py.
+requests = lazy_module("chalicelib.http.requests")
+intake = lazy_module("chalicelib.services.intake")
+notify_hooks = lazy_module("chalicelib.services.notify_hooks")
+workers = lazy_module("chalicelib.handlers.workers")
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
 # app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
@@ -150,6 +160,7 @@ def inter_agency_action(code: str) -> Response:
 @problems
 def delivery_receipt() -> Response:
     """A provider reports what became of a message (delivered, failed …)."""
+
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
     caller = requests.signed_caller(request, raw)
@@ -168,6 +179,7 @@ def delivery_receipt() -> Response:
 def opt_out() -> Response:
     """A citizen replied STOP (relayed by the SMS gateway) or asked at the counter: survey
     invitations stop; legally required notices do not."""
+
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
     caller = requests.signed_caller(request, raw)

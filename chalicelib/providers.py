@@ -7,6 +7,7 @@ local stack can set environment variables before anything reads them. `reset()` 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from chalicelib import settings as settings_module
 from chalicelib.adapters import aws
@@ -17,7 +18,6 @@ from chalicelib.adapters.dynamo_store import DynamoStore
 from chalicelib.adapters.queues import SqsPublisher
 from chalicelib.adapters.replay_guard import DynamoReplayGuard
 from chalicelib.adapters.secrets import SsmWebhookSecrets
-from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
@@ -25,6 +25,9 @@ from chalicelib.notify.channels import Channels
 from chalicelib.notify.channels import build as build_channels
 from chalicelib.services.outbox import Notices
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.auth.tokens import TokenVerifier
 
 
 def settings() -> Settings:
@@ -83,6 +86,9 @@ def replay_guard() -> DynamoReplayGuard:
 
 @cache
 def token_verifier() -> TokenVerifier:
+    # lazy: cold start (PyJWT and cryptography, for the officials' routes only)
+    from chalicelib.auth.tokens import TokenVerifier
+
     return TokenVerifier.from_settings(settings())
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock, observability, providers
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.handlers.sqs import process_batch, visibility_backoff
-from chalicelib.services import digests, intake, notifier, outbox, timers, transitions
+from chalicelib.services import digests, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+        DynamoDBRecord,
+    )
+
+# Cold start: each worker is its own Lambda function. Powertools' batch utility (with
+# `chalicelib.handlers.sqs`) is imported by the workers that take a batch, and the intake service
+# (phone numbers) by the intake worker only: the timer and the digest need neither.
 
 
 def _code_of(body: dict[str, Any]) -> object:
@@ -27,6 +28,9 @@ def _code_of(body: dict[str, Any]) -> object:
 
 
 def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
+    from chalicelib.services import intake  # lazy: cold start (phone numbers, intake checks)
+
     deps = intake.IntakeDeps(
         store=providers.store(),
         catalog=providers.catalog(),
@@ -60,6 +64,8 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
+
     deps = transitions.TransitionDeps(
         store=providers.store(),
         catalog=providers.catalog(),
@@ -133,6 +139,13 @@ def run_digest() -> dict[str, Any]:
 
 def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The table's stream → the notifications queue: the jobs written with each change."""
+    # lazy: cold start (Powertools batch)
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
     publisher = providers.publisher()
     queue_url = providers.settings().notifications_queue_url
 
@@ -147,6 +160,9 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # lazy: cold start (Powertools batch)
+    from chalicelib.handlers.sqs import process_batch, visibility_backoff
+
     found = providers.channels()
     deps = notifier.NotifierDeps(
         log=providers.delivery_log(),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import providers
 from chalicelib.adapters.secrets import WebhookClient
-from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.auth.webhooks import VerifiedWebhook, consume, header, verify_webhook
 from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.statuses import Role
@@ -23,6 +22,9 @@ from chalicelib.intake.model import IntakeRequest
 from chalicelib.intake.parse import parse_counter_submission, parse_submission
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import receipt_id_for
+
+if TYPE_CHECKING:  # cold start: PyJWT and cryptography are for the officials' routes only
+    from chalicelib.auth.tokens import TokenVerifier
 
 Model = TypeVar("Model", bound=BaseModel)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")

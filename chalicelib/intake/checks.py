@@ -16,9 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
-
 from chalicelib.domain.agencies import AgencyLevel, AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.codes import AGENCY_ID, parse_code
@@ -59,9 +56,6 @@ _TOP_LEVEL: Final = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
 _REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _FORMULA_LEADS: Final = "=+-@"
 _FUNCTION_CALL: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(")
-_PHONE_TYPES: Final = frozenset(
-    {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
 VN_CALLING_CODE: Final = 84
 
 
@@ -137,6 +131,15 @@ def normalise_phone(value: str) -> str:
     the normalised one (`84912345678`); only digits, spaces and `+ - . ( )` are allowed, so
     that letters (vanity numbers), extensions and non-ASCII digits are refused, not guessed.
     """
+    # lazy: cold start (25 ms; the transition, relay, timer and digest functions never parse one)
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+    phone_types = {
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
     text = value.strip()
     if not _PHONE_CHARS.fullmatch(text):
         raise CheckFailed(
@@ -158,7 +161,7 @@ def normalise_phone(value: str) -> str:
             "is not a valid Vietnamese phone number (wrong length or an unassigned prefix)",
             "Số điện thoại không hợp lệ",
         )
-    if phonenumbers.number_type(number) not in _PHONE_TYPES:
+    if phonenumbers.number_type(number) not in phone_types:
         raise CheckFailed(
             "is neither a mobile nor a fixed-line number (e.g. toll-free or premium-rate)",
             "Phải là số di động hoặc số cố định",
