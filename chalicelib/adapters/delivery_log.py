@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamo_calls import query_all
 from chalicelib.domain.notifications import NotificationJob
 
 
@@ -138,18 +139,14 @@ class DynamoDeliveryLog:
             )
 
     def attempts(self, code: str) -> list[Attempt]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :l)",
-            "ExpressionAttributeValues": {":pk": _s(f"D#{code}"), ":l": _s("L#")},
-        }
-        found: list[Attempt] = []
-        while True:
-            page = self._db.query(**kwargs)
-            found += [Attempt.model_validate_json(i["attempt"]["S"]) for i in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return sorted(found, key=lambda a: a.at)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :l)",
+            ExpressionAttributeValues={":pk": _s(f"D#{code}"), ":l": _s("L#")},
+        )
+        found = [Attempt.model_validate_json(i["attempt"]["S"]) for i in items]
+        return sorted(found, key=lambda a: a.at)
 
     def receipt(self, provider: str, message_id: str, status: str, at: datetime) -> bool:
         """Record a provider's delivery receipt on its attempt; False if the id is unknown."""

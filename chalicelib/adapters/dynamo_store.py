@@ -23,6 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamo_calls import query_all, transact
 from chalicelib.adapters.store import (
     ALARM_JSON,
     DIGEST_JSON,
@@ -65,9 +66,16 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _cancel_codes(error: ClientError) -> list[str]:
-    reasons = error.response.get("CancellationReasons") or []
-    return [r.get("Code", "None") for r in reasons]
+FAILED_CHECK = "ConditionalCheckFailed"
+
+
+class TransactionRefused(Exception):
+    """DynamoDB cancelled a transaction for a reason other than our conditions (throttling,
+    a conflict with another transaction): the caller's queue retries it."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
 
 
 class DynamoStore:
@@ -170,20 +178,16 @@ class DynamoStore:
             },
             {"Put": {"TableName": self.table, "Item": self._receipt_item(receipt)}},
         ]
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            codes = _cancel_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                existing = self.find_intake(intake_key)
-                if existing:
-                    return CreateResult(CreateOutcome.DUPLICATE, existing)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise DossierCodeTaken(dossier.code) from error
-            raise
-        return CreateResult(CreateOutcome.CREATED, dossier.code)
+        codes = transact(self._db, items)
+        if codes is None:
+            return CreateResult(CreateOutcome.CREATED, dossier.code)
+        if codes and codes[0] == FAILED_CHECK:
+            existing = self.find_intake(intake_key)
+            if existing:
+                return CreateResult(CreateOutcome.DUPLICATE, existing)
+        if len(codes) > 1 and codes[1] == FAILED_CHECK:
+            raise DossierCodeTaken(dossier.code)
+        raise TransactionRefused(codes)
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
@@ -191,19 +195,13 @@ class DynamoStore:
         return Dossier.model_validate_json(found["state"]["S"]) if found else None
 
     def load(self, code: str) -> DossierRecord | None:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": _s(f"D#{code}")},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"D#{code}")},
+            ConsistentRead=True,
+        )
         state = next((i for i in items if i["SK"]["S"] == STATE), None)
         if state is None:
             return None
@@ -277,18 +275,14 @@ class DynamoStore:
                 }
             },
         ]
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            codes = _cancel_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return ApplyOutcome.DUPLICATE
-            if "ConditionalCheckFailed" in codes:
-                return ApplyOutcome.CONFLICT
-            raise
-        return ApplyOutcome.APPLIED
+        codes = transact(self._db, items)
+        if codes is None:
+            return ApplyOutcome.APPLIED
+        if codes and codes[0] == FAILED_CHECK:  # the command marker: applied before
+            return ApplyOutcome.DUPLICATE
+        if FAILED_CHECK in codes:
+            return ApplyOutcome.CONFLICT
+        raise TransactionRefused(codes)
 
     def record_alarms(
         self,
@@ -312,18 +306,14 @@ class DynamoStore:
                     "kind": _s(alarm.kind.value),
                 }, (outbox or {}).get(alarm.key, ())),
             }})  # fmt: skip
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            codes = _cancel_codes(error)
-            if "ConditionalCheckFailed" in codes[1:]:
-                return ApplyOutcome.DUPLICATE
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return ApplyOutcome.CONFLICT
-            raise
-        return ApplyOutcome.APPLIED
+        codes = transact(self._db, items)
+        if codes is None:
+            return ApplyOutcome.APPLIED
+        if FAILED_CHECK in codes[1:]:  # an alarm item exists: fired by another run
+            return ApplyOutcome.DUPLICATE
+        if codes and codes[0] == FAILED_CHECK:
+            return ApplyOutcome.CONFLICT
+        raise TransactionRefused(codes)
 
     def due_codes(self, shard: int, until: datetime) -> list[str]:
         """Codes whose next alarm is at or before `until`, from one shard of the due index."""
@@ -336,13 +326,7 @@ class DynamoStore:
                 ":until": _s(due_until_key(until)),
             },
         }
-        codes: list[str] = []
-        while True:
-            page = self._db.query(**kwargs)
-            codes += [item["DUE_SK"]["S"].split("#", 1)[1] for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return codes
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [item["DUE_SK"]["S"].split("#", 1)[1] for item in query_all(self._db, **kwargs)]
 
     def open_due_before(self, agency: str, until: datetime) -> list[Dossier]:
         """The agency's open dossiers due at or before `until`, earliest first (worklist GSI)."""
@@ -355,13 +339,7 @@ class DynamoStore:
                 ":until": _s(due_until_key(until)),
             },
         }
-        found: list[Dossier] = []
-        while True:
-            page = self._db.query(**kwargs)
-            found += [Dossier.model_validate_json(i["state"]["S"]) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [Dossier.model_validate_json(i["state"]["S"]) for i in query_all(self._db, **kwargs)]
 
     def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         """Once per agency and day, however often the schedule fires (the outbox of the
