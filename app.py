@@ -13,7 +13,7 @@ from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.handlers import answers_problems, parse_query
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.lazy import lazy_module
-from chalicelib.services import due_dates, reading, transitions
+from chalicelib.services import due_dates, reading, reports, transitions
 
 if TYPE_CHECKING:
     from chalicelib.services.envelopes import IntakeEnvelope
@@ -292,6 +292,20 @@ def get_worklist() -> dict[str, object]:
                 )
             ],
         ) from exc
+
+
+@app.route("/v1/reports/766", methods=["GET"])
+@problems
+def report_766() -> object:
+    """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
+    actor = _official()
+    query = parse_query(reports.ReportQuery, app.current_request.query_params)
+    result = reports.report_766(query, actor, providers.store())
+    if isinstance(result, str):
+        return Response(
+            body=result, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"}
+        )
+    return result
 
 
 # -- workers ----------------------------------------------------------------------------------

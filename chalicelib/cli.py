@@ -152,10 +152,29 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--path", default=None, help="default: the running stack's outbox")
     outbox.set_defaults(run=outbox_command)
 
+    rebuild = commands.add_parser(
+        "report-rebuild", help="recount QĐ 766 counters from history and compare with live"
+    )
+    rebuild.add_argument("--agency", required=True)
+    rebuild.add_argument("--from", dest="first", required=True, help="YYYY-MM")
+    rebuild.add_argument("--to", dest="last", required=True, help="YYYY-MM")
+    rebuild.set_defaults(run=rebuild_command)
+
     log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
     log.add_argument("code", help="the dossier code")
     log.set_defaults(run=deliveries_command)
     return root
+
+
+def rebuild_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops, providers
+    from chalicelib.services import reports
+
+    ops.use_local_stack()
+    result = reports.rebuild_and_compare(
+        args.agency, args.first, args.last, providers.store(), providers.calendar()
+    )
+    return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def deliveries_command(args: argparse.Namespace) -> str:

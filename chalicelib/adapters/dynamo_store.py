@@ -10,6 +10,7 @@ Items (PK / SK):
 - `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
 - `SEQ#<agency>#<yyyy-mm-dd>` / `SEQ`: the daily code sequence (atomic ADD).
 - `DIGEST#<agency>` / `D#<yyyy-mm-dd>`: the agency's daily digest, once a day.
+- `STATS#<agency>#<yyyy-mm>` / `P#<procedure>`: the QĐ 766 counters (atomic ADD per change).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from chalicelib.adapters.store import (
     JOBS_JSON,
     ApplyOutcome,
     CommandRecord,
+    Counted,
     CreateOutcome,
     CreateResult,
     DossierRecord,
@@ -148,6 +150,7 @@ class DynamoStore:
         intake_key: str,
         receipt: Receipt,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> CreateResult:
         not_there = "attribute_not_exists(PK)"
         items = [
@@ -178,6 +181,7 @@ class DynamoStore:
             },
             {"Put": {"TableName": self.table, "Item": self._receipt_item(receipt)}},
         ]
+        items += self._counters_update(counted)
         codes = transact(self._db, items)
         if codes is None:
             return CreateResult(CreateOutcome.CREATED, dossier.code)
@@ -249,6 +253,7 @@ class DynamoStore:
         expected_revision: int,
         command_id: str,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> ApplyOutcome:
         not_there = "attribute_not_exists(PK)"
         command_item = {
@@ -275,6 +280,7 @@ class DynamoStore:
                 }
             },
         ]
+        items += self._counters_update(counted)
         codes = transact(self._db, items)
         if codes is None:
             return ApplyOutcome.APPLIED
@@ -340,6 +346,53 @@ class DynamoStore:
             },
         }
         return [Dossier.model_validate_json(i["state"]["S"]) for i in query_all(self._db, **kwargs)]
+
+    def _counters_update(self, counted: Counted | None) -> list[dict[str, Any]]:
+        """The QĐ 766 counters, added in the change's own transaction: counted exactly when the
+        change is applied, never by a scan."""
+        if not counted:
+            return []
+        (agency, month, procedure), delta = counted
+        names = {f"#c{i}": key for i, key in enumerate(delta)}
+        values = {f":c{i}": _n(amount) for i, amount in enumerate(delta.values())}
+        return [{"Update": {
+            "TableName": self.table,
+            "Key": {"PK": _s(f"STATS#{agency}#{month}"), "SK": _s(f"P#{procedure}")},
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(delta))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }}]  # fmt: skip
+
+    def all_codes(self) -> list[str]:
+        """Every dossier's code: a full scan, for operator commands (the rebuild), never for
+        requests."""
+        codes: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "SK = :state",
+            "ExpressionAttributeValues": {":state": _s(STATE)},
+            "ProjectionExpression": "PK",
+        }
+        while True:
+            page = self._db.scan(**kwargs)
+            codes += [item["PK"]["S"][2:] for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return sorted(codes)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]:
+        """The counters of one agency and month, per procedure."""
+        items = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"STATS#{agency}#{month}")},
+            ConsistentRead=True,
+        )
+        return {
+            item["SK"]["S"][2:]: {k: int(v["N"]) for k, v in item.items() if "N" in v}
+            for item in items
+        }
 
     def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         """Once per agency and day, however often the schedule fires (the outbox of the

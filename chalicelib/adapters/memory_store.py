@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamo_store import DossierCodeTaken, InvalidCursor
 from chalicelib.adapters.store import (
     ApplyOutcome,
     CommandRecord,
+    Counted,
     CreateOutcome,
     CreateResult,
     DossierRecord,
@@ -42,6 +43,7 @@ class MemoryStore:
         self.digests: dict[tuple[str, date], Digest] = {}
         # What a stream would relay: the jobs written with each change, in order.
         self.outbox: list[NotificationJob] = []
+        self.counters: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
 
     def find_intake(self, intake_key: str) -> str | None:
         return self.intake.get(intake_key)
@@ -59,6 +61,7 @@ class MemoryStore:
         intake_key: str,
         receipt: Receipt,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> CreateResult:
         with self._lock:
             if intake_key in self.intake:
@@ -70,6 +73,7 @@ class MemoryStore:
             self.history[dossier.code].append(entry)
             self.receipts[receipt.receipt_id] = receipt
             self.outbox.extend(outbox)
+            self._count(counted)
         return CreateResult(CreateOutcome.CREATED, dossier.code)
 
     def get(self, code: str) -> Dossier | None:
@@ -94,6 +98,7 @@ class MemoryStore:
         expected_revision: int,
         command_id: str,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> ApplyOutcome:
         with self._lock:
             if (dossier.code, command_id) in self.commands:
@@ -107,6 +112,7 @@ class MemoryStore:
                 command_id=command_id, version=dossier.version, at=entry.at
             )
             self.outbox.extend(outbox)
+            self._count(counted)
         return ApplyOutcome.APPLIED
 
     def record_alarms(
@@ -144,6 +150,19 @@ class MemoryStore:
              and d.due_at <= until),
             key=lambda d: (d.due_at, d.code),
         )  # fmt: skip
+
+    def _count(self, counted: Counted | None) -> None:
+        if counted:
+            (agency, month, procedure), delta = counted
+            row = self.counters.setdefault((agency, month), {}).setdefault(procedure, {})
+            for key, amount in delta.items():
+                row[key] = row.get(key, 0) + amount
+
+    def all_codes(self) -> list[str]:
+        return sorted(self.dossiers)
+
+    def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]:
+        return {p: dict(row) for p, row in self.counters.get((agency, month), {}).items()}
 
     def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         with self._lock:

@@ -106,6 +106,7 @@ class DossierStore(Protocol):
         intake_key: str,
         receipt: Receipt,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> CreateResult: ...
 
     def find_intake(self, intake_key: str) -> str | None: ...
@@ -124,6 +125,7 @@ class DossierStore(Protocol):
         expected_revision: int,
         command_id: str,
         outbox: Sequence[NotificationJob] = (),
+        counted: Counted | None = None,
     ) -> ApplyOutcome: ...
 
     def record_alarms(
@@ -140,6 +142,10 @@ class DossierStore(Protocol):
     def open_due_before(self, agency: str, until: datetime) -> list[Dossier]: ...
 
     def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool: ...
+
+    def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]: ...
+
+    def all_codes(self) -> list[str]: ...
 
     def command(self, code: str, command_id: str) -> CommandRecord | None: ...
 
@@ -178,6 +184,9 @@ def due_shard(code: str) -> int:
 def on_worklist(dossier: Dossier) -> bool:
     return not dossier.status.is_closed
 
+
+# The QĐ 766 counters one change adds: ((agency, month, procedure), increments).
+Counted = tuple[tuple[str, str, str], Mapping[str, int]]
 
 ALARM_JSON = TypeAdapter(FiredAlarm)
 DIGEST_JSON = TypeAdapter(Digest)

@@ -125,6 +125,10 @@ class Dossier(BaseModel):
     ended_at: datetime | None = None  # first of resolved, refused, withdrawn, stopped
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
+    # What the QĐ 766 indicators count besides the course of the dossier (from the intake).
+    paid_online: bool = False
+    digitised: bool = False
+    electronic_result: bool = False
     alarms_fired: frozenset[str] = frozenset()
     overdue: bool = False
     next_alarm_at: datetime | None = None

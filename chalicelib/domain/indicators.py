@@ -28,6 +28,7 @@ from typing import Any
 
 from chalicelib.domain.calendar import WorkingCalendar, as_local
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.state_machine import processing_time
 from chalicelib.domain.statuses import Channel, DossierStatus
 
 S = DossierStatus
@@ -366,3 +367,22 @@ def to_csv(rows: Mapping[RowKey, Counters]) -> str:
             ]
         )
     return "".join(out.parts)
+
+
+def counted_change(
+    before: Dossier | None, after: Dossier, at: datetime, calendar: WorkingCalendar
+) -> tuple[tuple[str, str, str], dict[str, int]] | None:
+    """The row and increments one applied change adds to the live counters, or None."""
+    ends_now = after.ended_at is not None and (before is None or before.ended_at is None)
+    processing = None
+    if ends_now and after.status is S.RESOLVED:
+        processing = processing_time(after, calendar, after.ended_at)
+    delta = delta_for_change(
+        before,
+        after,
+        paid_online=after.paid_online,
+        digitised=after.digitised,
+        electronic_result=after.electronic_result,
+        processing=processing,
+    )
+    return (row_key(after, at), delta) if delta else None

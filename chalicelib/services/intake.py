@@ -10,6 +10,7 @@ from chalicelib import observability
 from chalicelib.adapters.dynamo_store import DossierCodeTaken
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import CreateOutcome, DossierStore, Receipt
+from chalicelib.domain import indicators
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.codes import make_code
@@ -117,24 +118,26 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         received=not request.awaiting_counter_check,
         note=request.summary,
     )
+    dossier = opened.dossier.model_copy(
+        update={"paid_online": request.paid_online, "digitised": request.digitised}
+    )
     accepted = _receipt(
         envelope,
         "accepted",
         now,
         code=code,
-        due_at=opened.dossier.due_at,
-        dossier_status=int(opened.dossier.status),
+        due_at=dossier.due_at,
+        dossier_status=int(dossier.status),
     )
     try:
-        outbox = (
-            deps.notices.for_entry(opened.dossier, opened.entry, procedure) if deps.notices else []
-        )
+        outbox = deps.notices.for_entry(dossier, opened.entry, procedure) if deps.notices else []
         result = store.create(
-            opened.dossier,
+            dossier,
             opened.entry,
             intake_key=envelope.intake_key,
             receipt=accepted,
             outbox=outbox,
+            counted=indicators.counted_change(None, dossier, received_at, deps.calendar),
         )
     except DossierCodeTaken:
         refused = _receipt(

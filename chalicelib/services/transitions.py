@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
+from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Action, Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError
@@ -182,6 +183,9 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
         expected_revision=dossier.revision,
         command_id=envelope.command_id,
         outbox=outbox,
+        counted=indicators.counted_change(
+            dossier, transition.dossier, envelope.requested_at, deps.calendar
+        ),
     )
     if outcome is ApplyOutcome.DUPLICATE:
         return ApplyResult(Result.DUPLICATE)

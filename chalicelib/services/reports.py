@@ -1,0 +1,136 @@
+"""The QĐ 766 report of an agency over a range of months, from the live counters (no scan)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.adapters.store import DossierStore
+from chalicelib.domain import indicators
+from chalicelib.domain.calendar import WorkingCalendar
+from chalicelib.domain.dossier import Actor
+from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.statuses import Role
+from chalicelib.http.problems import FieldError, Problem
+
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MAX_MONTHS = 36
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    agency: Annotated[str, Field(pattern=AGENCY_CODE.pattern)]
+    from_: Annotated[str, Field(alias="from", pattern=MONTH)]
+    to: Annotated[str, Field(pattern=MONTH)]
+    format: Literal["json", "csv"] = "json"
+
+    @model_validator(mode="after")
+    def _order(self) -> ReportQuery:
+        if self.to < self.from_:
+            raise ValueError("'to' is before 'from'")
+        if len(months(self.from_, self.to)) > MAX_MONTHS:
+            raise ValueError(f"at most {MAX_MONTHS} months at a time")
+        return self
+
+
+def months(first: str, last: str) -> list[str]:
+    year, month = (int(part) for part in first.split("-"))
+    found = []
+    while f"{year:04d}-{month:02d}" <= last and len(found) <= MAX_MONTHS:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def may_read(actor: Actor, agency: str) -> bool:
+    return actor.agency == agency or Role.ADMIN in actor.roles
+
+
+def report_766(query: ReportQuery, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
+    if not may_read(actor, query.agency):
+        raise Problem(
+            403,
+            f"agency {actor.agency} cannot read the report of {query.agency}",
+            kind="forbidden",
+            errors=[
+                FieldError(
+                    "agency",
+                    "another agency's report",
+                    "Không có quyền xem báo cáo của cơ quan khác",
+                )
+            ],
+        )
+    rows: dict[tuple[str, str, str], indicators.Counters] = {}
+    for month in months(query.from_, query.to):
+        for procedure, counts in store.stats(query.agency, month).items():
+            rows[(query.agency, month, procedure)] = indicators.Counters.from_mapping(counts)
+    if query.format == "csv":
+        return indicators.to_csv(rows)
+    total = sum(rows.values(), indicators.Counters())
+    return {
+        "agency": query.agency,
+        "from": query.from_,
+        "to": query.to,
+        "counts": total.as_dict(),
+        "indicators": {code: asdict(ind) for code, ind in indicators.indicators(total).items()},
+        "rows": [
+            {"month": month, "procedure": procedure, **counts.as_dict()}
+            for (_, month, procedure), counts in sorted(rows.items())
+        ],
+    }
+
+
+def rebuild_and_compare(
+    agency: str, first: str, last: str, store: DossierStore, calendar: WorkingCalendar
+) -> dict[str, Any]:
+    """Recount an agency's months from every dossier's history and compare with the live
+    counters. An operator command: it reads every dossier."""
+    wanted = set(months(first, last))
+    lives = []
+    for code in store.all_codes():
+        record = store.load(code)
+        if record is None or record.dossier.resolving_agency != agency:
+            continue
+        d = record.dossier
+        lives.append(
+            indicators.DossierLife(
+                d,
+                tuple(record.history),
+                paid_online=d.paid_online,
+                digitised=d.digitised,
+                electronic_result=d.electronic_result,
+            )
+        )
+    rebuilt = {
+        key: c
+        for key, c in indicators.rebuild(lives, calendar=calendar).items()
+        if key[1] in wanted
+    }
+    live = {
+        (agency, month, procedure): indicators.Counters.from_mapping(counts)
+        for month in sorted(wanted)
+        for procedure, counts in store.stats(agency, month).items()
+    }
+    keys = sorted(set(rebuilt) | set(live))
+    differences = [
+        {
+            "month": k[1],
+            "procedure": k[2],
+            "live": live.get(k, indicators.Counters()).as_dict(),
+            "rebuilt": rebuilt.get(k, indicators.Counters()).as_dict(),
+        }
+        for k in keys
+        if live.get(k, indicators.Counters()) != rebuilt.get(k, indicators.Counters())
+    ]
+    return {
+        "agency": agency,
+        "from": first,
+        "to": last,
+        "dossiers": len(lives),
+        "rows": len(keys),
+        "match": not differences,
+        "differences": differences,
+    }
