@@ -9,9 +9,18 @@ from botocore.exceptions import ClientError
 
 def query_all(db: Any, **kwargs: Any) -> list[dict[str, Any]]:
     """Every item a Query matches, following LastEvaluatedKey."""
+    return _all_pages(db.query, kwargs)
+
+
+def scan_all(db: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Scan returns: for operator commands only, never on a request's path."""
+    return _all_pages(db.scan, kwargs)
+
+
+def _all_pages(call: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while True:
-        page = db.query(**kwargs)
+        page = call(**kwargs)
         items.extend(page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return items

@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.dynamo_calls import query_all, transact
+from chalicelib.adapters.dynamo_calls import query_all, scan_all, transact
 from chalicelib.adapters.store import (
     ALARM_JSON,
     DIGEST_JSON,
@@ -366,19 +366,14 @@ class DynamoStore:
     def all_codes(self) -> list[str]:
         """Every dossier's code: a full scan, for operator commands (the rebuild), never for
         requests."""
-        codes: list[str] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "FilterExpression": "SK = :state",
-            "ExpressionAttributeValues": {":state": _s(STATE)},
-            "ProjectionExpression": "PK",
-        }
-        while True:
-            page = self._db.scan(**kwargs)
-            codes += [item["PK"]["S"][2:] for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return sorted(codes)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = scan_all(
+            self._db,
+            TableName=self.table,
+            FilterExpression="SK = :state",
+            ExpressionAttributeValues={":state": _s(STATE)},
+            ProjectionExpression="PK",
+        )
+        return sorted(item["PK"]["S"][2:] for item in items)
 
     def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]:
         """The counters of one agency and month, per procedure."""
