@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from chalicelib import clock, providers
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import workers
+from chalicelib.local import LOCAL_STATE
 from chalicelib.services import recalendar
-
-LOCAL_STATE = Path(__file__).resolve().parent.parent / ".local-state" / "env.json"
 
 
 def use_local_stack() -> bool:

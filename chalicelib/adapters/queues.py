@@ -42,6 +42,13 @@ class Publisher(Protocol):
     ) -> None: ...
 
 
+def _fifo(group: str | None, dedup_id: str | None) -> dict[str, str]:
+    """A FIFO queue's ordering group and deduplication id; nothing for a standard queue."""
+    if group is None:
+        return {}
+    return {"MessageGroupId": group, "MessageDeduplicationId": dedup_id or group}
+
+
 class SqsPublisher:
     def send(
         self,
@@ -52,10 +59,7 @@ class SqsPublisher:
         dedup_id: str | None = None,
     ) -> None:
         kwargs: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(body)}
-        if group is not None:
-            kwargs["MessageGroupId"] = group
-            kwargs["MessageDeduplicationId"] = dedup_id or group
-        client("sqs").send_message(**kwargs)
+        client("sqs").send_message(**kwargs, **_fifo(group, dedup_id))
 
     def dead_letter(
         self,
@@ -75,10 +79,7 @@ class SqsPublisher:
                 if value
             },
         }
-        if group is not None:
-            kwargs["MessageGroupId"] = group
-            kwargs["MessageDeduplicationId"] = dedup_id or group
-        client("sqs").send_message(**kwargs)
+        client("sqs").send_message(**kwargs, **_fifo(group, dedup_id))
 
 
 @dataclass

@@ -5,3 +5,8 @@
 - `pollers`: SQS pollers and the schedule runner that invoke the app's handlers as Lambda would.
 - `stack`: `LocalStack`, moto server + resources + HTTP API + pollers, on loopback only.
 """
+
+from pathlib import Path
+
+# Where `make run` tells the CLI how to reach it (endpoint, table and queue names).
+LOCAL_STATE = Path(__file__).resolve().parents[2] / ".local-state" / "env.json"

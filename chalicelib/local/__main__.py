@@ -10,10 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
+from chalicelib.local import LOCAL_STATE
 from chalicelib.local.stack import LocalStack, loopback_host
 from chalicelib.observability import MaskingFilter
-
-LOCAL_STATE = Path(__file__).resolve().parents[2] / ".local-state" / "env.json"
 
 
 def main(argv: list[str] | None = None) -> int:
