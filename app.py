@@ -34,6 +34,7 @@ ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with 
 INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
 NOTIFICATIONS_QUEUE = "motcua-notifications"
+PORTAL_SYNC_QUEUE = "motcua-portal-sync.fifo"
 # The table's stream, known once the table exists: packaging fills it in (issue 6); the local
 # runtime maps it to the table named by MOTCUA_TABLE.
 TABLE_STREAM_ARN = os.environ.get(
@@ -331,6 +332,12 @@ def outbox_relay(event: Any) -> dict[str, Any]:
 @observability.worker
 def notifier(event: Any) -> dict[str, Any]:
     return workers.run_notifications_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=PORTAL_SYNC_QUEUE, batch_size=10)
+@observability.worker
+def portal_sync(event: Any) -> dict[str, Any]:
+    return workers.run_portal_sync_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))

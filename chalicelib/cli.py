@@ -160,6 +160,14 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--to", dest="last", required=True, help="YYYY-MM")
     rebuild.set_defaults(run=rebuild_command)
 
+    portal = commands.add_parser("portal", help="the national portal (DVCQG) sync")
+    portal_commands = portal.add_subparsers(dest="portal_command", required=True)
+    reconcile = portal_commands.add_parser(
+        "reconcile", help="list dossiers whose last synced status differs from ours"
+    )
+    reconcile.add_argument("--repush", action="store_true", help="queue a sync for each one behind")
+    reconcile.set_defaults(run=reconcile_command)
+
     log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
     log.add_argument("code", help="the dossier code")
     log.set_defaults(run=deliveries_command)
@@ -174,6 +182,14 @@ def rebuild_command(args: argparse.Namespace) -> str:
     result = reports.rebuild_and_compare(
         args.agency, args.first, args.last, providers.store(), providers.calendar()
     )
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def reconcile_command(args: argparse.Namespace) -> str:
+    from chalicelib import clock, ops
+
+    ops.use_local_stack()
+    result = ops.reconcile_portal(repush=args.repush, now=clock.now())
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 

@@ -1,4 +1,5 @@
-"""Operator commands behind the CLI: run the timer now, recompute after a calendar change.
+"""Operator commands behind the CLI: run the timer now, recompute after a calendar change,
+reconcile the national portal.
 
 They act on whatever AWS environment the process has; with `make run` up, they find the local
 stack from `.local-state/env.json` unless the environment already names a table.
@@ -15,7 +16,7 @@ from chalicelib import clock, providers
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import workers
 from chalicelib.local import LOCAL_STATE
-from chalicelib.services import recalendar
+from chalicelib.services import portal_sync, recalendar
 
 
 def use_local_stack() -> bool:
@@ -54,3 +55,15 @@ def recompute_calendar(reason: str, now: datetime, *, dry_run: bool) -> dict[str
     )
     return {"examined": report.examined, "changed": report.changed, "raced": report.raced,
             "dry_run": dry_run}  # fmt: skip
+
+
+def reconcile_portal(*, repush: bool, now: datetime) -> dict[str, Any]:
+    """The dossiers the national portal is behind on; with `repush`, a sync queued for each."""
+    settings = providers.settings()
+    result = portal_sync.reconcile(
+        providers.portal_sync_log(),
+        publisher=providers.publisher() if repush else None,
+        queue_url=settings.portal_sync_queue_url,
+        nonce=f"reconcile-{now:%Y%m%d%H%M%S}",
+    )
+    return result.summary()

@@ -6,6 +6,7 @@ local stack can set environment variables before anything reads them. `reset()` 
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ from chalicelib.services.outbox import Notices
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.national_portal import HttpNationalPortal
+    from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.auth.tokens import TokenVerifier
 
 
@@ -92,7 +95,28 @@ def token_verifier() -> TokenVerifier:
     return TokenVerifier.from_settings(settings())
 
 
+@cache
+def portal_sync_log() -> DynamoPortalSyncLog:
+    from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog  # lazy: one worker
+
+    return DynamoPortalSyncLog(settings().table_name)
+
+
+@cache
+def national_portal() -> HttpNationalPortal:
+    """The portal client of this process: one login session shared by its invocations."""
+    from chalicelib.adapters.national_portal import HttpNationalPortal, PortalConfig
+
+    name = settings().portal_parameter
+    if not name:
+        raise RuntimeError("the national portal sync needs MOTCUA_PORTAL_PARAMETER")
+    raw = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    return HttpNationalPortal(PortalConfig.model_validate(json.loads(raw)))
+
+
 _PROVIDERS = (
+    portal_sync_log,
+    national_portal,
     notices,
     delivery_log,
     channels,

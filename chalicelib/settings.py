@@ -47,6 +47,11 @@ class Settings:
     email_provider: str = "none"
     email_sender: str = ""
     local_outbox: str = ""
+    # The national portal (DVCQG) sync: its queue, and the SSM SecureString JSON holding the
+    # portal's URL and the province's integration account (chalicelib/adapters/national_portal).
+    portal_sync_queue_url: str = ""
+    portal_sync_dlq_url: str = ""
+    portal_parameter: str = ""
 
 
 def _env(name: str, default: str = "") -> str:
@@ -87,6 +92,9 @@ def settings() -> Settings:
         email_provider=_env("MOTCUA_EMAIL_PROVIDER", "none"),
         email_sender=_env("MOTCUA_EMAIL_SENDER", ""),
         local_outbox=_env("MOTCUA_LOCAL_OUTBOX", ""),
+        portal_sync_queue_url=_env("MOTCUA_PORTAL_SYNC_QUEUE_URL"),
+        portal_sync_dlq_url=_env("MOTCUA_PORTAL_SYNC_DLQ_URL"),
+        portal_parameter=_env("MOTCUA_PORTAL_PARAMETER"),
     )
 
 

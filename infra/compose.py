@@ -73,6 +73,7 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_ZNS_TOKEN_PARAMETER": "zns/token",
     "MOTCUA_ZNS_SECRET_KEY_PARAMETER": "zns/secret-key",
     "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
+    "MOTCUA_PORTAL_PARAMETER": "national-portal",
 }
 
 # Settings chosen when deploying: CloudFormation parameter → (environment variable, definition).
@@ -149,8 +150,8 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
 
 # Alarm when a source queue's oldest message is older than this (seconds). Intake and
 # transitions retry every visibility timeout (180 s) and dead-letter after 5 receives; the
-# notifier backs off up to 15 min between its 8 tries.
-OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600}
+# notifier backs off up to 15 min between its 8 tries, the portal sync between its 10.
+OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600, "PortalSyncQueue": 3600}
 DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock, observability, providers
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.services import digests, notifier, outbox, timers, transitions
+from chalicelib.services import digests, notifier, outbox, portal_sync, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ def run_digest() -> dict[str, Any]:
 
 
 def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The table's stream → the notifications queue: the jobs written with each change."""
+    """The table's stream → the notifications queue (the jobs written with each change) and the
+    national portal's sync queue (every new or changed dossier state)."""
     # lazy: cold start (Powertools batch)
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
@@ -147,11 +148,14 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
     publisher = providers.publisher()
-    queue_url = providers.settings().notifications_queue_url
+    settings = providers.settings()
 
     def relay(record: DynamoDBRecord) -> None:
         for job in outbox.jobs_in(record.raw_event):
-            publisher.send(queue_url, job.model_dump(mode="json"))
+            publisher.send(settings.notifications_queue_url, job.model_dump(mode="json"))
+        sync = portal_sync.request_for_state(record.raw_event)
+        if sync is not None and settings.portal_sync_queue_url:
+            portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
 
     processor = BatchProcessor(EventType.DynamoDBStreams)
     return process_partial_response(
@@ -193,4 +197,38 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
         source="notifications",
         fifo=False,
         backoff=visibility_backoff(settings.notifications_queue_url),
+    )
+
+
+def run_portal_sync_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # lazy: cold start (Powertools batch)
+    from chalicelib.handlers.sqs import process_batch, visibility_backoff
+
+    settings = providers.settings()
+
+    def handle(body: dict[str, Any]) -> None:
+        observability.bind_dossier(_code_of(body))
+        request = portal_sync.SyncRequest.model_validate(body)
+        deps = portal_sync.PortalSyncDeps(
+            store=providers.store(),
+            log=providers.portal_sync_log(),
+            portal=providers.national_portal(),
+            catalog=providers.catalog(),
+            agencies=providers.agencies(),
+        )
+        result = portal_sync.sync(request.code, deps, clock.now())
+        observability.count("PortalSync", result=result.value)
+        observability.get_logger().info(
+            f"portal sync {result.value}", requested_revision=request.revision
+        )
+
+    return process_batch(
+        event,
+        context,
+        handle,
+        publisher=providers.publisher(),
+        dlq_url=settings.portal_sync_dlq_url,
+        source="portal-sync",
+        fifo=True,
+        backoff=visibility_backoff(settings.portal_sync_queue_url),
     )

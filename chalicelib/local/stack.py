@@ -41,6 +41,7 @@ from chalice.local import (
 )
 from moto.server import ThreadedMotoServer
 
+from chalicelib.local.fake_portal import FakePortal
 from chalicelib.local.pollers import Pollers
 from chalicelib.local.resources import create_resources
 
@@ -166,6 +167,7 @@ class LocalStack:
         run_pollers: bool = True,
         retry_visibility_timeout: int | None = 1,
         wait_time_seconds: int = 1,
+        portal_fail_rate: float = 0.0,
     ) -> None:
         self.host = loopback_host(host)
         self.port = port
@@ -191,6 +193,7 @@ class LocalStack:
         self.endpoint_url = ""
         self.base_url = ""
         self.api_lock = threading.Lock()
+        self.portal = FakePortal(fail_rate=portal_fail_rate)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -209,6 +212,7 @@ class LocalStack:
                 self._setenv(name, value)
             self._create_resources()
             self._store_dev_secrets()
+            self._start_portal()
             self._load_app()
             self._serve_http(config)
             if self.run_pollers:
@@ -228,6 +232,7 @@ class LocalStack:
         if self._http_thread is not None:
             self._http_thread.join(5)
             self._http_thread = None
+        self.portal.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -346,6 +351,15 @@ class LocalStack:
             )
         self.webhook_clients = list(dev_webhook_clients())
 
+    def _start_portal(self) -> None:
+        """The national portal the sync pushes to: a fake on loopback (fake_portal.py)."""
+        self.portal.start()
+        name = f"/motcua/{self.stage}/national-portal"
+        self._client("ssm").put_parameter(
+            Name=name, Value=self.portal.config_json(), Type="SecureString", Overwrite=True
+        )
+        self._setenv("MOTCUA_PORTAL_PARAMETER", name)
+
     def _load_app(self) -> None:
         _reset_caches()
         spec = self._app_module_spec
@@ -397,6 +411,7 @@ class LocalStack:
             f"motcua local stack (stage {self.stage}, region {self.region})",
             f"  API             {self.base_url}   (try {self.base_url}/v1/health)",
             f"  moto endpoint   {self.endpoint_url}   (AWS_ENDPOINT_URL={self.endpoint_url})",
+            f"  national portal {self.portal.url}   (fake: GET /_records, POST /_control)",
         ]
         for name, value in sorted(self.resources.items()):
             lines.append(f"  {name:<30} {value}")

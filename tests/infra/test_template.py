@@ -72,6 +72,7 @@ def test_every_function_of_the_app_is_packaged(packaged):
         "TransitionWorker",
         "OutboxRelay",
         "Notifier",
+        "PortalSync",
         "DeadlineTimer",
         "DailyDigest",
     }
@@ -87,16 +88,21 @@ def test_the_schedules_come_from_the_app(packaged):
     }
 
 
-def test_the_transitions_queue_is_fifo_and_the_others_need_no_order(packaged):
+def test_the_per_dossier_queues_are_fifo_and_the_others_need_no_order(packaged):
     queues = checks.of_type(packaged, checks.QUEUE)
     sources = {f: checks.target(p["Queue"]) for f, _, p in checks.events(packaged, "SQS")}
     assert sources == {
         "IntakeWorker": "IntakeQueue",
         "TransitionWorker": "TransitionsQueue",
         "Notifier": "NotificationsQueue",
+        "PortalSync": "PortalSyncQueue",
     }
-    assert queues["TransitionsQueue"]["Properties"]["FifoQueue"] is True
-    assert queues["TransitionsQueue"]["Properties"]["QueueName"].endswith(".fifo")
+    # One dossier's transitions apply in order; one dossier is pushed by one worker at a time.
+    for fifo in ("TransitionsQueue", "PortalSyncQueue"):
+        assert queues[fifo]["Properties"]["FifoQueue"] is True
+        assert queues[fifo]["Properties"]["QueueName"].endswith(".fifo")
+    for plain in ("IntakeQueue", "NotificationsQueue"):
+        assert "FifoQueue" not in queues[plain]["Properties"]
 
 
 def test_no_development_setting_reaches_the_deployed_stage(packaged):

@@ -6,14 +6,13 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.memory_store import MemoryStore
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.alarms import AlarmKind
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.domain.statuses import Role
 from chalicelib.services import timers
-from tests.unit.builders import RECEIVER, SPECIALIST, at, land_procedure, new_dossier
+from tests.unit.builders import RECEIVER, SPECIALIST, at, land_procedure, stored_dossier
 
 PROCEDURE = land_procedure()
 CODE = "000.00.32.H19-260302-0001"
@@ -21,11 +20,7 @@ CODE = "000.00.32.H19-260302-0001"
 
 @pytest.fixture
 def deps(calendar):
-    store = MemoryStore()
-    opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
-    receipt = Receipt(receipt_id="r", client_id="p", external_id="1", status="accepted",
-                      updated_at=at(2026, 3, 2, 9))  # fmt: skip
-    store.create(opened.dossier, opened.entry, intake_key="p#1", receipt=receipt)
+    store = stored_dossier(MemoryStore(), PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
     return timers.TimerDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
 
 

@@ -1,0 +1,103 @@
+"""The national portal sync end to end: the demo's dossiers pushed to a fake portal on loopback
+that fails 30% of pushes (half of those after recording them). The queue's retries, its dead
+letters and the reconciliation command leave the portal with every dossier's latest status and
+every step once, and reconciliation then reports nothing left."""
+
+import uuid
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib import clock, ops, providers
+from chalicelib.local import demo
+from chalicelib.local.stack import LocalStack
+
+pytestmark = pytest.mark.e2e
+
+ROUNDS = 2  # the demo's three dossiers, twice over
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with LocalStack(port=0, moto_port=0, prefix=f"ps{uuid.uuid4().hex[:6]}-",
+                    portal_fail_rate=0.3) as running:  # fmt: skip
+        yield running
+
+
+def dead_letters(stack):
+    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    url = stack.resources["MOTCUA_PORTAL_SYNC_DLQ_URL"]
+    letters = []
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not batch:
+            return letters
+        letters += batch
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_flaky_portal_ends_with_every_dossier_latest_status(stack, capsys):
+    codes = [code for _ in range(ROUNDS) for code in demo.run(stack.base_url)]
+    stack.drain(180)
+
+    letters = dead_letters(stack)
+    assert all(m["MessageAttributes"]["reason"]["StringValue"] for m in letters)
+    first_pass = ops.reconcile_portal(repush=False, now=clock.now())
+    reconcile_rounds = 0
+    while ops.reconcile_portal(repush=False, now=clock.now())["behind"] and reconcile_rounds < 5:
+        reconcile_rounds += 1
+        ops.reconcile_portal(repush=True, now=clock.now() + timedelta(seconds=reconcile_rounds))
+        stack.drain(120)
+        letters += dead_letters(stack)
+    final = ops.reconcile_portal(repush=False, now=clock.now())
+
+    store = providers.store()
+    for code in codes:
+        record = store.load(code)
+        on_portal = stack.portal.dossiers[code]
+        assert on_portal["TrangThaiHoSo"] == int(record.dossier.status), code
+        assert on_portal["NgayHenTra"] == record.dossier.due_at.astimezone(on_portal_tz()).strftime(
+            "%Y%m%d%H%M%S"
+        )
+        steps = stack.portal.steps_of(code)
+        assert sorted(s["TrangThai"] for s in steps) == sorted(
+            int(e.to_status) for e in record.history
+        ), code
+    assert final["checked"] == len(codes) and final["behind"] == 0, final
+
+    counts = stack.portal.counts
+    assert counts["failed"] + counts["recorded_then_failed"] > 0  # the portal did fail
+    with capsys.disabled():
+        print(
+            f"\nportal sync, 30% failing: {len(codes)} dossiers, {counts['pushes']} pushes, "
+            f"{counts['failed']} failed before recording, {counts['recorded_then_failed']} "
+            f"after; {len(letters)} sync message(s) dead-lettered; behind after the queue: "
+            f"{first_pass['behind']}; reconciliation rounds: {reconcile_rounds}; behind at the "
+            f"end: {final['behind']}"
+        )
+
+
+def on_portal_tz():
+    from chalicelib.domain.calendar import LOCAL_TZ
+
+    return LOCAL_TZ
+
+
+def test_reconcile_repush_through_the_cli_reaches_a_portal_that_was_down(stack, capsys):
+    stack.portal.fail_rate = 1.0
+    [code, *_] = demo.run(stack.base_url)
+    stack.drain(180)
+    behind = ops.reconcile_portal(repush=False, now=clock.now())
+    assert code in [d["code"] for d in behind["dossiers"]]
+    dead_letters(stack)  # the operator has read them: the portal was down
+
+    stack.portal.fail_rate = 0.0
+    requeued = ops.reconcile_portal(repush=True, now=clock.now())
+    assert requeued["requeued"] == behind["behind"]
+    stack.drain(120)
+    assert ops.reconcile_portal(repush=False, now=clock.now())["behind"] == 0
+    assert stack.portal.status_of(code) == int(providers.store().get(code).status)

@@ -1,0 +1,300 @@
+"""The national portal sync against in-memory fakes: the portal ends with the latest status and
+every step once, whatever fails, repeats or arrives late; reconciliation finds what is behind."""
+
+import dataclasses
+import json
+import random
+
+import pytest
+
+from chalicelib.adapters.memory_store import MemoryStore
+from chalicelib.adapters.national_portal import (
+    HttpNationalPortal,
+    MemoryNationalPortal,
+    PortalConfig,
+    PortalRejected,
+    PortalUnavailable,
+)
+from chalicelib.adapters.portal_sync_log import MemoryPortalSyncLog
+from chalicelib.domain import portal_records
+from chalicelib.domain.agencies import Agency, AgencyRegistry
+from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.statuses import DossierStatus as S
+from chalicelib.notify.providers import HttpAnswer
+from chalicelib.services import portal_sync
+from chalicelib.services.envelopes import TransitionEnvelope
+from chalicelib.services.failures import PermanentFailure
+from chalicelib.services.transitions import TransitionDeps, apply_envelope
+from tests.unit.builders import (
+    HOME,
+    LEADER,
+    RECEIVER,
+    SPECIALIST,
+    TAX_SYSTEM,
+    at,
+    land_procedure,
+    stored_dossier,
+)
+
+PROCEDURE = land_procedure(resolving_agency=HOME)
+CODE = "000.00.32.H19-260302-0001"
+AGENCIES = AgencyRegistry(
+    [
+        Agency.model_validate(
+            {
+                "code": HOME,
+                "name": "Văn phòng Đăng ký đất đai",
+                "level": "province",
+                "units": [
+                    {"code": "MOT_CUA", "name": "Bộ phận Một cửa"},
+                    {"code": "PHONG_DD", "name": "Phòng Đăng ký"},
+                    {"code": "LANH_DAO", "name": "Lãnh đạo"},
+                ],
+            }
+        )
+    ]
+)
+
+
+@pytest.fixture
+def world(calendar):
+    store = stored_dossier(MemoryStore(), PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
+    portal = MemoryNationalPortal()
+    deps = portal_sync.PortalSyncDeps(
+        store=store,
+        log=MemoryPortalSyncLog(store),
+        portal=portal,
+        catalog=Catalog([PROCEDURE]),
+        agencies=AGENCIES,
+    )
+    moves = TransitionDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
+    return deps, moves, portal
+
+
+def act(moves, n, action, actor, version, hour, **fields):
+    envelope = TransitionEnvelope(
+        command_id=f"c{n}",
+        code=CODE,
+        command=Command(action=action, **fields),
+        actor=actor,
+        expected_version=version,
+        requested_at=at(2026, 3, 2, hour),
+    )
+    apply_envelope(envelope, moves)
+
+
+def test_a_new_dossier_reaches_the_portal_with_its_first_step(world):
+    deps, _, portal = world
+    assert portal_sync.sync(CODE, deps, at(2026, 3, 2, 9)) is portal_sync.SyncResult.PUSHED
+    item = portal.dossiers[CODE]
+    assert item["TrangThaiHoSo"] == 2 and item["MaTTHC"] == PROCEDURE.code
+    assert item["NgayTiepNhan"] == "20260302090000"
+    assert item["NgayHenTra"].startswith("202603")  # 10 working days later
+    assert item["SoDienThoai"] == "84912345678"
+    assert item["NoiNopHoSo"] == "Văn phòng Đăng ký đất đai"
+    [step] = portal.steps.values()
+    assert step["TrangThai"] == 2 and step["NoiDungXuLy"] == "Tiếp nhận hồ sơ"
+    assert step["ChucDanh"] == "Cán bộ một cửa"
+    assert step["PhongBanXuLy"] == "Bộ phận Một cửa - Văn phòng Đăng ký đất đai"
+
+
+def test_a_sync_already_done_pushes_nothing(world):
+    deps, _, portal = world
+    portal_sync.sync(CODE, deps, at(2026, 3, 2, 9))
+    pushes = portal.pushes
+    assert portal_sync.sync(CODE, deps, at(2026, 3, 2, 9)) is portal_sync.SyncResult.UP_TO_DATE
+    assert portal.pushes == pushes
+
+
+def test_only_new_steps_are_pushed_and_the_latest_status_wins(world):
+    deps, moves, portal = world
+    portal_sync.sync(CODE, deps, at(2026, 3, 2, 9))
+    act(moves, 1, Action.TAKE_UP, SPECIALIST, 1, 10)
+    act(moves, 2, Action.REQUEST_SUPPLEMENT, SPECIALIST, 2, 11, note="Thiếu sổ hộ khẩu")
+    portal_sync.sync(CODE, deps, at(2026, 3, 2, 11))
+    assert portal.status_of(CODE) == int(S.SUPPLEMENT_REQUESTED)
+    assert sorted(s["TrangThai"] for s in portal.steps.values()) == [2, 4, 5]
+    assert portal.dossiers[CODE]["DanhSachHoSoBoSung"][0]["NoiDung"] == "Thiếu sổ hộ khẩu"
+    assert deps.log.get(CODE).version == 3
+
+
+def test_a_failed_push_moves_no_mark_and_the_retry_completes(world):
+    deps, moves, portal = world
+    act(moves, 1, Action.TAKE_UP, SPECIALIST, 1, 10)
+    portal.fail(1)
+    with pytest.raises(PortalUnavailable):
+        portal_sync.sync(CODE, deps, at(2026, 3, 2, 10))
+    assert deps.log.get(CODE) is None
+    assert portal_sync.sync(CODE, deps, at(2026, 3, 2, 10)) is portal_sync.SyncResult.PUSHED
+    assert portal.status_of(CODE) == int(S.PROCESSING) and len(portal.steps) == 2
+
+
+def test_a_refusal_by_the_portal_is_permanent(world):
+    deps, _, _ = world
+
+    class Refusing:
+        def push(self, service, items):
+            raise PortalRejected("error_code 7: MaTTHC không tồn tại")
+
+    with pytest.raises(PermanentFailure, match="refused"):
+        portal_sync.sync(CODE, dataclasses.replace(deps, portal=Refusing()), at(2026, 3, 2, 9))
+    assert deps.log.get(CODE) is None
+
+
+def test_an_unknown_dossier_is_permanent(world):
+    deps, _, _ = world
+    with pytest.raises(PermanentFailure):
+        portal_sync.sync("000.00.32.H19-260302-9999", deps, at(2026, 3, 2, 9))
+
+
+def test_random_failures_and_repeats_end_with_the_portal_up_to_date(world):
+    """Sync requests repeated and interleaved with changes, a third of pushes failing: the
+    retries (here: call again until it succeeds) leave the portal with the latest status and
+    each step exactly once."""
+    deps, moves, portal = world
+    chance = random.Random(7)
+
+    def sync_until_done():
+        for _ in range(50):
+            if chance.random() < 0.33:
+                portal.fail(1)
+            try:
+                portal_sync.sync(CODE, deps, at(2026, 3, 2, 12))
+                return
+            except PortalUnavailable:
+                continue
+        raise AssertionError("never synced")
+
+    lifecycle = [
+        (Action.TAKE_UP, SPECIALIST, {}),
+        (Action.FORWARD, SPECIALIST, {}),
+        (Action.FORWARD, TAX_SYSTEM, {}),
+        (Action.RESOLVE, LEADER, {}),
+        (Action.RETURN_RESULT, RECEIVER, {}),
+    ]
+    for n, (action, actor, fields) in enumerate(lifecycle, start=1):
+        act(moves, n, action, actor, n, 9 + n, **fields)
+        for _ in range(chance.randint(1, 3)):
+            sync_until_done()
+    record = deps.store.load(CODE)
+    assert record.dossier.status is S.RETURNED and len(record.history) == 6
+    assert portal.status_of(CODE) == int(S.RETURNED)
+    assert len(portal.steps) == len(record.history)
+
+
+class RecordingPublisher:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, queue_url, body, *, group=None, dedup_id=None):
+        self.sent.append((queue_url, body, group, dedup_id))
+
+
+def test_reconcile_lists_what_is_behind_and_requeues_it(world):
+    deps, moves, _ = world
+    publisher = RecordingPublisher()
+    found = portal_sync.reconcile(deps.log, publisher=publisher, queue_url="q", nonce="n1")
+    assert [s.code for s in found.behind] == [CODE] and found.requeued == 1
+    assert publisher.sent == [("q", {"code": CODE, "revision": 1}, CODE, f"{CODE}#1#n1")]
+    portal_sync.sync(CODE, deps, at(2026, 3, 2, 9))
+    assert portal_sync.reconcile(deps.log).behind == []
+    act(moves, 1, Action.TAKE_UP, SPECIALIST, 1, 10)
+    summary = portal_sync.reconcile(deps.log).summary()
+    assert summary["behind"] == 1
+    assert summary["dossiers"][0]["status"] == 4 and summary["dossiers"][0]["portal_status"] == 2
+
+
+def test_the_relay_asks_a_sync_for_each_state_write_only():
+    state = {"eventName": "MODIFY", "dynamodb": {"NewImage": {
+        "PK": {"S": f"D#{CODE}"}, "SK": {"S": "STATE"}, "revision": {"N": "4"}}}}  # fmt: skip
+    history = {"eventName": "INSERT", "dynamodb": {"NewImage": {
+        "PK": {"S": f"D#{CODE}"}, "SK": {"S": "H#000004"}}}}  # fmt: skip
+    removed = {"eventName": "REMOVE", "dynamodb": {}}
+    assert portal_sync.request_for_state(state) == portal_sync.SyncRequest(code=CODE, revision=4)
+    assert portal_sync.request_for_state(history) is None
+    assert portal_sync.request_for_state(removed) is None
+
+
+def test_portal_moments_are_local_time():
+    assert portal_records.portal_moment(at(2026, 1, 5, 8, 30)) == "20260105083000"
+    assert portal_records.portal_moment(None) == ""
+
+
+# --- the HTTP client --------------------------------------------------------------------------
+CONFIG = PortalConfig(url="https://dvcqg.example/api", username="u", password="mk-Bi-Mat-42")
+
+
+class ScriptedPortal:
+    """Answers in order; records each call."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, method, url, *, body, headers, timeout):
+        self.calls.append((url.rsplit("/", 1)[-1], headers.get("Authorization"), body))
+        return self.answers.pop(0)
+
+
+def login(token, lifetime=1800):
+    return HttpAnswer(200, json.dumps({"session": token, "expires_in": lifetime}).encode())
+
+
+OK = HttpAnswer(200, b'{"error_code": 0}')
+
+
+def test_the_client_logs_in_once_and_reuses_the_session():
+    send = ScriptedPortal(login("s1"), OK, OK)
+    portal = HttpNationalPortal(CONFIG, send=send, clock=lambda: 0.0)
+    portal.push("DongBoHoSoMC", [{"MaHoSo": CODE}])
+    portal.push("CapNhatTienDoHoSoMC", [{"MaHoSo": CODE}])
+    assert [c[0] for c in send.calls] == ["login", "DongBoHoSoMC", "CapNhatTienDoHoSoMC"]
+    assert send.calls[1][1] == "Bearer s1"
+    assert json.loads(send.calls[1][2]) == {"data": [{"MaHoSo": CODE}]}
+
+
+def test_an_ended_session_is_renewed_once():
+    send = ScriptedPortal(login("s1"), HttpAnswer(401, b"{}"), login("s2"), OK)
+    HttpNationalPortal(CONFIG, send=send, clock=lambda: 0.0).push("DongBoHoSoMC", [{}])
+    assert [c[1] for c in send.calls if c[0] == "DongBoHoSoMC"] == ["Bearer s1", "Bearer s2"]
+
+
+def test_a_session_near_its_end_is_renewed_before_use():
+    now = [0.0]
+    send = ScriptedPortal(login("s1", 120), OK, login("s2", 120), OK)
+    portal = HttpNationalPortal(CONFIG, send=send, clock=lambda: now[0])
+    portal.push("DongBoHoSoMC", [{}])
+    now[0] = 61.0  # 120 s less the 60 s margin
+    portal.push("DongBoHoSoMC", [{}])
+    assert [c[0] for c in send.calls] == ["login", "DongBoHoSoMC", "login", "DongBoHoSoMC"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (HttpAnswer(None, error="network: timed out"), PortalUnavailable),
+        (HttpAnswer(503, b"busy"), PortalUnavailable),
+        (HttpAnswer(429, b""), PortalUnavailable),
+        (HttpAnswer(200, b'{"error_code": 500, "message": "loi he thong"}'), PortalUnavailable),
+        (HttpAnswer(400, b'{"error_code": 7, "message": "MaTTHC khong ton tai"}'), PortalRejected),
+    ],
+)
+def test_failures_are_told_apart(answer, error):
+    send = ScriptedPortal(login("s1"), answer)
+    with pytest.raises(error):
+        HttpNationalPortal(CONFIG, send=send, clock=lambda: 0.0).push("DongBoHoSoMC", [{}])
+
+
+def test_a_failed_login_is_worth_a_retry_and_never_shows_the_password():
+    send = ScriptedPortal(HttpAnswer(403, b'{"message": "sai mat khau"}'))
+    with pytest.raises(PortalUnavailable, match="login refused") as caught:
+        HttpNationalPortal(CONFIG, send=send, clock=lambda: 0.0).push("DongBoHoSoMC", [{}])
+    assert "mk-Bi-Mat-42" not in str(caught.value) and "mk-Bi-Mat-42" not in repr(CONFIG)
+    assert json.loads(send.calls[0][2])["password"] == "mk-Bi-Mat-42"  # sent, only to log in
+
+
+def test_nothing_to_push_calls_nothing():
+    send = ScriptedPortal()
+    HttpNationalPortal(CONFIG, send=send).push("CapNhatTienDoHoSoMC", [])
+    assert send.calls == []
