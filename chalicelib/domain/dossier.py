@@ -154,6 +154,9 @@ class Command(BaseModel):
     target_unit: str | None = None
     new_due_at: datetime | None = None
     amount_vnd: int | None = Field(default=None, ge=0)  # fees or taxes asked of the applicant
+    # With `resolve`: the result is issued as an electronic document (kết quả điện tử), which
+    # QĐ 766 indicator 4.1 counts. Only the official resolving knows it.
+    electronic_result: bool = False
 
 
 class HistoryEntry(BaseModel):
@@ -179,6 +182,7 @@ class HistoryEntry(BaseModel):
     previous_due_at: datetime | None = None  # set when the change moved the appointment date
     paused_for: timedelta | None = None  # set on resume: the working time the clock stood still
     amount_vnd: int | None = None
+    electronic_result: bool | None = None  # set by `resolve`: the result is electronic
 
 
 class Transition(BaseModel):

@@ -221,7 +221,10 @@ def rebuild(
                     delta["on_time" if on_time else "late"] = 1
                 if status is S.RESOLVED and dossier.clock_started_at is not None:
                     spent = calendar.between(dossier.clock_started_at, entry.at) - paused
-                    delta["electronic_result"] = int(life.electronic_result)
+                    electronic = entry.electronic_result
+                    if electronic is None:  # recorded before resolve said it
+                        electronic = life.electronic_result
+                    delta["electronic_result"] = int(electronic)
                     delta["processing_seconds_sum"] = int(spent.total_seconds())
                     delta["processing_count"] = 1
             elif entry.action is Action.RETURN_RESULT:

@@ -247,6 +247,11 @@ def apply(
             action=command.action.value,
             status=dossier.status,
         )
+    if command.electronic_result and command.action is not Action.RESOLVE:
+        raise InvalidInput(
+            f"electronic_result is said when resolving a dossier, not with {command.action.value}",
+            field="electronic_result",
+        )
     if rule.needs_note and not command.note.strip():
         raise InvalidInput(f"{command.action.value} needs a note giving the reason", field="note")
     _check_actor(dossier, command.action, rule, actor, procedure)
@@ -261,6 +266,8 @@ def apply(
     entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
     if command.amount_vnd is not None:
         entry = entry.model_copy(update={"amount_vnd": command.amount_vnd})
+    if command.action is Action.RESOLVE:
+        entry = entry.model_copy(update={"electronic_result": command.electronic_result})
     return Transition(dossier=changed, entry=entry)
 
 
@@ -415,7 +422,9 @@ def _resolve(c: Context) -> Dossier:
             f"the dossier is at step {c.dossier.step_index + 1} of {last + 1} processing steps; "
             "only the last one can resolve it"
         )
-    resolved = c.dossier.model_copy(update={"status": S.RESOLVED})
+    resolved = c.dossier.model_copy(
+        update={"status": S.RESOLVED, "electronic_result": c.command.electronic_result}
+    )
     if last + 1 < len(c.procedure.steps):  # hand the result to the counter's return step
         resolved = _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
     return resolved

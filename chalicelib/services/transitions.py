@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
@@ -18,6 +18,8 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.http.problems import FieldError, Problem
+from chalicelib.intake import checks
+from chalicelib.intake.errors import checked
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
@@ -36,7 +38,26 @@ class ActionRequest(BaseModel):
     target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
     new_due_at: datetime | None = None
     amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
+    electronic_result: StrictBool = False  # with resolve: the result is an electronic document
     expected_version: Annotated[int, Field(ge=1)]
+
+    @field_validator("electronic_result")
+    @classmethod
+    def _only_when_resolving(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("action") is not Action.RESOLVE:
+            raise ValueError("electronic_result is said only with the action resolve")
+        return value
+
+    @field_validator("note")
+    @classmethod
+    def _safe_note(cls, value: str) -> str:
+        # Shown in web pages, printed forms, notices and Excel exports: intake's safe text.
+        return checked(checks.clean_text, value, max_length=2000, min_length=0, multiline=True)
+
+    @field_validator("new_due_at")
+    @classmethod
+    def _real_moment(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else checked(checks.check_moment, value, now=None)
 
     def command(self) -> Command:
         return Command(
@@ -46,6 +67,7 @@ class ActionRequest(BaseModel):
             target_unit=self.target_unit,
             new_due_at=self.new_due_at,
             amount_vnd=self.amount_vnd,
+            electronic_result=self.electronic_result,
         )
 
 

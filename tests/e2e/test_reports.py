@@ -56,8 +56,12 @@ def test_the_land_office_counts_its_supplement_and_the_counter_its_channel(repor
         land["on_time"],
         land["returned"],
     ) == (1, 1, 1, 1, 1)
-    finance = report(reported, "finance_leader", demo.FINANCE)["counts"]
-    assert (finance["received_ch1"], finance["received_ch2"], finance["resolved"]) == (1, 0, 1)
+    finance = report(reported, "finance_leader", demo.FINANCE)
+    counts = finance["counts"]
+    # By hand: one company registration at the counter, resolved with an electronic result.
+    assert (counts["received_ch1"], counts["received_ch2"], counts["resolved"]) == (1, 0, 1)
+    assert counts["electronic_result"] == 1 and finance["indicators"]["4.1"]["value"] == 100
+    assert land["electronic_result"] == 0
 
 
 def test_csv_and_another_agency_s_report(reported):

@@ -131,6 +131,14 @@ def test_actions_validate_their_body(client, aws):
         ({"action": "take_up"}, "expected_version"),
         ({"action": "take_up", "expected_version": 0}, "expected_version"),
         ({"action": "take_up", "expected_version": 1, "extra": 1}, "extra"),
+        (
+            {"action": "take_up", "expected_version": 1, "electronic_result": True},
+            "electronic_result",
+        ),
+        (
+            {"action": "resolve", "expected_version": 1, "electronic_result": "yes"},
+            "electronic_result",
+        ),
     ]:
         answer = client.http.post(f"/v1/dossiers/{code}/actions", body=json.dumps(body),
                                   headers=headers)  # fmt: skip

@@ -64,6 +64,8 @@ class Ledger:
     def add(self, before, transition, flags):
         after, entry = transition.dossier, transition.entry
         ends = after.ended_at is not None and (before is None or before.ended_at is None)
+        # The electronic result is what the resolve said; the other flags came with the intake.
+        flags = {**flags, "electronic_result": after.electronic_result}
         delta = delta_for_change(
             before, after, **flags,
             processing=processing_time(after, self.calendar, after.ended_at) if ends else None,
@@ -81,7 +83,8 @@ class Ledger:
         self.add(None, t, flags)
         dossier, history = t.dossier, [t.entry]
         for action, actor, moment in steps:
-            command = Command(action=action, note="lý do")
+            electronic = flags["electronic_result"] and action is Action.RESOLVE
+            command = Command(action=action, note="lý do", electronic_result=electronic)
             t = apply(dossier, command, actor, PROCEDURE, self.calendar, moment)
             self.add(dossier, t, flags)
             dossier = t.dossier
@@ -231,7 +234,8 @@ def walk(calendar, steps, channel, flags, received):
     for choice, who, minutes in steps:
         now = now + timedelta(minutes=minutes)
         try:
-            t = apply_as(dossier, pick(choice, dossier.status), who, now, calendar)
+            t = apply_as(dossier, pick(choice, dossier.status), who, now, calendar,
+                         electronic_result=flags["electronic_result"])  # fmt: skip
         except DomainError:
             continue
         ledger.add(dossier, t, flags)

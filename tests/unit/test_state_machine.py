@@ -231,3 +231,22 @@ def test_closed_statuses_allow_nothing():
         assert allowed_actions(status) == []
     assert allowed_actions(S.RESOLVED) == [Action.RETURN_RESULT]
     assert HOME != TAX
+
+
+def test_the_resolving_official_says_whether_the_result_is_electronic(calendar):
+    d = new_dossier(PROCEDURE, calendar, at(2026, 1, 5, 9)).dossier
+    with pytest.raises(InvalidInput) as refused:
+        act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10), electronic_result=True)
+    assert refused.value.field == "electronic_result"
+    for action, actor, when in [
+        (Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10)),
+        (Action.FORWARD, SPECIALIST, at(2026, 1, 7, 10)),
+        (Action.FORWARD, TAX_SYSTEM, at(2026, 1, 8, 10)),
+    ]:
+        d = act(calendar, d, action, actor, when).dossier
+    assert d.electronic_result is False
+    resolved = act(calendar, d, Action.RESOLVE, LEADER, at(2026, 1, 9, 10), electronic_result=True)
+    assert resolved.dossier.electronic_result is True
+    assert resolved.entry.electronic_result is True  # the rebuild of QĐ 766 4.1 reads it
+    plain = act(calendar, d, Action.RESOLVE, LEADER, at(2026, 1, 9, 10))
+    assert plain.dossier.electronic_result is False and plain.entry.electronic_result is False

@@ -52,19 +52,21 @@ def pick(choice, status):
     return pool[index % len(pool)]
 
 
-def apply_as(dossier, action, who, now, calendar):
-    """`who` None: the first actor the rules permit (a cooperative office), else that actor."""
+def apply_as(dossier, action, who, now, calendar, *, electronic_result=False):
+    """`who` None: the first actor the rules permit (a cooperative office), else that actor.
+    `electronic_result`: what a resolve says of the result."""
     candidates = ACTORS if who is None else [ACTORS[who]]
     error = None
     for actor in candidates:
         try:
-            return apply(dossier, command_for(action, dossier), actor, PROCEDURE, calendar, now)
+            command = command_for(action, dossier, electronic_result=electronic_result)
+            return apply(dossier, command, actor, PROCEDURE, calendar, now)
         except DomainError as exc:
             error = exc
     raise error
 
 
-def command_for(action, dossier):
+def command_for(action, dossier, *, electronic_result=False):
     due = dossier.due_at or at(2026, 3, 2)
     return Command(
         action=action,
@@ -72,6 +74,7 @@ def command_for(action, dossier):
         target_agency=OTHER,
         target_unit="PHONG_XD",
         new_due_at=due + timedelta(days=7),
+        electronic_result=electronic_result and action is Action.RESOLVE,
     )
 
 
