@@ -38,6 +38,7 @@ HANDLERS = (
     ("transition_worker", "transition_worker", "SQS FIFO, one take_up"),
     ("outbox_relay", "outbox_relay", "DynamoDB stream, one INSERT with its outbox"),
     ("notifier", "notifier", "SQS, one notification job"),
+    ("portal_sync", "portal_sync", "SQS FIFO, one sync to the fake national portal"),
     ("deadline_timer", "deadline_timer", "EventBridge schedule"),
     ("daily_digest", "daily_digest", "EventBridge schedule"),
 )
@@ -137,8 +138,17 @@ class Fixture:
         providers.reset()
         self.sqs = boto3.client("sqs")
         self.dynamodb = boto3.client("dynamodb")
+        from chalicelib.local.fake_portal import FakePortal
+
+        self.portal = FakePortal().start()
+        parameter = "/motcua/dev/national-portal"
+        boto3.client("ssm").put_parameter(
+            Name=parameter, Value=self.portal.config_json(), Type="SecureString", Overwrite=True
+        )
+        self.env["MOTCUA_PORTAL_PARAMETER"] = parameter
 
     def stop(self) -> None:
+        self.portal.stop()
         self.server.stop()
 
     @staticmethod
@@ -300,7 +310,7 @@ def failures(label: str, answer: Any) -> None:
     """A cold start that did not do its work measures nothing: refuse the figure."""
     if label.startswith("api_"):
         ok = isinstance(answer, dict) and answer.get("statusCode") == 200
-    elif label in ("intake_worker", "transition_worker", "outbox_relay", "notifier"):
+    elif label in ("intake_worker", "transition_worker", "outbox_relay", "notifier", "portal_sync"):
         ok = isinstance(answer, dict) and answer.get("batchItemFailures") == []
     else:
         ok = isinstance(answer, dict)
@@ -335,6 +345,11 @@ def repetition(fixture: Fixture) -> dict[str, dict[str, float]]:
         raise RuntimeError(f"take_up on {code} was not applied")
     cold("outbox_relay", "outbox_relay", stream)
     cold("notifier", "notifier", fixture.sqs_event("MOTCUA_NOTIFICATIONS_QUEUE_URL", jobs[0]))
+    sync = {"code": code, "revision": 2}
+    event = fixture.sqs_event("MOTCUA_PORTAL_SYNC_QUEUE_URL", sync, group=code)
+    cold("portal_sync", "portal_sync", event)
+    if fixture.portal.status_of(code) is None:
+        raise RuntimeError(f"{code} did not reach the fake national portal")
     cold("deadline_timer", "deadline_timer", fixture.scheduled("motcua-dev-deadline_timer"))
     cold("daily_digest", "daily_digest", fixture.scheduled("motcua-dev-daily_digest"))
     return figures
