@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Cron, Rate, Response
@@ -10,7 +11,7 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib import clock, observability, providers
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
-from chalicelib.http.handlers import answers_problems, parse_query
+from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.lazy import lazy_module
 from chalicelib.services import due_dates, reading, reports, transitions
@@ -111,7 +112,7 @@ def get_procedure(code: str) -> dict[str, object]:
 def public_dossier(code: str) -> dict[str, object]:
     params = app.current_request.query_params or {}
     return reading.public_lookup(
-        code, params.get("phone_last4"), providers.store(), providers.catalog()
+        dossier_code(code), params.get("phone_last4"), providers.store(), providers.catalog()
     )
 
 
@@ -149,12 +150,29 @@ def inter_agency_action(code: str) -> Response:
     client = caller.client
     if not client.agency:
         raise Problem(
-            403, f"client {client.client_id} does not speak for an agency", kind="forbidden"
+            403,
+            f"client {client.client_id} does not speak for an agency",
+            kind="forbidden",
+            errors=[
+                FieldError(
+                    "X-Motcua-Client",
+                    "not an agency's system",
+                    "Hệ thống gửi yêu cầu không thuộc cơ quan nào",
+                )
+            ],
         )
     body = requests.model_from_json(transitions.SystemActionRequest, raw)
-    requests.spend(caller)
+    code = dossier_code(code)
+    requests.refuse_replay(caller)
     actor = requests.system_actor(client.client_id, client.agency)
-    return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
+    # The signature is spent once every check passed: a refused call writes nothing.
+    return _queue_action(
+        code,
+        body,
+        actor,
+        command_id=requests.command_id(request, actor.id),
+        on_checked=lambda: requests.spend(caller),
+    )
 
 
 @app.route("/v1/webhooks/delivery-receipts", methods=["POST"], content_types=ANY_TYPE)
@@ -225,10 +243,15 @@ def dossier_action(code: str) -> Response:
 
 
 def _queue_action(
-    code: str, body: transitions.ActionRequest, actor: Actor, *, command_id: str
+    code: str,
+    body: transitions.ActionRequest,
+    actor: Actor,
+    *,
+    command_id: str,
+    on_checked: Callable[[], None] | None = None,
 ) -> Response:
     envelope = transitions.request_action(
-        code,
+        dossier_code(code),
         body,
         actor,
         store=providers.store(),
@@ -236,6 +259,7 @@ def _queue_action(
         queue_url=providers.settings().transitions_queue_url,
         command_id=command_id,
         now=clock.now(),
+        on_checked=on_checked,
     )
     status_url = f"/v1/dossiers/{code}/commands/{envelope.command_id}"
     return _accepted(

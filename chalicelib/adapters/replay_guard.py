@@ -19,6 +19,10 @@ class ReplayGuard(Protocol):
         """True the first time a signature is seen, False when it is reused."""
         ...
 
+    def used(self, signature_hex: str) -> bool:
+        """Whether the signature was spent already (a read: it spends nothing)."""
+        ...
+
 
 class DynamoReplayGuard:
     """One conditional PutItem per request: `PK=SIG#<signature>`, `SK=SIG`."""
@@ -43,6 +47,14 @@ class DynamoReplayGuard:
             raise
         return True
 
+    def used(self, signature_hex: str) -> bool:
+        found = aws.client("dynamodb").get_item(
+            TableName=self.table_name,
+            Key={"PK": {"S": f"SIG#{signature_hex}"}, "SK": {"S": "SIG"}},
+            ConsistentRead=True,
+        )
+        return "Item" in found
+
 
 class InMemoryReplayGuard:
     """The fake. `seen` maps each signature to its expiry; `calls` counts every question."""
@@ -58,6 +70,10 @@ class InMemoryReplayGuard:
         self.seen[signature_hex] = int(expires_at)
         return True
 
+    def used(self, signature_hex: str) -> bool:
+        self.calls += 1
+        return signature_hex in self.seen
+
 
 class ReadsMayRepeat:
     """For signed GETs: a read changes nothing, so a repeated one is harmless, and a portal
@@ -65,3 +81,6 @@ class ReadsMayRepeat:
 
     def first_use(self, signature_hex: str, expires_at: int) -> bool:
         return True
+
+    def used(self, signature_hex: str) -> bool:
+        return False

@@ -116,6 +116,13 @@ def consume(verified: VerifiedWebhook, guard: ReplayGuard) -> WebhookClient:
     return verified.client
 
 
+def refuse_if_spent(verified: VerifiedWebhook, guard: ReplayGuard) -> None:
+    """A replay is refused as one (401) even where a later check would refuse the request
+    anyway, while the signature is spent only once every check has passed."""
+    if guard.used(verified.signature):
+        raise refused(SIGNATURE_HEADER, REPLAYED)
+
+
 def authenticate_webhook(
     headers: Mapping[str, str],
     raw_body: bytes,

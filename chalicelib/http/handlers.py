@@ -11,6 +11,9 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import observability
 from chalicelib.domain.errors import DomainError
 from chalicelib.http.problems import FieldError, Problem, from_validation_error
+from chalicelib.intake.checks import check_dossier_code
+from chalicelib.intake.errors import CheckFailed
+from chalicelib.settings import settings
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -20,6 +23,21 @@ def parse_query(model: type[Model], params: Mapping[str, str] | None) -> Model:
         return model.model_validate(dict(params or {}))
     except ValidationError as exc:
         raise from_validation_error(exc, "the query parameters are not valid") from exc
+
+
+def dossier_code(code: str) -> str:
+    """A dossier code in a path: well formed and of the province this system serves, else a
+    400 naming `code` (a code of another province never names one of our dossiers). Only its
+    form is checked: whether the dossier exists is the route's answer to give."""
+    try:
+        return check_dossier_code(code, province=settings().province)
+    except CheckFailed as failure:
+        raise Problem(
+            400,
+            f"dossier code: {failure.reason}",
+            kind="validation",
+            errors=[FieldError("code", failure.reason, failure.message_vi)],
+        ) from None
 
 
 def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callable[..., Any]], Any]:

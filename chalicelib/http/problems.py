@@ -106,7 +106,9 @@ def from_validation_error(exc: ValidationError, detail: str) -> Problem:
         FieldError(
             field=field_path(e["loc"], default="body"),
             reason=e["msg"],
-            message=MESSAGES_VI.get(e["type"], DEFAULT_MESSAGE_VI),
+            # A check's own Vietnamese message (chalicelib.intake.errors.checked), else the kind's.
+            message=(e.get("ctx") or {}).get("message_vi")
+            or MESSAGES_VI.get(e["type"], DEFAULT_MESSAGE_VI),
         )
         for e in exc.errors(include_url=False)
     ]

@@ -11,10 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import providers
 from chalicelib.adapters.secrets import WebhookClient
-from chalicelib.auth.webhooks import VerifiedWebhook, consume, header, verify_webhook
+from chalicelib.auth.webhooks import (
+    VerifiedWebhook,
+    consume,
+    header,
+    refuse_if_spent,
+    verify_webhook,
+)
 from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.statuses import Role
-from chalicelib.http.body import check_body, parse_json, parse_model
+from chalicelib.http.body import check_body, invalid, parse_json, parse_model
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.intake.checks import check_against_catalog
 from chalicelib.intake.errors import IntakeInvalid
@@ -58,6 +64,11 @@ def signed_caller(request: Any, raw: bytes) -> VerifiedWebhook:
     return verify_webhook(request.headers, raw, providers.webhook_secrets(), int(time.time()))
 
 
+def refuse_replay(verified: VerifiedWebhook) -> None:
+    """For a route whose last checks read the store: a replay is answered 401 before them."""
+    refuse_if_spent(verified, providers.replay_guard())
+
+
 def spend(verified: VerifiedWebhook) -> WebhookClient:
     """A write's signature works once: the replay guard remembers it."""
     return consume(verified, providers.replay_guard())
@@ -99,21 +110,12 @@ def command_id(request: Any, caller: str = "") -> str:
     return str(uuid.uuid5(COMMAND_NAMESPACE, f"{caller}\n{key}"))
 
 
-def _intake_problem(error: IntakeInvalid) -> Problem:
-    return Problem(
-        400,
-        "the dossier is not valid",
-        kind="validation",
-        errors=[FieldError(i.field, i.reason, i.message_vi) for i in error.errors],
-    )
-
-
 def _checked(request: IntakeRequest) -> IntakeRequest:
     """Catalog checks before anything is queued, so a portal hears of an unknown procedure or
     agency at once; the worker checks again against the catalog it runs with."""
     issues = check_against_catalog(request, providers.catalog(), providers.agencies())
     if issues:
-        raise _intake_problem(IntakeInvalid(issues))
+        raise invalid(IntakeInvalid(issues), "the dossier is not valid")
     return request
 
 
@@ -124,7 +126,7 @@ def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
             raw, province=settings.province, now=now, max_bytes=settings.max_body_bytes
         )
     except IntakeInvalid as error:
-        raise _intake_problem(error) from error
+        raise invalid(error, "the dossier is not valid") from error
     request = _checked(request)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),
@@ -153,7 +155,7 @@ def counter_envelope(raw: bytes, actor: Actor, *, now: Any) -> IntakeEnvelope:
             received_by=Location(agency=actor.agency, unit=actor.unit or "MOT_CUA"),
         )
     except IntakeInvalid as error:
-        raise _intake_problem(error) from error
+        raise invalid(error, "the dossier is not valid") from error
     request = _checked(request)
     client_id = counter_client(actor)
     return IntakeEnvelope(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # model.py imports this module
 
 CLOCK_SKEW: Final = timedelta(minutes=5)
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
+LATEST: Final = datetime(2100, 1, 1, tzinfo=LOCAL_TZ)  # dossier codes write the year as yy
 MAX_NAME: Final = 200
 MAX_TEXT: Final = 500  # a document's or a fee's name
 MAX_SUMMARY: Final = 2000
@@ -56,6 +57,7 @@ _TOP_LEVEL: Final = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
 _REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _FORMULA_LEADS: Final = "=+-@"
 _FUNCTION_CALL: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(")
+_NAME_PUNCTUATION: Final = ".,-'’()&/"
 VN_CALLING_CODE: Final = 84
 
 
@@ -119,8 +121,29 @@ def is_formula_like(text: str) -> bool:
 
 
 def check_name(value: str) -> str:
-    """A person's or an organisation's name: 1–200 characters of safe text."""
-    return clean_text(value, max_length=MAX_NAME)
+    """A person's or an organisation's name: 1–200 characters of safe text, made of letters
+    (Vietnamese and any other script), digits, spaces and the punctuation of names and firm
+    names (`. , - ' ’ ( ) & /`), starting with a letter or a digit. So a name cannot start a
+    formula (`=`, `+`, `-`, `@`) nor hold markup, pipes, braces or emoji, wherever it is shown
+    or exported."""
+    text = clean_text(value, max_length=MAX_NAME)
+    if not text[0].isalnum():
+        raise CheckFailed(
+            f"starts with {text[0]!r}: a name starts with a letter or a digit",
+            "Tên phải bắt đầu bằng chữ cái hoặc chữ số",
+        )
+    for char in text:
+        # Combining marks (category M) too: NFC leaves some accents of other scripts apart.
+        if char.isalnum() or char.isspace() or char in _NAME_PUNCTUATION:
+            continue
+        if not unicodedata.category(char).startswith("M"):
+            raise CheckFailed(
+                f"contains {char!r} (U+{ord(char):04X}): a name holds letters, digits, "
+                f"spaces and {' '.join(_NAME_PUNCTUATION)} only",
+                "Tên chỉ được gồm chữ cái, chữ số, khoảng trắng và các dấu "
+                + " ".join(_NAME_PUNCTUATION),
+            )
+    return text
 
 
 # -- contact ------------------------------------------------------------------------------------
@@ -244,16 +267,19 @@ def check_id_number(value: str, kind: ApplicantKind) -> str:
 
 # -- moments ------------------------------------------------------------------------------------
 def check_moment(value: datetime, *, now: datetime | None) -> datetime:
-    """A past moment, in local time: not before 2000 and, when `now` is given, not later
+    """A moment in local time, from 2000 to 2099; when `now` is given, a past one: not later
     than `now` plus 5 minutes of clock skew between the sender and us."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise CheckFailed(
             "must carry its UTC offset, e.g. 2026-01-05T08:30:00+07:00",
             "Thời điểm phải kèm múi giờ",
         )
+    # Compared before converting: year 1 at +01:00 (or 9999 at -10:00) has no local time.
+    if value < EARLIEST:
+        raise CheckFailed(f"{value.date().isoformat()} is before 2000", "Thời điểm trước năm 2000")
+    if value >= LATEST:
+        raise CheckFailed(f"{value.date().isoformat()} is after 2099", "Thời điểm sau năm 2099")
     local = value.astimezone(LOCAL_TZ)
-    if local < EARLIEST:
-        raise CheckFailed(f"{local.date().isoformat()} is before 2000", "Thời điểm trước năm 2000")
     if now is not None and local > now + CLOCK_SKEW:
         raise CheckFailed(
             f"{local.isoformat()} is in the future (more than {_minutes(CLOCK_SKEW)} minutes "
@@ -352,6 +378,7 @@ def check_url(value: str, *, schemes: Collection[str] = ("https",)) -> str:
 # -- against the catalog ------------------------------------------------------------------------
 # How the national portal's items name the fields that catalog issues are about.
 _DVCQG_FIELDS: Final = {
+    "code": "MaHoSo",
     "procedure_code": "MaTTHC",
     "resolving_agency": "DonViXuLy",
     "received_by_agency": "NoiNopHoSo",
@@ -366,7 +393,8 @@ def check_against_catalog(
 ) -> list[FieldIssue]:
     """Every way `request` disagrees with the catalog and the registry; empty when none.
 
-    Checked: the procedure exists and has a version in effect on the local day of submission;
+    Checked: a portal-given dossier code comes from an agency of the registry; the procedure
+    exists and has a version in effect on the local day of submission;
     a commune procedure names a commune-level resolving agency that exists; a province or
     internal procedure names no other resolving agency than the catalog's; an internal
     procedure (TTHC nội bộ) comes from a state agency; the receiving agency exists, is a
@@ -379,6 +407,14 @@ def check_against_catalog(
         if request.source == "dvcqg":
             field = _DVCQG_FIELDS.get(field, field)
         issues.append(FieldIssue(field, reason, message_vi))
+
+    if request.code is not None and (given_by := parse_code(request.code).agency) not in agencies:
+        issue(
+            "code",
+            f"dossier code {request.code} was given by agency {given_by}, which is not in the "
+            "province's registry: a code comes from one of its agencies",
+            "Mã hồ sơ không do cơ quan nào của tỉnh cấp",
+        )
 
     code = request.procedure_code
     day: date = request.submitted_at.astimezone(LOCAL_TZ).date()

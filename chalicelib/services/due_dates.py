@@ -13,6 +13,8 @@ from chalicelib.http.problems import FieldError, Problem
 
 MAX_WORKING_DAYS = 365
 MAX_WORKING_HOURS = MAX_WORKING_DAYS * 8
+EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
+LATEST = datetime(2100, 1, 1, tzinfo=LOCAL_TZ)
 
 
 class DueDateQuery(BaseModel):
@@ -29,7 +31,12 @@ class DueDateQuery(BaseModel):
     @classmethod
     def _local_when_naive(cls, value: datetime) -> datetime:
         # Vietnam has one offset and no DST, so a naive local time is unambiguous.
-        return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+        value = value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+        # The calendar knows the years of this system, not the 6th century (where the zone's
+        # offset is its local mean time, to the second: no RFC 3339 offset) nor year 9999.
+        if not EARLIEST <= value < LATEST:
+            raise ValueError(f"must be in the years {EARLIEST.year} to {LATEST.year - 1}")
+        return value
 
     def check_limit(self) -> None:
         """One time limit, or a procedure whose limit applies. Named per field, not per model."""

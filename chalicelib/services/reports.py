@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import indicators
@@ -15,7 +15,7 @@ from chalicelib.domain.procedures import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import FieldError, Problem
 
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counted
 MAX_MONTHS = 36
 
 
@@ -27,13 +27,18 @@ class ReportQuery(BaseModel):
     to: Annotated[str, Field(pattern=MONTH)]
     format: Literal["json", "csv"] = "json"
 
-    @model_validator(mode="after")
-    def _order(self) -> ReportQuery:
-        if self.to < self.from_:
+    @field_validator("to")
+    @classmethod
+    def _order(cls, to: str, info: ValidationInfo) -> str:
+        """Named on `to` (a model validator's error names no parameter)."""
+        first = info.data.get("from_")
+        if first is None:  # invalid, and reported on `from`
+            return to
+        if to < first:
             raise ValueError("'to' is before 'from'")
-        if len(months(self.from_, self.to)) > MAX_MONTHS:
+        if len(months(first, to)) > MAX_MONTHS:
             raise ValueError(f"at most {MAX_MONTHS} months at a time")
-        return self
+        return to
 
 
 def months(first: str, last: str) -> list[str]:

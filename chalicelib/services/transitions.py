@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -85,7 +86,12 @@ def can_see(actor: Actor, dossier: Dossier) -> bool:
 def require_visible(code: str, dossier: Dossier | None, actor: Actor) -> Dossier:
     """The dossier, if it exists and the actor's agency takes part in it; else 404 / 403."""
     if dossier is None:
-        raise Problem(404, f"dossier {code} does not exist", kind="not-found")
+        raise Problem(
+            404,
+            f"dossier {code} does not exist",
+            kind="not-found",
+            errors=[FieldError("code", "no such dossier", "Không tìm thấy hồ sơ")],
+        )
     if not can_see(actor, dossier):
         raise Problem(
             403,
@@ -112,13 +118,18 @@ def request_action(
     queue_url: str,
     command_id: str,
     now: datetime,
+    on_checked: Callable[[], None] | None = None,
 ) -> TransitionEnvelope:
     """Check what the API can check cheaply, then queue the command for the worker.
 
     Roles, units and the state machine are checked by the worker against the state it holds
     when it applies the command: checking them here would be checking a stale copy.
+    `on_checked` runs once the checks passed, before queueing (a webhook spends its signature
+    there, so that a refused call writes nothing).
     """
     require_visible(code, store.get(code), actor)
+    if on_checked is not None:
+        on_checked()
     envelope = TransitionEnvelope(
         command_id=command_id,
         code=code,

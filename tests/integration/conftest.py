@@ -1,5 +1,8 @@
 """Fixtures for tests against moto: the resources come from infra/resources.json."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -37,18 +40,24 @@ def moto_client(service, endpoint):
     )
 
 
-@pytest.fixture
-def aws(monkeypatch):
+@contextmanager
+def aws_resources(patch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto in-process, with every table and queue of the template; yields their env vars."""
     for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
+        patch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+        patch.delenv(name, raising=False)
     with mock_aws():
         providers.reset()
         env = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         for name, value in env.items():
-            monkeypatch.setenv(name, value)
+            patch.setenv(name, value)
         providers.reset()
         yield env
     providers.reset()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    with aws_resources(monkeypatch) as env:
+        yield env

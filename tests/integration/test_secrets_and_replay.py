@@ -166,7 +166,9 @@ def test_unknown_client_is_remembered_at_most_thirty_seconds(ssm):
 
 def test_replay_guard_first_use_then_reuse(table):
     guard = DynamoReplayGuard(table)
+    assert guard.used("ab" * 32) is False  # asking spends nothing
     assert guard.first_use("ab" * 32, 1_767_226_200) is True
+    assert guard.used("ab" * 32) is True
     assert guard.first_use("ab" * 32, 1_767_226_200) is False
     assert guard.first_use("cd" * 32, 1_767_226_200) is True
 

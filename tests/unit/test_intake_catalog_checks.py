@@ -112,6 +112,8 @@ def test_requests_that_agree_with_the_catalog(changes, catalog, agencies):
         ),
         ({"received_by_agency": "000.00.99.H19"}, "received_by_agency"),  # unknown agency
         ({"received_by_agency": TAX}, "received_by_agency"),  # not a one-stop counter
+        # a portal's code given by an agency of this province that is not in the registry
+        ({"code": "000.00.77.H19-260105-0001"}, "code"),
         ({"received_by_unit": "PHONG_X"}, "received_by_unit"),  # unit unknown
         ({"received_by_unit": "PHONG_DKKD"}, "received_by_unit"),  # a unit of another agency
         (  # an internal procedure filed by a citizen

@@ -328,6 +328,41 @@ def test_names_are_stripped_and_nfc_normalised():
     assert parse(ours(applicant__name=decomposed)).applicant.name == "Nguyễn Văn An"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguyễn Văn An",
+        "Đặng Thị Ngọc Bích",
+        "Lê Thị Thu-Hà",
+        "O'Brien Sean",
+        "Công ty TNHH Xây dựng Hoàng Long (Chi nhánh 2)",
+        "Công ty CP A & B",
+        "Hợp tác xã Nông nghiệp 3/2",
+        "Kim Ji-woo, đại diện Công ty TNHH Samsung Electronics Việt Nam",
+        "李小龍",
+        "3M Việt Nam",
+    ],
+)
+def test_names_of_people_and_firms_are_accepted(name):
+    assert parse(ours(applicant__name=name)).applicant.name == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["-Nguyễn Văn An", "(An)", "'An", "Nguyễn | cmd", "An {{7*7}}", "An 😀", "An; DROP", "An#1"],
+)
+def test_names_hold_letters_digits_spaces_and_name_punctuation_only(name):
+    issues = refusal(ours(applicant__name=name))
+    assert [i.field for i in issues] == ["applicant.name"]
+    assert issues[0].message_vi.startswith("Tên ")
+
+
+def test_moments_after_2099_are_refused_even_without_a_clock():
+    with pytest.raises(CheckFailed):
+        checks.check_moment(datetime(2100, 1, 1, tzinfo=LOCAL_TZ), now=None)
+    assert checks.check_moment(datetime(2099, 12, 31, 23, tzinfo=LOCAL_TZ), now=None)
+
+
 def test_a_dash_bullet_is_not_a_formula():
     request = parse(ours_at({"documents[1].name": "- Giấy chứng sinh (bản chính)"}))
     assert request.documents[1].name == "- Giấy chứng sinh (bản chính)"

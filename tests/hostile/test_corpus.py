@@ -1,0 +1,136 @@
+"""Issue 8: hostile input. Every case of `corpus/` is refused with a 4xx problem+json naming
+the field at fault, and writes nothing to the table and queues nothing.
+
+The corpus is data (`corpus/*.json`, one file a category; the format is in `harness.py`); the
+tally by category is printed at the end of the run (`pytest_terminal_summary` in conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+
+from chalicelib import providers
+from chalicelib.adapters.replay_guard import ReplayGuard
+from tests.hostile import harness
+from tests.hostile.conftest import TALLY
+
+REQUIRED_CATEGORIES = {
+    "broken-json",
+    "wrong-types",
+    "missing-extra",
+    "huge",
+    "deep-nesting",
+    "invalid-utf8",
+    "injection",
+    "dates",
+    "phone-id",
+    "procedures",
+    "foreign-codes",
+    "signatures",
+    "query-strings",
+}
+ROUTES = {
+    "POST /v1/webhooks/dossiers",
+    "POST /v1/dossiers",
+    "POST /v1/dossiers/{code}/actions",
+    "POST /v1/webhooks/inter-agency/{code}/actions",
+    "POST /v1/webhooks/delivery-receipts",
+    "POST /v1/webhooks/opt-outs",
+    "GET /v1/calendar/due-date",
+    "GET /v1/worklist",
+    "GET /v1/reports/766",
+    "GET /v1/public/dossiers/{code}",
+}
+TIME_BUDGET_SECONDS = 30
+
+
+def _spend(guard: ReplayGuard, headers: dict[str, str]) -> None:
+    """As if the same request had been accepted a moment ago."""
+    signature = headers[harness.SIGNATURE_HEADER].split("v1=")[1].lower()
+    assert guard.first_use(signature, int(time.time()) + 600)
+
+
+def _send(stack, case: harness.Case) -> harness.Outcome:
+    headers, replay = harness.request_headers(case)
+    if replay:
+        _spend(providers.replay_guard(), headers)
+    before = stack.footprint()
+    if case.method == "GET":
+        answer = stack.client.http.get(case.path, headers=headers)
+    else:
+        answer = stack.client.http.post(case.path, body=case.body, headers=headers)
+    outcome = harness.judge(case, answer.status_code, dict(answer.headers), answer.body)
+    after = stack.footprint()
+    if outcome.ok and after != before:
+        items, messages = (a - b for a, b in zip(after, before, strict=True))
+        outcome = harness.Outcome(case, False, f"wrote {items} item(s), queued {messages}")
+    return outcome
+
+
+def test_the_corpus_is_large_and_covers_every_category_and_route():
+    raw = harness.load_corpus()
+    ids = Counter(case["id"] for case in raw)
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert len(raw) >= 200
+    assert {case["category"] for case in raw} >= REQUIRED_CATEGORIES
+    assert {case["route"] for case in raw} == ROUTES
+    for case in raw:
+        assert 400 <= case["status"] < 500 and case["field"], case["id"]
+
+
+@pytest.mark.parametrize("name", sorted(harness.TEMPLATES))
+def test_templates_are_accepted(stack, name):
+    """The valid bodies the cases break are accepted as they are: a refusal is the case's."""
+    route = {
+        "dossier": "/v1/webhooks/dossiers",
+        "dvcqg": "/v1/webhooks/dossiers",
+        "envelope": "/v1/webhooks/dossiers",
+        "counter": "/v1/dossiers",
+        "action": f"/v1/dossiers/{stack.code}/actions",
+        "system_action": f"/v1/webhooks/inter-agency/{stack.code}/actions",
+        "delivery_receipt": "/v1/webhooks/delivery-receipts",
+        "opt_out": "/v1/webhooks/opt-outs",
+    }[name]
+    case = harness.expand(
+        {
+            "id": f"template-{name}",
+            "category": "templates",
+            "route": f"POST {route}",
+            "auth": {"counter": "jwt", "action": "jwt"}.get(name, "signed"),
+            "client": harness.TAX_CLIENT if name == "system_action" else harness.PORTAL_CLIENT,
+            "template": name,
+            "status": 202,
+            "field": "-",
+        },
+        stack.code,
+    )
+    headers, _ = harness.request_headers(case)
+    items, sent = stack.footprint()
+    answer = stack.client.http.post(case.path, body=case.body, headers=headers)
+    after = stack.footprint()
+    if answer.status_code == 202:  # the footprint sees what an accepted request leaves
+        assert after != (items, sent)
+    if name == "delivery_receipt":  # valid, about a message nobody sent
+        assert answer.status_code == 404, answer.body
+    elif name == "system_action":  # valid, from an agency that takes no part in the dossier
+        assert answer.status_code == 403, answer.body
+        assert json.loads(answer.body)["errors"][0]["field"] == "agency"
+    else:
+        assert answer.status_code == 202, answer.body
+
+
+def test_every_hostile_input_is_refused_naming_its_field_and_changes_nothing(stack, request):
+    started = time.monotonic()
+    queued = stack.queued()
+    cases = [harness.expand(raw, stack.code) for raw in harness.load_corpus()]
+    outcomes = [_send(stack, case) for case in cases]
+    elapsed = time.monotonic() - started
+    request.config.stash[TALLY] = (list(harness.tally(outcomes)), elapsed)
+    failed = [f"{o.case.id}: {o.why}" for o in outcomes if not o.ok]
+    assert not failed, f"{len(failed)} of {len(cases)} cases failed:\n" + "\n".join(failed)
+    assert stack.queued() == queued  # whoever sent them, no message arrived anywhere
+    assert elapsed < TIME_BUDGET_SECONDS, f"the corpus took {elapsed:.1f} s"
