@@ -27,6 +27,7 @@ requests = lazy_module("chalicelib.http.requests")
 intake = lazy_module("chalicelib.services.intake")
 notify_hooks = lazy_module("chalicelib.services.notify_hooks")
 workers = lazy_module("chalicelib.handlers.workers")
+openapi = lazy_module("chalicelib.http.openapi")  # the document: built once, on first request
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
 # app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
@@ -79,6 +80,12 @@ def _official() -> Actor:
 @app.route("/v1/health", methods=["GET"])
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "motcua"}
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+@problems
+def openapi_document() -> dict[str, object]:
+    return openapi.document()
 
 
 @app.route("/v1/calendar/due-date", methods=["GET"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
 from chalicelib.adapters.delivery_log import DeliveryLog
@@ -14,6 +15,7 @@ from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
 from chalicelib.services.transitions import require_visible
 
+PHONE_LAST4 = re.compile(r"[0-9]{4}")
 NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập"
 
 
@@ -112,9 +114,11 @@ def public_lookup(code: str, phone_last4: str | None, store: DossierStore, catal
     and both paths do the same work, so the answer cannot be used to find valid codes."""
     dossier = store.get(code) if len(code) <= 64 else None
     phone = (dossier.applicant.phone or "") if dossier is not None else ""
-    expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits
-    matches = hmac.compare_digest(expected.encode(), (phone_last4 or "").encode())
-    if dossier is None or not matches:
+    expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits …
+    given = phone_last4 or ""
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    # … so the answer must be digits: "----" would match every dossier without a phone.
+    if dossier is None or not matches or not PHONE_LAST4.fullmatch(given):
         raise Problem(404, NOT_FOUND_PUBLIC, kind="not-found")
     return public_view(dossier, catalog)
 

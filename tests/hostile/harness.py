@@ -339,8 +339,8 @@ def signed_headers(case: Case) -> tuple[dict[str, str], bool]:
         "signed:other-client-secret": {
             SIGNATURE_HEADER: sign(TAX_SECRET, case.body, now),
         },
-        "signed:expired": {SIGNATURE_HEADER: sign(secret, case.body, now - 301)},
-        "signed:future": {SIGNATURE_HEADER: sign(secret, case.body, now + 301)},
+        "signed:expired": {SIGNATURE_HEADER: sign(secret, case.body, now - 360)},
+        "signed:future": {SIGNATURE_HEADER: sign(secret, case.body, now + 360)},
         "signed:tampered": {SIGNATURE_HEADER: sign(secret, case.body + b" ", now)},
         "signed:tampered-timestamp": {
             SIGNATURE_HEADER: good.replace(f"t={now}", f"t={now - 1}"),

@@ -1,0 +1,334 @@
+"""Issue 8: the authorization matrix. Every route × every caller gets exactly the documented
+answer (`chalicelib/http/openapi.py` AUTHORIZATION, the table in docs/authorization.md), and
+every answer matches the OpenAPI description of its route.
+
+Then the line between agencies, with the real workers: an official of agency B can neither
+read nor move a dossier of agency A until A transfers it to B; while B holds it, B (its
+officials and its system) reads and moves it, a third agency still cannot; once it is handed
+back, B still reads it (B took part) but whatever B asks is refused by the transition worker.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+
+from app import intake_worker, transition_worker
+from chalicelib import clock, providers
+from chalicelib.adapters.delivery_log import Attempt
+from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
+from chalicelib.domain.notifications import NotificationJob
+from chalicelib.http import openapi
+from chalicelib.local.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
+from chalicelib.services.intake import receipt_id_for
+from tests.hostile import harness
+
+WARD = harness.WARD  # agency A: received and resolves the seeded dossier
+TAX = harness.TAX  # agency B
+OTHER_WARD = "000.00.42.H19"  # agency C: never involved
+MESSAGE_ID = "authz-msg-0001"
+PHONE_LAST4 = harness.SEED_PHONE[-4:]
+JSON = "application/json"
+
+
+# -- callers -------------------------------------------------------------------------------------
+def _bearer(**claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {harness.token(**claims)}"}
+
+
+TOKENS = {
+    "citizen": dict(sub="cong-dan-1", name="Công dân", unit=None, roles=["citizen"]),
+    "receiver": {},
+    "specialist": dict(sub="cv-1", unit="VAN_PHONG", roles=["specialist"]),
+    "leader": dict(sub="ld-1", unit="LANH_DAO", roles=["leader"]),
+    "admin": dict(sub="qt-1", unit=None, roles=["admin"]),
+    "other_agency": dict(sub="thue-1", agency=TAX, unit="PHONG_QLTK",
+                         roles=["specialist", "leader"]),
+    "third_agency": dict(sub="xa-1", agency=OTHER_WARD, unit="VAN_PHONG",
+                         roles=["receiver", "specialist", "leader", "admin"]),
+}  # fmt: skip
+SIGNERS = {"portal": harness.PORTAL_CLIENT, "agency_system": harness.TAX_CLIENT}
+
+
+def credentials(caller: str, body: bytes) -> dict[str, str]:
+    if caller in SIGNERS:
+        client = SIGNERS[caller]
+        return {
+            CLIENT_HEADER: client,
+            SIGNATURE_HEADER: sign(harness.SECRETS[client], body, int(time.time())),
+        }
+    if caller == "expired":
+        return _bearer(now=int(time.time()) - 9 * 3600)
+    if caller == "wrong_issuer":
+        return _bearer(issuer="https://evil.example")
+    if caller in TOKENS:
+        return _bearer(**TOKENS[caller])
+    assert caller == "anonymous"
+    return {}
+
+
+def call(stack, caller: str, method: str, path: str, body: Any = None):
+    raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    headers = credentials(caller, raw)
+    if method == "POST":
+        headers["Content-Type"] = "application/json"
+    return stack.client.http.request(method, path, headers=headers, body=raw)
+
+
+# -- the OpenAPI description ---------------------------------------------------------------------
+def _response_spec(document: dict, template: str, method: str, status: int) -> dict:
+    responses = document["paths"][template][method.lower()]["responses"]
+    response = responses[str(status)]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rpartition("/")[2]]
+    return response
+
+
+def check_conforms(template: str, method: str, answer) -> None:
+    """The answer is documented for its route: its status, content type and body schema."""
+    document = openapi.document()
+    response = _response_spec(document, template, method, answer.status_code)
+    # API Gateway answers application/json when the function names no type (Chalice's dicts).
+    content_type = answer.headers.get("Content-Type", JSON).split(";")[0].strip()
+    assert content_type in response["content"], (template, answer.status_code, content_type)
+    schema = response["content"][content_type]["schema"]
+    if content_type.endswith("json"):
+        # The document as the root, so that its "#/components/schemas/…" references resolve.
+        jsonschema.validate(json.loads(answer.body), {**document, **schema})
+
+
+# -- the world the matrix runs in ----------------------------------------------------------------
+def drain(stack, queue_env: str, handler) -> int:
+    """Run the worker on every message of a queue, as Lambda would; answer how many."""
+    sqs = boto3.client("sqs")
+    url = stack.env[queue_env]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    done = 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, **RECEIVE_ARGUMENTS
+    ).get("Messages", []):
+        event = sqs_event(messages, arn, harness_region())
+        result = handler(event, LambdaContext(queue_env.lower()))
+        assert result == {"batchItemFailures": []}, result
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        done += len(messages)
+    return done
+
+
+def harness_region() -> str:
+    return boto3.session.Session().region_name
+
+
+def _seed_delivery(code: str) -> None:
+    """A message the SMS provider may report on."""
+    job = NotificationJob(key="authz-job", code=code, kind="received", essential=True,
+                          phone="84912345678", text_vi="Hồ sơ đã được tiếp nhận")  # fmt: skip
+    attempt = Attempt(job_key=job.key, code=code, kind=job.kind, route="84912345678",
+                      channel="sms", provider="sns", outcome="accepted",
+                      provider_message_id=MESSAGE_ID, at=clock.now())  # fmt: skip
+    providers.delivery_log().record(job, attempt)
+
+
+@pytest.fixture(scope="module")
+def world(stack) -> dict[str, str]:
+    """Path values: the seeded dossier (received at A's counter from the portal), its portal
+    receipt, a counter receipt of A and a command on the dossier; a message of the dossier."""
+    counter = {**harness.TEMPLATES["counter"], "external_id": "authz-counter"}
+    answer = call(stack, "receiver", "POST", "/v1/dossiers", counter)
+    assert answer.status_code == 202, answer.body
+    action = {"action": "take_up", "expected_version": 1, "note": "matrix"}
+    queued = call(stack, "specialist", "POST", f"/v1/dossiers/{stack.code}/actions", action)
+    assert queued.status_code == 202, queued.body
+    _seed_delivery(stack.code)
+    return {
+        "code": stack.code,
+        "portal_receipt": receipt_id_for(harness.PORTAL_CLIENT, "hostile-seed"),
+        "counter_receipt": json.loads(answer.body)["receipt_id"],
+        "command_id": json.loads(queued.body)["command_id"],
+    }
+
+
+def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
+    """(path, body) of the request `caller` sends to `route` in the matrix."""
+    method, template = route
+    code = world["code"]
+    unique = f"{caller}-{uuid.uuid4().hex[:8]}"
+    paths = {
+        "/v1/calendar/due-date": "/v1/calendar/due-date?received_at=2026-03-09T09:00:00%2B07:00"
+        "&working_days=3",
+        "/v1/procedures/{code}": "/v1/procedures/1.001193",
+        "/v1/public/dossiers/{code}": f"/v1/public/dossiers/{code}"
+        + (f"?phone_last4={PHONE_LAST4}" if caller == "citizen" else ""),
+        "/v1/webhooks/receipts/{receipt_id}": f"/v1/webhooks/receipts/{world['portal_receipt']}",
+        "/v1/intake/{receipt_id}": f"/v1/intake/{world['counter_receipt']}",
+        "/v1/dossiers/{code}/commands/{command_id}": f"/v1/dossiers/{code}/commands/"
+        f"{world['command_id']}",
+        "/v1/reports/766": f"/v1/reports/766?agency={WARD}&from=2026-01&to=2026-12",
+    }
+    path = paths.get(template, template.replace("{code}", code))
+    bodies = {
+        "/v1/webhooks/dossiers": {**harness.TEMPLATES["dossier"], "external_id": unique},
+        "/v1/webhooks/inter-agency/{code}/actions": {
+            **harness.TEMPLATES["system_action"], "note": unique},
+        "/v1/webhooks/delivery-receipts": {"provider": "sns", "message_id": MESSAGE_ID,
+                                           "status": "delivered"},
+        "/v1/webhooks/opt-outs": {**harness.TEMPLATES["opt_out"], "source": unique},
+        "/v1/dossiers": {**harness.TEMPLATES["counter"], "external_id": unique},
+        "/v1/dossiers/{code}/actions": {"action": "take_up", "expected_version": 1,
+                                        "note": unique},
+    }  # fmt: skip
+    return path, bodies.get(template) if method == "POST" else None
+
+
+ROUTES = list(openapi.AUTHORIZATION)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_caller_gets_the_documented_answer(stack, world, route):
+    method, template = route
+    expected = openapi.AUTHORIZATION[route]
+    got = {}
+    for caller in openapi.CALLERS:
+        path, body = request_for(route, caller, world)
+        answer = call(stack, caller, method, path, body)
+        got[caller] = str(answer.status_code)
+        check_conforms(template, method, answer)
+        if answer.status_code >= 400:
+            problem = json.loads(answer.body)
+            assert (problem["status"] == answer.status_code and problem.get("errors")) or (
+                answer.status_code == 404
+            ), problem
+    assert got == expected
+
+
+def test_the_worklist_of_another_agency_does_not_show_the_dossier(stack, world):
+    for caller, sees in (("receiver", True), ("other_agency", False)):
+        answer = call(stack, caller, "GET", "/v1/worklist?limit=100")
+        codes = [item["code"] for item in json.loads(answer.body)["items"]]
+        assert (world["code"] in codes) is sees, caller
+
+
+def test_a_report_of_another_agency_is_refused_unless_admin(stack):
+    path = f"/v1/reports/766?agency={TAX}&from=2026-01&to=2026-12"
+    assert call(stack, "receiver", "GET", path).status_code == 403
+    assert call(stack, "admin", "GET", path).status_code == 200
+    assert call(stack, "other_agency", "GET", path).status_code == 200
+
+
+def test_the_public_lookup_needs_four_digits_that_match(stack):
+    """`----` once matched every dossier without a phone (its expected value): now digits only."""
+    lookups = {
+        "": 404,
+        "1234": 404,
+        "----": 404,
+        " 5678": 404,
+        "5678 ": 404,
+        "56789": 404,
+        PHONE_LAST4: 200,
+    }
+    for given, status in lookups.items():
+        answer = stack.client.http.get(f"/v1/public/dossiers/{stack.code}?phone_last4={given}")
+        assert answer.status_code == status, given
+
+
+def test_a_dossier_without_a_phone_cannot_be_looked_up(stack):
+    body = {**harness.TEMPLATES["counter"], "external_id": "authz-no-phone",
+            "applicant": {"name": "Phạm Văn Dũng", "kind": 1}}  # fmt: skip
+    answer = call(stack, "receiver", "POST", "/v1/dossiers", body)
+    assert answer.status_code == 202, answer.body
+    drain(stack, "MOTCUA_INTAKE_QUEUE_URL", intake_worker)
+    receipt = json.loads(call(stack, "receiver", "GET", answer.headers["Location"]).body)
+    assert receipt["status"] == "accepted", receipt
+    for given in ("----", "", "0000", "None"):
+        lookup = stack.client.http.get(f"/v1/public/dossiers/{receipt['code']}?phone_last4={given}")
+        assert lookup.status_code == 404, given
+
+
+# -- transfers -----------------------------------------------------------------------------------
+def _act(stack, caller: str, code: str, action: dict[str, Any]) -> str:
+    answer = call(stack, caller, "POST", f"/v1/dossiers/{code}/actions", action)
+    assert answer.status_code == 202, (caller, answer.body)
+    drain(stack, "MOTCUA_TRANSITIONS_QUEUE_URL", transition_worker)
+    command = json.loads(call(stack, caller, "GET", answer.headers["Location"]).body)
+    return command["status"] if command["status"] != "refused" else command["kind"]
+
+
+def _system(stack, code: str, action: dict[str, Any]) -> int:
+    path = f"/v1/webhooks/inter-agency/{code}/actions"
+    answer = call(stack, "agency_system", "POST", path, action)
+    if answer.status_code == 202:
+        drain(stack, "MOTCUA_TRANSITIONS_QUEUE_URL", transition_worker)
+    return answer.status_code
+
+
+def _reads(stack, caller: str, code: str) -> int:
+    answer = call(stack, caller, "GET", f"/v1/dossiers/{code}")
+    if answer.status_code == 200:
+        check_conforms("/v1/dossiers/{code}", "GET", answer)
+    return answer.status_code
+
+
+def _version(stack, code: str) -> int:
+    return json.loads(call(stack, "leader", "GET", f"/v1/dossiers/{code}").body)["dossier"][
+        "version"
+    ]
+
+
+def _on_worklist(stack, caller: str, code: str) -> bool:
+    answer = call(stack, caller, "GET", "/v1/worklist?limit=100")
+    return code in [item["code"] for item in json.loads(answer.body)["items"]]
+
+
+def test_another_agency_reads_and_moves_a_dossier_only_while_it_is_transferred_there(stack):
+    # A dossier of A, through the whole pipeline: the counter, then the intake worker.
+    body = {**harness.TEMPLATES["counter"], "external_id": "authz-transfer"}
+    answer = call(stack, "receiver", "POST", "/v1/dossiers", body)
+    drain(stack, "MOTCUA_INTAKE_QUEUE_URL", intake_worker)
+    code = json.loads(call(stack, "receiver", "GET", answer.headers["Location"]).body)["code"]
+    take_up = {"action": "take_up", "expected_version": 1, "note": "thụ lý"}
+
+    # Not transferred: B can neither read nor move it, by token or by its system.
+    assert _reads(stack, "other_agency", code) == 403
+    assert call(stack, "other_agency", "POST", f"/v1/dossiers/{code}/actions",
+                take_up).status_code == 403  # fmt: skip
+    assert _system(stack, code, {"action": "request_fees", "amount_vnd": 1000}) == 403
+    assert not _on_worklist(stack, "other_agency", code)
+
+    # A takes it up and transfers it to B's unit.
+    assert _act(stack, "specialist", code, take_up) == "applied"
+    transfer = {"action": "transfer", "target_agency": TAX, "target_unit": "PHONG_QLTK",
+                "expected_version": 2, "note": "chuyển cơ quan thuế"}  # fmt: skip
+    assert _act(stack, "specialist", code, transfer) == "applied"
+
+    # B holds it: B reads and moves it (its official asks for the fees, its system confirms
+    # them), C still cannot; A still reads it.
+    assert _reads(stack, "other_agency", code) == 200
+    assert _on_worklist(stack, "other_agency", code)
+    assert _reads(stack, "third_agency", code) == 403
+    assert _reads(stack, "leader", code) == 200
+    fees = {"action": "request_fees", "amount_vnd": 1_500_000, "expected_version": 3,
+            "note": "thuế thu nhập cá nhân"}  # fmt: skip
+    assert _act(stack, "other_agency", code, fees) == "applied"
+    assert _system(stack, code, {"action": "fees_paid", "note": "đã nộp"}) == 202
+    assert _version(stack, code) == 5
+    assert call(stack, "third_agency", "POST", f"/v1/dossiers/{code}/actions",
+                {**fees, "expected_version": 5}).status_code == 403  # fmt: skip
+    back = {"action": "transfer_back", "expected_version": 5, "note": "trả lại"}
+    assert _act(stack, "other_agency", code, back) == "applied"
+
+    # Handed back: B took part, so it still reads the dossier; it no longer moves it.
+    assert _reads(stack, "other_agency", code) == 200
+    assert not _on_worklist(stack, "other_agency", code)
+    fees_again = {**fees, "expected_version": 6}
+    assert _act(stack, "other_agency", code, fees_again) == "not_permitted"
+    assert _system(stack, code, {"action": "request_fees", "amount_vnd": 1}) == 202
+    assert _version(stack, code) == 6  # the system's request was refused by the worker too
