@@ -129,7 +129,7 @@ def public_dossier(code: str) -> dict[str, object]:
 def webhook_dossier() -> Response:
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw)
+    caller = requests.signed_caller(request, raw, scope="dossiers")
     envelope = requests.portal_envelope(raw, caller.client.client_id, now=clock.now())
     requests.spend(caller)
     return _submit(envelope, "/v1/webhooks/receipts/")
@@ -140,7 +140,7 @@ def webhook_dossier() -> Response:
 def webhook_receipt(receipt_id: str) -> dict[str, object]:
     request = app.current_request
     # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
-    client = requests.signed_caller(request, b"").client
+    client = requests.signed_caller(request, b"", scope="dossiers").client
     receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
     if receipt is None or receipt.client_id != client.client_id:
         raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
@@ -153,7 +153,7 @@ def inter_agency_action(code: str) -> Response:
     """Another agency's system (e.g. tax) reports its part of an inter-agency step."""
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw)
+    caller = requests.signed_caller(request, raw, scope="inter-agency")
     client = caller.client
     if not client.agency:
         raise Problem(
@@ -189,7 +189,7 @@ def delivery_receipt() -> Response:
 
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw)
+    caller = requests.signed_caller(request, raw, scope="delivery-receipts")
     body = requests.model_from_json(notify_hooks.DeliveryReceipt, raw)
     requests.spend(caller)
     known = providers.delivery_log().receipt(
@@ -208,7 +208,7 @@ def opt_out() -> Response:
 
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw)
+    caller = requests.signed_caller(request, raw, scope="opt-outs")
     body = requests.model_from_json(notify_hooks.OptOut, raw)
     requests.spend(caller)
     providers.delivery_log().set_opt_out(

@@ -1,9 +1,13 @@
 """Portal and inter-agency webhook clients' secrets, one SSM SecureString per client.
 
 The parameter `<prefix><client id>` holds either the bare secret or a JSON object
-`{"secret": "...", "agency": "000.00.90.H19"}`; the agency is set for another agency's system
-(e.g. the tax department) so that its calls act for that agency. A value that starts with `{`
-is read as JSON.
+`{"secret": "...", "agency": "000.00.90.H19", "scopes": ["inter-agency"]}`; the agency is set
+for another agency's system (e.g. the tax department) so that its calls act for that agency. A
+value that starts with `{` is read as JSON.
+
+The scopes say which routes a client may call (`SCOPES`). Without `scopes`, a client has the
+default of its kind: a portal (no agency) sends dossiers, an agency's system inter-agency
+actions; an SMS/ZNS gateway lists its own (`["delivery-receipts", "opt-outs"]`).
 
 Each answer is kept in memory for five minutes (a warm Lambda calls SSM once per client, not
 once per request); an unknown client is remembered for at most 30 seconds, so a client
@@ -29,6 +33,16 @@ CACHE_SECONDS = 300.0
 UNKNOWN_CACHE_SECONDS = 30.0  # never longer: see the module docstring
 MAX_CACHED_CLIENTS = 1024
 
+# Scope → what it lets a client send (the routes that check it are in app.py).
+SCOPES = {
+    "dossiers": "dossiers",  # POST /v1/webhooks/dossiers, GET /v1/webhooks/receipts/{id}
+    "inter-agency": "inter-agency actions",  # POST /v1/webhooks/inter-agency/{code}/actions
+    "delivery-receipts": "delivery receipts",  # POST /v1/webhooks/delivery-receipts
+    "opt-outs": "opt-outs",  # POST /v1/webhooks/opt-outs
+}
+PORTAL_SCOPES = frozenset({"dossiers"})
+AGENCY_SCOPES = frozenset({"inter-agency"})
+
 
 def valid_client_id(client_id: str) -> bool:
     return bool(CLIENT_ID.fullmatch(client_id))
@@ -39,9 +53,22 @@ class WebhookClient:
     client_id: str
     secret: bytes
     agency: str | None = None  # set for another agency's system; None for a portal
+    scopes: frozenset[str] | None = None  # None: the default of its kind (see `granted`)
+
+    @property
+    def granted(self) -> frozenset[str]:
+        if self.scopes is not None:
+            return self.scopes
+        return AGENCY_SCOPES if self.agency else PORTAL_SCOPES
+
+    def may(self, scope: str) -> bool:
+        return scope in self.granted
 
     def __repr__(self) -> str:  # never print a secret in a log line
-        return f"WebhookClient(client_id={self.client_id!r}, agency={self.agency!r})"
+        return (
+            f"WebhookClient(client_id={self.client_id!r}, agency={self.agency!r}, "
+            f"scopes={sorted(self.granted)!r})"
+        )
 
 
 class ClientConfigurationError(ValueError):
@@ -57,6 +84,7 @@ class WebhookSecrets(Protocol):
 def parse_client(client_id: str, value: str) -> WebhookClient:
     """A parameter's value (bare secret or JSON object) as a client."""
     agency: str | None = None
+    scopes: frozenset[str] | None = None
     if value.lstrip().startswith("{"):
         try:
             data: Any = json.loads(value)
@@ -68,11 +96,26 @@ def parse_client(client_id: str, value: str) -> WebhookClient:
         agency = data.get("agency")
         if agency is not None and (not isinstance(agency, str) or not AGENCY_CODE.match(agency)):
             raise ClientConfigurationError(f"client {client_id}: agency is not a QCVN 102 code")
+        if "scopes" in data:
+            scopes = _scopes(client_id, data["scopes"])
     else:
         secret = value
     if not isinstance(secret, str) or not secret:
         raise ClientConfigurationError(f"client {client_id}: the secret is missing or empty")
-    return WebhookClient(client_id, secret.encode("utf-8"), agency)
+    return WebhookClient(client_id, secret.encode("utf-8"), agency, scopes)
+
+
+def _scopes(client_id: str, value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
+        raise ClientConfigurationError(
+            f"client {client_id}: scopes must be a non-empty list of strings"
+        )
+    unknown = sorted(set(value) - set(SCOPES))
+    if unknown:
+        raise ClientConfigurationError(
+            f"client {client_id}: unknown scope {', '.join(unknown)} (known: {', '.join(SCOPES)})"
+        )
+    return frozenset(value)
 
 
 class SsmWebhookSecrets:

@@ -2,7 +2,8 @@
 
 Every refusal is a 401 problem naming the header at fault, and changes nothing: the replay
 guard is asked only once the MAC is verified, so a forged request cannot burn the signature of
-a genuine one that is still on its way.
+a genuine one that is still on its way. A genuine client sending outside its scopes is a 403
+(`require_scope`), before anything is spent.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib.adapters.replay_guard import ReplayGuard
-from chalicelib.adapters.secrets import WebhookClient, WebhookSecrets, valid_client_id
+from chalicelib.adapters.secrets import SCOPES, WebhookClient, WebhookSecrets, valid_client_id
 from chalicelib.auth import signatures
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, SignatureError
 from chalicelib.http.problems import FieldError, Problem
@@ -106,6 +107,26 @@ def verify_webhook(
     # Remember the signature at least until its timestamp can no longer pass the window.
     keep = max(REPLAY_RECORD_SECONDS, 2 * tolerance)
     return VerifiedWebhook(client, check.signature, check.timestamp + keep)
+
+
+def require_scope(verified: VerifiedWebhook, scope: str) -> VerifiedWebhook:
+    """The request as it was, if its client may send this kind of request; else a 403."""
+    client = verified.client
+    if not client.may(scope):
+        what = SCOPES[scope]
+        raise Problem(
+            403,
+            f"client {client.client_id} is not allowed to send {what}",
+            kind="forbidden",
+            errors=[
+                FieldError(
+                    CLIENT_HEADER,
+                    f"not allowed to send {what}",
+                    "Hệ thống này không được phép gửi loại yêu cầu này",
+                )
+            ],
+        )
+    return verified
 
 
 def consume(verified: VerifiedWebhook, guard: ReplayGuard) -> WebhookClient:

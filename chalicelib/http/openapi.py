@@ -63,12 +63,14 @@ CALLERS: dict[str, str] = {
     "other_agency": "an official of B (roles specialist and leader, unit PHONG_QLTK)",
     "expired": "A's receiver with an expired token",
     "wrong_issuer": "A's receiver with a token of another issuer (right key)",
-    "portal": "a portal's signed webhook (a client without an agency)",
-    "agency_system": "B's system, signed webhook (a client speaking for agency B)",
+    "portal": "a portal's signed webhook (a client without an agency: scope `dossiers`)",
+    "agency_system": "B's system, signed webhook (a client speaking for agency B: scope "
+    "`inter-agency`)",
+    "gateway": "an SMS/ZNS gateway's signed webhook (scopes `delivery-receipts`, `opt-outs`)",
 }
 _OFFICIALS = ("receiver", "specialist", "leader", "admin")
 _TOKENS = (*_OFFICIALS, "other_agency")
-_SIGNERS = ("portal", "agency_system")
+_SIGNERS = ("portal", "agency_system", "gateway")
 
 
 def _row(default: str, **cells: str) -> dict[str, str]:
@@ -86,8 +88,9 @@ def _bearer(**cells: str) -> dict[str, str]:
 
 
 def _signed(**cells: str) -> dict[str, str]:
-    """A webhook: only a valid signature is heard; a bearer token is no signature."""
-    return _row("401", **cells)
+    """A webhook: only a valid signature is heard (a bearer token is no signature), and only
+    from a client with the route's scope: the other clients are refused with 403."""
+    return _row("401", **{**dict.fromkeys(_SIGNERS, "403"), **cells})
 
 
 def _officials_of_a(status: str, other: str) -> dict[str, str]:
@@ -101,13 +104,12 @@ AUTHORIZATION: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/v1/procedures"): _everyone("200"),
     ("GET", "/v1/procedures/{code}"): _everyone("200"),
     ("GET", "/v1/public/dossiers/{code}"): _row("404", citizen="200"),
-    ("POST", "/v1/webhooks/dossiers"): _signed(portal="202", agency_system="202"),
-    ("GET", "/v1/webhooks/receipts/{receipt_id}"): _signed(portal="200", agency_system="404"),
-    ("POST", "/v1/webhooks/inter-agency/{code}/actions"): _signed(
-        portal="403", agency_system="403"
-    ),
-    ("POST", "/v1/webhooks/delivery-receipts"): _signed(portal="202", agency_system="202"),
-    ("POST", "/v1/webhooks/opt-outs"): _signed(portal="202", agency_system="202"),
+    ("POST", "/v1/webhooks/dossiers"): _signed(portal="202"),
+    ("GET", "/v1/webhooks/receipts/{receipt_id}"): _signed(portal="200"),
+    # B's system has the scope, but B takes no part in D (403 too: see RULES).
+    ("POST", "/v1/webhooks/inter-agency/{code}/actions"): _signed(),
+    ("POST", "/v1/webhooks/delivery-receipts"): _signed(gateway="202"),
+    ("POST", "/v1/webhooks/opt-outs"): _signed(gateway="202"),
     ("POST", "/v1/dossiers"): _bearer(
         receiver="202", specialist="403", leader="403", admin="403", other_agency="403"
     ),
@@ -129,15 +131,16 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/public/dossiers/{code}"): "Public, with the last 4 digits of the applicant's "
     "phone: without them, or with wrong ones, the answer is the 404 of an unknown code (a "
     "dossier without a phone cannot be looked up). Tokens and signatures give nothing more.",
-    ("POST", "/v1/webhooks/dossiers"): "Any registered webhook client (signed).",
-    ("GET", "/v1/webhooks/receipts/{receipt_id}"): "The signed client that made the receipt; "
-    "another client's receipt answers 404.",
-    ("POST", "/v1/webhooks/inter-agency/{code}/actions"): "A signed client that speaks for an "
-    "agency involved in the dossier (403 for a portal, or an agency not involved); the "
+    ("POST", "/v1/webhooks/dossiers"): "A signed client with scope `dossiers` (a portal).",
+    ("GET", "/v1/webhooks/receipts/{receipt_id}"): "The signed client (scope `dossiers`) that "
+    "made the receipt; another client's receipt answers 404.",
+    ("POST", "/v1/webhooks/inter-agency/{code}/actions"): "A signed client with scope "
+    "`inter-agency` that speaks for an agency involved in the dossier (403 otherwise); the "
     "transition worker then checks the state machine's roles and places for role `system`.",
-    ("POST", "/v1/webhooks/delivery-receipts"): "Any registered webhook client (signed); 404 "
-    "when no message has that provider and id.",
-    ("POST", "/v1/webhooks/opt-outs"): "Any registered webhook client (signed).",
+    ("POST", "/v1/webhooks/delivery-receipts"): "A signed client with scope "
+    "`delivery-receipts` (an SMS/ZNS gateway); 404 when no message has that provider and id.",
+    ("POST", "/v1/webhooks/opt-outs"): "A signed client with scope `opt-outs` (an SMS/ZNS "
+    "gateway).",
     ("POST", "/v1/dossiers"): "An official with the receiver role; the dossier is received at "
     "the official's own agency and unit.",
     ("GET", "/v1/intake/{receipt_id}"): "Any official of the agency whose counter made the "
@@ -511,7 +514,7 @@ def _operation(
     if security is BEARER:
         codes |= {"401", "403", "503"}
     elif security is SIGNED:
-        codes.add("401")
+        codes |= {"401", "403"}  # 403: a client without the route's scope
     if body is not None:
         codes |= {"400", "413", "415"}
     if any(p is CODE for p in parameters):
@@ -744,7 +747,8 @@ def _security_schemes() -> dict[str, Any]:
             "type": "apiKey",
             "in": "header",
             "name": CLIENT_HEADER,
-            "description": "The registered client id (its secret is in SSM).",
+            "description": "The registered client id (its secret and scopes are in SSM); a "
+            "client without the route's scope is refused with 403.",
         },
         "webhookSignature": {
             "type": "apiKey",

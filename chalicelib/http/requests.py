@@ -16,6 +16,7 @@ from chalicelib.auth.webhooks import (
     consume,
     header,
     refuse_if_spent,
+    require_scope,
     verify_webhook,
 )
 from chalicelib.domain.dossier import Actor, Location
@@ -58,10 +59,13 @@ def official(request: Any, verifier: TokenVerifier) -> Actor:
     return verifier.verify(header(request.headers, "authorization"))
 
 
-def signed_caller(request: Any, raw: bytes) -> VerifiedWebhook:
-    """The signed caller, verified; `spend` it once the request is known to be acceptable."""
+def signed_caller(request: Any, raw: bytes, *, scope: str) -> VerifiedWebhook:
+    """The signed caller, verified and allowed `scope` (a `SCOPES` key of the client registry;
+    403 otherwise, nothing spent); `spend` it once the request is known to be acceptable."""
     # Signatures are about real time, never the settable clock of the local stage.
-    return verify_webhook(request.headers, raw, providers.webhook_secrets(), int(time.time()))
+    now = int(time.time())
+    verified = verify_webhook(request.headers, raw, providers.webhook_secrets(), now)
+    return require_scope(verified, scope)
 
 
 def refuse_replay(verified: VerifiedWebhook) -> None:

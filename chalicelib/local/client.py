@@ -72,7 +72,7 @@ class Api:
 
 @dataclass
 class Portal:
-    """A portal (or another agency's system) calling signed webhooks."""
+    """A portal (or another agency's system, or the SMS/ZNS gateway) calling signed webhooks."""
 
     api: Api
     client_id: str

@@ -39,6 +39,7 @@ class Cast:
     api: Api
     portal: Portal
     tax: Portal
+    gateway: Portal  # the SMS/ZNS gateway: delivery receipts and opt-outs
     officials: dict[str, Official]
 
     @classmethod
@@ -66,6 +67,7 @@ class Cast:
             api=api,
             portal=Portal(api, "portal-dev", DEV_WEBHOOK_SECRET),
             tax=Portal(api, "thue-dev", DEV_WEBHOOK_SECRET),
+            gateway=Portal(api, "gateway-dev", DEV_WEBHOOK_SECRET),
             officials=officials,
         )
 

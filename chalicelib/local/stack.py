@@ -52,6 +52,8 @@ REGION = "ap-southeast-1"
 TAX_AGENCY = "000.00.90.H19"
 PORTAL_CLIENT = "portal-dev"
 TAX_CLIENT = "thue-dev"
+GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
+GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
 
 # Variables that could send a client of this process somewhere else than the local moto.
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
@@ -74,11 +76,13 @@ def dev_jwt_key() -> str:
 
 
 def dev_webhook_clients() -> dict[str, str]:
-    """Client id → the SSM value of its secret (plain, or JSON with the agency it speaks for)."""
+    """Client id → the SSM value of its secret (plain: a portal; or JSON with the agency it
+    speaks for, or the scopes it has)."""
     secret = dev_webhook_secret()
     return {
         PORTAL_CLIENT: secret,
         TAX_CLIENT: json.dumps({"secret": secret, "agency": TAX_AGENCY}),
+        GATEWAY_CLIENT: json.dumps({"secret": secret, "scopes": GATEWAY_SCOPES}),
     }
 
 

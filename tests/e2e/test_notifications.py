@@ -110,7 +110,10 @@ def test_delivery_receipts_and_opt_outs_arrive_by_signed_webhook(stack, cast):
         "status": "delivered",
         "at": "2026-11-20T09:00:05+07:00",
     }
-    answer = cast.portal.post("/v1/webhooks/delivery-receipts", receipt)
+    # Only the gateway's client may report on messages: a portal is refused (403).
+    refused = cast.portal.post("/v1/webhooks/delivery-receipts", receipt)
+    assert refused.status == 403 and refused.body["errors"][0]["field"] == "X-Motcua-Client"
+    answer = cast.gateway.post("/v1/webhooks/delivery-receipts", receipt)
     assert answer.status == 202, answer.body
     again = next(
         d
@@ -118,13 +121,13 @@ def test_delivery_receipts_and_opt_outs_arrive_by_signed_webhook(stack, cast):
         if d["provider_message_id"] == sms["provider_message_id"]
     )
     assert again["delivery"] == "delivered"
-    unknown = cast.portal.post(
+    unknown = cast.gateway.post(
         "/v1/webhooks/delivery-receipts", {**receipt, "message_id": "no-such-message"}
     )
     assert unknown.status == 404
-    opted = cast.portal.post(
+    opted = cast.gateway.post(
         "/v1/webhooks/opt-outs", {"phone": "0912 345 678", "source": "trả lời TU CHOI"}
     )
     assert opted.status == 202 and opted.body == {"phone": "84912345678", "opted_out": True}
-    bad = cast.portal.post("/v1/webhooks/opt-outs", {"phone": "12"})
+    bad = cast.gateway.post("/v1/webhooks/opt-outs", {"phone": "12"})
     assert bad.status == 400 and bad.body["errors"][0]["field"] == "phone"

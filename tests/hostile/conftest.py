@@ -110,14 +110,20 @@ def _signed_case(body: bytes) -> harness.Case:
 
 @pytest.fixture(scope="module")
 def stack():
-    """The app on moto with a portal client, the tax department's system and one dossier."""
+    """The app on moto with a portal client, the tax department's system, the SMS gateway and
+    one dossier."""
     with pytest.MonkeyPatch.context() as patch, aws_resources(patch) as env:
         patch.delenv("MOTCUA_NOW", raising=False)  # signatures and dates are about real time
         prefix = "/motcua/dev/webhook-clients/"
         tax = {"secret": harness.SECRETS[harness.TAX_CLIENT], "agency": harness.TAX}
+        gateway = {
+            "secret": harness.SECRETS[harness.GATEWAY_CLIENT],
+            "scopes": harness.GATEWAY_SCOPES,
+        }
         for client_id, value in [
             (harness.PORTAL_CLIENT, harness.SECRETS[harness.PORTAL_CLIENT]),
             (harness.TAX_CLIENT, json.dumps(tax)),
+            (harness.GATEWAY_CLIENT, json.dumps(gateway)),
         ]:
             boto3.client("ssm").put_parameter(
                 Name=prefix + client_id, Value=value, Type="SecureString"

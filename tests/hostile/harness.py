@@ -10,8 +10,9 @@ A case names
 - `query` (optional): a string appended after `?` as it is, or an object to URL-encode;
 - `auth`: `none`, `signed` (a fresh valid signature of the exact bytes sent) or one of the
   `signed:` modes below, `jwt` (a receiver of the ward, unit MOT_CUA) or one of the `jwt:`
-  modes below; `client` picks the signing client (`portal-dev` by default, `tax-dev` speaks for
-  the tax department);
+  modes below; `client` picks the signing client (by default the client with the route's
+  scope, `default_client`: `portal-dev`, or `gateway-dev` for delivery receipts and opt-outs;
+  `tax-dev` speaks for the tax department);
 - `headers` (optional): added last, so they override (`Content-Type` too);
 - the body, one of
   - `template`: a valid body (see TEMPLATES) changed by `set` {path: value}, `unset` [path],
@@ -51,7 +52,17 @@ TAX = "000.00.90.H19"
 TAX_CLIENT = "tax-dev"
 TAX_SECRET = "motcua-local-tax-secret"
 PORTAL_CLIENT = "portal-dev"
-SECRETS = {PORTAL_CLIENT: DEV_WEBHOOK_SECRET, TAX_CLIENT: TAX_SECRET}
+GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: scopes delivery-receipts and opt-outs
+GATEWAY_SECRET = "motcua-local-gateway-secret"
+GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
+SECRETS = {
+    PORTAL_CLIENT: DEV_WEBHOOK_SECRET,
+    TAX_CLIENT: TAX_SECRET,
+    GATEWAY_CLIENT: GATEWAY_SECRET,
+}
+GATEWAY_ROUTES = ("/v1/webhooks/delivery-receipts", "/v1/webhooks/opt-outs")
+# The signing callers of the authorization matrix (openapi.CALLERS) and their clients.
+SIGNERS = {"portal": PORTAL_CLIENT, "agency_system": TAX_CLIENT, "gateway": GATEWAY_CLIENT}
 ISSUER, AUDIENCE = "motcua-dev", "motcua"
 SEED_PHONE = "0912345678"
 
@@ -233,6 +244,11 @@ def build_body(spec: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
+def default_client(path: str) -> str:
+    """The client that signs a case naming none: the one with the route's scope."""
+    return GATEWAY_CLIENT if path.startswith(GATEWAY_ROUTES) else PORTAL_CLIENT
+
+
 def expand(raw: dict[str, Any], seeded_code: str) -> Case:
     method, _, path = raw["route"].partition(" ")
     path = path.replace("{code}", raw.get("code", seeded_code))
@@ -247,7 +263,7 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
         method=method,
         path=path,
         auth=raw.get("auth", "none"),
-        client=raw.get("client", PORTAL_CLIENT),
+        client=raw.get("client", default_client(path)),
         headers={name: text_of(value) for name, value in raw.get("headers", {}).items()},
         body=build_body(raw),
         status=raw["status"],

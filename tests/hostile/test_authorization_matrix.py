@@ -53,7 +53,7 @@ TOKENS = {
     "third_agency": dict(sub="xa-1", agency=OTHER_WARD, unit="VAN_PHONG",
                          roles=["receiver", "specialist", "leader", "admin"]),
 }  # fmt: skip
-SIGNERS = {"portal": harness.PORTAL_CLIENT, "agency_system": harness.TAX_CLIENT}
+SIGNERS = harness.SIGNERS
 
 
 def credentials(caller: str, body: bytes) -> dict[str, str]:

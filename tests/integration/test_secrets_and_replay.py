@@ -108,6 +108,16 @@ def test_json_client_info(ssm):
     info = SsmWebhookSecrets(PREFIX).client_info("tax-h19")
     assert info == WebhookClient("tax-h19", b"tax-secret", "000.00.90.H19")
     assert "tax-secret" not in repr(info)
+    assert info.may("inter-agency") and not info.may("dossiers")
+
+
+def test_json_client_with_scopes(ssm):
+    value = {"secret": "gw-secret", "scopes": ["delivery-receipts", "opt-outs"]}
+    put_secret(ssm, "sms-gateway", json.dumps(value))
+    info = SsmWebhookSecrets(PREFIX).client_info("sms-gateway")
+    assert info == WebhookClient(
+        "sms-gateway", b"gw-secret", scopes=frozenset({"delivery-receipts", "opt-outs"})
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,6 +127,8 @@ def test_json_client_info(ssm):
         '{"secret": "x", "agency": "thue"}',
         '{"secret": ""}',
         "{not json",
+        '{"secret": "x", "scopes": ["sms"]}',
+        '{"secret": "x", "scopes": []}',
     ],
 )
 def test_broken_client_parameter_is_an_operator_error(ssm, value):
