@@ -43,6 +43,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.aws_calls --json build/bench/aws_calls.json
 	$(BIN)/python -m bench.cost --calls build/bench/aws_calls.json
 	$(BIN)/python -m bench.throughput --dossiers 50 --clients 4
+	$(BIN)/python -m bench.load --clients 8 --seconds 20
+	$(BIN)/python -m bench.fault_injection --dossiers 3000
 
 ## package: the deployable template and code of STAGE in build/package (no AWS credentials:
 ## composes infra/ into build/merge-$(STAGE).json, runs `chalice package --merge-template`,

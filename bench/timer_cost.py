@@ -8,7 +8,6 @@ not the dossiers that exist. Run: `make bench` (or `.venv/bin/python -m bench.ti
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Actor, Applicant, Location
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Channel, Role
+from chalicelib.local.moto_speedups import transactions_without_table_copies
 from chalicelib.local.resources import create_resources
 from chalicelib.services import timers
 
@@ -58,26 +58,13 @@ class CallCounter:
         client.meta.events.register("after-call.dynamodb", self.after)
 
 
-@contextlib.contextmanager
 def without_moto_table_snapshots():
     """moto snapshots the whole table (deepcopy) for every item of every transaction, to roll
     back on failure: an emulator cost that grows with the table and that DynamoDB does not
-    have. The bench's transactions never fail, so it skips the snapshot; the figures it prints
+    have. Skipped here, transactions still all-or-nothing
+    (`chalicelib.local.moto_speedups.transactions_without_table_copies`); the figures printed
     are request and item counts, and our code's time, which this does not touch."""
-    import moto.dynamodb.models as models
-
-    real = models.copy
-
-    class NoTableSnapshot:
-        @staticmethod
-        def deepcopy(value, memo=None):
-            return value if isinstance(value, models.Table) else real.deepcopy(value, memo)
-
-    models.copy = NoTableSnapshot
-    try:
-        yield
-    finally:
-        models.copy = real
+    return transactions_without_table_copies()
 
 
 def seed(store: DynamoStore, open_count: int, now, calendar, catalog) -> None:

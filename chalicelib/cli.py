@@ -171,7 +171,27 @@ def parser() -> argparse.ArgumentParser:
     log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
     log.add_argument("code", help="the dossier code")
     log.set_defaults(run=deliveries_command)
+
+    dlq = commands.add_parser("dlq", help="dead letters (masked; originals parked in the table)")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
+    redrive = dlq_commands.add_parser(
+        "redrive", help="send a DLQ's letters back to their queue, each handled as its original"
+    )
+    redrive.add_argument("queue", choices=["intake", "transitions", "notifications", "portal-sync"])
+    redrive.set_defaults(run=dlq_command)
     return root
+
+
+def dlq_command(args: argparse.Namespace) -> str:
+    from chalicelib import ops, providers
+    from chalicelib.adapters.aws import client
+    from chalicelib.handlers.dead_letters import redrive
+
+    ops.use_local_stack()
+    config, name = providers.settings(), args.queue.replace("-", "_")
+    source = getattr(config, f"{name}_queue_url")
+    moved = redrive(client("sqs"), getattr(config, f"{name}_dlq_url"), source)
+    return f"{moved} letter(s) sent back to {source}"
 
 
 def rebuild_command(args: argparse.Namespace) -> str:

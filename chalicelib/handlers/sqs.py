@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from chalicelib import observability
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
+from chalicelib.handlers.dead_letters import LetterStore, default_letters, original_body, seal
 from chalicelib.services.failures import PermanentFailure
 
 # One less than the redrive policy's maxReceiveCount (infra/resources.json): the worker
@@ -64,12 +66,43 @@ def process_batch(
     source: str,
     fifo: bool,
     backoff: Callable[[SQSRecord, int], None] | None = None,
+    letters: LetterStore | None = None,
 ) -> dict[str, Any]:
     """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures.
 
     `backoff(record, seconds)`, when given, delays a failed record's next try (exponential in
-    its receive count) instead of the queue's fixed visibility timeout.
+    its receive count) instead of the queue's fixed visibility timeout. Dead letters park their
+    original body in `letters` (default: the table) and show the DLQ a masked copy; a letter
+    redriven to its queue is handled as its original (`handlers/dead_letters.py`).
     """
+    letters = letters or default_letters()
+
+    def dead_letter(record: SQSRecord, raw: str, reason: str) -> None:
+        observability.get_logger().error(
+            "%s: message %s dead-lettered: %s", source, record.message_id, reason
+        )
+        observability.count("MessageDeadLettered", queue=source)
+        sealed = seal(
+            raw,
+            source=source,
+            message_id=record.message_id,
+            reason=reason,
+            letters=letters,
+            now=datetime.now(UTC),
+        )
+        letter = DeadLetter(
+            body=sealed,
+            reason=observability.mask(reason),
+            source=source,
+            attributes={
+                "message_id": record.message_id,
+                "receive_count": str(receive_count(record)),
+            },
+        )
+        group = record.attributes.message_group_id if fifo else None
+        publisher.dead_letter(
+            dlq_url, letter, group=group, dedup_id=record.message_id if fifo else None
+        )
 
     def on_record(record: SQSRecord) -> None:
         # One record, one correlation id: `handle` binds the dossier code it finds.
@@ -77,9 +110,11 @@ def process_batch(
             _on_record(record)
 
     def _on_record(record: SQSRecord) -> None:
+        raw = record.body
         try:
+            raw = original_body(record.body, letters)
             try:
-                body = json.loads(record.body)
+                body = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise PermanentFailure(f"body is not JSON: {exc}") from exc
             try:
@@ -90,14 +125,11 @@ def process_batch(
                 errors = exc.errors(include_input=False, include_url=False)[:3]
                 raise PermanentFailure(f"body does not match its contract: {errors}") from exc
         except PermanentFailure as exc:
-            _dead_letter(
-                record, str(exc), publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
-            )
+            dead_letter(record, raw, str(exc))
         except Exception as exc:
             if receive_count(record) >= last_attempt():
-                reason = f"failed {receive_count(record)} times; last error: {exc!r}"
-                _dead_letter(
-                    record, reason, publisher=publisher, dlq_url=dlq_url, source=source, fifo=fifo
+                dead_letter(
+                    record, raw, f"failed {receive_count(record)} times; last error: {exc!r}"
                 )
                 return
             observability.get_logger().warning(
@@ -119,23 +151,4 @@ def process_batch(
     processor.raise_on_entire_batch_failure = False
     return process_partial_response(
         event=event, record_handler=on_record, processor=processor, context=context
-    )
-
-
-def _dead_letter(
-    record: SQSRecord, reason: str, *, publisher: Publisher, dlq_url: str, source: str, fifo: bool
-) -> None:
-    observability.get_logger().error(
-        "%s: message %s dead-lettered: %s", source, record.message_id, reason
-    )
-    observability.count("MessageDeadLettered", queue=source)
-    letter = DeadLetter(
-        body=record.body,
-        reason=reason,
-        source=source,
-        attributes={"message_id": record.message_id, "receive_count": str(receive_count(record))},
-    )
-    group = record.attributes.message_group_id if fifo else None
-    publisher.dead_letter(
-        dlq_url, letter, group=group, dedup_id=record.message_id if fifo else None
     )

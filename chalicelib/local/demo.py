@@ -48,6 +48,7 @@ class Cast:
         people = {
             "ward_receiver": (WARD, "MOT_CUA", "receiver", "Trần Thị Mai"),
             "ward_specialist": (WARD, "VAN_PHONG", "specialist", "Lê Văn Hùng"),
+            "ward_specialist_2": (WARD, "VAN_PHONG", "specialist", "Phan Thị Lan"),
             "ward_leader": (WARD, "LANH_DAO", "leader", "Phạm Quốc Bảo"),
             "land_receiver": (LAND_OFFICE, "MOT_CUA", "receiver", "Ngô Thị Hạnh"),
             "land_specialist": (LAND_OFFICE, "PHONG_DKCG", "specialist", "Đỗ Minh Tuấn"),

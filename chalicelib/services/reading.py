@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.delivery_log import DeliveryLog
@@ -17,6 +19,10 @@ from chalicelib.services.transitions import require_visible
 
 PHONE_LAST4 = re.compile(r"[0-9]{4}")
 NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập"
+# The public lookup answers no sooner than this after it started, whatever it found: reading a
+# dossier (a few KB to receive and parse) takes longer than reading nothing, and that must not
+# show. Longer than the lookup's own work (one GetItem, single-digit milliseconds).
+PUBLIC_LOOKUP_SECONDS = 0.05
 
 
 def _iso(moment: Any) -> str | None:
@@ -109,18 +115,33 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def public_lookup(code: str, phone_last4: str | None, store: DossierStore, catalog: Catalog):
+def public_lookup(
+    code: str,
+    phone_last4: str | None,
+    store: DossierStore,
+    catalog: Catalog,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+):
     """The citizen's lookup. A wrong or missing phone answers exactly like an unknown code,
-    and both paths do the same work, so the answer cannot be used to find valid codes."""
-    dossier = store.get(code) if len(code) <= 64 else None
-    phone = (dossier.applicant.phone or "") if dossier is not None else ""
-    expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits …
-    given = phone_last4 or ""
-    matches = hmac.compare_digest(expected.encode(), given.encode())
-    # … so the answer must be digits: "----" would match every dossier without a phone.
-    if dossier is None or not matches or not PHONE_LAST4.fullmatch(given):
-        raise Problem(404, NOT_FOUND_PUBLIC, kind="not-found")
-    return public_view(dossier, catalog)
+    byte for byte, so the answer cannot be used to find valid codes; and in the same time:
+    every path reads the store once (an over-long code reads a key that never exists), compares
+    the digits in constant time, and answers no sooner than PUBLIC_LOOKUP_SECONDS after it
+    started."""
+    started = clock()
+    try:
+        dossier = store.get(code if len(code) <= 64 else "-")
+        phone = (dossier.applicant.phone or "") if dossier is not None else ""
+        expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits …
+        given = phone_last4 or ""
+        matches = hmac.compare_digest(expected.encode(), given.encode())
+        # … so the answer must be digits: "----" would match every dossier without a phone.
+        if dossier is None or not matches or not PHONE_LAST4.fullmatch(given):
+            raise Problem(404, NOT_FOUND_PUBLIC, kind="not-found")
+        return public_view(dossier, catalog)
+    finally:
+        sleep(max(0.0, PUBLIC_LOOKUP_SECONDS - (clock() - started)))
 
 
 def worklist(

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from chalicelib.adapters.queues import InMemoryPublisher
+from chalicelib.handlers.dead_letters import MemoryLetters
 from chalicelib.handlers.sqs import process_batch
 from chalicelib.services.failures import PermanentFailure
 
@@ -24,10 +25,11 @@ def record(message_id, body, receive_count=1, group=None):
     }  # fmt: skip
 
 
-def run(records, handle, fifo=False):
+def run(records, handle, fifo=False, letters=None):
     publisher = InMemoryPublisher()
     result = process_batch({"Records": records}, None, handle, publisher=publisher,
-                           dlq_url="dlq", source="test", fifo=fifo)  # fmt: skip
+                           dlq_url="dlq", source="test", fifo=fifo,
+                           letters=letters or MemoryLetters())  # fmt: skip
     return result, publisher
 
 
@@ -66,11 +68,13 @@ def test_the_last_attempt_dead_letters_instead_of_failing(monkeypatch):
     body = {"n": 1, "fail": "transient"}
     early, _ = run([record("a", body, receive_count=3)], handler(seen))
     assert early == {"batchItemFailures": [{"itemIdentifier": "a"}]}
-    last, publisher = run([record("a", body, receive_count=4)], handler(seen))
+    letters = MemoryLetters()
+    last, publisher = run([record("a", body, receive_count=4)], handler(seen), letters=letters)
     assert last == {"batchItemFailures": []}
     [(dlq, letter)] = publisher.dead
     assert dlq == "dlq" and "failed 4 times" in letter.reason and "timed out" in letter.reason
-    assert json.loads(letter.body) == body
+    sealed = json.loads(letter.body)  # the DLQ's copy is masked; the original is parked
+    assert sealed["masked"] == body and json.loads(letters.parked(sealed["parked"])) == body
 
 
 def test_fifo_stops_the_group_after_a_failure_but_not_other_groups():
@@ -111,5 +115,6 @@ def test_a_retried_record_is_delayed_more_each_time():
             source="test",
             fifo=False,
             backoff=lambda r, s: delays.append((r.message_id, s)),
+            letters=MemoryLetters(),
         )
     assert delays == [("a", 30), ("a", 60), ("a", 120)]

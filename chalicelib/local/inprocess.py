@@ -1,0 +1,174 @@
+"""The whole system in this process, on moto's in-process mock (`mock_aws`), driven by the caller.
+
+    with in_process() as system:
+        system.client.http.post("/v1/webhooks/dossiers", body=..., headers=...)
+        system.pump.run()
+
+The same app object as `LocalStack`, its real Chalice routes (through `chalice.test.Client`),
+its real workers invoked by the local pollers with Lambda's event shapes and batch semantics,
+the real store adapters and queues (moto's SQS with the redrive policies of
+`infra/resources.json`, its DynamoDB with the stream); but no HTTP hop, no moto server thread
+and no poller threads: `Pump` runs the pollers in the caller's thread, so a soak test of
+thousands of dossiers (`bench/fault_injection.py`) costs only what the emulator and the app do.
+moto's own emulation costs are taken away (`moto_speedups.fast_moto`).
+
+The national portal sync is switched off (its worker would call a portal over HTTP): the
+relay sends nothing to its queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from chalicelib import observability, providers
+from chalicelib.local.moto_speedups import fast_moto
+from chalicelib.local.pollers import Pollers
+from chalicelib.local.resources import create_resources
+from chalicelib.local.stack import dev_jwt_key, dev_webhook_clients
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REGION = "ap-southeast-1"
+ENVIRONMENT: dict[str, str | None] = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_ENDPOINT_URL": None,
+    "AWS_PROFILE": None,
+    "MOTCUA_STAGE": "dev",
+    "MOTCUA_NOW": None,
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+def _set(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (None: remove) these variables, and put them back as they were afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        _set(values)
+        yield
+    finally:
+        _set(saved)
+
+
+class Pump:
+    """Runs the pollers of the app's workers in this thread, as Lambda's event source mappings
+    would, until the watched queues and the stream are quiet. A queue that answered nothing is
+    asked again every few rounds only (empty receives are most of the calls otherwise)."""
+
+    WORKERS = ("intake_worker", "transition_worker", "notifier")
+
+    def __init__(self, pollers: Pollers) -> None:
+        self.queues = [p for p in pollers.queues if p.name in self.WORKERS]
+        self.streams = pollers.streams
+
+    def run(self, watch: set[str] | None = None, timeout: float = 300) -> None:
+        """`watch`: the workers whose queues must be empty (default all); the stream always."""
+        deadline = time.monotonic() + timeout
+        watched = [p for p in self.queues if watch is None or p.name in watch]
+        idle: Counter[str] = Counter()  # rounds in a row a queue answered nothing
+        while True:
+            handed = 0
+            for poller in self.queues:
+                if idle[poller.name] % 4:
+                    idle[poller.name] += 1
+                    continue
+                got = poller.poll_once(wait_time_seconds=0)
+                idle[poller.name] = 0 if got else idle[poller.name] + 1
+                handed += got
+            handed += sum(stream.poll_once() for stream in self.streams)
+            if handed:
+                continue
+            if not any(p.pending() for p in watched) and not any(s.pending() for s in self.streams):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not quiet after {timeout} s")
+            idle.clear()
+            time.sleep(0.02)
+
+
+@dataclass
+class InProcess:
+    app_module: ModuleType
+    resources: dict[str, str]
+    pollers: Pollers
+    pump: Pump
+    client: Any  # chalice.test.Client
+
+    @property
+    def app(self) -> Any:
+        return self.app_module.app
+
+    def poller(self, name: str) -> Any:
+        return next(p for p in self.pollers.queues if p.name == name)
+
+
+@contextlib.contextmanager
+def in_process(
+    env: Mapping[str, str | None] | None = None, *, log_level: str | None = "ERROR"
+) -> Iterator[InProcess]:
+    """The system on a fresh in-process moto. `env`: more variables for the app. Failed
+    intakes and transitions are retried at once, notices after 1 s (the queue's own
+    visibility timeout otherwise); `log_level`: the app logger's while it runs (None: as is)."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    logger = observability.get_logger()
+    level = logger.log_level
+    values = {**ENVIRONMENT, "MOTCUA_JWT_DEV_KEY": dev_jwt_key(), **(env or {})}
+    with environment(values), mock_aws(), fast_moto():
+        providers.reset()
+        resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
+        with environment({**resources, "MOTCUA_PORTAL_SYNC_QUEUE_URL": ""}):
+            ssm = boto3.client("ssm")
+            prefix = providers.settings().webhook_secrets_prefix
+            for client_id, value in dev_webhook_clients().items():
+                ssm.put_parameter(Name=prefix + client_id, Value=value, Type="SecureString")
+            providers.reset()
+            app_module = importlib.import_module("app")
+            pollers = Pollers(
+                app_module.app,
+                boto3.client("sqs"),
+                app_module=app_module,
+                region=REGION,
+                wait_time_seconds=0,
+                retry_visibility_timeout=0,
+                # moto in-process answers the classic endpoint, not the account-based one
+                streams_client=boto3.client(
+                    "dynamodbstreams",
+                    endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+                ),
+                stream_retry_delay=0.05,
+            )
+            for poller in pollers.queues:
+                if poller.name == "notifier":  # a provider outage needs time between tries
+                    poller.retry_visibility_timeout = 1
+            if log_level:
+                logger.setLevel(log_level)
+            try:
+                with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as c:
+                    yield InProcess(app_module, resources, pollers, Pump(pollers), c)
+            finally:
+                logger.setLevel(level)
+                providers.reset()
