@@ -294,7 +294,8 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
         return {"command_id": command_id, "status": "applied", "version": applied.version}
     refused = store.refusal(code, command_id)
     if refused is not None:
-        return {"command_id": command_id, "status": "refused", **refused.model_dump(mode="json")}
+        status = "failed" if refused.kind == transitions.FAILED else "refused"
+        return {"command_id": command_id, "status": status, **refused.model_dump(mode="json")}
     return {"command_id": command_id, "status": "queued"}
 
 

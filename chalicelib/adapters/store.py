@@ -52,7 +52,7 @@ class Refusal(BaseModel):
     actor_agency: str
     expected_version: int | None
     reason: str
-    kind: str  # stale_version, illegal_transition, not_permitted, invalid_input
+    kind: str  # stale_version, illegal_transition, not_permitted, invalid_input, failed
     field: str | None = None
     at: datetime
 

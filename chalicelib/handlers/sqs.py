@@ -67,6 +67,7 @@ def process_batch(
     fifo: bool,
     backoff: Callable[[SQSRecord, int], None] | None = None,
     letters: LetterStore | None = None,
+    on_dead_letter: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
     """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures.
 
@@ -74,6 +75,8 @@ def process_batch(
     its receive count) instead of the queue's fixed visibility timeout. Dead letters park their
     original body in `letters` (default: the table) and show the DLQ a masked copy; a letter
     redriven to its queue is handled as its original (`handlers/dead_letters.py`).
+    `on_dead_letter(original body, masked reason)` runs after a letter is sent, for the worker
+    to tell whoever asked; its own failure loses nothing (the letter is sent).
     """
     letters = letters or default_letters()
 
@@ -103,6 +106,16 @@ def process_batch(
         publisher.dead_letter(
             dlq_url, letter, group=group, dedup_id=record.message_id if fifo else None
         )
+        if on_dead_letter is not None:
+            try:
+                on_dead_letter(raw, letter.reason)
+            except Exception:
+                observability.get_logger().warning(
+                    "%s: message %s: could not record its dead letter",
+                    source,
+                    record.message_id,
+                    exc_info=True,
+                )
 
     def on_record(record: SQSRecord) -> None:
         # One record, one correlation id: `handle` binds the dossier code it finds.

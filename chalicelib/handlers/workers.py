@@ -99,7 +99,16 @@ def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         dlq_url=providers.settings().transitions_dlq_url,
         source="transitions",
         fifo=True,
+        on_dead_letter=_show_failed_command,
     )
+
+
+def _show_failed_command(raw: str, reason: str) -> None:
+    try:
+        envelope = TransitionEnvelope.model_validate_json(raw)
+    except ValueError:  # not a command at all: nobody to tell
+        return
+    transitions.record_failure(envelope, reason, providers.store())
 
 
 def run_timer(now: datetime | None = None) -> dict[str, Any]:

@@ -351,7 +351,8 @@ def _view_schemas(schemas: dict[str, Any]) -> None:
             {
                 "allOf": [
                     _ref("Refusal"),
-                    _object({"status": {"const": "refused"}}, ["status"]),
+                    # failed: not applied after every try, dead-lettered for the operators
+                    _object({"status": {"enum": ["refused", "failed"]}}, ["status"]),
                 ]
             },
         ]
@@ -669,7 +670,7 @@ def _operations(
             "GET", "/v1/dossiers/{code}/commands/{command_id}", tag="officials",
             summary="What became of an action",
             parameters=[CODE, command_id],
-            ok={"200": _json(_ref("Command"), "queued, applied (version) or refused (why)")},
+            ok={"200": _json(_ref("Command"), "queued, applied (version), refused (why) or failed (dead-lettered)")},
             errors=["404"],
         ),
         _operation(

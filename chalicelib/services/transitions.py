@@ -243,3 +243,27 @@ def _refuse(
     )
     deps.store.record_refusal(envelope.code, refusal)
     return ApplyResult(Result.REFUSED, refusal=refusal)
+
+
+FAILED = "failed"  # a refusal kind: not applied after every try; the command is dead-lettered
+
+
+def record_failure(envelope: TransitionEnvelope, reason: str, store: DossierStore) -> bool:
+    """A dead-lettered command shows as failed, not queued forever, to whoever sent it. If an
+    operator redrives it and it applies, its command marker wins (GET …/commands/{id})."""
+    if store.get(envelope.code) is None:
+        return False  # nothing to show it on
+    store.record_refusal(
+        envelope.code,
+        Refusal(
+            command_id=envelope.command_id,
+            action=envelope.command.action.value,
+            actor_id=envelope.actor.id,
+            actor_agency=envelope.actor.agency,
+            expected_version=envelope.expected_version,
+            reason=f"not applied after every try, kept for the operators: {reason}",
+            kind=FAILED,
+            at=envelope.requested_at,
+        ),
+    )
+    return True

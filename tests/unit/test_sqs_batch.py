@@ -25,11 +25,12 @@ def record(message_id, body, receive_count=1, group=None):
     }  # fmt: skip
 
 
-def run(records, handle, fifo=False, letters=None):
+def run(records, handle, fifo=False, letters=None, on_dead_letter=None):
     publisher = InMemoryPublisher()
     result = process_batch({"Records": records}, None, handle, publisher=publisher,
                            dlq_url="dlq", source="test", fifo=fifo,
-                           letters=letters or MemoryLetters())  # fmt: skip
+                           letters=letters or MemoryLetters(),
+                           on_dead_letter=on_dead_letter)  # fmt: skip
     return result, publisher
 
 
@@ -118,3 +119,20 @@ def test_a_retried_record_is_delayed_more_each_time():
             letters=MemoryLetters(),
         )
     assert delays == [("a", 30), ("a", 60), ("a", 120)]
+
+
+def test_the_worker_is_told_of_each_dead_letter_and_its_own_failure_loses_nothing():
+    told = []
+    body = {"n": 7, "fail": "permanent"}
+
+    def tell(raw, reason):
+        told.append((json.loads(raw), reason))
+
+    _, publisher = run([record("a", body)], handler([]), on_dead_letter=tell)
+    assert told == [(body, "unknown dossier")] and len(publisher.dead) == 1
+
+    def broken(raw, reason):
+        raise ConnectionError("table unavailable")
+
+    result, publisher = run([record("b", body)], handler([]), on_dead_letter=broken)
+    assert result == {"batchItemFailures": []} and len(publisher.dead) == 1

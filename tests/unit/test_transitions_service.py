@@ -140,3 +140,27 @@ def test_pause_then_resume_through_the_worker(deps):
         assert apply_envelope(step, deps).result is Result.APPLIED
     after = deps.store.get(CODE)
     assert deps.calendar.between(due_before, after.due_at) == timedelta(hours=24)
+
+
+def test_a_dead_lettered_command_shows_as_failed_until_it_applies(deps):
+    from chalicelib.services.transitions import FAILED, record_failure
+
+    take_up = envelope("c9", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    assert record_failure(take_up, "failed 4 times; last error: throttled", deps.store)
+    shown = deps.store.refusal(CODE, "c9")
+    assert shown.kind == FAILED and "throttled" in shown.reason
+    assert apply_envelope(take_up, deps).result is Result.APPLIED  # redriven by an operator
+    assert deps.store.command(CODE, "c9").version == 2  # the marker wins when read
+    elsewhere = take_up.model_copy(update={"code": "000.00.32.H19-260302-9999"})
+    assert not record_failure(elsewhere, "unknown dossier", deps.store)
+
+
+def test_the_transition_worker_shows_its_dead_letters_on_the_dossier(deps, monkeypatch):
+    from chalicelib import providers
+    from chalicelib.handlers import workers
+
+    monkeypatch.setattr(providers, "store", lambda: deps.store)
+    take_up = envelope("c10", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
+    workers._show_failed_command(take_up.model_dump_json(), "failed 4 times")
+    assert deps.store.refusal(CODE, "c10").kind == "failed"
+    workers._show_failed_command('{"not": "a command"}', "body does not match its contract")
