@@ -15,6 +15,7 @@ from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.lazy import lazy_module
 from chalicelib.services import due_dates, reading, reports, transitions
+from chalicelib.services.outbox import RELAY_FILTERS
 
 if TYPE_CHECKING:
     from chalicelib.services.envelopes import IntakeEnvelope
@@ -43,6 +44,9 @@ TABLE_STREAM_ARN = os.environ.get(
     "MOTCUA_TABLE_STREAM_ARN",
     "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local",
 )
+# Lambda event filtering per stream function (Chalice has no argument for it): packaging puts it
+# on the event source mapping (infra/compose.py), the local runtime applies it the same way.
+EVENT_FILTERS = {"outbox_relay": RELAY_FILTERS}
 # How often the deadline timer runs; read when the app is packaged (the schedule is deployed).
 TIMER_MINUTES = int(os.environ.get("MOTCUA_TIMER_MINUTES", "5"))
 

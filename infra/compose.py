@@ -190,11 +190,16 @@ def load_resources(path: str | Path = RESOURCES_PATH) -> dict[str, Any]:
         return json.load(stream)["Resources"]
 
 
-def load_app() -> Any:
-    """The Chalice app object, imported as `chalice package` imports it."""
+def load_app_module() -> Any:
+    """The module `app`, imported as `chalice package` imports it."""
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
-    return importlib.import_module("app").app
+    return importlib.import_module("app")
+
+
+def load_app() -> Any:
+    """The Chalice app object."""
+    return load_app_module().app
 
 
 def chalice_config(stage: str, function: str | None = None) -> Any:
@@ -382,12 +387,22 @@ def _function_overrides(
             "Stream": {"Fn::GetAtt": [function.source, "StreamArn"]},
             "FunctionResponseTypes": BATCH_ITEM_FAILURES,
             **STREAM_EVENT_OPTIONS,
+            **_filter_criteria(function),
             "DestinationConfig": {
                 "OnFailure": {"Destination": {"Fn::GetAtt": [STREAM_FAILURE_QUEUE, "Arn"]}}
             },
         }
         properties["Events"] = {function.event_id: {"Properties": event}}
     return out
+
+
+def _filter_criteria(function: Function) -> dict[str, Any]:
+    """The function's event filters (`app.EVENT_FILTERS`), as the event source mapping takes
+    them: records that match none never invoke it, and cost nothing."""
+    patterns = getattr(load_app_module(), "EVENT_FILTERS", {}).get(function.name)
+    if not patterns:
+        return {}
+    return {"FilterCriteria": {"Filters": [{"Pattern": json.dumps(p)} for p in patterns]}}
 
 
 def _alarm(description: str, metric: dict[str, Any], **settings: Any) -> dict[str, Any]:

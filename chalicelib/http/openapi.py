@@ -670,7 +670,7 @@ def _operations(
             "GET", "/v1/dossiers/{code}/commands/{command_id}", tag="officials",
             summary="What became of an action",
             parameters=[CODE, command_id],
-            ok={"200": _json(_ref("Command"), "queued, applied (version), refused (why) or failed (dead-lettered)")},
+            ok={"200": _json(_ref("Command"), "queued, applied, refused or failed (dead letter)")},
             errors=["404"],
         ),
         _operation(

@@ -604,6 +604,7 @@ class Pollers:
                         max_retries=stream_max_retries,
                         retry_delay=stream_retry_delay,
                         timeout_seconds=timeout_seconds,
+                        filters=getattr(app_module, "EVENT_FILTERS", {}).get(source.name, ()),
                     )
                 )
             elif isinstance(source, CloudWatchEventConfig):

@@ -48,6 +48,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import DynamoDBEventConfig
 
+from chalicelib.local.event_filters import matches_any
 from chalicelib.local.lambda_events import dynamodb_stream_event
 from chalicelib.local.pollers import Handler, Invocation, _Activity, run_handler
 
@@ -159,6 +160,7 @@ class StreamPoller:
         shard_refresh_seconds: float = 5.0,
         timeout_seconds: float = 60,
         keep: int = 200,
+        filters: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         if stream_arn is None:
             if dynamodb_client is None:
@@ -167,6 +169,7 @@ class StreamPoller:
                 source.stream_arn, dynamodb_client, streams_client, table_name
             )
         self.source = source
+        self.filters = list(filters)  # Lambda event filtering: records matching none are skipped
         self.handler = handler
         self.streams = streams_client
         self.stream_arn = stream_arn
@@ -276,14 +279,24 @@ class StreamPoller:
             if next_iterator is None:
                 self._close(shard)
             return 0
+        last = records[-1]["dynamodb"]["SequenceNumber"]
+        if self.filters:
+            records = [r for r in records if matches_any(self.filters, r)]
+            if not records:  # as in AWS: nothing invoked, the checkpoint moves on
+                self._advance(shard, last, next_iterator)
+                return 0
         with self.activity.invocation():
-            self.invocations.append(self._process(shard, records, next_iterator))
+            self.invocations.append(self._process(shard, records, next_iterator, last))
         return len(records)
 
     # --- one batch ---------------------------------------------------------------------------
 
     def _process(
-        self, shard: ShardState, records: Sequence[Mapping[str, Any]], next_iterator: str | None
+        self,
+        shard: ShardState,
+        records: Sequence[Mapping[str, Any]],
+        next_iterator: str | None,
+        last: str,
     ) -> Invocation:
         event = dynamodb_stream_event(records, self.stream_arn, self.region)
         sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
@@ -300,7 +313,7 @@ class StreamPoller:
         )
         result, error, failed, millis = run.result, run.error, run.failed, run.millis
         if not failed:
-            self._advance(shard, sequence_numbers[-1], next_iterator)
+            self._advance(shard, last, next_iterator)
             log.info(
                 "dynamodb stream %s -> %s: %d record(s), ok, %d ms",
                 self.stream_arn,

@@ -57,6 +57,16 @@ class Notices:
         return notifications.for_digest(digest)
 
 
+# The stream records the relay needs (Lambda event filtering: the others never invoke it): a new
+# item carrying an outbox (history entry, alarm, digest), and any write of a dossier's state (the
+# national portal sync). Most writes are neither: command markers, receipts, counters, sequences,
+# the delivery log, replay-guard signatures.
+RELAY_FILTERS: list[dict[str, Any]] = [
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"outbox": {"S": [{"exists": True}]}}}},
+    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"SK": {"S": ["STATE"]}}}},
+]
+
+
 def jobs_in(stream_record: Mapping[str, Any]) -> list[NotificationJob]:
     """The jobs an item carried when it was written (only new items: a job is sent once)."""
     if stream_record.get("eventName") != "INSERT":

@@ -122,6 +122,13 @@ def test_each_worker_dead_letters_on_the_try_before_its_redrive(packaged):
         assert variables["MOTCUA_LAST_ATTEMPT"] == str(redrive["maxReceiveCount"] - 1)
 
 
+def test_the_relay_is_invoked_only_for_records_it_needs(packaged):
+    from chalicelib.services.outbox import RELAY_FILTERS
+
+    criteria = _event(packaged, "OutboxRelay", "DynamoDB")["FilterCriteria"]
+    assert [json.loads(f["Pattern"]) for f in criteria["Filters"]] == RELAY_FILTERS
+
+
 def test_the_lambda_zip_carries_the_data_files(package_dir: Path):
     with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
         names = set(archive.namelist())
