@@ -54,6 +54,19 @@ class AgencyRegistry:
     def get(self, code: str) -> Agency | None:
         return self._by_code.get(code)
 
+    def name_of(self, code: str) -> str:
+        """The agency's name; its code when the registry does not know it."""
+        found = self.get(code)
+        return found.name if found else code
+
+    def place_name(self, agency: str, unit: str | None) -> str:
+        """ "<unit name> - <agency name>", or the agency's name alone when the unit is unknown."""
+        found = self.get(agency)
+        if found is None:
+            return agency
+        named = next((u.name for u in found.units if u.code == unit), None)
+        return f"{named} - {found.name}" if named else found.name
+
     def codes(self) -> list[str]:
         return sorted(self._by_code)
 

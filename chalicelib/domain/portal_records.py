@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.domain.dossier import Action, Dossier, HistoryEntry, Location
+from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
 from chalicelib.domain.statuses import DossierStatus, Role
 
@@ -29,7 +29,7 @@ ROLE_TITLES_VI: Final[dict[Role, str]] = {
 }
 _TITLE_ORDER: Final = (Role.LEADER, Role.SPECIALIST, Role.RECEIVER, Role.ADMIN, Role.SYSTEM)
 
-UnitName = Callable[[Location], str]
+UnitName = Callable[[str, str], str]  # (agency, unit) → "<unit> - <agency>"
 
 
 def portal_moment(moment: datetime | None) -> str:
@@ -60,11 +60,7 @@ def dossier_item(
         for e in history
         if e.action is Action.REQUEST_SUPPLEMENT
     ]
-    fees = (
-        [{"TenPhiLePhi": f.name, "MucPhi": f.amount_vnd} for f in procedure.fees]
-        if (procedure)
-        else []
-    )
+    fees = procedure.fees if procedure else []
     return {
         "MaHoSo": dossier.code,
         "MaTTHC": dossier.procedure_code,
@@ -89,7 +85,7 @@ def dossier_item(
         "HoSoCoThanhPhanSoHoa": 1 if dossier.digitised else 0,
         "DuocThanhToanTrucTuyen": 1 if dossier.paid_online else 0,
         "TaiLieuNop": [],  # files stay with the portal that took them
-        "DanhSachLePhi": fees,
+        "DanhSachLePhi": [{"TenPhiLePhi": f.name, "MucPhi": f.amount_vnd} for f in fees],
         "DanhSachHoSoBoSung": supplements,
         "DanhSachGiayToKetQua": [],
     }
@@ -99,17 +95,19 @@ def progress_item(code: str, entry: HistoryEntry, *, unit_name: UnitName) -> dic
     """One applied change as a processing step: the same entry always gives the same item, so
     a step pushed twice is recorded once."""
     note = f": {entry.note}" if entry.note else ""
-    due = entry.due_at
     return {
         "MaHoSo": code,
         "NguoiXuLy": entry.actor_name,
         "ChucDanh": _title(entry.actor_roles),
         "ThoiDiemXuLy": portal_moment(entry.at),
-        "PhongBanXuLy": unit_name(Location(agency=entry.actor_agency, unit=entry.actor_unit))
-        if entry.actor_unit
-        else entry.actor_agency,
+        # A system speaks for its whole agency: no unit, its agency's code.
+        "PhongBanXuLy": (
+            unit_name(entry.actor_agency, entry.actor_unit)
+            if entry.actor_unit
+            else entry.actor_agency
+        ),
         "NoiDungXuLy": f"{entry.action.label_vi}{note}",
         "TrangThai": int(entry.to_status),
         "NgayBatDau": portal_moment(entry.at),
-        "NgayKetThucTheoQuyDinh": portal_moment(due),
+        "NgayKetThucTheoQuyDinh": portal_moment(entry.due_at),
     }

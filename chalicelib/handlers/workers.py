@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock, observability, providers
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.services import digests, notifier, outbox, portal_sync, timers, transitions
+from chalicelib.services import digests, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
 if TYPE_CHECKING:
@@ -156,6 +156,8 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
         process_partial_response,
     )
 
+    from chalicelib.services import portal_sync  # lazy: cold start of the other workers
+
     publisher = providers.publisher()
     settings = providers.settings()
 
@@ -212,12 +214,15 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
 def run_portal_sync_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # lazy: cold start (Powertools batch)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
+    from chalicelib.services import portal_sync  # lazy: cold start of the other workers
 
     settings = providers.settings()
 
     def handle(body: dict[str, Any]) -> None:
         observability.bind_dossier(_code_of(body))
         request = portal_sync.SyncRequest.model_validate(body)
+        # Per record, not per batch: the providers are cached, and a portal not configured yet
+        # fails each record (retried, then dead-lettered with the reason), not the invocation.
         deps = portal_sync.PortalSyncDeps(
             store=providers.store(),
             log=providers.portal_sync_log(),

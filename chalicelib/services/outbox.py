@@ -29,8 +29,7 @@ class Notices:
     survey_url: str = ""  # e.g. https://dichvucong.dongnai.gov.vn/danh-gia?ma={code}
 
     def _name(self, agency: str) -> str:
-        found = self.agencies.get(agency)
-        return found.name if found else agency
+        return self.agencies.name_of(agency)
 
     def for_entry(self, dossier: Dossier, entry: HistoryEntry,
                   procedure: Procedure) -> list[NotificationJob]:  # fmt: skip

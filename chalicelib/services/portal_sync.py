@@ -26,7 +26,6 @@ from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
-from chalicelib.domain.dossier import Location
 from chalicelib.domain.procedures import Catalog
 from chalicelib.services.failures import PermanentFailure
 
@@ -55,17 +54,6 @@ class PortalSyncDeps:
     agencies: AgencyRegistry
 
 
-def _unit_namer(agencies: AgencyRegistry) -> portal_records.UnitName:
-    def name(place: Location) -> str:
-        agency = agencies.get(place.agency)
-        if agency is None:
-            return place.agency
-        unit = next((u for u in agency.units if u.code == place.unit), None)
-        return f"{unit.name} - {agency.name}" if unit else agency.name
-
-    return name
-
-
 def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
     record = deps.store.load(code)
     if record is None:
@@ -74,16 +62,14 @@ def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
     mark = deps.log.get(code)
     if mark is not None and mark.revision >= dossier.revision:
         return SyncResult.UP_TO_DATE
-    desk = deps.agencies.get(dossier.received_by.agency)
     snapshot = portal_records.dossier_item(
         dossier,
         deps.catalog.get(dossier.procedure_code, dossier.procedure_version),
         record.history,
-        received_at_name=desk.name if desk else dossier.received_by.agency,
+        received_at_name=deps.agencies.name_of(dossier.received_by.agency),
     )
-    unit_name = _unit_namer(deps.agencies)
     steps = [
-        portal_records.progress_item(code, entry, unit_name=unit_name)
+        portal_records.progress_item(code, entry, unit_name=deps.agencies.place_name)
         for entry in record.history
         if mark is None or entry.version > mark.version
     ]

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from chalicelib import clock, ops, providers
+from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.local import demo
 from chalicelib.local.stack import LocalStack
 
@@ -60,9 +61,8 @@ def test_a_flaky_portal_ends_with_every_dossier_latest_status(stack, capsys):
         record = store.load(code)
         on_portal = stack.portal.dossiers[code]
         assert on_portal["TrangThaiHoSo"] == int(record.dossier.status), code
-        assert on_portal["NgayHenTra"] == record.dossier.due_at.astimezone(on_portal_tz()).strftime(
-            "%Y%m%d%H%M%S"
-        )
+        local_due = record.dossier.due_at.astimezone(LOCAL_TZ)
+        assert on_portal["NgayHenTra"] == local_due.strftime("%Y%m%d%H%M%S")
         steps = stack.portal.steps_of(code)
         assert sorted(s["TrangThai"] for s in steps) == sorted(
             int(e.to_status) for e in record.history
@@ -79,12 +79,6 @@ def test_a_flaky_portal_ends_with_every_dossier_latest_status(stack, capsys):
             f"{first_pass['behind']}; reconciliation rounds: {reconcile_rounds}; behind at the "
             f"end: {final['behind']}"
         )
-
-
-def on_portal_tz():
-    from chalicelib.domain.calendar import LOCAL_TZ
-
-    return LOCAL_TZ
 
 
 def test_reconcile_repush_through_the_cli_reaches_a_portal_that_was_down(stack, capsys):
