@@ -19,11 +19,11 @@ venv: $(STAMP)
 
 ## run: the whole system on loopback: moto, tables and queues, the API, the workers (HOST/PORT)
 run: $(STAMP)
-	$(BIN)/python -m chalicelib.local --host $(HOST) --port $(PORT)
+	$(BIN)/python -m devstack --host $(HOST) --port $(PORT)
 
 ## demo: a realistic scenario against a running `make run` (another shell)
 demo: $(STAMP)
-	$(BIN)/python -m chalicelib.local.demo --url http://$(HOST):$(PORT)
+	$(BIN)/python -m devstack.demo --url http://$(HOST):$(PORT)
 
 ## test: lint, then the whole suite
 test: lint unit

@@ -41,8 +41,8 @@ from bench.observe import (
     quiet,
 )
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.local import demo
-from chalicelib.local.client import new_id
+from devstack import demo
+from devstack.client import new_id
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE_RESOURCE = "MotcuaTable"
@@ -372,7 +372,7 @@ def outbox_channels(path: Path, skip: int = 0) -> tuple[Counter[str], int]:
 
 
 def lifecycle(stack: Any) -> list[str]:
-    """The demo's three dossiers, start to end (`chalicelib.local.demo`)."""
+    """The demo's three dossiers, start to end (`devstack.demo`)."""
     cast = demo.Cast.local(stack.base_url)
     return [
         demo.birth_registration(cast),

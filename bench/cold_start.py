@@ -57,7 +57,7 @@ else:
     started = time.perf_counter()
     import app
     imported = time.perf_counter()
-    from chalicelib.local.lambda_events import LambdaContext
+    from devstack.lambda_events import LambdaContext
     context = LambdaContext(spec["function"], region=spec["region"])
     answer = getattr(app, spec["handler"])(spec["event"], context)
     invoked = time.perf_counter()
@@ -128,7 +128,7 @@ class Fixture:
         os.environ.update(self.env)  # this process's clients too
         import boto3
 
-        from chalicelib.local.resources import create_resources
+        from devstack.resources import create_resources
 
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         self.env.update(resources)
@@ -138,7 +138,7 @@ class Fixture:
         providers.reset()
         self.sqs = boto3.client("sqs")
         self.dynamodb = boto3.client("dynamodb")
-        from chalicelib.local.fake_portal import FakePortal
+        from devstack.fake_portal import FakePortal
 
         self.portal = FakePortal().start()
         parameter = "/motcua/dev/national-portal"
@@ -153,7 +153,7 @@ class Fixture:
 
     @staticmethod
     def _environment(endpoint: str, workdir: Path) -> dict[str, str]:
-        from chalicelib.local.stack import dev_jwt_key
+        from devstack.stack import dev_jwt_key
 
         env = {
             k: v
@@ -187,7 +187,7 @@ class Fixture:
 
     # -- SQS: the message really goes through the queue, so the receipt handle is real --------
     def sqs_event(self, queue_env: str, body: dict[str, Any], group: str | None = None) -> dict:
-        from chalicelib.local.lambda_events import RECEIVE_ARGUMENTS, sqs_event
+        from devstack.lambda_events import RECEIVE_ARGUMENTS, sqs_event
 
         url = self.env[queue_env]
         extra = {"MessageGroupId": group, "MessageDeduplicationId": str(uuid.uuid4())}
@@ -271,8 +271,8 @@ class Fixture:
     def stream_event(self, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """An INSERT of the dossier's item that carries notification jobs, as the stream
         delivers it; and those jobs."""
-        from chalicelib.local.lambda_events import dynamodb_stream_event
         from chalicelib.services.outbox import jobs_in
+        from devstack.lambda_events import dynamodb_stream_event
 
         items = self.dynamodb.query(
             TableName=self.env["MOTCUA_TABLE"],
@@ -301,7 +301,7 @@ class Fixture:
 
     @staticmethod
     def scheduled(rule: str) -> dict[str, Any]:
-        from chalicelib.local.lambda_events import rule_arn, scheduled_event
+        from devstack.lambda_events import rule_arn, scheduled_event
 
         return scheduled_event(rule_arn(REGION, rule), region=REGION)
 

@@ -3,12 +3,12 @@
 DynamoDB throttles requests and cancels transactions (TransactionConflict), some writes are
 applied but answered with a timeout, workers die mid-batch (before or after a write), SQS
 loses deletes and delivers messages twice, and the SMS and Zalo ZNS providers go down for a
-while (`chalicelib/local/faults.py`). At the end every dossier must be in its expected final
+while (`devstack/faults.py`). At the end every dossier must be in its expected final
 state with a history whose versions run 1..n with no gap or repeat, the QĐ 766 counters must
 equal a recount from the histories, and every notice must have been sent once, or be in the
 DLQ with its reason. Run: `.venv/bin/python -m bench.fault_injection --dossiers 5000`.
 
-Why in-process (`chalicelib/local/inprocess.py`: moto's `mock_aws`) and not the local stack
+Why in-process (`devstack/inprocess.py`: moto's `mock_aws`) and not the local stack
 over HTTP: the same app, its real Chalice routes (through `chalice.test.Client`: signatures,
 tokens, problem+json), its real workers invoked by the local pollers with Lambda's event shapes
 and batch semantics, the real store adapters and queues (moto's SQS with the redrive policies
@@ -49,13 +49,13 @@ from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNAT
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.messages import Milestone
 from chalicelib.handlers import dead_letters
-from chalicelib.local import demo
-from chalicelib.local.faults import FaultInjector, FaultPlan, LedgerProvider, Outage
-from chalicelib.local.inprocess import REGION, Pump, in_process
-from chalicelib.local.stack import PORTAL_CLIENT, TAX_CLIENT
 from chalicelib.notify.channels import Channels
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage
 from chalicelib.services.intake import receipt_id_for
+from devstack import demo
+from devstack.faults import FaultInjector, FaultPlan, LedgerProvider, Outage
+from devstack.inprocess import REGION, Pump, in_process
+from devstack.stack import PORTAL_CLIENT, TAX_CLIENT
 
 WARD = "000.00.41.H19"
 LAND_OFFICE = "000.01.09.H19"
@@ -525,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-outages", action="store_true", help="providers stay up")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every fault rate")
     args = parser.parse_args(argv)
-    logging.getLogger("chalicelib.local").setLevel(logging.CRITICAL)  # the pollers' retries
+    logging.getLogger("devstack").setLevel(logging.CRITICAL)  # the pollers' retries
     p = DEFAULT_PLAN
     plan = FaultPlan(
         throttle=p.throttle * args.scale,

@@ -2,12 +2,12 @@
 loopback; prints the sustained dossiers per second (webhooks accepted, dossiers created by the
 workers), the webhook latency (p50, p99) and the errors by status. There must be no 5xx.
 
-Each portal (a thread, `chalicelib.local.client.Portal`) sends a new birth registration as
+Each portal (a thread, `devstack.client.Portal`) sends a new birth registration as
 soon as its previous one was answered, until the time is up. The dossiers created are counted
 in the table when the time is up (what the workers kept up with), then again once the queues
 are drained. The API runs one request at a time, as a Lambda container does: more portals
 mean longer waits, not more throughput. moto's own emulation costs are taken away
-(`chalicelib.local.moto_speedups`); what is measured is HTTP, the app and the workers.
+(`devstack.moto_speedups`); what is measured is HTTP, the app and the workers.
 Run: `make bench`, or `.venv/bin/python -m bench.load --clients 8 --seconds 20`.
 """
 
@@ -29,9 +29,9 @@ import boto3
 
 from bench.observe import quiet
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.local.client import Api, Portal
-from chalicelib.local.moto_speedups import fast_moto
-from chalicelib.local.stack import PORTAL_CLIENT, LocalStack, dev_webhook_secret
+from devstack.client import Api, Portal
+from devstack.moto_speedups import fast_moto
+from devstack.stack import PORTAL_CLIENT, LocalStack, dev_webhook_secret
 
 WARD = "000.00.41.H19"
 MAX_REQUESTS = 100_000  # per portal: the loop is bounded by count as well as by time

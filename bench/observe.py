@@ -35,8 +35,8 @@ from botocore.exceptions import ClientError
 from chalice.local import LocalGateway
 from moto.server import DomainDispatcherApplication
 
-from chalicelib.local.stack import LocalStack
 from chalicelib.notify import providers as http_providers
+from devstack.stack import LocalStack
 
 LOG_DIR = Path(__file__).resolve().parents[1] / "build" / "bench"
 POLLER = "poller"
@@ -272,7 +272,7 @@ def observed_stack(prefix: str, recorder: Recorder | None = None) -> Iterator[tu
     import logging
 
     # One INFO line per poll and per invocation would drown the figures.
-    logging.getLogger("chalicelib.local").setLevel(logging.WARNING)
+    logging.getLogger("devstack").setLevel(logging.WARNING)
     recorder = recorder or Recorder()
     stack = LocalStack(port=0, moto_port=0, prefix=prefix)
     with stack:

@@ -27,8 +27,8 @@ from typing import Any
 
 from bench.observe import Invocation, Recorder, observed_stack, quiet
 from bench.timer_cost import without_moto_table_snapshots
-from chalicelib.local import demo
-from chalicelib.local.client import Portal
+from devstack import demo
+from devstack.client import Portal
 
 TARGET = 0.30
 

@@ -24,9 +24,9 @@ from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Actor, Applicant, Location
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Channel, Role
-from chalicelib.local.moto_speedups import transactions_without_table_copies
-from chalicelib.local.resources import create_resources
 from chalicelib.services import timers
+from devstack.moto_speedups import transactions_without_table_copies
+from devstack.resources import create_resources
 
 DUE = 100
 WARD = "000.00.41.H19"
@@ -62,7 +62,7 @@ def without_moto_table_snapshots():
     """moto snapshots the whole table (deepcopy) for every item of every transaction, to roll
     back on failure: an emulator cost that grows with the table and that DynamoDB does not
     have. Skipped here, transactions still all-or-nothing
-    (`chalicelib.local.moto_speedups.transactions_without_table_copies`); the figures printed
+    (`devstack.moto_speedups.transactions_without_table_copies`); the figures printed
     are request and item counts, and our code's time, which this does not touch."""
     return transactions_without_table_copies()
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from chalicelib import clock, providers
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import workers
-from chalicelib.local import LOCAL_STATE
 from chalicelib.services import portal_sync, recalendar
+
+# Where `make run` tells the CLI how to reach it (devstack writes it; endpoint, table, queues).
+LOCAL_STATE = Path(__file__).resolve().parents[1] / ".local-state" / "env.json"
 
 
 def use_local_stack() -> bool:

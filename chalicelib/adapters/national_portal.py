@@ -11,7 +11,7 @@ The dossier service upserts by `MaHoSo`; a step identical to one already recorde
 step. So a push repeated after a crash records nothing twice (our items are rendered from the
 stored history, the same bytes every time).
 
-`MemoryNationalPortal` is the fake for unit tests; `chalicelib.local.fake_portal` serves the
+`MemoryNationalPortal` is the fake for unit tests; `devstack.fake_portal` serves the
 same contract over HTTP on loopback for the local stack.
 """
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib import observability
-from chalicelib.local import demo
-from chalicelib.local.stack import LocalStack
+from devstack import demo
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

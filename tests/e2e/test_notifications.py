@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from chalicelib.adapters.queues import SqsPublisher
-from chalicelib.local import demo
-from chalicelib.local.stack import LocalStack
 from chalicelib.notify.providers.local_outbox import read_outbox
+from devstack import demo
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

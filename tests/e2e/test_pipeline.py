@@ -10,10 +10,10 @@ import boto3
 import pytest
 
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
-from chalicelib.local import demo
-from chalicelib.local.client import Official, Portal
-from chalicelib.local.stack import LocalStack
 from chalicelib.services.intake import receipt_id_for
+from devstack import demo
+from devstack.client import Official, Portal
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import pytest
 
 from chalicelib import clock, ops, providers
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.local import demo
-from chalicelib.local.stack import LocalStack
+from devstack import demo
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.local import demo
-from chalicelib.local.stack import LocalStack
+from devstack import demo
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

@@ -25,8 +25,8 @@ from chalicelib.adapters.delivery_log import Attempt
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.http import openapi
-from chalicelib.local.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from chalicelib.services.intake import receipt_id_for
+from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
 
 WARD = harness.WARD  # agency A: received and resolves the seeded dossier

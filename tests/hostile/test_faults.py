@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
 
 from bench import fault_injection
-from chalicelib.local.faults import THROTTLE_CODES, FaultInjector, FaultPlan, WorkerDied
+from devstack.faults import THROTTLE_CODES, FaultInjector, FaultPlan, WorkerDied
 from tests.integration.conftest import AWS_ENV
 
 DOSSIERS = 1000

@@ -4,7 +4,7 @@ Messages carrying a phone, an id number, an email and a name fail in each worker
 on every try; in their DLQ they show none of it (a masked copy, the masked reason), the
 original is parked in the table, and a letter redriven to its queue is handled as the original
 was: an accepted message is never lost. The EMF metric lines and the log lines written
-meanwhile hold none of it either. Real handlers, in-process (chalicelib/local/inprocess.py)."""
+meanwhile hold none of it either. Real handlers, in-process (devstack/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import pytest
 from chalicelib import cli, providers
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import dead_letters
-from chalicelib.local.inprocess import in_process
 from chalicelib.services import intake
+from devstack.inprocess import in_process
 
 PHONE, CCCD, EMAIL = "0987654321", "079203004455", "tran.thi.binh@example.vn"
 NAME = "Trần Thị Bình"

@@ -9,7 +9,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from chalicelib import providers
-from chalicelib.local.resources import create_resources
+from devstack.resources import create_resources
 
 AWS_ENV = {
     "AWS_DEFAULT_REGION": "ap-southeast-1",

@@ -21,10 +21,10 @@ import boto3
 import pytest
 from chalice import Chalice, Rate
 
-from chalicelib.local.lambda_events import LambdaContext
-from chalicelib.local.pollers import Pollers, parse_schedule, reported_failures
-from chalicelib.local.resources import create_resources
-from chalicelib.local.stack import LocalStack, loopback_host
+from devstack.lambda_events import LambdaContext
+from devstack.pollers import Pollers, parse_schedule, reported_failures
+from devstack.resources import create_resources
+from devstack.stack import LocalStack, loopback_host
 from tests.integration.conftest import moto_client
 
 REGION = "ap-southeast-1"

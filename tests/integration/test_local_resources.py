@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.local.resources import (
+from devstack.resources import (
     create_resources,
     creation_order,
     load_template,

@@ -22,10 +22,10 @@ import pytest
 from chalice import Chalice
 from chalice.app import DynamoDBEvent, DynamoDBEventConfig
 
-from chalicelib.local.lambda_events import dynamodb_stream_event
-from chalicelib.local.pollers import Pollers
-from chalicelib.local.resources import create_resources, load_template
-from chalicelib.local.stream_pollers import StreamPoller, resolve_stream_arn
+from devstack.lambda_events import dynamodb_stream_event
+from devstack.pollers import Pollers
+from devstack.resources import create_resources, load_template
+from devstack.stream_pollers import StreamPoller, resolve_stream_arn
 from tests.integration.conftest import moto_client
 
 REGION = "ap-southeast-1"
@@ -326,7 +326,7 @@ def test_a_batch_that_keeps_failing_is_given_up_loudly_after_the_retries(
     SCRIPT["stream"] = poison
     _put(clients, env, "poison")
     pollers = make_pollers(stream_max_retries=2)
-    with caplog.at_level(logging.ERROR, logger="chalicelib.local"):
+    with caplog.at_level(logging.ERROR, logger="devstack"):
         pollers.drain(timeout=10)
     assert _batches() == [["poison"]] * 3  # the first attempt and 2 retries
     assert any("GIVING UP" in r.getMessage() for r in caplog.records)
@@ -427,7 +427,7 @@ def test_drain_waits_for_stream_records_and_the_messages_they_send(
 # --- the stack ---------------------------------------------------------------------------------
 def test_the_local_stack_runs_stream_handlers_on_the_tables_stream():
     """LocalStack as `make run` builds it: clients from the environment, MOTCUA_TABLE's stream."""
-    from chalicelib.local.stack import LocalStack
+    from devstack.stack import LocalStack
 
     module = types.ModuleType("stream_stack_app")
     stack_app = Chalice(app_name="streamstack")

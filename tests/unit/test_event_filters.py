@@ -3,8 +3,8 @@
 
 import pytest
 
-from chalicelib.local.event_filters import matches_any
 from chalicelib.services.outbox import RELAY_FILTERS
+from devstack.event_filters import matches_any
 
 
 def record(event, sk, **attributes):

@@ -1,4 +1,4 @@
-"""`python -m chalicelib.local`: the whole system on loopback until Ctrl-C or SIGTERM."""
+"""`python -m devstack`: the whole system on loopback until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import sys
 import threading
 from pathlib import Path
 
-from chalicelib.local import LOCAL_STATE
-from chalicelib.local.stack import LocalStack, loopback_host
 from chalicelib.observability import MaskingFilter
+from devstack import LOCAL_STATE
+from devstack.stack import LocalStack, loopback_host
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m chalicelib.local",
+        prog="python -m devstack",
         description="Run motcua locally: moto, the tables and queues, the API, the workers.",
     )
     parser.add_argument(

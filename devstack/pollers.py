@@ -51,7 +51,7 @@ from chalice.app import (
     SQSEventConfig,
 )
 
-from chalicelib.local.lambda_events import (
+from devstack.lambda_events import (
     RECEIVE_ARGUMENTS,
     LambdaContext,
     rule_arn,
@@ -60,10 +60,10 @@ from chalicelib.local.lambda_events import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.local.stream_pollers import StreamPoller
+    from devstack.stream_pollers import StreamPoller
 
 # Not "motcua.…": Chalice makes its app logger ("motcua") level ERROR and non-propagating.
-log = logging.getLogger("chalicelib.local")
+log = logging.getLogger("devstack")
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -587,7 +587,7 @@ class Pollers:
                     )
                 )
             elif isinstance(source, DynamoDBEventConfig):
-                from chalicelib.local.stream_pollers import StreamPoller  # imports this module
+                from devstack.stream_pollers import StreamPoller  # imports this module
 
                 dynamodb_client = dynamodb_client or _sibling_client(sqs_client, "dynamodb")
                 streams_client = streams_client or _sibling_client(sqs_client, "dynamodbstreams")

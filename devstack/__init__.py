@@ -9,4 +9,4 @@
 from pathlib import Path
 
 # Where `make run` tells the CLI how to reach it (endpoint, table and queue names).
-LOCAL_STATE = Path(__file__).resolve().parents[2] / ".local-state" / "env.json"
+LOCAL_STATE = Path(__file__).resolve().parents[1] / ".local-state" / "env.json"

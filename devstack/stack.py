@@ -41,11 +41,11 @@ from chalice.local import (
 )
 from moto.server import ThreadedMotoServer
 
-from chalicelib.local.fake_portal import FakePortal
-from chalicelib.local.pollers import Pollers
-from chalicelib.local.resources import create_resources
+from devstack.fake_portal import FakePortal
+from devstack.pollers import Pollers
+from devstack.resources import create_resources
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
 
 # The tax department's system (Cục Thuế) speaks for its agency.

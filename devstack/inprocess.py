@@ -32,12 +32,12 @@ from typing import Any
 import boto3
 
 from chalicelib import observability, providers
-from chalicelib.local.moto_speedups import fast_moto
-from chalicelib.local.pollers import Pollers
-from chalicelib.local.resources import create_resources
-from chalicelib.local.stack import dev_jwt_key, dev_webhook_clients
+from devstack.moto_speedups import fast_moto
+from devstack.pollers import Pollers
+from devstack.resources import create_resources
+from devstack.stack import dev_jwt_key, dev_webhook_clients
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
 ENVIRONMENT: dict[str, str | None] = {
     "AWS_DEFAULT_REGION": REGION,

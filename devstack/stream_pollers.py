@@ -48,11 +48,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import DynamoDBEventConfig
 
-from chalicelib.local.event_filters import matches_any
-from chalicelib.local.lambda_events import dynamodb_stream_event
-from chalicelib.local.pollers import Handler, Invocation, _Activity, run_handler
+from devstack.event_filters import matches_any
+from devstack.lambda_events import dynamodb_stream_event
+from devstack.pollers import Handler, Invocation, _Activity, run_handler
 
-log = logging.getLogger("chalicelib.local")
+log = logging.getLogger("devstack")
 
 TABLE_ENV = "MOTCUA_TABLE"
 GET_RECORDS_MAX = 1000  # one GetRecords answers at most 1000 records

@@ -23,7 +23,7 @@ from typing import Any
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
 from chalicelib.auth.tokens import DEV_JWT_KEY
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.local.client import Api, Official, Portal, new_id
+from devstack.client import Api, Official, Portal, new_id
 
 WARD = "000.00.41.H19"  # Ủy ban nhân dân phường Trấn Biên
 LAND_OFFICE = "000.01.09.H19"  # Văn phòng Đăng ký đất đai
