@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import clock, observability, providers
+from chalicelib import bootstrap, observability
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
-from chalicelib.http.problems import FieldError, Problem
-from chalicelib.lazy import lazy_module
 from chalicelib.services import due_dates, reading, reports, transitions
 from chalicelib.services.outbox import RELAY_FILTERS
+from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.services.envelopes import IntakeEnvelope
-
-# Cold start: every Lambda function imports this module, and each needs little of it. What
-# only some routes or one worker use loads on first use: the HTTP request parsing (intake
-# parsing, PyJWT and cryptography), the intake service, and the workers (Powertools' batch
-# utility). See bench/cold_start.py.
-requests = lazy_module("chalicelib.http.requests")
-intake = lazy_module("chalicelib.services.intake")
-notify_hooks = lazy_module("chalicelib.services.notify_hooks")
-workers = lazy_module("chalicelib.handlers.workers")
-openapi = lazy_module("chalicelib.http.openapi")  # the document: built once, on first request
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
 # app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
@@ -38,17 +26,14 @@ INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
 NOTIFICATIONS_QUEUE = "motcua-notifications"
 PORTAL_SYNC_QUEUE = "motcua-portal-sync.fifo"
-# The table's stream, known once the table exists: packaging fills it in (issue 6); the local
-# runtime maps it to the table named by MOTCUA_TABLE.
-TABLE_STREAM_ARN = os.environ.get(
-    "MOTCUA_TABLE_STREAM_ARN",
-    "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local",
-)
+# Read when the app is packaged (and validated at every start: a bad setting fails INIT with
+# the variable's name): the table's stream, and how often the deadline timer runs.
+DEPLOYED = Settings.from_environment()
+TABLE_STREAM_ARN = DEPLOYED.table_stream_arn
+TIMER_MINUTES = DEPLOYED.timer_minutes
 # Lambda event filtering per stream function (Chalice has no argument for it): packaging puts it
 # on the event source mapping (infra/compose.py), the local runtime applies it the same way.
 EVENT_FILTERS = {"outbox_relay": RELAY_FILTERS}
-# How often the deadline timer runs; read when the app is packaged (the schedule is deployed).
-TIMER_MINUTES = int(os.environ.get("MOTCUA_TIMER_MINUTES", "5"))
 
 
 def _path() -> str | None:
@@ -61,23 +46,40 @@ def _path() -> str | None:
 problems = observability.api_route(app, answers_problems(_path))
 
 
+def _deps() -> bootstrap.Container:
+    return bootstrap.container()
+
+
+def _requests() -> Any:
+    from chalicelib.http import requests  # intake parsing and PyJWT: not every route needs them
+
+    return requests
+
+
 def _accepted(body: dict[str, Any], location: str) -> Response:
     return Response(body=body, status_code=202, headers={"Location": location})
 
 
 def _submit(envelope: IntakeEnvelope, receipts_path: str) -> Response:
+    from chalicelib.services import intake  # phone numbers and intake checks: intake routes only
+
+    deps = _deps()
     receipt = intake.submit(
         envelope,
-        store=providers.store(),
-        publisher=providers.publisher(),
-        queue_url=providers.settings().intake_queue_url,
+        store=deps.store,
+        publisher=deps.publisher,
+        queue_url=deps.settings.intake_queue_url,
     )
     status_url = receipts_path + receipt.receipt_id
     return _accepted({**reading.receipt_view(receipt), "status_url": status_url}, status_url)
 
 
 def _official() -> Actor:
-    return requests.official(app.current_request, providers.token_verifier())
+    return _requests().official(app.current_request, _deps().token_verifier)
+
+
+def _body() -> bytes:
+    return _requests().raw_body(app.current_request, _deps().settings.max_body_bytes)
 
 
 # -- public -----------------------------------------------------------------------------------
@@ -89,6 +91,8 @@ def health() -> dict[str, str]:
 @app.route("/v1/openapi.json", methods=["GET"])
 @problems
 def openapi_document() -> dict[str, object]:
+    from chalicelib.http import openapi  # the document: built once, on first request
+
     return openapi.document()
 
 
@@ -96,34 +100,33 @@ def openapi_document() -> dict[str, object]:
 @problems
 def calendar_due_date() -> dict[str, object]:
     query = parse_query(due_dates.DueDateQuery, app.current_request.query_params)
-    return due_dates.due_date(query, providers.calendar(), providers.catalog())
+    deps = _deps()
+    return due_dates.due_date(query, deps.calendar, deps.catalog)
 
 
 @app.route("/v1/procedures", methods=["GET"])
 @problems
 def list_procedures() -> dict[str, object]:
-    return {"items": [reading.procedure_view(p) for p in providers.catalog().all()]}
+    return {"items": [reading.procedure_view(p) for p in _deps().catalog.all()]}
 
 
 @app.route("/v1/procedures/{code}", methods=["GET"])
 @problems
 def get_procedure(code: str) -> dict[str, object]:
-    versions = [p for p in providers.catalog().all() if p.code == code]
-    if not versions:
-        raise Problem(404, f"procedure {code} is not in the catalog", kind="not-found")
-    current = providers.catalog().current(code, clock.now())
-    return {
-        "current": reading.procedure_view(current) if current else None,
-        "versions": [reading.procedure_view(p) for p in versions],
-    }
+    deps = _deps()
+    return reading.procedure_versions(code, deps.catalog, deps.now())
 
 
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
     params = app.current_request.query_params or {}
+    deps = _deps()
     return reading.public_lookup(
-        dossier_code(code), params.get("phone_last4"), providers.store(), providers.catalog()
+        dossier_code(code, deps.settings.province),
+        params.get("phone_last4"),
+        deps.store,
+        deps.catalog,
     )
 
 
@@ -131,58 +134,41 @@ def public_dossier(code: str) -> dict[str, object]:
 @app.route("/v1/webhooks/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def webhook_dossier() -> Response:
-    request = app.current_request
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw, scope="dossiers")
-    envelope = requests.portal_envelope(raw, caller.client.client_id, now=clock.now())
-    requests.spend(caller)
+    requests, deps = _requests(), _deps()
+    raw = _body()
+    caller = requests.signed_caller(app.current_request, raw, deps, scope="dossiers")
+    envelope = requests.portal_envelope(raw, caller.client.client_id, deps)
+    requests.spend(caller, deps)
     return _submit(envelope, "/v1/webhooks/receipts/")
 
 
 @app.route("/v1/webhooks/receipts/{receipt_id}", methods=["GET"])
 @problems
 def webhook_receipt(receipt_id: str) -> dict[str, object]:
-    request = app.current_request
+    deps = _deps()
     # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
-    client = requests.signed_caller(request, b"", scope="dossiers").client
-    receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
-    if receipt is None or receipt.client_id != client.client_id:
-        raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
-    return reading.receipt_view(receipt)
+    caller = _requests().signed_caller(app.current_request, b"", deps, scope="dossiers")
+    return reading.receipt_for(receipt_id, caller.client.client_id, deps.store)
 
 
 @app.route("/v1/webhooks/inter-agency/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def inter_agency_action(code: str) -> Response:
     """Another agency's system (e.g. tax) reports its part of an inter-agency step."""
-    request = app.current_request
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw, scope="inter-agency")
-    client = caller.client
-    if not client.agency:
-        raise Problem(
-            403,
-            f"client {client.client_id} does not speak for an agency",
-            kind="forbidden",
-            errors=[
-                FieldError(
-                    "X-Motcua-Client",
-                    "not an agency's system",
-                    "Hệ thống gửi yêu cầu không thuộc cơ quan nào",
-                )
-            ],
-        )
+    requests, deps = _requests(), _deps()
+    raw = _body()
+    caller = requests.signed_caller(app.current_request, raw, deps, scope="inter-agency")
+    actor = requests.system_actor(caller.client)
     body = requests.model_from_json(transitions.SystemActionRequest, raw)
-    code = dossier_code(code)
-    requests.refuse_replay(caller)
-    actor = requests.system_actor(client.client_id, client.agency)
+    code = dossier_code(code, deps.settings.province)
+    requests.refuse_replay(caller, deps)
     # The signature is spent once every check passed: a refused call writes nothing.
     return _queue_action(
         code,
         body,
         actor,
-        command_id=requests.command_id(request, actor.id),
-        on_checked=lambda: requests.spend(caller),
+        command_id=requests.command_id(app.current_request, actor.id),
+        on_checked=lambda: requests.spend(caller, deps),
     )
 
 
@@ -190,17 +176,20 @@ def inter_agency_action(code: str) -> Response:
 @problems
 def delivery_receipt() -> Response:
     """A provider reports what became of a message (delivered, failed …)."""
+    from chalicelib.services import deliveries, notify_hooks
 
-    request = app.current_request
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw, scope="delivery-receipts")
+    requests, deps = _requests(), _deps()
+    raw = _body()
+    caller = requests.signed_caller(app.current_request, raw, deps, scope="delivery-receipts")
     body = requests.model_from_json(notify_hooks.DeliveryReceipt, raw)
-    requests.spend(caller)
-    known = providers.delivery_log().receipt(
-        body.provider, body.message_id, body.status, body.at or clock.now()
+    requests.spend(caller, deps)
+    deliveries.record_receipt(
+        deps.delivery_log,
+        provider=body.provider,
+        message_id=body.message_id,
+        status=body.status,
+        at=body.at or deps.now(),
     )
-    if not known:
-        raise Problem(404, f"no message {body.message_id} from {body.provider}", kind="not-found")
     return Response(body={"recorded": True}, status_code=202)
 
 
@@ -209,14 +198,19 @@ def delivery_receipt() -> Response:
 def opt_out() -> Response:
     """A citizen replied STOP (relayed by the SMS gateway) or asked at the counter: survey
     invitations stop; legally required notices do not."""
+    from chalicelib.services import deliveries, notify_hooks
 
-    request = app.current_request
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    caller = requests.signed_caller(request, raw, scope="opt-outs")
+    requests, deps = _requests(), _deps()
+    raw = _body()
+    caller = requests.signed_caller(app.current_request, raw, deps, scope="opt-outs")
     body = requests.model_from_json(notify_hooks.OptOut, raw)
-    requests.spend(caller)
-    providers.delivery_log().set_opt_out(
-        body.phone, body.opted_out, f"{caller.client.client_id}: {body.source}", clock.now()
+    requests.spend(caller, deps)
+    deliveries.set_opt_out(
+        deps.delivery_log,
+        phone=body.phone,
+        opted_out=body.opted_out,
+        source=f"{caller.client.client_id}: {body.source}",
+        at=deps.now(),
     )
     return Response(body={"phone": body.phone, "opted_out": body.opted_out}, status_code=202)
 
@@ -226,10 +220,8 @@ def opt_out() -> Response:
 @problems
 def counter_intake() -> Response:
     """The one-stop counter receives a dossier in person (channel 1) or by post (channel 3)."""
-    request = app.current_request
     actor = _official()
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    envelope = requests.counter_envelope(raw, actor, now=clock.now())
+    envelope = _requests().counter_envelope(_body(), actor, _deps())
     return _submit(envelope, "/v1/intake/")
 
 
@@ -237,20 +229,18 @@ def counter_intake() -> Response:
 @problems
 def counter_receipt(receipt_id: str) -> dict[str, object]:
     actor = _official()
-    receipt = providers.store().get_receipt(receipt_id) if len(receipt_id) <= 64 else None
-    if receipt is None or receipt.client_id != requests.counter_client(actor):
-        raise Problem(404, f"receipt {receipt_id} does not exist", kind="not-found")
-    return reading.receipt_view(receipt)
+    client_id = _requests().counter_client(actor)
+    return reading.receipt_for(receipt_id, client_id, _deps().store)
 
 
 @app.route("/v1/dossiers/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def dossier_action(code: str) -> Response:
-    request = app.current_request
+    requests = _requests()
     actor = _official()
-    raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    body = requests.model_from_json(transitions.ActionRequest, raw)
-    return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
+    body = requests.model_from_json(transitions.ActionRequest, _body())
+    command_id = requests.command_id(app.current_request, actor.id)
+    return _queue_action(code, body, actor, command_id=command_id)
 
 
 def _queue_action(
@@ -261,15 +251,16 @@ def _queue_action(
     command_id: str,
     on_checked: Callable[[], None] | None = None,
 ) -> Response:
+    deps = _deps()
     envelope = transitions.request_action(
-        dossier_code(code),
+        dossier_code(code, deps.settings.province),
         body,
         actor,
-        store=providers.store(),
-        publisher=providers.publisher(),
-        queue_url=providers.settings().transitions_queue_url,
+        store=deps.store,
+        publisher=deps.publisher,
+        queue_url=deps.settings.transitions_queue_url,
         command_id=command_id,
-        now=clock.now(),
+        now=deps.now(),
         on_checked=on_checked,
     )
     status_url = f"/v1/dossiers/{code}/commands/{envelope.command_id}"
@@ -282,53 +273,31 @@ def _queue_action(
 @app.route("/v1/dossiers/{code}", methods=["GET"])
 @problems
 def get_dossier(code: str) -> dict[str, object]:
-    return reading.read_dossier(
-        code, _official(), providers.store(), providers.catalog(), providers.delivery_log()
-    )
+    actor, deps = _official(), _deps()
+    return reading.read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
 
 
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
 @problems
 def get_command(code: str, command_id: str) -> dict[str, object]:
-    actor = _official()
-    store = providers.store()
-    transitions.require_visible(code, store.get(code), actor)
-    applied = store.command(code, command_id)
-    if applied is not None:
-        return {"command_id": command_id, "status": "applied", "version": applied.version}
-    refused = store.refusal(code, command_id)
-    if refused is not None:
-        status = "failed" if refused.kind == transitions.FAILED else "refused"
-        return {"command_id": command_id, "status": status, **refused.model_dump(mode="json")}
-    return {"command_id": command_id, "status": "queued"}
+    return reading.command_status(code, command_id, _official(), _deps().store)
 
 
 @app.route("/v1/worklist", methods=["GET"])
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(requests.WorklistQuery, app.current_request.query_params)
-    try:
-        return reading.worklist(
-            actor.agency,
-            status=DossierStatus(query.status) if query.status else None,
-            step=query.step,
-            limit=query.limit,
-            cursor=query.cursor,
-            store=providers.store(),
-            catalog=providers.catalog(),
-        )
-    except ValueError as exc:  # a cursor this API did not issue
-        raise Problem(
-            400,
-            "invalid cursor",
-            kind="validation",
-            errors=[
-                FieldError(
-                    "cursor", "not a cursor issued by this API", "Con trỏ phân trang không hợp lệ"
-                )
-            ],
-        ) from exc
+    query = parse_query(_requests().WorklistQuery, app.current_request.query_params)
+    deps = _deps()
+    return reading.worklist(
+        actor.agency,
+        status=DossierStatus(query.status) if query.status else None,
+        step=query.step,
+        limit=query.limit,
+        cursor=query.cursor,
+        store=deps.store,
+        catalog=deps.catalog,
+    )
 
 
 @app.route("/v1/reports/766", methods=["GET"])
@@ -337,7 +306,7 @@ def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
     query = parse_query(reports.ReportQuery, app.current_request.query_params)
-    result = reports.report_766(query, actor, providers.store())
+    result = reports.report_766(query, actor, _deps().store)
     if isinstance(result, str):
         return Response(
             body=result, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"}
@@ -346,44 +315,51 @@ def report_766() -> object:
 
 
 # -- workers ----------------------------------------------------------------------------------
+# Each worker is its own Lambda function: it imports only what its handler needs.
+def _workers() -> Any:
+    from chalicelib.handlers import workers
+
+    return workers
+
+
 @app.on_sqs_message(queue=INTAKE_QUEUE, batch_size=10)
 @observability.worker
 def intake_worker(event: Any) -> dict[str, Any]:
-    return workers.run_intake_batch(event.to_dict(), event.context)
+    return _workers().run_intake_batch(event.to_dict(), event.context, _deps())
 
 
 @app.on_sqs_message(queue=TRANSITIONS_QUEUE, batch_size=10)
 @observability.worker
 def transition_worker(event: Any) -> dict[str, Any]:
-    return workers.run_transition_batch(event.to_dict(), event.context)
+    return _workers().run_transition_batch(event.to_dict(), event.context, _deps())
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100)
 @observability.worker
 def outbox_relay(event: Any) -> dict[str, Any]:
-    return workers.run_outbox_relay(event.to_dict(), event.context)
+    return _workers().run_outbox_relay(event.to_dict(), event.context, _deps())
 
 
 @app.on_sqs_message(queue=NOTIFICATIONS_QUEUE, batch_size=10)
 @observability.worker
 def notifier(event: Any) -> dict[str, Any]:
-    return workers.run_notifications_batch(event.to_dict(), event.context)
+    return _workers().run_notifications_batch(event.to_dict(), event.context, _deps())
 
 
 @app.on_sqs_message(queue=PORTAL_SYNC_QUEUE, batch_size=10)
 @observability.worker
 def portal_sync(event: Any) -> dict[str, Any]:
-    return workers.run_portal_sync_batch(event.to_dict(), event.context)
+    return _workers().run_portal_sync_batch(event.to_dict(), event.context, _deps())
 
 
 @app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))
 @observability.worker
 def deadline_timer(event: Any) -> dict[str, Any]:
-    return workers.run_timer()
+    return _workers().run_timer(_deps())
 
 
 # 07:30 in Hà Nội is 00:30 UTC; the handler skips days off and counts make-up Saturdays.
 @app.schedule(Cron(30, 0, "?", "*", "MON-SAT", "*"))
 @observability.worker
 def daily_digest(event: Any) -> dict[str, Any]:
-    return workers.run_digest()
+    return _workers().run_digest(_deps())

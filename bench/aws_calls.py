@@ -462,9 +462,9 @@ def measure(timer_runs: int = 288) -> Measured:
         log_bytes = _log_bytes(log) - log_bytes
         item_kb = model.item_sizes_kb()
         notices, outbox_lines = outbox_channels(stack.outbox_path, outbox_lines)
-        from chalicelib import providers
+        from chalicelib import bootstrap
 
-        store = providers.store()
+        store = bootstrap.container().store
         applied = sum(store.get(code).version - 1 for code in codes)  # v1 is the intake
         worker = [i for i in invocations if i.function == "transition_worker"]
         transition_dynamodb = sum(_dynamodb(i) for i in worker)

@@ -133,9 +133,7 @@ class Fixture:
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         self.env.update(resources)
         os.environ.update(resources)
-        from chalicelib import providers
 
-        providers.reset()
         self.sqs = boto3.client("sqs")
         self.dynamodb = boto3.client("dynamodb")
         from devstack.fake_portal import FakePortal
@@ -237,9 +235,9 @@ class Fixture:
         }
 
     def code_of(self, receipt_id: str) -> str:
-        from chalicelib import providers
+        from chalicelib import bootstrap
 
-        receipt = providers.store().get_receipt(receipt_id)
+        receipt = bootstrap.container().store.get_receipt(receipt_id)
         if receipt is None or not receipt.code:
             raise RuntimeError(f"the intake run created no dossier: {receipt}")
         return receipt.code
@@ -264,9 +262,9 @@ class Fixture:
         }
 
     def applied(self, code: str, command_id: str) -> bool:
-        from chalicelib import providers
+        from chalicelib import bootstrap
 
-        return providers.store().command(code, command_id) is not None
+        return bootstrap.container().store.command(code, command_id) is not None
 
     def stream_event(self, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """An INSERT of the dossier's item that carries notification jobs, as the stream

@@ -38,11 +38,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from unittest import mock
 
 import boto3
 
-from chalicelib import providers
+from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.adapters.store import JOBS_JSON
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
@@ -264,8 +263,9 @@ def run(
     lives = [make_life(n, run_id, now - timedelta(hours=2)) for n in range(dossiers)]
     phases: dict[str, float] = {}
     with (
-        in_process({"MOTCUA_SURVEY_URL": None}, log_level="CRITICAL") as system,
-        mock.patch.object(providers, "channels", lambda: channels),
+        in_process(
+            {"MOTCUA_SURVEY_URL": None}, log_level="CRITICAL", parts={"channels": channels}
+        ) as system,
     ):
         injector.attach(aws.client("dynamodb"))
         injector.attach(aws.client("sqs"))
@@ -290,7 +290,7 @@ def run(
 
 
 def _intake(lives: list[Life], api: Api, pump: Pump) -> None:
-    store = providers.store()
+    store = bootstrap.container().store
     for start in range(0, len(lives), CHUNK):
         for life in lives[start : start + CHUNK]:
             answer = api.call("POST", "/v1/webhooks/dossiers", life.payload, signer=life.client_id)
@@ -453,9 +453,11 @@ def _tally(
 
     now = datetime.now(LOCAL_TZ)
     months = sorted({now.strftime("%Y-%m"), (now - timedelta(hours=2)).strftime("%Y-%m")})
-    store = _ReadOnce(providers.store())
+    store = _ReadOnce(bootstrap.container().store)
     counters = [
-        reports.rebuild_and_compare(agency, months[0], months[-1], store, providers.calendar())
+        reports.rebuild_and_compare(
+            agency, months[0], months[-1], store, bootstrap.container().calendar
+        )
         for agency in (WARD, LAND_OFFICE)
     ]
     return {

@@ -25,8 +25,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
-
 from bench.observe import quiet
 from chalicelib.domain.calendar import LOCAL_TZ
 from devstack.client import Api, Portal
@@ -94,7 +92,7 @@ class _Portals:
 
 
 def _dossiers_created(stack: LocalStack) -> int:
-    db = boto3.client("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
+    db = stack.aws_client("dynamodb")
     arguments: dict[str, Any] = {
         "TableName": stack.env["MOTCUA_TABLE"],
         "FilterExpression": "SK = :state",

@@ -35,6 +35,8 @@ from botocore.exceptions import ClientError
 from chalice.local import LocalGateway
 from moto.server import DomainDispatcherApplication
 
+from chalicelib import bootstrap
+from chalicelib.clock import FixedClock
 from chalicelib.notify import providers as http_providers
 from devstack.stack import LocalStack
 
@@ -287,16 +289,14 @@ def observed_stack(prefix: str, recorder: Recorder | None = None) -> Iterator[tu
 
 @contextlib.contextmanager
 def clock_at(moment: datetime) -> Iterator[None]:
-    """The app's clock (`MOTCUA_NOW`, honoured outside prod) set to `moment`."""
-    saved = os.environ.get("MOTCUA_NOW")
-    os.environ["MOTCUA_NOW"] = moment.isoformat()
+    """The app's clock (its container's) standing at `moment`."""
+    deps = bootstrap.container()
+    saved = deps.clock
+    deps.clock = FixedClock(moment)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("MOTCUA_NOW", None)
-        else:
-            os.environ["MOTCUA_NOW"] = saved
+        deps.clock = saved
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 import time
@@ -23,7 +22,7 @@ from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNAT
 from chalicelib.auth.tokens import DEV_JWT_KEY, DEV_STAGES, mint_dev_token
 from chalicelib.domain.procedures import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.settings import settings
+from chalicelib.settings import Settings
 
 
 class CliError(Exception):
@@ -31,7 +30,9 @@ class CliError(Exception):
 
 
 def token_command(args: argparse.Namespace) -> str:
-    config = settings()
+    from chalicelib import ops
+
+    config = ops.operator_container().settings
     key = config.jwt_dev_key
     if not key:
         if config.stage not in DEV_STAGES:
@@ -68,7 +69,7 @@ def _read(path: str) -> bytes:
 def sign_command(args: argparse.Namespace) -> str:
     if not valid_client_id(args.client):
         raise CliError(f"--client {args.client!r}: use 2–64 of a-z, 0-9, _ and -")
-    secret = args.secret or os.environ.get("MOTCUA_DEV_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET
+    secret = args.secret or Settings.from_environment().dev_webhook_secret or DEV_WEBHOOK_SECRET
     body = _read(args.file)
     timestamp = int(time.time()) if args.timestamp is None else args.timestamp
     headers = {CLIENT_HEADER: args.client, SIGNATURE_HEADER: sign(secret, body, timestamp)}
@@ -183,44 +184,43 @@ def parser() -> argparse.ArgumentParser:
 
 
 def dlq_command(args: argparse.Namespace) -> str:
-    from chalicelib import ops, providers
+    from chalicelib import ops
     from chalicelib.adapters.aws import client
     from chalicelib.handlers.dead_letters import redrive
 
-    ops.use_local_stack()
-    config, name = providers.settings(), args.queue.replace("-", "_")
+    config, name = ops.operator_container().settings, args.queue.replace("-", "_")
     source = getattr(config, f"{name}_queue_url")
     moved = redrive(client("sqs"), getattr(config, f"{name}_dlq_url"), source)
     return f"{moved} letter(s) sent back to {source}"
 
 
 def rebuild_command(args: argparse.Namespace) -> str:
-    from chalicelib import ops, providers
+    from chalicelib import ops
     from chalicelib.services import reports
 
-    ops.use_local_stack()
+    deps = ops.operator_container()
     result = reports.rebuild_and_compare(
-        args.agency, args.first, args.last, providers.store(), providers.calendar()
+        args.agency, args.first, args.last, deps.store, deps.calendar
     )
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def reconcile_command(args: argparse.Namespace) -> str:
-    from chalicelib import clock, ops
+    from chalicelib import ops
 
-    ops.use_local_stack()
-    result = ops.reconcile_portal(repush=args.repush, now=clock.now())
+    deps = ops.operator_container()
+    result = ops.reconcile_portal(deps, repush=args.repush, now=deps.now())
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def deliveries_command(args: argparse.Namespace) -> str:
-    from chalicelib import ops, providers
+    from chalicelib import ops
 
-    ops.use_local_stack()
+    deps = ops.operator_container()
     rows = [
         f"{a.at:%d/%m %H:%M:%S}  {a.kind:<20} {a.route:<28} {a.channel:<5} {a.provider:<10} "
         f"{a.outcome:<10} {a.delivery or '-':<10} {a.error or ''}"
-        for a in providers.delivery_log().attempts(args.code)
+        for a in deps.delivery_log.attempts(args.code)
     ]
     return "\n".join(rows) or f"no delivery recorded for {args.code}"
 
@@ -229,8 +229,7 @@ def outbox_command(args: argparse.Namespace) -> str:
     from chalicelib import ops
     from chalicelib.notify.providers.local_outbox import DEFAULT_OUTBOX, read_outbox
 
-    ops.use_local_stack()
-    path = args.path or os.environ.get("MOTCUA_LOCAL_OUTBOX") or DEFAULT_OUTBOX
+    path = args.path or ops.operator_container().settings.local_outbox or DEFAULT_OUTBOX
     lines = []
     for message in read_outbox(path):
         if args.code and args.code not in message["key"]:
@@ -246,16 +245,18 @@ def outbox_command(args: argparse.Namespace) -> str:
 def calendar_command(args: argparse.Namespace) -> str:
     from chalicelib import ops
 
-    ops.use_local_stack()
-    result = ops.recompute_calendar(args.reason, ops.parse_now(args.now), dry_run=args.dry_run)
+    deps = ops.operator_container()
+    now = ops.parse_now(args.now, deps)
+    result = ops.recompute_calendar(args.reason, now, deps, dry_run=args.dry_run)
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def timers_command(args: argparse.Namespace) -> str:
     from chalicelib import ops  # loads AWS clients: only for the commands that need them
 
-    ops.use_local_stack()
-    return json.dumps(ops.run_timers(ops.parse_now(args.now)), ensure_ascii=False, indent=2)
+    deps = ops.operator_container()
+    report = ops.run_timers(ops.parse_now(args.now, deps), deps)
+    return json.dumps(report, ensure_ascii=False, indent=2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,20 +1,36 @@
-"""The current time, settable outside production.
+"""The current time, as the composition root gives it: the real clock, or a fixed one.
 
-Tests and the local stage move time (e.g. `MOTCUA_NOW=2026-03-02T08:00:00+07:00`) to watch
-deadlines pass; production always reads the real clock.
+Tests and the local stage fix time (`MOTCUA_NOW`, or `FixedClock.set`) to watch deadlines pass;
+prod refuses a fixed clock (chalicelib/settings.py).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
+from typing import Protocol
 
 from chalicelib.domain.calendar import LOCAL_TZ
 
 
-def now() -> datetime:
-    fixed = os.environ.get("MOTCUA_NOW")
-    if fixed and os.environ.get("MOTCUA_STAGE", "dev") != "prod":
-        moment = datetime.fromisoformat(fixed)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
-    return datetime.now(UTC).astimezone(LOCAL_TZ)
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC).astimezone(LOCAL_TZ)
+
+
+class FixedClock:
+    """Stands still at one moment until moved."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.set(moment)
+
+    def set(self, moment: datetime) -> None:
+        self._moment = (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(
+            LOCAL_TZ
+        )
+
+    def now(self) -> datetime:
+        return self._moment

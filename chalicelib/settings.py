@@ -1,102 +1,196 @@
-"""Settings from the environment, read when first needed (never at import).
+"""Settings: the one place that reads the process environment.
 
-The Chalice test client and the local stack set stage variables just before a call, so a
-setting read at import time would be wrong; `settings()` is cached and `reset()` forgets it.
+`Settings.from_environment()` reads and validates every MOTCUA_* variable once; a bad value fails
+at start with one message naming the variable (`SettingsError`). Everything else receives a
+`Settings` (through `chalicelib.bootstrap`), never the environment: tests and the local stack
+build one with `Settings(table_name=…, …)` or `Settings.from_environment(mapping)`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chalicelib.domain.calendar import LOCAL_TZ
+
+DEV_STAGES = frozenset({"dev", "local", "test"})
+PREFIX = "MOTCUA_"
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the environment variable."""
+
+
+def _env(name: str) -> Any:
+    return Field(alias=PREFIX + name)
+
+
+class Settings(BaseModel):
+    """What this deployment is configured with. Field aliases are the environment variables."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    stage: Annotated[str, Field(alias="MOTCUA_STAGE", pattern=r"^[a-z][a-z0-9-]{0,31}$")] = "dev"
+    province: Annotated[str, Field(alias="MOTCUA_PROVINCE", pattern=r"^H[0-9]{2}$")] = "H19"
+    table_name: Annotated[str, Field(alias="MOTCUA_TABLE", min_length=3)] = "motcua"
+    intake_queue_url: Annotated[str, _env("INTAKE_QUEUE_URL")] = ""
+    intake_dlq_url: Annotated[str, _env("INTAKE_DLQ_URL")] = ""
+    transitions_queue_url: Annotated[str, _env("TRANSITIONS_QUEUE_URL")] = ""
+    transitions_dlq_url: Annotated[str, _env("TRANSITIONS_DLQ_URL")] = ""
+    notifications_queue_url: Annotated[str, _env("NOTIFICATIONS_QUEUE_URL")] = ""
+    notifications_dlq_url: Annotated[str, _env("NOTIFICATIONS_DLQ_URL")] = ""
+    # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString);
+    # default /motcua/<stage>/webhook-clients/.
+    webhook_secrets_prefix: Annotated[str, _env("WEBHOOK_SECRETS_PREFIX")] = ""
+    # Officials' tokens: a shared development key (dev stages) or an OIDC issuer's JWKS.
+    jwt_issuer: Annotated[str, _env("JWT_ISSUER")] = ""  # default motcua-<stage>
+    jwt_audience: Annotated[str, _env("JWT_AUDIENCE")] = "motcua"
+    jwt_dev_key: Annotated[str | None, _env("JWT_DEV_KEY")] = None
+    jwt_jwks_url: Annotated[str | None, _env("JWT_JWKS_URL")] = None
+    max_body_bytes: Annotated[int, Field(alias="MOTCUA_MAX_BODY_BYTES", ge=1024)] = 256 * 1024
+    public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
+    # The satisfaction survey sent after the result is returned; {code} is the dossier's.
+    survey_url: Annotated[str, _env("SURVEY_URL")] = ""
+    # Channels: "sns" or "http" (a telco gateway configured by SSM JSON) for SMS; "zalo" or
+    # "none" for ZNS; "ses", "local" or "none" for email. A local outbox file, when set,
+    # receives a copy of every message sent (the local stage lists it with the CLI).
+    sms_provider: Annotated[str, _env("SMS_PROVIDER")] = "sns"
+    sms_sender_id: Annotated[str, _env("SMS_SENDER_ID")] = ""
+    sms_gateway_parameter: Annotated[str, _env("SMS_GATEWAY_PARAMETER")] = ""
+    zns_provider: Annotated[str, _env("ZNS_PROVIDER")] = "none"
+    zns_token_parameter: Annotated[str, _env("ZNS_TOKEN_PARAMETER")] = ""
+    zns_app_id: Annotated[str, _env("ZNS_APP_ID")] = ""
+    zns_secret_key_parameter: Annotated[str, _env("ZNS_SECRET_KEY_PARAMETER")] = ""
+    zns_templates: Annotated[str, _env("ZNS_TEMPLATES")] = "{}"  # milestone → Zalo template id
+    email_provider: Annotated[str, _env("EMAIL_PROVIDER")] = "none"
+    email_sender: Annotated[str, _env("EMAIL_SENDER")] = ""
+    local_outbox: Annotated[str, _env("LOCAL_OUTBOX")] = ""
+    # The national portal (DVCQG) sync: its queue, and the SSM SecureString JSON holding the
+    # portal's URL and the province's integration account (chalicelib/adapters/national_portal).
+    portal_sync_queue_url: Annotated[str, _env("PORTAL_SYNC_QUEUE_URL")] = ""
+    portal_sync_dlq_url: Annotated[str, _env("PORTAL_SYNC_DLQ_URL")] = ""
+    portal_parameter: Annotated[str, _env("PORTAL_PARAMETER")] = ""
+    # Where the calendar, agencies and catalog files are (default: the package's data/).
+    data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
+    # A fixed "now" for tests and the local stage, to watch deadlines pass; refused in prod.
+    now: Annotated[datetime | None, _env("NOW")] = None
+    # The queue workers dead-letter with a reason on this try: one less than the redrive
+    # policy's maxReceiveCount (infra/resources.json), which stays as the net for crashes.
+    last_attempt: Annotated[int, Field(alias="MOTCUA_LAST_ATTEMPT", ge=1, le=100)] = 4
+    # Read when the app is packaged: the table's stream and how often the deadline timer runs.
+    table_stream_arn: Annotated[str, _env("TABLE_STREAM_ARN")] = (
+        "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local"
+    )
+    timer_minutes: Annotated[int, Field(alias="MOTCUA_TIMER_MINUTES", ge=1, le=60)] = 5
+    # The development CLI signs webhook bodies with this secret (dev stages only).
+    dev_webhook_secret: Annotated[str, _env("DEV_WEBHOOK_SECRET")] = ""
+    # The local stage only: every AWS client talks to this endpoint (moto) in this region.
+    aws_endpoint_url: Annotated[str | None, _env("AWS_ENDPOINT_URL")] = None
+    aws_region: Annotated[str, _env("AWS_REGION")] = "ap-southeast-1"
+    # Whether this process is a deployed Lambda function (set from the runtime's variables).
+    in_lambda: bool = False
+
+    @field_validator("now")
+    @classmethod
+    def _local_time(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
+
+    @field_validator(
+        "data_dir", "jwt_dev_key", "jwt_jwks_url", "now", "aws_endpoint_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _stage_defaults(self) -> Settings:
+        if self.now is not None and self.stage == "prod":
+            raise ValueError("MOTCUA_NOW: a fixed clock is refused in prod")
+        if self.aws_endpoint_url is not None and not self.is_dev_stage:
+            raise ValueError(f"MOTCUA_AWS_ENDPOINT_URL: only dev stages {sorted(DEV_STAGES)}")
+        defaults = {
+            "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
+            "jwt_issuer": f"motcua-{self.stage}",
+        }
+        for name, default in defaults.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, default)
+        return self
+
+    @property
+    def is_dev_stage(self) -> bool:
+        return self.stage in DEV_STAGES
+
+    def with_values(self, **values: Any) -> Settings:
+        """A copy with these fields changed, validated again."""
+        return type(self).model_validate({**self.model_dump(), **values})
+
+    @classmethod
+    def from_environment(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        unless_table_named: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Settings from `environ` (default: this process's); `SettingsError` names a bad one.
+        `unless_table_named`: variables used only if `environ` names no table (the CLI finds
+        the running local stack this way, and never mixes it with a configured one)."""
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {k: v for k, v in source.items() if k.startswith(PREFIX)}
+        if unless_table_named and not values.get("MOTCUA_TABLE"):
+            values = {**unless_table_named, **values}
+        values["in_lambda"] = runtime_facts(source).in_lambda
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    aliases = {name: field.alias or name for name, field in Settings.model_fields.items()}
+    lines = []
+    for issue in error.errors(include_url=False):
+        loc = issue["loc"]
+        variable = aliases.get(str(loc[0]), str(loc[0])) if loc else "settings"
+        lines.append(f"{variable}: {issue['msg']}")
+    return "invalid settings: " + "; ".join(lines)
 
 
 @dataclass(frozen=True)
-class Settings:
-    stage: str
-    province: str  # Hxx code of the province this deployment serves
-    table_name: str
-    intake_queue_url: str
-    intake_dlq_url: str
-    transitions_queue_url: str
-    transitions_dlq_url: str
-    notifications_queue_url: str
-    notifications_dlq_url: str
-    # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString).
-    webhook_secrets_prefix: str
-    # Officials' tokens: a shared development key (local stage) or an OIDC issuer's JWKS.
-    jwt_issuer: str
-    jwt_audience: str
-    jwt_dev_key: str | None
-    jwt_jwks_url: str | None
-    max_body_bytes: int
-    public_base_url: str
-    # The satisfaction survey sent after the result is returned; {code} is the dossier's.
-    survey_url: str = ""
-    # Channels: "sns" or "http" (a telco gateway configured by SSM JSON) for SMS; "zalo" or
-    # "none" for ZNS; "ses" or "none" for email. A local outbox file, when set, receives a copy
-    # of every message sent (the local stage lists it with the CLI).
-    sms_provider: str = "sns"
-    sms_sender_id: str = ""
-    sms_gateway_parameter: str = ""
-    zns_provider: str = "none"
-    zns_token_parameter: str = ""
-    zns_app_id: str = ""
-    zns_secret_key_parameter: str = ""
-    zns_templates: str = "{}"  # JSON: milestone → approved Zalo template id
-    email_provider: str = "none"
-    email_sender: str = ""
-    local_outbox: str = ""
-    # The national portal (DVCQG) sync: its queue, and the SSM SecureString JSON holding the
-    # portal's URL and the province's integration account (chalicelib/adapters/national_portal).
-    portal_sync_queue_url: str = ""
-    portal_sync_dlq_url: str = ""
-    portal_parameter: str = ""
+class RuntimeFacts:
+    """What the Lambda runtime and Powertools say about this process, from their variables."""
+
+    in_lambda: bool  # a deployed function, not `sam local` nor chalice's CLI
+    traced: bool  # Powertools' rule: in Lambda only, unless POWERTOOLS_TRACE_DISABLED
+    metrics_namespace_from_env: bool  # POWERTOOLS_METRICS_NAMESPACE names it
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-@cache
-def settings() -> Settings:
-    stage = _env("MOTCUA_STAGE", "dev")
-    return Settings(
-        stage=stage,
-        province=_env("MOTCUA_PROVINCE", "H19"),
-        table_name=_env("MOTCUA_TABLE", "motcua"),
-        intake_queue_url=_env("MOTCUA_INTAKE_QUEUE_URL"),
-        intake_dlq_url=_env("MOTCUA_INTAKE_DLQ_URL"),
-        transitions_queue_url=_env("MOTCUA_TRANSITIONS_QUEUE_URL"),
-        transitions_dlq_url=_env("MOTCUA_TRANSITIONS_DLQ_URL"),
-        notifications_queue_url=_env("MOTCUA_NOTIFICATIONS_QUEUE_URL"),
-        notifications_dlq_url=_env("MOTCUA_NOTIFICATIONS_DLQ_URL"),
-        webhook_secrets_prefix=_env(
-            "MOTCUA_WEBHOOK_SECRETS_PREFIX", f"/motcua/{stage}/webhook-clients/"
-        ),
-        jwt_issuer=_env("MOTCUA_JWT_ISSUER", f"motcua-{stage}"),
-        jwt_audience=_env("MOTCUA_JWT_AUDIENCE", "motcua"),
-        jwt_dev_key=_env("MOTCUA_JWT_DEV_KEY") or None,
-        jwt_jwks_url=_env("MOTCUA_JWT_JWKS_URL") or None,
-        max_body_bytes=int(_env("MOTCUA_MAX_BODY_BYTES", str(256 * 1024))),
-        public_base_url=_env("MOTCUA_PUBLIC_BASE_URL", ""),
-        survey_url=_env("MOTCUA_SURVEY_URL", ""),
-        sms_provider=_env("MOTCUA_SMS_PROVIDER", "sns"),
-        sms_sender_id=_env("MOTCUA_SMS_SENDER_ID", ""),
-        sms_gateway_parameter=_env("MOTCUA_SMS_GATEWAY_PARAMETER", ""),
-        zns_provider=_env("MOTCUA_ZNS_PROVIDER", "none"),
-        zns_token_parameter=_env("MOTCUA_ZNS_TOKEN_PARAMETER", ""),
-        zns_app_id=_env("MOTCUA_ZNS_APP_ID", ""),
-        zns_secret_key_parameter=_env("MOTCUA_ZNS_SECRET_KEY_PARAMETER", ""),
-        zns_templates=_env("MOTCUA_ZNS_TEMPLATES", "{}"),
-        email_provider=_env("MOTCUA_EMAIL_PROVIDER", "none"),
-        email_sender=_env("MOTCUA_EMAIL_SENDER", ""),
-        local_outbox=_env("MOTCUA_LOCAL_OUTBOX", ""),
-        portal_sync_queue_url=_env("MOTCUA_PORTAL_SYNC_QUEUE_URL"),
-        portal_sync_dlq_url=_env("MOTCUA_PORTAL_SYNC_DLQ_URL"),
-        portal_parameter=_env("MOTCUA_PORTAL_PARAMETER"),
+def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
+    if environ is None:
+        return _process_runtime_facts()
+    emulated = bool(environ.get("AWS_SAM_LOCAL") or environ.get("AWS_CHALICE_CLI_MODE"))
+    trace_off = environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
+    return RuntimeFacts(
+        in_lambda=bool(environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not emulated,
+        traced=bool(environ.get("LAMBDA_TASK_ROOT")) and not emulated and not trace_off,
+        metrics_namespace_from_env=bool(environ.get("POWERTOOLS_METRICS_NAMESPACE")),
     )
 
 
-def reset() -> None:
-    settings.cache_clear()
+@cache
+def _process_runtime_facts() -> RuntimeFacts:
+    return runtime_facts(os.environ)

@@ -31,7 +31,8 @@ from typing import Any
 
 import boto3
 
-from chalicelib import observability, providers
+from chalicelib import bootstrap, observability
+from chalicelib.settings import Settings
 from devstack.moto_speedups import fast_moto
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
@@ -39,6 +40,8 @@ from devstack.stack import dev_jwt_key, dev_webhook_clients
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
+# The SDK's environment for moto's in-process mock (the app's own settings are not read from
+# the environment: `in_process` installs a container built from them).
 ENVIRONMENT: dict[str, str | None] = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
@@ -47,8 +50,6 @@ ENVIRONMENT: dict[str, str | None] = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_ENDPOINT_URL": None,
     "AWS_PROFILE": None,
-    "MOTCUA_STAGE": "dev",
-    "MOTCUA_NOW": None,
     "POWERTOOLS_METRICS_DISABLED": "true",
 }
 
@@ -126,9 +127,14 @@ class InProcess:
 
 @contextlib.contextmanager
 def in_process(
-    env: Mapping[str, str | None] | None = None, *, log_level: str | None = "ERROR"
+    env: Mapping[str, str | None] | None = None,
+    *,
+    log_level: str | None = "ERROR",
+    parts: Mapping[str, Any] | None = None,
 ) -> Iterator[InProcess]:
-    """The system on a fresh in-process moto. `env`: more variables for the app. Failed
+    """The system on a fresh in-process moto. `env`: more settings for the app, as the
+    environment variables that would carry them (None: unset); `parts`: the container's parts
+    to use instead of building them (`bootstrap.Container`). Failed
     intakes and transitions are retried at once, notices after 1 s (the queue's own
     visibility timeout otherwise); `log_level`: the app logger's while it runs (None: as is)."""
     from chalice.test import Client
@@ -136,16 +142,22 @@ def in_process(
 
     logger = observability.get_logger()
     level = logger.log_level
-    values = {**ENVIRONMENT, "MOTCUA_JWT_DEV_KEY": dev_jwt_key(), **(env or {})}
-    with environment(values), mock_aws(), fast_moto():
-        providers.reset()
+    with environment(ENVIRONMENT), mock_aws(), fast_moto():
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
-        with environment({**resources, "MOTCUA_PORTAL_SYNC_QUEUE_URL": ""}):
-            ssm = boto3.client("ssm")
-            prefix = providers.settings().webhook_secrets_prefix
-            for client_id, value in dev_webhook_clients().items():
-                ssm.put_parameter(Name=prefix + client_id, Value=value, Type="SecureString")
-            providers.reset()
+        values = {
+            "MOTCUA_STAGE": "dev",
+            "MOTCUA_JWT_DEV_KEY": dev_jwt_key(),
+            **resources,
+            "MOTCUA_PORTAL_SYNC_QUEUE_URL": "",
+            **(env or {}),
+        }
+        settings = Settings.from_environment({k: v for k, v in values.items() if v is not None})
+        previous = bootstrap.install(bootstrap.Container(settings, **(parts or {})))
+        ssm = boto3.client("ssm")
+        for client_id, value in dev_webhook_clients().items():
+            name = settings.webhook_secrets_prefix + client_id
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString")
+        try:
             app_module = importlib.import_module("app")
             pollers = Pollers(
                 app_module.app,
@@ -160,6 +172,7 @@ def in_process(
                     endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
                 ),
                 stream_retry_delay=0.05,
+                stream_table=settings.table_name,
             )
             for poller in pollers.queues:
                 if poller.name == "notifier":  # a provider outage needs time between tries
@@ -171,4 +184,5 @@ def in_process(
                     yield InProcess(app_module, resources, pollers, Pump(pollers), c)
             finally:
                 logger.setLevel(level)
-                providers.reset()
+        finally:
+            bootstrap.install(previous)

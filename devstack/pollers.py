@@ -51,6 +51,7 @@ from chalice.app import (
     SQSEventConfig,
 )
 
+from chalicelib.adapters import aws
 from devstack.lambda_events import (
     RECEIVE_ARGUMENTS,
     LambdaContext,
@@ -528,7 +529,7 @@ class Pollers:
     Each `@app.on_dynamodb_record` source gets a `StreamPoller` (in `streams`), reading the
     stream of `stream_table` (default `$MOTCUA_TABLE`) unless its ARN names an existing
     stream. `dynamodb_client` and `streams_client` default to clients with `sqs_client`'s
-    region and endpoint (credentials from the environment). `stream_max_retries` and
+    region and endpoint. `stream_max_retries` and
     `stream_retry_delay` are the pollers' retry policy (see `stream_pollers`).
     """
 
@@ -718,6 +719,7 @@ def _sibling_client(client: Any, service: str) -> Any:
     host = urlsplit(endpoint or "").hostname or ""
     if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
         endpoint = None
-    return boto3.session.Session(region_name=client.meta.region_name).client(
-        service, endpoint_url=endpoint
-    )
+    # Locally (moto) with moto's throwaway credentials; in AWS with the SDK's own.
+    credentials = aws.LOCAL_CREDENTIALS if endpoint else {}
+    session = boto3.session.Session(region_name=client.meta.region_name, **credentials)
+    return session.client(service, endpoint_url=endpoint)

@@ -21,7 +21,6 @@ import importlib
 import ipaddress
 import json
 import logging
-import os
 import socket
 import sys
 import threading
@@ -41,6 +40,10 @@ from chalice.local import (
 )
 from moto.server import ThreadedMotoServer
 
+from chalicelib import bootstrap
+from chalicelib.adapters import aws
+from chalicelib.bootstrap import Container
+from chalicelib.settings import Settings
 from devstack.fake_portal import FakePortal
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
@@ -54,9 +57,6 @@ PORTAL_CLIENT = "portal-dev"
 TAX_CLIENT = "thue-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
-
-# Variables that could send a client of this process somewhere else than the local moto.
-_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 
 
 def dev_webhook_secret() -> str:
@@ -193,7 +193,9 @@ class LocalStack:
         self._moto: ThreadedMotoServer | None = None
         self._http: LocalDevServer | None = None
         self._http_thread: threading.Thread | None = None
-        self._saved_env: dict[str, str | None] = {}
+        self.settings: Settings | None = None
+        self._previous: Container | None = None
+        self._installed = False
         self.endpoint_url = ""
         self.base_url = ""
         self.api_lock = threading.Lock()
@@ -210,10 +212,11 @@ class LocalStack:
     def start(self) -> LocalStack:
         try:
             self._start_moto()
-            self._point_aws_at_moto()
             config = self._chalice_config()
-            for name, value in config.environment_variables.items():
-                self._setenv(name, value)
+            self.env.update(config.environment_variables)
+            self.env.update(
+                {"MOTCUA_AWS_ENDPOINT_URL": self.endpoint_url, "MOTCUA_AWS_REGION": self.region}
+            )
             self._create_resources()
             self._store_dev_secrets()
             self._start_portal()
@@ -240,13 +243,9 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-        for name, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_env = {}
-        _reset_caches()
+        if self._installed:  # put back the container this stack replaced
+            bootstrap.install(self._previous)
+            self._installed, self._previous = False, None
         if self.prefix:  # a test's stack: leave nothing behind
             self.outbox_path.unlink(missing_ok=True)
 
@@ -280,26 +279,6 @@ class LocalStack:
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
 
-    def _point_aws_at_moto(self) -> None:
-        for name in _CLEARED:
-            self._setenv(name, None)
-        for name in list(os.environ):
-            if name.startswith("AWS_ENDPOINT_URL_"):  # a per-service endpoint would win
-                self._setenv(name, None)
-        for name, value in {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            # No profile or endpoint from the developer's ~/.aws may reach this process.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }.items():
-            self._setenv(name, value)
-        _reset_caches()
-
     def _chalice_config(self) -> Config:
         with (self.project_dir / ".chalice" / "config.json").open(encoding="utf-8") as stream:
             config_from_disk = json.load(stream)
@@ -309,17 +288,17 @@ class LocalStack:
             default_params={"project_dir": str(self.project_dir), "api_gateway_stage": "api"},
         )
 
-    def _client(self, service: str) -> Any:
-        return boto3.session.Session(region_name=self.region).client(
+    def aws_client(self, service: str) -> Any:
+        """A client of this stack's moto, for tests and tools to look at what the app did."""
+        return boto3.session.Session(region_name=self.region, **aws.LOCAL_CREDENTIALS).client(
             service, endpoint_url=self.endpoint_url
         )
 
     def _create_resources(self) -> None:
         self.resources = create_resources(
-            self._client("dynamodb"), self._client("sqs"), prefix=self.prefix
+            self.aws_client("dynamodb"), self.aws_client("sqs"), prefix=self.prefix
         )
-        for name, value in self.resources.items():
-            self._setenv(name, value)
+        self.env.update(self.resources)
 
     @property
     def outbox_path(self) -> Path:
@@ -338,17 +317,13 @@ class LocalStack:
             "MOTCUA_ZNS_PROVIDER": "none",
             "MOTCUA_LOCAL_OUTBOX": str(self.outbox_path),
         }.items():
-            if not os.environ.get(name):
-                self._setenv(name, value)
+            self.env.setdefault(name, value)
 
     def _store_dev_secrets(self) -> None:
-        from chalicelib import settings
-
         self._notification_channels()
-        self._setenv("MOTCUA_JWT_DEV_KEY", dev_jwt_key())
-        settings.reset()
-        prefix = settings.settings().webhook_secrets_prefix
-        ssm = self._client("ssm")
+        self.env["MOTCUA_JWT_DEV_KEY"] = dev_jwt_key()
+        prefix = Settings.from_environment(self.env).webhook_secrets_prefix
+        ssm = self.aws_client("ssm")
         for client_id, value in dev_webhook_clients().items():
             ssm.put_parameter(
                 Name=f"{prefix}{client_id}", Value=value, Type="SecureString", Overwrite=True
@@ -359,13 +334,21 @@ class LocalStack:
         """The national portal the sync pushes to: a fake on loopback (fake_portal.py)."""
         self.portal.start()
         name = f"/motcua/{self.stage}/national-portal"
-        self._client("ssm").put_parameter(
+        self.aws_client("ssm").put_parameter(
             Name=name, Value=self.portal.config_json(), Type="SecureString", Overwrite=True
         )
-        self._setenv("MOTCUA_PORTAL_PARAMETER", name)
+        self.env["MOTCUA_PORTAL_PARAMETER"] = name
+
+    def _install(self) -> None:
+        """The app's composition root, over this stack's settings (what Lambda would read from
+        its environment); the one installed before comes back at `stop`."""
+        self.settings = Settings.from_environment(self.env)
+        previous = bootstrap.install(Container(self.settings))
+        if not self._installed:
+            self._installed, self._previous = True, previous
 
     def _load_app(self) -> None:
-        _reset_caches()
+        self._install()
         spec = self._app_module_spec
         if isinstance(spec, ModuleType):
             self.app_module = spec
@@ -376,36 +359,27 @@ class LocalStack:
         self.app = self.app_module.app
         self.pollers = Pollers(
             self.app,
-            self._client("sqs"),
+            self.aws_client("sqs"),
             app_module=self.app_module,
             region=self.region,
             stage=self.stage,
             queue_prefix=self.prefix,
             wait_time_seconds=self.wait_time_seconds,
             retry_visibility_timeout=self.retry_visibility_timeout,
+            stream_table=self.env["MOTCUA_TABLE"],
         )
 
     def _serve_http(self, config: Config) -> None:
         self._http = serve_app(self.app, config, self.host, self.port, self.api_lock)
         self.port = self._http.server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
-        if not os.environ.get("MOTCUA_PUBLIC_BASE_URL"):
-            self._setenv("MOTCUA_PUBLIC_BASE_URL", self.base_url)
-            _reset_caches()
+        if not self.env.get("MOTCUA_PUBLIC_BASE_URL"):
+            self.env["MOTCUA_PUBLIC_BASE_URL"] = self.base_url
+            self._install()
         self._http_thread = threading.Thread(
             target=self._http.server.serve_forever, name="api", daemon=True
         )
         self._http_thread.start()
-
-    def _setenv(self, name: str, value: str | None) -> None:
-        if name not in self._saved_env:
-            self._saved_env[name] = os.environ.get(name)
-        if value is None:
-            os.environ.pop(name, None)
-            self.env.pop(name, None)
-        else:
-            os.environ[name] = value
-            self.env[name] = value
 
     # --- for people --------------------------------------------------------------------------
 
@@ -431,7 +405,7 @@ class LocalStack:
                 lines.append(f"  schedule        {name}: {scheduled.schedule.expression} (UTC)")
         lines += [
             f"  webhook clients {', '.join(self.webhook_clients)} (secrets in SSM under "
-            f"{self.env.get('MOTCUA_WEBHOOK_SECRETS_PREFIX') or _secrets_prefix()})",
+            f"{Settings.from_environment(self.env).webhook_secrets_prefix})",
             "",
             "Mint an official's token:",
             f"  {python} -m chalicelib.cli token --agency <agency id> --unit <unit> --role <role>",
@@ -445,17 +419,3 @@ class LocalStack:
             "Ctrl-C to stop.",
         ]
         return "\n".join(lines)
-
-
-def _secrets_prefix() -> str:
-    from chalicelib import settings
-
-    return settings.settings().webhook_secrets_prefix
-
-
-def _reset_caches() -> None:
-    """Forget every client, setting and store built for another environment (another stack
-    in the same process would otherwise write to the first one's tables)."""
-    from chalicelib import providers
-
-    providers.reset()

@@ -1,8 +1,9 @@
-"""AWS clients, created once per process on first use.
+"""AWS clients, created once per process on first use, from one boto3 Session.
 
-boto3 itself honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, so the local stack and
-the tests point every client at moto without a line of code here. Timeouts are short and
-retries bounded: a Lambda must fail fast and let the queue redeliver.
+In AWS the SDK finds its region and credentials as usual. The local stage points every client
+at moto with `use_endpoint` (the composition root calls it with the settings' endpoint), with
+moto's throwaway credentials. Timeouts are short and retries bounded: a Lambda must fail fast
+and let the queue redeliver.
 """
 
 from __future__ import annotations
@@ -20,10 +21,37 @@ CLIENT_CONFIG = Config(
 )
 
 
+# The local stage's endpoint (moto), and the credentials moto accepts; None in AWS.
+_endpoint: tuple[str, str] | None = None
+LOCAL_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+@cache
+def _session() -> boto3.session.Session:
+    if _endpoint is None:
+        return boto3.session.Session()
+    return boto3.session.Session(region_name=_endpoint[1], **LOCAL_CREDENTIALS)
+
+
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=CLIENT_CONFIG)
+    endpoint = {"endpoint_url": _endpoint[0]} if _endpoint else {}
+    return _session().client(service, config=CLIENT_CONFIG, **endpoint)
+
+
+def use_endpoint(url: str | None, region: str) -> None:
+    """Send every client to `url` (None: to AWS); clients made before are dropped if it moved."""
+    global _endpoint
+    wanted = (url, region) if url else None
+    if wanted != _endpoint:
+        _endpoint = wanted
+        reset()
 
 
 def reset() -> None:
     client.cache_clear()
+    _session.cache_clear()

@@ -18,9 +18,8 @@ from chalicelib.domain.agencies import AgencyRegistry, parse_agencies
 from chalicelib.domain.errors import CatalogError
 from chalicelib.domain.procedures import Catalog, parse_catalog
 
-DATA_DIR_ENV = "MOTCUA_DATA_DIR"
-# The repository's data/ folder; chalice packages chalicelib/ and the app, so deployments that
-# ship the files elsewhere point MOTCUA_DATA_DIR at them.
+# The repository's data/ folder, which packaging adds to the zip beside chalicelib/; deployments
+# that ship the files elsewhere set MOTCUA_DATA_DIR (chalicelib/settings.py).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 AGENCIES_FILE = "agencies.yaml"
 CATALOG_FILE = "procedures.yaml"
@@ -30,21 +29,16 @@ PathLike = str | os.PathLike[str]
 T = TypeVar("T")
 
 
-def data_dir() -> Path:
-    """The data folder, read from the environment at call time (stages set it late)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or DATA_DIR)
-
-
 def load_agencies(path: PathLike | None = None) -> AgencyRegistry:
-    """The agency registry in `path` (default: `<data dir>/agencies.yaml`)."""
-    source = Path(path) if path is not None else data_dir() / AGENCIES_FILE
+    """The agency registry in `path` (default: the packaged `data/agencies.yaml`)."""
+    source = Path(path) if path is not None else DATA_DIR / AGENCIES_FILE
     return _parse_file(source, parse_agencies)
 
 
 def load_catalog(path: PathLike | None, agencies: AgencyRegistry) -> Catalog:
-    """The catalog in `path` (default: `<data dir>/procedures.yaml`), checked against
+    """The catalog in `path` (default: the packaged `data/procedures.yaml`), checked against
     `agencies`: every agency and unit a procedure names must exist there."""
-    source = Path(path) if path is not None else data_dir() / CATALOG_FILE
+    source = Path(path) if path is not None else DATA_DIR / CATALOG_FILE
     return _parse_file(source, lambda document: parse_catalog(document, agencies))
 
 

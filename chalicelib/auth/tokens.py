@@ -12,7 +12,6 @@ carries no role left is refused with 403.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from functools import cache
@@ -23,7 +22,7 @@ import jwt
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.procedures import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated, Unavailable
 from chalicelib.settings import Settings
 
 # Public on purpose: it signs tokens on a developer's machine and nowhere else. A Lambda
@@ -48,15 +47,15 @@ class SigningKeySource(Protocol):
     def get_signing_key_from_jwt(self, token: str) -> Any: ...
 
 
-def _unauthorized(reason: str, message: str, error: str | None = "invalid_token") -> Problem:
+def _unauthorized(
+    reason: str, message: str, error: str | None = "invalid_token"
+) -> Unauthenticated:
     # RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
     challenge = f'Bearer {REALM}, error="{error}"' if error else f"Bearer {REALM}"
-    return Problem(
-        401,
+    return Unauthenticated(
         f"bearer token refused: {reason}",
-        kind="unauthorized",
-        errors=[FieldError(AUTHORIZATION, reason, message)],
-        headers={"WWW-Authenticate": challenge},
+        errors=[FieldIssue(AUTHORIZATION, reason, message)],
+        challenge=challenge,
     )
 
 
@@ -97,9 +96,7 @@ class TokenVerifier:
             )
         if settings.jwt_dev_key:
             return cls(hs256_key=settings.jwt_dev_key, **common)
-        if in_lambda is None:
-            in_lambda = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
-        if in_lambda:
+        if settings.in_lambda if in_lambda is None else in_lambda:
             # A deployed function must never accept tokens anyone can mint from the source.
             raise ConfigurationError("a deployed dev stage needs its own MOTCUA_JWT_DEV_KEY")
         return cls(hs256_key=DEV_JWT_KEY, **common)
@@ -136,9 +133,7 @@ class TokenVerifier:
             raise _unauthorized("token not yet valid", INVALID_VI) from None
         except jwt.PyJWKClientConnectionError as exc:
             # Our side cannot fetch the issuer's keys: not the caller's fault.
-            raise Problem(
-                503, "the token issuer's keys are unavailable", kind="unavailable"
-            ) from exc
+            raise Unavailable("the token issuer's keys are unavailable") from exc
         except jwt.InvalidSignatureError:
             raise _unauthorized("bad signature", INVALID_VI) from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
@@ -177,12 +172,10 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
     known = {role.value for role in TOKEN_ROLES}
     roles = frozenset(Role(r) for r in roles_claim if isinstance(r, str) and r in known)
     if not roles:
-        raise Problem(
-            403,
+        raise Forbidden(
             "the token carries no role this service knows",
-            kind="forbidden",
-            errors=[FieldError(AUTHORIZATION, "no known role", "Tài khoản chưa được phân quyền")],
-            headers={"WWW-Authenticate": f'Bearer {REALM}, error="insufficient_scope"'},
+            errors=[FieldIssue(AUTHORIZATION, "no known role", "Tài khoản chưa được phân quyền")],
+            challenge=f'Bearer {REALM}, error="insufficient_scope"',
         )
     return Actor(id=sub, name=name, agency=agency, unit=(unit or "").strip() or None, roles=roles)
 

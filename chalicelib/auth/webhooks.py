@@ -15,7 +15,7 @@ from chalicelib.adapters.replay_guard import ReplayGuard
 from chalicelib.adapters.secrets import SCOPES, WebhookClient, WebhookSecrets, valid_client_id
 from chalicelib.auth import signatures
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, SignatureError
-from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated
 
 # Kept well past the tolerance window: once the record expires, the request is refused as stale.
 REPLAY_RECORD_SECONDS = 600
@@ -38,13 +38,11 @@ MESSAGES_VI = {
 }
 
 
-def refused(field: str, reason: str) -> Problem:
-    return Problem(
-        401,
+def refused(field: str, reason: str) -> Unauthenticated:
+    return Unauthenticated(
         f"webhook authentication failed: {reason}",
-        kind="unauthorized",
-        errors=[FieldError(field, reason, MESSAGES_VI[reason])],
-        headers={"WWW-Authenticate": CHALLENGE},
+        errors=[FieldIssue(field, reason, MESSAGES_VI[reason])],
+        challenge=CHALLENGE,
     )
 
 
@@ -84,7 +82,7 @@ def verify_webhook(
     *,
     tolerance: int = signatures.DEFAULT_TOLERANCE,
 ) -> VerifiedWebhook:
-    """Who signed this request, checked but not yet spent; or a 401 `Problem`."""
+    """Who signed this request, checked but not yet spent; or `Unauthenticated`."""
     client_id = _one(headers, CLIENT_HEADER, CLIENT_MALFORMED)
     if client_id is None or not client_id.strip():
         raise refused(CLIENT_HEADER, CLIENT_MISSING)
@@ -114,12 +112,10 @@ def require_scope(verified: VerifiedWebhook, scope: str) -> VerifiedWebhook:
     client = verified.client
     if not client.may(scope):
         what = SCOPES[scope]
-        raise Problem(
-            403,
+        raise Forbidden(
             f"client {client.client_id} is not allowed to send {what}",
-            kind="forbidden",
             errors=[
-                FieldError(
+                FieldIssue(
                     CLIENT_HEADER,
                     f"not allowed to send {what}",
                     "Hệ thống này không được phép gửi loại yêu cầu này",
@@ -153,6 +149,6 @@ def authenticate_webhook(
     *,
     tolerance: int = signatures.DEFAULT_TOLERANCE,
 ) -> WebhookClient:
-    """The client that signed this request, or a 401 `Problem`; spends the signature."""
+    """The client that signed this request, or `Unauthenticated`; spends the signature."""
     verified = verify_webhook(headers, raw_body, secrets, now, tolerance=tolerance)
     return consume(verified, guard)

@@ -92,12 +92,6 @@ class MemoryLetters:
         return self.bodies.get(key)
 
 
-def default_letters() -> LetterStore:
-    from chalicelib import settings  # read when first needed, as every setting
-
-    return DynamoLetters(settings.settings().table_name)
-
-
 def _as_letter(raw: str) -> dict[str, Any] | None:
     if LETTER_KIND not in raw:
         return None

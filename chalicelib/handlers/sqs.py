@@ -4,7 +4,6 @@ their reason, never the whole batch failed for one bad message."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,16 +20,8 @@ from pydantic import ValidationError
 from chalicelib import observability
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
-from chalicelib.handlers.dead_letters import LetterStore, default_letters, original_body, seal
+from chalicelib.handlers.dead_letters import LetterStore, original_body, seal
 from chalicelib.services.failures import PermanentFailure
-
-# One less than the redrive policy's maxReceiveCount (infra/resources.json): the worker
-# dead-letters with a reason on its last try; the redrive stays as the net for crashes.
-DEFAULT_LAST_ATTEMPT = 4
-
-
-def last_attempt() -> int:
-    return int(os.environ.get("MOTCUA_LAST_ATTEMPT", DEFAULT_LAST_ATTEMPT))
 
 
 def retry_delay(attempt: int) -> int:
@@ -66,19 +57,20 @@ def process_batch(
     source: str,
     fifo: bool,
     backoff: Callable[[SQSRecord, int], None] | None = None,
-    letters: LetterStore | None = None,
+    letters: LetterStore,
+    last_attempt: int,
     on_dead_letter: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
     """Run `handle` on each record's JSON body; answer Lambda's batchItemFailures.
 
     `backoff(record, seconds)`, when given, delays a failed record's next try (exponential in
     its receive count) instead of the queue's fixed visibility timeout. Dead letters park their
-    original body in `letters` (default: the table) and show the DLQ a masked copy; a letter
+    original body in `letters` and show the DLQ a masked copy; a letter
     redriven to its queue is handled as its original (`handlers/dead_letters.py`).
+    A record that fails on its `last_attempt`-th receipt is dead-lettered with its reason.
     `on_dead_letter(original body, masked reason)` runs after a letter is sent, for the worker
     to tell whoever asked; its own failure loses nothing (the letter is sent).
     """
-    letters = letters or default_letters()
 
     def dead_letter(record: SQSRecord, raw: str, reason: str) -> None:
         observability.get_logger().error(
@@ -140,7 +132,7 @@ def process_batch(
         except PermanentFailure as exc:
             dead_letter(record, raw, str(exc))
         except Exception as exc:
-            if receive_count(record) >= last_attempt():
+            if receive_count(record) >= last_attempt:
                 dead_letter(
                     record, raw, f"failed {receive_count(record)} times; last error: {exc!r}"
                 )

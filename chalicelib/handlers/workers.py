@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import clock, observability, providers
+from chalicelib import observability
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.services import digests, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
         DynamoDBRecord,
     )
+
+    from chalicelib.bootstrap import Container
 
 # Cold start: each worker is its own Lambda function. Powertools' batch utility (with
 # `chalicelib.handlers.sqs`) is imported by the workers that take a batch, and the intake service
@@ -27,22 +29,16 @@ def _code_of(body: dict[str, Any]) -> object:
     return body.get("code") or (request.get("code") if isinstance(request, dict) else None)
 
 
-def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
     from chalicelib.services import intake  # lazy: cold start (phone numbers, intake checks)
 
-    deps = intake.IntakeDeps(
-        store=providers.store(),
-        catalog=providers.catalog(),
-        agencies=providers.agencies(),
-        calendar=providers.calendar(),
-        notices=providers.notices(),
-    )
+    intake_deps = deps.intake_deps()
 
     def handle(body: dict[str, Any]) -> None:
         observability.bind_dossier(_code_of(body))
         envelope = IntakeEnvelope.model_validate(body)
-        receipt = intake.create_dossier(envelope, deps, now=clock.now())
+        receipt = intake.create_dossier(envelope, intake_deps, now=deps.now())
         observability.bind_dossier(receipt.code)
         observability.get_logger().info(
             f"intake {receipt.status}",
@@ -56,27 +52,24 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event,
         context,
         handle,
-        publisher=providers.publisher(),
-        dlq_url=providers.settings().intake_dlq_url,
+        publisher=deps.publisher,
+        letters=deps.letters,
+        last_attempt=deps.settings.last_attempt,
+        dlq_url=deps.settings.intake_dlq_url,
         source="intake",
         fifo=False,
     )
 
 
-def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
 
-    deps = transitions.TransitionDeps(
-        store=providers.store(),
-        catalog=providers.catalog(),
-        calendar=providers.calendar(),
-        notices=providers.notices(),
-    )
+    transition_deps = deps.transition_deps()
 
     def handle(body: dict[str, Any]) -> None:
         observability.bind_dossier(_code_of(body))
         envelope = TransitionEnvelope.model_validate(body)
-        outcome = transitions.apply_envelope(envelope, deps)
+        outcome = transitions.apply_envelope(envelope, transition_deps)
         action = envelope.command.action.value
         if outcome.result is transitions.Result.APPLIED:
             observability.count("TransitionApplied", action=action)
@@ -95,32 +88,26 @@ def run_transition_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event,
         context,
         handle,
-        publisher=providers.publisher(),
-        dlq_url=providers.settings().transitions_dlq_url,
+        publisher=deps.publisher,
+        letters=deps.letters,
+        last_attempt=deps.settings.last_attempt,
+        dlq_url=deps.settings.transitions_dlq_url,
         source="transitions",
         fifo=True,
-        on_dead_letter=_show_failed_command,
+        on_dead_letter=lambda raw, reason: _show_failed_command(raw, reason, deps),
     )
 
 
-def _show_failed_command(raw: str, reason: str) -> None:
+def _show_failed_command(raw: str, reason: str, deps: Container) -> None:
     try:
         envelope = TransitionEnvelope.model_validate_json(raw)
     except ValueError:  # not a command at all: nobody to tell
         return
-    transitions.record_failure(envelope, reason, providers.store())
+    transitions.record_failure(envelope, reason, deps.store)
 
 
-def run_timer(now: datetime | None = None) -> dict[str, Any]:
-    report = timers.run(
-        now or clock.now(),
-        timers.TimerDeps(
-            store=providers.store(),
-            catalog=providers.catalog(),
-            calendar=providers.calendar(),
-            notices=providers.notices(),
-        ),
-    )
+def run_timer(deps: Container, now: datetime | None = None) -> dict[str, Any]:
+    report = timers.run(now or deps.now(), deps.timer_deps())
     log = observability.get_logger()
     for alarm in report.fired:
         observability.count("AlarmFired", kind=alarm.kind.value)
@@ -131,22 +118,14 @@ def run_timer(now: datetime | None = None) -> dict[str, Any]:
     return summary
 
 
-def run_digest() -> dict[str, Any]:
-    written = digests.run(
-        clock.now(),
-        digests.DigestDeps(
-            store=providers.store(),
-            agencies=providers.agencies(),
-            calendar=providers.calendar(),
-            notices=providers.notices(),
-        ),
-    )
+def run_digest(deps: Container) -> dict[str, Any]:
+    written = digests.run(deps.now(), deps.digest_deps())
     summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}
     observability.get_logger().info("daily digest: %s", summary)
     return summary
 
 
-def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     """The table's stream → the notifications queue (the jobs written with each change) and the
     national portal's sync queue (every new or changed dossier state)."""
     # lazy: cold start (Powertools batch)
@@ -158,8 +137,7 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     from chalicelib.services import portal_sync  # lazy: cold start of the other workers
 
-    publisher = providers.publisher()
-    settings = providers.settings()
+    publisher, settings = deps.publisher, deps.settings
 
     def relay(record: DynamoDBRecord) -> None:
         for job in outbox.jobs_in(record.raw_event):
@@ -174,23 +152,16 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
 
-def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_notifications_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     # lazy: cold start (Powertools batch)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
 
-    found = providers.channels()
-    deps = notifier.NotifierDeps(
-        log=providers.delivery_log(),
-        sms=found.sms,
-        zns=found.zns,
-        email=found.email,
-        zns_templates=found.zns_templates,
-    )
+    notifier_deps = deps.notifier_deps()
 
     def handle(body: dict[str, Any]) -> None:
         observability.bind_dossier(_code_of(body))
         job = NotificationJob.model_validate(body)
-        attempts = notifier.deliver(job, deps, clock.now())
+        attempts = notifier.deliver(job, notifier_deps, deps.now())
         if attempts:
             observability.get_logger().info(
                 f"notice {job.kind} delivered",
@@ -198,12 +169,14 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
                 attempts=[f"{a.channel}/{a.provider}: {a.outcome}" for a in attempts],
             )
 
-    settings = providers.settings()
+    settings = deps.settings
     return process_batch(
         event,
         context,
         handle,
-        publisher=providers.publisher(),
+        publisher=deps.publisher,
+        letters=deps.letters,
+        last_attempt=deps.settings.last_attempt,
         dlq_url=settings.notifications_dlq_url,
         source="notifications",
         fifo=False,
@@ -211,26 +184,19 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
     )
 
 
-def run_portal_sync_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_portal_sync_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     # lazy: cold start (Powertools batch)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
     from chalicelib.services import portal_sync  # lazy: cold start of the other workers
 
-    settings = providers.settings()
+    settings = deps.settings
 
     def handle(body: dict[str, Any]) -> None:
         observability.bind_dossier(_code_of(body))
         request = portal_sync.SyncRequest.model_validate(body)
-        # Per record, not per batch: the providers are cached, and a portal not configured yet
-        # fails each record (retried, then dead-lettered with the reason), not the invocation.
-        deps = portal_sync.PortalSyncDeps(
-            store=providers.store(),
-            log=providers.portal_sync_log(),
-            portal=providers.national_portal(),
-            catalog=providers.catalog(),
-            agencies=providers.agencies(),
-        )
-        result = portal_sync.sync(request.code, deps, clock.now())
+        # Per record, not per batch: the parts are kept once built, and a portal not configured
+        # yet fails each record (retried, then dead-lettered with the reason), not the invocation.
+        result = portal_sync.sync(request.code, deps.portal_sync_deps(), deps.now())
         observability.count("PortalSync", result=result.value)
         observability.get_logger().info(
             f"portal sync {result.value}", requested_revision=request.revision
@@ -240,7 +206,9 @@ def run_portal_sync_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
         event,
         context,
         handle,
-        publisher=providers.publisher(),
+        publisher=deps.publisher,
+        letters=deps.letters,
+        last_attempt=deps.settings.last_attempt,
         dlq_url=settings.portal_sync_dlq_url,
         source="portal-sync",
         fifo=True,

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.auth.webhooks import header
-from chalicelib.http.problems import FieldError, Problem, from_validation_error
+from chalicelib.http.problems import FieldIssue, Problem, from_validation_error
 from chalicelib.intake.errors import IntakeInvalid
 from chalicelib.intake.parse import read_body
 
@@ -23,7 +23,7 @@ def check_body(raw: bytes | None, headers: Mapping[str, str], *, max_bytes: int)
             f"the body is {len(body)} bytes; the limit is {max_bytes}",
             kind="too-large",
             errors=[
-                FieldError("body", f"larger than {max_bytes} bytes", "Nội dung gửi lên quá lớn")
+                FieldIssue("body", f"larger than {max_bytes} bytes", "Nội dung gửi lên quá lớn")
             ],
         )
     content_type = (header(headers, "content-type") or "").split(";")[0].strip().lower()
@@ -33,7 +33,7 @@ def check_body(raw: bytes | None, headers: Mapping[str, str], *, max_bytes: int)
             f"expected Content-Type application/json, got '{content_type or '-'}'",
             kind="unsupported-media-type",
             errors=[
-                FieldError(
+                FieldIssue(
                     "Content-Type",
                     "must be application/json",
                     "Kiểu nội dung phải là application/json",
@@ -59,7 +59,7 @@ def invalid(error: IntakeInvalid, detail: str) -> Problem:
         400,
         detail,
         kind="validation",
-        errors=[FieldError(i.field, i.reason, i.message_vi) for i in error.errors],
+        errors=[FieldIssue(i.field, i.reason, i.message_vi) for i in error.errors],
     )
 
 

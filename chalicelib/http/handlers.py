@@ -9,11 +9,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import observability
-from chalicelib.domain.errors import DomainError
-from chalicelib.http.problems import FieldError, Problem, from_validation_error
+from chalicelib.http.problems import Problem, from_validation_error, problem_for
 from chalicelib.intake.checks import check_dossier_code
 from chalicelib.intake.errors import CheckFailed
-from chalicelib.settings import settings
+from chalicelib.services.errors import FieldIssue
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -25,43 +24,36 @@ def parse_query(model: type[Model], params: Mapping[str, str] | None) -> Model:
         raise from_validation_error(exc, "the query parameters are not valid") from exc
 
 
-def dossier_code(code: str) -> str:
+def dossier_code(code: str, province: str) -> str:
     """A dossier code in a path: well formed and of the province this system serves, else a
     400 naming `code` (a code of another province never names one of our dossiers). Only its
     form is checked: whether the dossier exists is the route's answer to give."""
     try:
-        return check_dossier_code(code, province=settings().province)
+        return check_dossier_code(code, province=province)
     except CheckFailed as failure:
         raise Problem(
             400,
             f"dossier code: {failure.reason}",
             kind="validation",
-            errors=[FieldError("code", failure.reason, failure.message_vi)],
+            errors=[FieldIssue("code", failure.reason, failure.message_vi)],
         ) from None
 
 
 def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callable[..., Any]], Any]:
-    """Wrap a route so that any refusal becomes an RFC 9457 problem response."""
+    """Wrap a route so that any refusal becomes an RFC 9457 problem response: the one error
+    boundary between the use cases and HTTP. Anything else is a fault: logged, answered 500."""
 
     def decorate(route: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(route)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return route(*args, **kwargs)
-            except Problem as problem:
+            except Exception as error:
+                problem = problem_for(error)
+                if problem is None:
+                    observability.get_logger().exception("unhandled error")
+                    problem = Problem(500, "internal error", kind="internal")
                 return problem.to_response(current_path())
-            except DomainError as exc:
-                field = exc.field or "body"
-                problem = Problem(
-                    400,
-                    exc.message,
-                    kind=exc.code.replace("_", "-"),
-                    errors=[FieldError(field, exc.message)],
-                )
-                return problem.to_response(current_path())
-            except Exception:
-                observability.get_logger().exception("unhandled error")
-                return Problem(500, "internal error", kind="internal").to_response(current_path())
 
         return wrapper
 

@@ -256,7 +256,7 @@ DOSSIER_STATUS = {"type": "integer", "minimum": 1, "maximum": 10}
 
 def _view_schemas(schemas: dict[str, Any]) -> None:
     """The views the services assemble (chalicelib/services/reading.py, reports.py)."""
-    schemas["FieldError"] = _object(
+    schemas["FieldIssue"] = _object(
         {
             "field": {**STRING, "description": "the field, a dotted path, a header or a query"},
             "reason": {**STRING, "description": "why, in English, for integrators"},
@@ -272,7 +272,7 @@ def _view_schemas(schemas: dict[str, Any]) -> None:
                 "status": {"type": "integer", "minimum": 400, "maximum": 599},
                 "detail": STRING,
                 "instance": {**STRING, "description": "the request path"},
-                "errors": {"type": "array", "items": _ref("FieldError")},
+                "errors": {"type": "array", "items": _ref("FieldIssue")},
             },
             ["type", "title", "status", "detail"],
         ),

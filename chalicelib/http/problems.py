@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from chalice import Response
 from pydantic import ValidationError
 
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.validation import field_path
+from chalicelib.services import errors as service
+from chalicelib.services.errors import DEFAULT_MESSAGE_VI, FieldIssue
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://motcua.example.gov.vn/problems/"
@@ -51,17 +53,15 @@ MESSAGES_VI = {
     "string_pattern_mismatch": "Không đúng định dạng",
     "value_error": "Giá trị không hợp lệ",
 }
-DEFAULT_MESSAGE_VI = "Giá trị không hợp lệ"
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    reason: str
-    message: str = DEFAULT_MESSAGE_VI
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason, "message": self.message}
+# The HTTP status of each kind of refusal a use case can answer.
+STATUS_OF: dict[type[service.ServiceError], int] = {
+    service.Invalid: 400,
+    service.Unauthenticated: 401,
+    service.Forbidden: 403,
+    service.NotFound: 404,
+    service.Conflict: 409,
+    service.Unavailable: 503,
+}
 
 
 class Problem(Exception):
@@ -73,7 +73,7 @@ class Problem(Exception):
         detail: str,
         *,
         kind: str = "invalid-request",
-        errors: Iterable[FieldError] = (),
+        errors: Iterable[FieldIssue] = (),
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
@@ -93,7 +93,9 @@ class Problem(Exception):
         if instance:
             body["instance"] = instance
         if self.errors:
-            body["errors"] = [e.as_dict() for e in self.errors]
+            body["errors"] = [
+                {"field": e.field, "reason": e.reason, "message": e.message} for e in self.errors
+            ]
         return Response(
             body=json.dumps(body, ensure_ascii=False),
             status_code=self.status,
@@ -103,7 +105,7 @@ class Problem(Exception):
 
 def from_validation_error(exc: ValidationError, detail: str) -> Problem:
     errors = [
-        FieldError(
+        FieldIssue(
             field=field_path(e["loc"], default="body"),
             reason=e["msg"],
             # A check's own Vietnamese message (chalicelib.intake.errors.checked), else the kind's.
@@ -113,3 +115,22 @@ def from_validation_error(exc: ValidationError, detail: str) -> Problem:
         for e in exc.errors(include_url=False)
     ]
     return Problem(400, detail, kind="validation", errors=errors)
+
+
+def problem_for(error: Exception) -> Problem | None:
+    """The problem a refusal answers with; None for anything that is not a refusal (a bug or an
+    outage: the entry layer logs it and answers 500)."""
+    if isinstance(error, Problem):
+        return error
+    if isinstance(error, service.ServiceError):
+        status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
+        headers = {"WWW-Authenticate": error.challenge} if error.challenge else None
+        return Problem(status, error.detail, kind=error.kind, errors=error.errors, headers=headers)
+    if isinstance(error, DomainError):
+        return Problem(
+            400,
+            error.message,
+            kind=error.code.replace("_", "-"),
+            errors=[FieldIssue(error.field or "body", error.message)],
+        )
+    return None

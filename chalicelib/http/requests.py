@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib import providers
 from chalicelib.adapters.secrets import WebhookClient
 from chalicelib.auth.webhooks import (
     VerifiedWebhook,
@@ -22,16 +21,18 @@ from chalicelib.auth.webhooks import (
 from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.statuses import Role
 from chalicelib.http.body import check_body, invalid, parse_json, parse_model
-from chalicelib.http.problems import FieldError, Problem
+from chalicelib.http.problems import Problem
 from chalicelib.intake.checks import check_against_catalog
 from chalicelib.intake.errors import IntakeInvalid
 from chalicelib.intake.model import IntakeRequest
 from chalicelib.intake.parse import parse_counter_submission, parse_submission
 from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.services.errors import FieldIssue, Forbidden
 from chalicelib.services.intake import receipt_id_for
 
 if TYPE_CHECKING:  # cold start: PyJWT and cryptography are for the officials' routes only
     from chalicelib.auth.tokens import TokenVerifier
+    from chalicelib.bootstrap import Container
 
 Model = TypeVar("Model", bound=BaseModel)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
@@ -59,27 +60,44 @@ def official(request: Any, verifier: TokenVerifier) -> Actor:
     return verifier.verify(header(request.headers, "authorization"))
 
 
-def signed_caller(request: Any, raw: bytes, *, scope: str) -> VerifiedWebhook:
+def signed_caller(request: Any, raw: bytes, deps: Container, *, scope: str) -> VerifiedWebhook:
     """The signed caller, verified and allowed `scope` (a `SCOPES` key of the client registry;
     403 otherwise, nothing spent); `spend` it once the request is known to be acceptable."""
     # Signatures are about real time, never the settable clock of the local stage.
     now = int(time.time())
-    verified = verify_webhook(request.headers, raw, providers.webhook_secrets(), now)
+    verified = verify_webhook(request.headers, raw, deps.webhook_secrets, now)
     return require_scope(verified, scope)
 
 
-def refuse_replay(verified: VerifiedWebhook) -> None:
+def refuse_replay(verified: VerifiedWebhook, deps: Container) -> None:
     """For a route whose last checks read the store: a replay is answered 401 before them."""
-    refuse_if_spent(verified, providers.replay_guard())
+    refuse_if_spent(verified, deps.replay_guard)
 
 
-def spend(verified: VerifiedWebhook) -> WebhookClient:
+def spend(verified: VerifiedWebhook, deps: Container) -> WebhookClient:
     """A write's signature works once: the replay guard remembers it."""
-    return consume(verified, providers.replay_guard())
+    return consume(verified, deps.replay_guard)
 
 
-def system_actor(client_id: str, agency: str) -> Actor:
-    return Actor(id=client_id, name=client_id, agency=agency, roles=frozenset({Role.SYSTEM}))
+def system_actor(client: WebhookClient) -> Actor:
+    """The agency system a signed client speaks for; a client of no agency may not act."""
+    if not client.agency:
+        raise Forbidden(
+            f"client {client.client_id} does not speak for an agency",
+            errors=[
+                FieldIssue(
+                    "X-Motcua-Client",
+                    "not an agency's system",
+                    "Hệ thống gửi yêu cầu không thuộc cơ quan nào",
+                )
+            ],
+        )
+    return Actor(
+        id=client.client_id,
+        name=client.client_id,
+        agency=client.agency,
+        roles=frozenset({Role.SYSTEM}),
+    )
 
 
 def counter_client(actor: Actor) -> str:
@@ -96,7 +114,7 @@ def idempotency_key(request: Any) -> str | None:
             "Idempotency-Key must be 8 to 128 letters, digits or _ . : -",
             kind="validation",
             errors=[
-                FieldError(
+                FieldIssue(
                     "Idempotency-Key",
                     "8-128 of [A-Za-z0-9_.:-]",
                     "Khóa chống trùng lặp không hợp lệ",
@@ -114,24 +132,24 @@ def command_id(request: Any, caller: str = "") -> str:
     return str(uuid.uuid5(COMMAND_NAMESPACE, f"{caller}\n{key}"))
 
 
-def _checked(request: IntakeRequest) -> IntakeRequest:
+def _checked(request: IntakeRequest, deps: Container) -> IntakeRequest:
     """Catalog checks before anything is queued, so a portal hears of an unknown procedure or
     agency at once; the worker checks again against the catalog it runs with."""
-    issues = check_against_catalog(request, providers.catalog(), providers.agencies())
+    issues = check_against_catalog(request, deps.catalog, deps.agencies)
     if issues:
         raise invalid(IntakeInvalid(issues), "the dossier is not valid")
     return request
 
 
-def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
-    settings = providers.settings()
+def portal_envelope(raw: bytes, client_id: str, deps: Container) -> IntakeEnvelope:
+    settings, now = deps.settings, deps.now()
     try:
         request = parse_submission(
             raw, province=settings.province, now=now, max_bytes=settings.max_body_bytes
         )
     except IntakeInvalid as error:
         raise invalid(error, "the dossier is not valid") from error
-    request = _checked(request)
+    request = _checked(request, deps)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),
         client_id=client_id,
@@ -140,16 +158,16 @@ def portal_envelope(raw: bytes, client_id: str, *, now: Any) -> IntakeEnvelope:
     )
 
 
-def counter_envelope(raw: bytes, actor: Actor, *, now: Any) -> IntakeEnvelope:
+def counter_envelope(raw: bytes, actor: Actor, deps: Container) -> IntakeEnvelope:
     """The counter official receives the dossier: it is received here, now, at their unit."""
     if Role.RECEIVER not in actor.roles:
         raise Problem(
             403,
             "receiving a dossier needs the receiver role",
             kind="forbidden",
-            errors=[FieldError("roles", "receiver role required", "Cần vai trò cán bộ tiếp nhận")],
+            errors=[FieldIssue("roles", "receiver role required", "Cần vai trò cán bộ tiếp nhận")],
         )
-    settings = providers.settings()
+    settings, now = deps.settings, deps.now()
     try:
         request = parse_counter_submission(
             raw,
@@ -160,7 +178,7 @@ def counter_envelope(raw: bytes, actor: Actor, *, now: Any) -> IntakeEnvelope:
         )
     except IntakeInvalid as error:
         raise invalid(error, "the dossier is not valid") from error
-    request = _checked(request)
+    request = _checked(request, deps)
     client_id = counter_client(actor)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar, WorkingDuration
 from chalicelib.domain.procedures import PROCEDURE_CODE, Catalog
-from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services.errors import FieldIssue, Invalid
 
 MAX_WORKING_DAYS = 365
 MAX_WORKING_HOURS = MAX_WORKING_DAYS * 8
@@ -49,12 +49,7 @@ class DueDateQuery(BaseModel):
         else:
             return
         message = "Cần đúng một thời hạn: số ngày làm việc hoặc số giờ làm việc"
-        raise Problem(
-            400,
-            reason,
-            kind="validation",
-            errors=[FieldError(name, reason, message) for name in names],
-        )
+        raise Invalid(reason, errors=[FieldIssue(name, reason, message) for name in names])
 
 
 def due_date(query: DueDateQuery, calendar: WorkingCalendar, catalog: Catalog) -> dict[str, Any]:
@@ -65,11 +60,10 @@ def due_date(query: DueDateQuery, calendar: WorkingCalendar, catalog: Catalog) -
     if query.procedure is not None:
         procedure = catalog.current(query.procedure, query.received_at.astimezone(LOCAL_TZ))
         if procedure is None:
-            raise Problem(
-                400,
+            raise Invalid(
                 f"procedure {query.procedure} is not in the catalog",
                 kind="unknown-procedure",
-                errors=[FieldError("procedure", "unknown procedure code", "Thủ tục không tồn tại")],
+                errors=[FieldIssue("procedure", "unknown procedure code", "Thủ tục không tồn tại")],
             )
         cutoff = procedure.cutoff
         limit = procedure.time_limit

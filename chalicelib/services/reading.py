@@ -6,18 +6,21 @@ import hmac
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.delivery_log import DeliveryLog
+from chalicelib.adapters.dynamo_store import InvalidCursor
 from chalicelib.adapters.store import ALARM_JSON, DossierRecord, DossierStore, Receipt
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
 from chalicelib.domain.statuses import DossierStatus
-from chalicelib.http.problems import Problem
-from chalicelib.services.transitions import require_visible
+from chalicelib.services.errors import FieldIssue, Invalid, NotFound
+from chalicelib.services.transitions import FAILED, require_visible
 
 PHONE_LAST4 = re.compile(r"[0-9]{4}")
+MAX_RECEIPT_ID = 64  # longer ids were never issued: answered without reading the store
 NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập"
 # The public lookup answers no sooner than this after it started, whatever it found: reading a
 # dossier (a few KB to receive and parse) takes longer than reading nothing, and that must not
@@ -138,7 +141,7 @@ def public_lookup(
         matches = hmac.compare_digest(expected.encode(), given.encode())
         # … so the answer must be digits: "----" would match every dossier without a phone.
         if dossier is None or not matches or not PHONE_LAST4.fullmatch(given):
-            raise Problem(404, NOT_FOUND_PUBLIC, kind="not-found")
+            raise NotFound(NOT_FOUND_PUBLIC)
         return public_view(dossier, catalog)
     finally:
         sleep(max(0.0, PUBLIC_LOOKUP_SECONDS - (clock() - started)))
@@ -154,7 +157,17 @@ def worklist(
     store: DossierStore,
     catalog: Catalog,
 ) -> dict[str, Any]:
-    page = store.worklist(agency, status=status, step=step, limit=limit, cursor=cursor)
+    try:
+        page = store.worklist(agency, status=status, step=step, limit=limit, cursor=cursor)
+    except InvalidCursor:
+        raise Invalid(
+            "invalid cursor",
+            errors=[
+                FieldIssue(
+                    "cursor", "not a cursor issued by this API", "Con trỏ phân trang không hợp lệ"
+                )
+            ],
+        ) from None
     items = []
     for dossier in page.items:
         procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
@@ -187,3 +200,37 @@ def procedure_view(procedure: Procedure) -> dict[str, Any]:
     body = procedure.model_dump(mode="json")
     body["is_inter_agency"] = procedure.is_inter_agency
     return body
+
+
+def procedure_versions(code: str, catalog: Catalog, now: datetime) -> dict[str, Any]:
+    """Every version of a procedure in the catalog, and the one in force `now`."""
+    versions = [p for p in catalog.all() if p.code == code]
+    if not versions:
+        raise NotFound(f"procedure {code} is not in the catalog")
+    current = catalog.current(code, now)
+    return {
+        "current": procedure_view(current) if current else None,
+        "versions": [procedure_view(p) for p in versions],
+    }
+
+
+def receipt_for(receipt_id: str, client_id: str, store: DossierStore) -> dict[str, Any]:
+    """A receipt, to the client it was issued to; to anyone else it does not exist."""
+    receipt = store.get_receipt(receipt_id) if len(receipt_id) <= MAX_RECEIPT_ID else None
+    if receipt is None or receipt.client_id != client_id:
+        raise NotFound(f"receipt {receipt_id} does not exist")
+    return receipt_view(receipt)
+
+
+def command_status(code: str, command_id: str, actor: Actor, store: DossierStore) -> dict[str, Any]:
+    """What became of a queued command: applied (at which version), refused or failed (why),
+    or still queued."""
+    require_visible(code, store.get(code), actor)
+    applied = store.command(code, command_id)
+    if applied is not None:
+        return {"command_id": command_id, "status": "applied", "version": applied.version}
+    refused = store.refusal(code, command_id)
+    if refused is not None:
+        status = "failed" if refused.kind == FAILED else "refused"
+        return {"command_id": command_id, "status": status, **refused.model_dump(mode="json")}
+    return {"command_id": command_id, "status": "queued"}

@@ -13,7 +13,7 @@ from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.procedures import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.http.problems import FieldError, Problem
+from chalicelib.services.errors import FieldIssue, Forbidden
 
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counted
 MAX_MONTHS = 36
@@ -56,12 +56,10 @@ def may_read(actor: Actor, agency: str) -> bool:
 
 def report_766(query: ReportQuery, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
     if not may_read(actor, query.agency):
-        raise Problem(
-            403,
+        raise Forbidden(
             f"agency {actor.agency} cannot read the report of {query.agency}",
-            kind="forbidden",
             errors=[
-                FieldError(
+                FieldIssue(
                     "agency",
                     "another agency's report",
                     "Không có quyền xem báo cáo của cơ quan khác",

@@ -18,10 +18,10 @@ from chalicelib.domain.dossier import Action, Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
-from chalicelib.http.problems import FieldError, Problem
 from chalicelib.intake import checks
 from chalicelib.intake.errors import checked
 from chalicelib.services.envelopes import TransitionEnvelope
+from chalicelib.services.errors import FieldIssue, Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
 
@@ -86,19 +86,15 @@ def can_see(actor: Actor, dossier: Dossier) -> bool:
 def require_visible(code: str, dossier: Dossier | None, actor: Actor) -> Dossier:
     """The dossier, if it exists and the actor's agency takes part in it; else 404 / 403."""
     if dossier is None:
-        raise Problem(
-            404,
+        raise NotFound(
             f"dossier {code} does not exist",
-            kind="not-found",
-            errors=[FieldError("code", "no such dossier", "Không tìm thấy hồ sơ")],
+            errors=[FieldIssue("code", "no such dossier", "Không tìm thấy hồ sơ")],
         )
     if not can_see(actor, dossier):
-        raise Problem(
-            403,
+        raise Forbidden(
             f"agency {actor.agency} is not involved in dossier {code}",
-            kind="forbidden",
             errors=[
-                FieldError(
+                FieldIssue(
                     "agency",
                     "not involved in this dossier",
                     "Cơ quan không tham gia xử lý hồ sơ này",

@@ -88,9 +88,8 @@ def test_a_relay_that_crashes_loses_no_notice(stack, cast, monkeypatch):
 
 
 def test_the_dlq_stays_empty_when_all_is_well(stack):
-    import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs = stack.aws_client("sqs")
     attributes = sqs.get_queue_attributes(
         QueueUrl=stack.env["MOTCUA_NOTIFICATIONS_DLQ_URL"],
         AttributeNames=["ApproximateNumberOfMessages"],

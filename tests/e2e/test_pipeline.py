@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 
-import boto3
 import pytest
 
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
@@ -37,7 +36,7 @@ def intake_records(stack):
 
 
 def queue_depth(stack, env_name):
-    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs = stack.aws_client("sqs")
     attributes = sqs.get_queue_attributes(
         QueueUrl=stack.env[env_name],
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -88,7 +87,7 @@ def test_redelivered_messages_change_nothing_twice(stack, cast):
     code = demo.birth_registration(cast)
     official = cast.officials["ward_leader"]
     before = official.dossier(code)
-    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs = stack.aws_client("sqs")
     # Re-send the exact intake message of this dossier three times.
     receipt_env = _intake_message_for(cast, code)
     for _ in range(3):
@@ -144,7 +143,7 @@ def _intake_message_for(cast, code):
 
 def _command_id_of(stack, code, version):
     table = stack.env["MOTCUA_TABLE"]
-    items = boto3.client("dynamodb", endpoint_url=stack.endpoint_url).query(
+    items = stack.aws_client("dynamodb").query(
         TableName=table,
         KeyConditionExpression="PK = :pk AND begins_with(SK, :c)",
         ExpressionAttributeValues={":pk": {"S": f"D#{code}"}, ":c": {"S": "C#"}},
@@ -237,7 +236,7 @@ def test_official_token_is_required(cast):
 
 
 def test_a_poison_message_lands_in_the_dlq_with_its_reason(stack):
-    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs = stack.aws_client("sqs")
     sqs.send_message(QueueUrl=stack.env["MOTCUA_INTAKE_QUEUE_URL"],
                      MessageBody=json.dumps({"kind": "intake.v1", "receipt_id": "x"}))  # fmt: skip
     stack.drain()

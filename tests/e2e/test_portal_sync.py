@@ -6,10 +6,9 @@ every step once, and reconciliation then reports nothing left."""
 import uuid
 from datetime import timedelta
 
-import boto3
 import pytest
 
-from chalicelib import clock, ops, providers
+from chalicelib import bootstrap, ops
 from chalicelib.domain.calendar import LOCAL_TZ
 from devstack import demo
 from devstack.stack import LocalStack
@@ -26,8 +25,14 @@ def stack():
         yield running
 
 
+def reconcile(*, repush: bool, later: timedelta = timedelta(0)) -> dict:
+    """The operator's `cli portal reconcile [--repush]` on the running stack."""
+    deps = bootstrap.container()
+    return ops.reconcile_portal(deps, repush=repush, now=deps.now() + later)
+
+
 def dead_letters(stack):
-    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
+    sqs = stack.aws_client("sqs")
     url = stack.resources["MOTCUA_PORTAL_SYNC_DLQ_URL"]
     letters = []
     while True:
@@ -47,16 +52,16 @@ def test_a_flaky_portal_ends_with_every_dossier_latest_status(stack, capsys):
 
     letters = dead_letters(stack)
     assert all(m["MessageAttributes"]["reason"]["StringValue"] for m in letters)
-    first_pass = ops.reconcile_portal(repush=False, now=clock.now())
+    first_pass = reconcile(repush=False)
     reconcile_rounds = 0
-    while ops.reconcile_portal(repush=False, now=clock.now())["behind"] and reconcile_rounds < 5:
+    while reconcile(repush=False)["behind"] and reconcile_rounds < 5:
         reconcile_rounds += 1
-        ops.reconcile_portal(repush=True, now=clock.now() + timedelta(seconds=reconcile_rounds))
+        reconcile(repush=True, later=timedelta(seconds=reconcile_rounds))
         stack.drain(120)
         letters += dead_letters(stack)
-    final = ops.reconcile_portal(repush=False, now=clock.now())
+    final = reconcile(repush=False)
 
-    store = providers.store()
+    store = bootstrap.container().store
     for code in codes:
         record = store.load(code)
         on_portal = stack.portal.dossiers[code]
@@ -85,13 +90,13 @@ def test_reconcile_repush_through_the_cli_reaches_a_portal_that_was_down(stack, 
     stack.portal.fail_rate = 1.0
     [code, *_] = demo.run(stack.base_url)
     stack.drain(180)
-    behind = ops.reconcile_portal(repush=False, now=clock.now())
+    behind = reconcile(repush=False)
     assert code in [d["code"] for d in behind["dossiers"]]
     dead_letters(stack)  # the operator has read them: the portal was down
 
     stack.portal.fail_rate = 0.0
-    requeued = ops.reconcile_portal(repush=True, now=clock.now())
+    requeued = reconcile(repush=True)
     assert requeued["requeued"] == behind["behind"]
     stack.drain(120)
-    assert ops.reconcile_portal(repush=False, now=clock.now())["behind"] == 0
-    assert stack.portal.status_of(code) == int(providers.store().get(code).status)
+    assert reconcile(repush=False)["behind"] == 0
+    assert stack.portal.status_of(code) == int(bootstrap.container().store.get(code).status)

@@ -78,13 +78,13 @@ def test_csv_and_another_agency_s_report(reported):
 
 
 def test_the_rebuild_from_history_equals_the_live_counters(reported):
-    from chalicelib import providers
+    from chalicelib import bootstrap
     from chalicelib.services import reports
 
     month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
     for agency in (demo.WARD, demo.LAND_OFFICE, demo.FINANCE):
         result = reports.rebuild_and_compare(
-            agency, month, month, providers.store(), providers.calendar()
+            agency, month, month, bootstrap.container().store, bootstrap.container().calendar
         )
         assert result["dossiers"] >= 1 and result["rows"] >= 1
         assert result["match"], result["differences"]

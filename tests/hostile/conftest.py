@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import clock, providers
+from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import IntakeDeps, create_dossier
@@ -81,13 +81,13 @@ def _seed(stack: Stack) -> str:
     url = stack.env["MOTCUA_INTAKE_QUEUE_URL"]
     message = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
     deps = IntakeDeps(
-        store=providers.store(),
-        catalog=providers.catalog(),
-        agencies=providers.agencies(),
-        calendar=providers.calendar(),
+        store=bootstrap.container().store,
+        catalog=bootstrap.container().catalog,
+        agencies=bootstrap.container().agencies,
+        calendar=bootstrap.container().calendar,
     )
     envelope = IntakeEnvelope.model_validate(json.loads(message["Body"]))
-    receipt = create_dossier(envelope, deps, now=clock.now())
+    receipt = create_dossier(envelope, deps, now=bootstrap.container().now())
     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     assert receipt.status == "accepted" and receipt.code, receipt
     return receipt.code
@@ -128,7 +128,6 @@ def stack():
             boto3.client("ssm").put_parameter(
                 Name=prefix + client_id, Value=value, Type="SecureString"
             )
-        providers.reset()
         with Client(app) as client:
             stack = Stack(client=client, env=env)
             stack.count_sends()

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from app import intake_worker, transition_worker
-from chalicelib import clock, providers
+from chalicelib import bootstrap
 from chalicelib.adapters.delivery_log import Attempt
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
 from chalicelib.domain.notifications import NotificationJob
@@ -134,8 +134,8 @@ def _seed_delivery(code: str) -> None:
                           phone="84912345678", text_vi="Hồ sơ đã được tiếp nhận")  # fmt: skip
     attempt = Attempt(job_key=job.key, code=code, kind=job.kind, route="84912345678",
                       channel="sms", provider="sns", outcome="accepted",
-                      provider_message_id=MESSAGE_ID, at=clock.now())  # fmt: skip
-    providers.delivery_log().record(job, attempt)
+                      provider_message_id=MESSAGE_ID, at=bootstrap.container().now())  # fmt: skip
+    bootstrap.container().delivery_log.record(job, attempt)
 
 
 @pytest.fixture(scope="module")

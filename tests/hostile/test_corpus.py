@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from chalicelib import providers
+from chalicelib import bootstrap
 from chalicelib.adapters.replay_guard import ReplayGuard
 from tests.hostile import harness
 from tests.hostile.conftest import TALLY
@@ -57,7 +57,7 @@ def _spend(guard: ReplayGuard, headers: dict[str, str]) -> None:
 def _send(stack, case: harness.Case) -> harness.Outcome:
     headers, replay = harness.request_headers(case)
     if replay:
-        _spend(providers.replay_guard(), headers)
+        _spend(bootstrap.container().replay_guard, headers)
     before = stack.footprint()
     if case.method == "GET":
         answer = stack.client.http.get(case.path, headers=headers)

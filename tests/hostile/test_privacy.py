@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
-from chalicelib import cli, providers
+from chalicelib import bootstrap, cli
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import dead_letters
 from chalicelib.services import intake
@@ -131,10 +131,12 @@ def dead(request):
         moved = int(answer.getvalue().split()[0])
         system.pump.run()
         again = _letters(sqs, urls["MOTCUA_INTAKE_DLQ_URL"])
-        receipt = providers.store().get_receipt(valid["receipt_id"])
-        dossier = providers.store().get(receipt.code) if receipt and receipt.code else None
+        receipt = bootstrap.container().store.get_receipt(valid["receipt_id"])
+        dossier = (
+            bootstrap.container().store.get(receipt.code) if receipt and receipt.code else None
+        )
         parked = {
-            json.loads(m["Body"])["parked"]: dead_letters.default_letters().parked(
+            json.loads(m["Body"])["parked"]: bootstrap.container().letters.parked(
                 json.loads(m["Body"])["parked"]
             )
             for group in letters.values()

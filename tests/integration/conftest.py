@@ -8,7 +8,8 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from chalicelib import providers
+from chalicelib import bootstrap
+from chalicelib.settings import Settings
 from devstack.resources import create_resources
 
 AWS_ENV = {
@@ -16,7 +17,6 @@ AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
-    "MOTCUA_STAGE": "dev",
 }
 
 
@@ -42,19 +42,20 @@ def moto_client(service, endpoint):
 
 @contextmanager
 def aws_resources(patch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """moto in-process, with every table and queue of the template; yields their env vars."""
-    for name, value in AWS_ENV.items():
+    """moto in-process, with every table and queue of the template, and the app's container
+    over them installed; yields the settings' variables (a queue's URL, the table's name)."""
+    for name, value in AWS_ENV.items():  # the SDK's environment, for moto's mock
         patch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         patch.delenv(name, raising=False)
     with mock_aws():
-        providers.reset()
         env = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
-        for name, value in env.items():
-            patch.setenv(name, value)
-        providers.reset()
-        yield env
-    providers.reset()
+        settings = Settings.from_environment({"MOTCUA_STAGE": "dev", **env})
+        previous = bootstrap.install(bootstrap.Container(settings))
+        try:
+            yield env
+        finally:
+            bootstrap.install(previous)
 
 
 @pytest.fixture

@@ -47,9 +47,9 @@ def test_due_date_answers_the_calendar(client, query, expected):
 
 
 def test_a_procedure_applies_its_cutoff_and_its_limit(client):
-    from chalicelib import providers
+    from chalicelib import bootstrap
 
-    procedure = next(p for p in providers.catalog().all() if p.cutoff is not None)
+    procedure = next(p for p in bootstrap.container().catalog.all() if p.cutoff is not None)
     late = f"{procedure.cutoff.hour + 1:02d}:00:00"
     with_cutoff = due(client, f"procedure={procedure.code}&received_at=2026-03-09T{late}"
                               "&working_days=1")  # fmt: skip

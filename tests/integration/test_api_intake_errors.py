@@ -8,7 +8,6 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import providers
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
@@ -21,7 +20,6 @@ def client(aws):
         Name="/motcua/dev/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
         Type="SecureString",
     )  # fmt: skip
-    providers.reset()
     with Client(app) as test_client:
         yield test_client
 

@@ -17,10 +17,10 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from chalice import Chalice, Rate
 
+from chalicelib import bootstrap
 from devstack.lambda_events import LambdaContext
 from devstack.pollers import Pollers, parse_schedule, reported_failures
 from devstack.resources import create_resources
@@ -421,15 +421,20 @@ def _stack_app() -> types.ModuleType:
     return module
 
 
-def test_the_stack_serves_runs_workers_and_restores_the_environment(monkeypatch):
+def test_the_stack_serves_runs_workers_and_leaves_the_environment_alone(monkeypatch):
+    # A developer's own endpoint setting: the stack neither uses nor changes it.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("MOTCUA_TABLE", raising=False)
     module = _stack_app()
     prefix = f"s{uuid.uuid4().hex[:8]}-"
     with LocalStack(
         port=0, moto_port=0, prefix=prefix, app_module=module, retry_visibility_timeout=0
     ) as stack:
-        assert os.environ["AWS_ENDPOINT_URL"] == stack.endpoint_url
-        assert stack.env["MOTCUA_TABLE"] == f"{prefix}motcua"
+        assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
+        assert "MOTCUA_TABLE" not in os.environ
+        settings = bootstrap.container().settings  # the app's, installed by the stack
+        assert settings.aws_endpoint_url == stack.endpoint_url
+        assert settings.table_name == stack.env["MOTCUA_TABLE"] == f"{prefix}motcua"
         assert stack.env["MOTCUA_STAGE"] == "dev"
         assert stack.env["MOTCUA_PROVINCE"] == "H19"
         assert stack.env["MOTCUA_JWT_DEV_KEY"]
@@ -444,12 +449,12 @@ def test_the_stack_serves_runs_workers_and_restores_the_environment(monkeypatch)
             thread.join(5)
         assert module.concurrency["max"] == 1
 
-        sqs = boto3.client("sqs")
+        sqs = stack.aws_client("sqs")
         sqs.send_message(QueueUrl=stack.env["MOTCUA_INTAKE_QUEUE_URL"], MessageBody="hồ sơ")
         stack.drain(timeout=10)
         assert module.seen == ["hồ sơ"]
 
-        ssm = boto3.client("ssm")
+        ssm = stack.aws_client("ssm")
         path = "/motcua/dev/webhook-clients/"
         secrets = {
             p["Name"].removeprefix(path): p
@@ -463,6 +468,7 @@ def test_the_stack_serves_runs_workers_and_restores_the_environment(monkeypatch)
         }
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
     assert "MOTCUA_TABLE" not in os.environ
+    assert bootstrap.installed() is None  # the container before the stack is back
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org", "::1"])

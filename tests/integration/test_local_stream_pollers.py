@@ -17,7 +17,6 @@ import types
 import uuid
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from chalice import Chalice
 from chalice.app import DynamoDBEvent, DynamoDBEventConfig
@@ -426,7 +425,7 @@ def test_drain_waits_for_stream_records_and_the_messages_they_send(
 
 # --- the stack ---------------------------------------------------------------------------------
 def test_the_local_stack_runs_stream_handlers_on_the_tables_stream():
-    """LocalStack as `make run` builds it: clients from the environment, MOTCUA_TABLE's stream."""
+    """LocalStack as `make run` builds it: its own clients, its table's stream."""
     from devstack.stack import LocalStack
 
     module = types.ModuleType("stream_stack_app")
@@ -444,7 +443,7 @@ def test_the_local_stack_runs_stream_handlers_on_the_tables_stream():
         [poller] = stack.pollers.streams
         table = stack.env["MOTCUA_TABLE"]
         assert table == f"{prefix}motcua"
-        ddb = boto3.client("dynamodb")
+        ddb = stack.aws_client("dynamodb")
         assert poller.stream_arn == ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         ddb.put_item(TableName=table, Item={"PK": {"S": "D#9"}, "SK": {"S": "META"}})
         ddb.delete_item(TableName=table, Key={"PK": {"S": "D#9"}, "SK": {"S": "META"}})

@@ -15,11 +15,13 @@ import yaml
 
 from chalicelib.adapters import catalog_files
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog, read_document
+from chalicelib.bootstrap import Container
 from chalicelib.domain.agencies import AgencyLevel, AgencyRegistry, parse_agencies
 from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.errors import CatalogError
 from chalicelib.domain.procedures import AGENCY_CODE, Catalog, Level, parse_catalog
 from chalicelib.domain.statuses import Role
+from chalicelib.settings import Settings
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 AGENCIES_YAML = DATA / "agencies.yaml"
@@ -488,18 +490,16 @@ def test_yml_suffix_is_accepted(tmp_path: Path) -> None:
     assert len(load_agencies(target)) == len(RAW_AGENCIES["agencies"])
 
 
-def test_data_dir_defaults_to_the_repository_and_follows_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(catalog_files.DATA_DIR_ENV, raising=False)
-    assert catalog_files.data_dir() == DATA
-    assert len(load_agencies()) == len(RAW_AGENCIES["agencies"])
+def test_data_dir_defaults_to_the_repository_and_follows_the_settings(tmp_path: Path) -> None:
+    packaged = Container(Settings.from_environment({}))
+    assert packaged.data_dir == catalog_files.DATA_DIR == DATA
+    assert len(packaged.agencies) == len(load_agencies()) == len(RAW_AGENCIES["agencies"])
 
     only_province = {"agencies": [_agency(0)]}
     (tmp_path / "agencies.yaml").write_text(yaml.safe_dump(only_province), encoding="utf-8")
-    monkeypatch.setenv(catalog_files.DATA_DIR_ENV, str(tmp_path))
-    assert catalog_files.data_dir() == tmp_path
-    assert load_agencies().codes() == ["000.00.00.H19"]
+    moved = Container(Settings.from_environment({"MOTCUA_DATA_DIR": str(tmp_path)}))
+    assert moved.data_dir == tmp_path
+    assert moved.agencies.codes() == ["000.00.00.H19"]
 
 
 @pytest.mark.parametrize(

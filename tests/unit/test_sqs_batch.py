@@ -8,6 +8,7 @@ from chalicelib.adapters.queues import InMemoryPublisher
 from chalicelib.handlers.dead_letters import MemoryLetters
 from chalicelib.handlers.sqs import process_batch
 from chalicelib.services.failures import PermanentFailure
+from chalicelib.settings import Settings
 
 
 def record(message_id, body, receive_count=1, group=None):
@@ -25,11 +26,14 @@ def record(message_id, body, receive_count=1, group=None):
     }  # fmt: skip
 
 
+LAST_ATTEMPT = Settings().last_attempt  # what the workers are given by default
+
+
 def run(records, handle, fifo=False, letters=None, on_dead_letter=None):
     publisher = InMemoryPublisher()
     result = process_batch({"Records": records}, None, handle, publisher=publisher,
                            dlq_url="dlq", source="test", fifo=fifo,
-                           letters=letters or MemoryLetters(),
+                           letters=letters or MemoryLetters(), last_attempt=LAST_ATTEMPT,
                            on_dead_letter=on_dead_letter)  # fmt: skip
     return result, publisher
 
@@ -63,8 +67,7 @@ def test_permanent_failures_and_broken_bodies_go_to_the_dlq_with_the_reason():
     assert reasons[1][0] == "b" and reasons[1][1].startswith("body is not JSON")
 
 
-def test_the_last_attempt_dead_letters_instead_of_failing(monkeypatch):
-    monkeypatch.setenv("MOTCUA_LAST_ATTEMPT", "4")
+def test_the_last_attempt_dead_letters_instead_of_failing():
     seen = []
     body = {"n": 1, "fail": "transient"}
     early, _ = run([record("a", body, receive_count=3)], handler(seen))
@@ -117,6 +120,7 @@ def test_a_retried_record_is_delayed_more_each_time():
             fifo=False,
             backoff=lambda r, s: delays.append((r.message_id, s)),
             letters=MemoryLetters(),
+            last_attempt=LAST_ATTEMPT,
         )
     assert delays == [("a", 30), ("a", 60), ("a", 120)]
 

@@ -11,8 +11,9 @@ from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.domain.statuses import Role
-from chalicelib.http.problems import Problem
+from chalicelib.http.problems import problem_for
 from chalicelib.services.envelopes import TransitionEnvelope
+from chalicelib.services.errors import Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.transitions import (
     ActionRequest,
@@ -115,13 +116,13 @@ def test_request_action_checks_existence_and_involvement(deps):
     publisher = InMemoryPublisher()
     body = ActionRequest(action=Action.TAKE_UP, expected_version=1)
     common = {"store": deps.store, "publisher": publisher, "queue_url": "q", "now": at(2026, 3, 2)}
-    with pytest.raises(Problem) as missing:
+    with pytest.raises(NotFound) as missing:
         request_action("000.00.32.H19-260302-9999", body, SPECIALIST, command_id="1", **common)
-    assert missing.value.status == 404
+    assert getattr(problem_for(missing.value), "status", None) == 404
     outsider = official(Role.SPECIALIST, "PHONG_DD", OTHER)
-    with pytest.raises(Problem) as forbidden:
+    with pytest.raises(Forbidden) as forbidden:
         request_action(CODE, body, outsider, command_id="2", **common)
-    assert forbidden.value.status == 403
+    assert getattr(problem_for(forbidden.value), "status", None) == 403
     assert publisher.sent == []
     request_action(CODE, body, SPECIALIST, command_id="3", **common)
     [(queue, message, group)] = publisher.sent
@@ -155,12 +156,15 @@ def test_a_dead_lettered_command_shows_as_failed_until_it_applies(deps):
     assert not record_failure(elsewhere, "unknown dossier", deps.store)
 
 
-def test_the_transition_worker_shows_its_dead_letters_on_the_dossier(deps, monkeypatch):
-    from chalicelib import providers
+def test_the_transition_worker_shows_its_dead_letters_on_the_dossier(deps):
+    from chalicelib.bootstrap import Container
     from chalicelib.handlers import workers
+    from chalicelib.settings import Settings
 
-    monkeypatch.setattr(providers, "store", lambda: deps.store)
+    container = Container(Settings(), store=deps.store)
     take_up = envelope("c10", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10))
-    workers._show_failed_command(take_up.model_dump_json(), "failed 4 times")
+    workers._show_failed_command(take_up.model_dump_json(), "failed 4 times", container)
     assert deps.store.refusal(CODE, "c10").kind == "failed"
-    workers._show_failed_command('{"not": "a command"}', "body does not match its contract")
+    workers._show_failed_command(
+        '{"not": "a command"}', "body does not match its contract", container
+    )

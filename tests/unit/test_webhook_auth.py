@@ -6,7 +6,8 @@ from chalicelib.adapters.replay_guard import InMemoryReplayGuard
 from chalicelib.adapters.secrets import InMemoryWebhookSecrets, WebhookClient
 from chalicelib.auth.signatures import sign
 from chalicelib.auth.webhooks import authenticate_webhook, header
-from chalicelib.http.problems import Problem
+from chalicelib.http.problems import problem_for
+from chalicelib.services.errors import ServiceError
 
 NOW = 1_767_225_600
 BODY = b'{"ma_ho_so":"000.00.06.H19-260101-0001"}'
@@ -29,9 +30,10 @@ def signed(client="portal-dev", secret=PORTAL_SECRET, body=BODY, t=NOW) -> dict[
 
 
 def refusal(headers, secrets, guard, body=BODY, now=NOW) -> tuple[str, str]:
-    with pytest.raises(Problem) as excinfo:
+    with pytest.raises(ServiceError) as excinfo:
         authenticate_webhook(headers, body, secrets, guard, now)
-    problem = excinfo.value
+    problem = problem_for(excinfo.value)
+    assert problem is not None
     assert problem.status == 401
     assert problem.kind == "unauthorized"
     assert "WWW-Authenticate" in problem.headers

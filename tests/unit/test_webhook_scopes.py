@@ -11,7 +11,8 @@ from chalicelib.adapters.secrets import (
 )
 from chalicelib.auth.signatures import sign
 from chalicelib.auth.webhooks import require_scope, verify_webhook
-from chalicelib.http.problems import Problem
+from chalicelib.http.problems import problem_for
+from chalicelib.services.errors import ServiceError
 
 NOW = 1_767_225_600
 TAX = "000.00.90.H19"
@@ -74,9 +75,10 @@ def test_a_client_outside_its_scope_is_refused_with_403(scope):
     secrets = InMemoryWebhookSecrets({"other": client})
     headers = {"X-Motcua-Client": "other", "X-Motcua-Signature": sign(b"k", b"{}", NOW)}
     verified = verify_webhook(headers, b"{}", secrets, NOW)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ServiceError) as caught:
         require_scope(verified, scope)
-    problem = caught.value
+    problem = problem_for(caught.value)
+    assert problem is not None
     assert problem.status == 403 and problem.kind == "forbidden"
     [error] = problem.errors
     assert error.field == "X-Motcua-Client"

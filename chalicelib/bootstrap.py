@@ -1,0 +1,264 @@
+"""The composition root: settings in, the adapters and each use case's dependencies out.
+
+One `Container` per process. Lambda builds it from the environment on first use
+(`container()`); tests and the local stack build their own from a `Settings` and fakes, and
+`install` it. Only entry modules (app.py, chalicelib/http, chalicelib/handlers, the CLI) call
+this module; services receive what it built.
+
+Parts are built on first use and kept (a function uses few of them). A part given to the
+constructor replaces the built one: `Container(settings, store=MemoryStore())`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.clock import Clock, FixedClock, SystemClock
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
+    from chalicelib.adapters.delivery_log import DynamoDeliveryLog
+    from chalicelib.adapters.dynamo_store import DynamoStore
+    from chalicelib.adapters.national_portal import HttpNationalPortal
+    from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
+    from chalicelib.adapters.queues import SqsPublisher
+    from chalicelib.adapters.replay_guard import DynamoReplayGuard
+    from chalicelib.adapters.secrets import SsmWebhookSecrets
+    from chalicelib.auth.tokens import TokenVerifier
+    from chalicelib.domain.agencies import AgencyRegistry
+    from chalicelib.domain.calendar import WorkingCalendar
+    from chalicelib.domain.procedures import Catalog
+    from chalicelib.handlers.dead_letters import LetterStore
+    from chalicelib.notify.channels import Channels
+    from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.intake import IntakeDeps
+    from chalicelib.services.notifier import NotifierDeps
+    from chalicelib.services.outbox import Notices
+    from chalicelib.services.portal_sync import PortalSyncDeps
+    from chalicelib.services.recalendar import RecalendarDeps
+    from chalicelib.services.timers import TimerDeps
+    from chalicelib.services.transitions import TransitionDeps
+
+
+class Container:
+    """Everything this process's entry points use, built from one `Settings`."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, **parts: Any) -> None:
+        unknown = sorted(set(parts) - _PARTS)
+        if unknown:
+            raise TypeError(f"Container has no part {', '.join(unknown)}")
+        self.settings = settings
+        self.clock: Clock = clock or (
+            FixedClock(settings.now) if settings.now is not None else SystemClock()
+        )
+        # A cached_property reads the instance's dict first: a given part is never built.
+        self.__dict__.update(parts)
+
+    def now(self) -> Any:
+        return self.clock.now()
+
+    @property
+    def data_dir(self) -> Path:
+        from chalicelib.adapters.catalog_files import DATA_DIR
+
+        return self.settings.data_dir or DATA_DIR
+
+    # -- reference data -----------------------------------------------------------------------
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        from chalicelib.adapters.calendar_file import load_calendar
+
+        return load_calendar(self.data_dir / "calendar.yaml")
+
+    @cached_property
+    def agencies(self) -> AgencyRegistry:
+        from chalicelib.adapters.catalog_files import AGENCIES_FILE, load_agencies
+
+        return load_agencies(self.data_dir / AGENCIES_FILE)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from chalicelib.adapters.catalog_files import CATALOG_FILE, load_catalog
+
+        return load_catalog(self.data_dir / CATALOG_FILE, self.agencies)
+
+    @cached_property
+    def notices(self) -> Notices:
+        from chalicelib.services.outbox import Notices
+
+        return Notices(self.agencies, survey_url=self.settings.survey_url)
+
+    # -- adapters -----------------------------------------------------------------------------
+    @cached_property
+    def store(self) -> DynamoStore:
+        from chalicelib.adapters.dynamo_store import DynamoStore
+
+        return DynamoStore(self.settings.table_name)
+
+    @cached_property
+    def publisher(self) -> SqsPublisher:
+        from chalicelib.adapters.queues import SqsPublisher
+
+        return SqsPublisher()
+
+    @cached_property
+    def delivery_log(self) -> DynamoDeliveryLog:
+        from chalicelib.adapters.delivery_log import DynamoDeliveryLog
+
+        return DynamoDeliveryLog(self.settings.table_name)
+
+    @cached_property
+    def letters(self) -> LetterStore:
+        from chalicelib.handlers.dead_letters import DynamoLetters
+
+        return DynamoLetters(self.settings.table_name)
+
+    @cached_property
+    def channels(self) -> Channels:
+        from chalicelib.notify.channels import build
+
+        return build(self.settings)
+
+    @cached_property
+    def webhook_secrets(self) -> SsmWebhookSecrets:
+        from chalicelib.adapters.secrets import SsmWebhookSecrets
+
+        return SsmWebhookSecrets(self.settings.webhook_secrets_prefix)
+
+    @cached_property
+    def replay_guard(self) -> DynamoReplayGuard:
+        from chalicelib.adapters.replay_guard import DynamoReplayGuard
+
+        return DynamoReplayGuard(self.settings.table_name)
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        from chalicelib.auth.tokens import TokenVerifier  # PyJWT: the officials' routes only
+
+        return TokenVerifier.from_settings(self.settings)
+
+    @cached_property
+    def portal_sync_log(self) -> DynamoPortalSyncLog:
+        from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
+
+        return DynamoPortalSyncLog(self.settings.table_name)
+
+    @cached_property
+    def national_portal(self) -> HttpNationalPortal:
+        """The portal client of this process: one login session shared by its invocations."""
+        from chalicelib.adapters import aws
+        from chalicelib.adapters.national_portal import HttpNationalPortal, PortalConfig
+
+        name = self.settings.portal_parameter
+        if not name:
+            raise RuntimeError("the national portal sync needs MOTCUA_PORTAL_PARAMETER")
+        answer = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
+        config = json.loads(answer["Parameter"]["Value"])
+        return HttpNationalPortal(PortalConfig.model_validate(config))
+
+    # -- each use case's dependencies ---------------------------------------------------------
+    def intake_deps(self) -> IntakeDeps:
+        from chalicelib.services.intake import IntakeDeps
+
+        return IntakeDeps(
+            store=self.store,
+            catalog=self.catalog,
+            agencies=self.agencies,
+            calendar=self.calendar,
+            notices=self.notices,
+        )
+
+    def transition_deps(self) -> TransitionDeps:
+        from chalicelib.services.transitions import TransitionDeps
+
+        return TransitionDeps(
+            store=self.store, catalog=self.catalog, calendar=self.calendar, notices=self.notices
+        )
+
+    def timer_deps(self) -> TimerDeps:
+        from chalicelib.services.timers import TimerDeps
+
+        return TimerDeps(
+            store=self.store, catalog=self.catalog, calendar=self.calendar, notices=self.notices
+        )
+
+    def digest_deps(self) -> DigestDeps:
+        from chalicelib.services.digests import DigestDeps
+
+        return DigestDeps(
+            store=self.store, agencies=self.agencies, calendar=self.calendar, notices=self.notices
+        )
+
+    def recalendar_deps(self) -> RecalendarDeps:
+        from chalicelib.services.recalendar import RecalendarDeps
+
+        return RecalendarDeps(
+            store=self.store, catalog=self.catalog, agencies=self.agencies, calendar=self.calendar
+        )
+
+    def notifier_deps(self) -> NotifierDeps:
+        from chalicelib.services.notifier import NotifierDeps
+
+        found = self.channels
+        return NotifierDeps(
+            log=self.delivery_log,
+            sms=found.sms,
+            zns=found.zns,
+            email=found.email,
+            zns_templates=found.zns_templates,
+        )
+
+    def portal_sync_deps(self) -> PortalSyncDeps:
+        from chalicelib.services.portal_sync import PortalSyncDeps
+
+        return PortalSyncDeps(
+            store=self.store,
+            log=self.portal_sync_log,
+            portal=self.national_portal,
+            catalog=self.catalog,
+            agencies=self.agencies,
+        )
+
+
+_PARTS = frozenset(
+    name for name, value in vars(Container).items() if isinstance(value, cached_property)
+)
+
+_current: Container | None = None
+_lock = threading.Lock()
+
+
+def container() -> Container:
+    """This process's container: the installed one, else one built from the environment."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = _activate(Container(Settings.from_environment()))
+    return _current
+
+
+def installed() -> Container | None:
+    """The container installed in this process, if any (never builds one)."""
+    return _current
+
+
+def install(replacement: Container | None) -> Container | None:
+    """Make `replacement` this process's container (None: build from the environment again on
+    next use); answers the one it replaced, for a test or the local stack to put back."""
+    global _current
+    with _lock:
+        previous, _current = _current, replacement and _activate(replacement)
+    return previous
+
+
+def _activate(built: Container) -> Container:
+    """The process's AWS clients follow the container's settings (moto, in the local stage)."""
+    from chalicelib.adapters import aws
+
+    aws.use_endpoint(built.settings.aws_endpoint_url, built.settings.aws_region)
+    return built

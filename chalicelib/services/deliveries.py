@@ -1,0 +1,23 @@
+"""What providers and citizens tell us about messages: delivery receipts and opt-outs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.adapters.delivery_log import DeliveryLog
+from chalicelib.services.errors import NotFound
+
+
+def record_receipt(
+    log: DeliveryLog, *, provider: str, message_id: str, status: str, at: datetime
+) -> None:
+    """A provider reports what became of a message; a message we never sent is not found."""
+    if not log.receipt(provider, message_id, status, at):
+        raise NotFound(f"no message {message_id} from {provider}")
+
+
+def set_opt_out(
+    log: DeliveryLog, *, phone: str, opted_out: bool, source: str, at: datetime
+) -> None:
+    """Survey invitations stop (or start again); legally required notices never stop."""
+    log.set_opt_out(phone, opted_out, source, at)

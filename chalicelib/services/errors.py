@@ -1,0 +1,79 @@
+"""What a use case answers when it refuses: the kind of refusal and the fields at fault.
+
+Services and auth raise these; they know nothing of HTTP. One mapper at the entry layer
+(`chalicelib/http/problems.py`) turns each into its problem+json answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+DEFAULT_MESSAGE_VI = "Giá trị không hợp lệ"
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One field at fault: `reason` in English for integrators, `message` in Vietnamese for the
+    people who see it."""
+
+    field: str
+    reason: str
+    message: str = DEFAULT_MESSAGE_VI
+
+
+class ServiceError(Exception):
+    """A use case refused. `kind` names the refusal for clients (the problem type's last part);
+    `challenge` is what a caller must present instead (an authentication scheme)."""
+
+    kind: ClassVar[str] = "invalid-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Iterable[FieldIssue] = (),
+        kind: str | None = None,
+        challenge: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        if kind is not None:
+            self.kind = kind
+        self.challenge = challenge
+
+
+class Invalid(ServiceError):
+    """The input breaks a rule; `errors` names each field."""
+
+    kind = "validation"
+
+
+class Unauthenticated(ServiceError):
+    """Who calls could not be established (no, bad or expired credentials)."""
+
+    kind = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    """The caller is known, and not allowed this."""
+
+    kind = "forbidden"
+
+
+class NotFound(ServiceError):
+    kind = "not-found"
+
+
+class Conflict(ServiceError):
+    """The request contradicts what is stored (a different body under the same key …)."""
+
+    kind = "conflict"
+
+
+class Unavailable(ServiceError):
+    """Something this use case depends on cannot answer now; the same request may work later."""
+
+    kind = "unavailable"
