@@ -31,7 +31,7 @@ workers = lazy_module("chalicelib.handlers.workers")
 openapi = lazy_module("chalicelib.http.openapi")  # the document: built once, on first request
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
-# app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
+# app, which is Powertools' logger too (chalicelib/observability/logs.py): every line twice.
 app = Chalice(app_name="motcua", configure_logs=False)
 ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
 INTAKE_QUEUE = "motcua-intake"
@@ -66,6 +66,7 @@ def _accepted(body: dict[str, Any], location: str) -> Response:
 
 
 def _submit(envelope: IntakeEnvelope, receipts_path: str) -> Response:
+    observability.bind_dossier(envelope.request.code)  # a portal's own numbering, if any
     receipt = intake.submit(
         envelope,
         store=providers.store(),

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from chalicelib import observability
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
+from chalicelib.domain import masking
 from chalicelib.handlers.dead_letters import LetterStore, default_letters, original_body, seal
 from chalicelib.services.failures import PermanentFailure
 
@@ -95,7 +96,7 @@ def process_batch(
         )
         letter = DeadLetter(
             body=sealed,
-            reason=observability.mask(reason),
+            reason=masking.mask(reason),
             source=source,
             attributes={
                 "message_id": record.message_id,

@@ -37,6 +37,7 @@ def run_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         agencies=providers.agencies(),
         calendar=providers.calendar(),
         notices=providers.notices(),
+        counter=observability.counter,
     )
 
     def handle(body: dict[str, Any]) -> None:
@@ -185,6 +186,7 @@ def run_notifications_batch(event: dict[str, Any], context: Any) -> dict[str, An
         zns=found.zns,
         email=found.email,
         zns_templates=found.zns_templates,
+        counter=observability.counter,
     )
 
     def handle(body: dict[str, Any]) -> None:
