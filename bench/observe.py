@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 from chalice.local import LocalGateway
 from moto.server import DomainDispatcherApplication
 
-from chalicelib.notify import providers as http_providers
+from chalicelib.adapters import http_client
 from devstack.stack import LocalStack
 
 LOG_DIR = Path(__file__).resolve().parents[1] / "build" / "bench"
@@ -193,7 +193,7 @@ class Recorder:
                     recorder.moto.requests += 1
                     recorder.moto.cpu += spent
 
-        opener = http_providers._OPENER
+        opener = http_client._OPENER
         opener_open = opener.open
 
         def timed_open(*args: Any, **kwargs: Any) -> Any:

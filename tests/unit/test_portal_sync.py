@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from chalicelib.adapters.http_client import HttpAnswer
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.national_portal import (
     HttpNationalPortal,
@@ -21,7 +22,6 @@ from chalicelib.domain.agencies import Agency, AgencyRegistry
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
-from chalicelib.notify.providers import HttpAnswer
 from chalicelib.services import portal_sync
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
