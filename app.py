@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import clock, observability, providers
+from chalicelib.adapters.table_stream import RELAY_FILTERS
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.lazy import lazy_module
 from chalicelib.services import due_dates, reading, reports, transitions
-from chalicelib.services.outbox import RELAY_FILTERS
 
 if TYPE_CHECKING:
     from chalicelib.services.envelopes import IntakeEnvelope
