@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from chalicelib.observability import logs, metrics, tracing
+from chalicelib.observability.logs import bind_dossier, formatter, get_logger, scope
+from chalicelib.observability.metrics import flush
+from chalicelib.observability.tracing import subsegment
 
 _cold_start = True
 
@@ -20,8 +22,8 @@ def invocation(name: str, context: Any = None) -> Iterator[Any]:
     """One worker invocation or API call: Lambda context keys, a subsegment, a scope for the
     correlation id, and the metrics flushed at the end whatever happens."""
     global _cold_start
-    log = logs.get_logger()
-    with logs.scope():
+    log = get_logger()
+    with scope():
         keys: dict[str, object] = {"cold_start": _cold_start}
         request_id = getattr(context, "aws_request_id", None)
         if request_id:
@@ -29,14 +31,14 @@ def invocation(name: str, context: Any = None) -> Iterator[Any]:
         function_name = getattr(context, "function_name", None)
         if function_name:
             keys["function_name"] = function_name
-        logs.formatter().thread_safe_append_keys(**keys)
+        formatter().thread_safe_append_keys(**keys)
         cold_start, _cold_start = _cold_start, False
         try:
-            with tracing.subsegment(name, cold_start=cold_start):
+            with subsegment(name, cold_start=cold_start):
                 yield log
         finally:
             try:
-                metrics.flush()
+                flush()
             except Exception:  # a metric must never fail the work it counts
                 log.exception("could not write the metrics")
 
@@ -73,7 +75,7 @@ def api_route(
             method = getattr(request, "method", "")
             with invocation(route.__name__, getattr(app, "lambda_context", None)) as log:
                 if _DOSSIER_ROUTE.search(resource):
-                    logs.bind_dossier(kwargs.get("code"))
+                    bind_dossier(kwargs.get("code"))
                 started = time.perf_counter()
                 status = 500
                 try:
