@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import bootstrap, observability
+from chalicelib.adapters.table_stream import RELAY_FILTERS
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.services import due_dates, reading, reports, transitions
-from chalicelib.services.outbox import RELAY_FILTERS
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.services.envelopes import IntakeEnvelope
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
-# app, which is Powertools' logger too (chalicelib/observability.py): every line twice.
+# app, which is Powertools' logger too (chalicelib/observability/logs.py): every line twice.
 app = Chalice(app_name="motcua", configure_logs=False)
 ANY_TYPE = ["*/*"]  # content types are checked by the handlers, to answer with problem+json
 INTAKE_QUEUE = "motcua-intake"
@@ -63,6 +63,7 @@ def _accepted(body: dict[str, Any], location: str) -> Response:
 def _submit(envelope: IntakeEnvelope, receipts_path: str) -> Response:
     from chalicelib.services import intake  # phone numbers and intake checks: intake routes only
 
+    observability.bind_dossier(envelope.request.code)  # a portal's own numbering, if any
     deps = _deps()
     receipt = intake.submit(
         envelope,

@@ -269,7 +269,7 @@ class Fixture:
     def stream_event(self, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """An INSERT of the dossier's item that carries notification jobs, as the stream
         delivers it; and those jobs."""
-        from chalicelib.services.outbox import jobs_in
+        from chalicelib.adapters.table_stream import outbox_written
         from devstack.lambda_events import dynamodb_stream_event
 
         items = self.dynamodb.query(
@@ -292,7 +292,8 @@ class Fixture:
         }
         arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{self.env['MOTCUA_TABLE']}/stream/x"
         event = dynamodb_stream_event([record], arn, REGION)
-        jobs = [job.model_dump(mode="json") for job in jobs_in(event["Records"][0])]
+        written = outbox_written(event["Records"][0])
+        jobs = [job.model_dump(mode="json") for job in written.jobs] if written else []
         if not jobs:
             raise RuntimeError(f"dossier {code} wrote no notification job")
         return event, jobs

@@ -36,8 +36,8 @@ from chalice.local import LocalGateway
 from moto.server import DomainDispatcherApplication
 
 from chalicelib import bootstrap
+from chalicelib.adapters import http_client
 from chalicelib.clock import FixedClock
-from chalicelib.notify import providers as http_providers
 from devstack.stack import LocalStack
 
 LOG_DIR = Path(__file__).resolve().parents[1] / "build" / "bench"
@@ -195,7 +195,7 @@ class Recorder:
                     recorder.moto.requests += 1
                     recorder.moto.cpu += spent
 
-        opener = http_providers._OPENER
+        opener = http_client._OPENER
         opener_open = opener.open
 
         def timed_open(*args: Any, **kwargs: Any) -> Any:

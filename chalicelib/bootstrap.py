@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.domain.procedures import Catalog
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
+    from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.notifier import NotifierDeps
@@ -91,6 +92,13 @@ class Container:
         from chalicelib.services.outbox import Notices
 
         return Notices(self.agencies, survey_url=self.settings.survey_url)
+
+    @cached_property
+    def counter(self) -> Counter:
+        """Where the services' business counters go: CloudWatch metrics (EMF), per invocation."""
+        from chalicelib import observability
+
+        return observability.counter
 
     # -- adapters -----------------------------------------------------------------------------
     @cached_property
@@ -170,6 +178,7 @@ class Container:
             agencies=self.agencies,
             calendar=self.calendar,
             notices=self.notices,
+            counter=self.counter,
         )
 
     def transition_deps(self) -> TransitionDeps:
@@ -210,6 +219,7 @@ class Container:
             zns=found.zns,
             email=found.email,
             zns_templates=found.zns_templates,
+            counter=self.counter,
         )
 
     def portal_sync_deps(self) -> PortalSyncDeps:

@@ -20,7 +20,7 @@ from chalicelib import observability
 from chalicelib.adapters.secrets import valid_client_id
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
 from chalicelib.auth.tokens import DEV_JWT_KEY, DEV_STAGES, mint_dev_token
-from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.settings import Settings
 

@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -175,8 +174,8 @@ class RuntimeFacts:
 
 
 def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
-    if environ is None:
-        return _process_runtime_facts()
+    """From `environ` (default: this process's, read now: the runtime sets them, not us)."""
+    environ = os.environ if environ is None else environ
     emulated = bool(environ.get("AWS_SAM_LOCAL") or environ.get("AWS_CHALICE_CLI_MODE"))
     trace_off = environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in (
         "1",
@@ -189,8 +188,3 @@ def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
         traced=bool(environ.get("LAMBDA_TASK_ROOT")) and not emulated and not trace_off,
         metrics_namespace_from_env=bool(environ.get("POWERTOOLS_METRICS_NAMESPACE")),
     )
-
-
-@cache
-def _process_runtime_facts() -> RuntimeFacts:
-    return runtime_facts(os.environ)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from chalicelib.notify.providers import HttpAnswer, http_request
+from chalicelib.adapters.http_client import HttpAnswer, http_request
 
 SESSION_MARGIN_SECONDS = 60  # log in again this long before the portal ends the session
 TIMEOUT_SECONDS = 10.0

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.identifiers import AGENCY_CODE
 
 CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 CACHE_SECONDS = 300.0

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import jwt
 
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated, Unavailable
 from chalicelib.settings import Settings

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from chalicelib.domain.errors import CatalogError
-from chalicelib.domain.procedures import AGENCY_CODE, Text, UnitCode, field_location
+from chalicelib.domain.identifiers import AGENCY_CODE, Text, UnitCode
+from chalicelib.domain.validation import field_path
 
 
 class AgencyLevel(StrEnum):
@@ -97,7 +98,7 @@ def parse_agencies(document: Any) -> AgencyRegistry:
             agency = Agency.model_validate(item)
         except ValidationError as exc:
             first = exc.errors()[0]
-            location = field_location(first)
+            location = field_path(first["loc"])
             field = where if location == "-" else f"{where}.{location}"
             label = raw_code if isinstance(raw_code, str) and raw_code else None
             raise CatalogError(first["msg"], procedure=label, field=field) from exc

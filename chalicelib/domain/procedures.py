@@ -7,11 +7,10 @@ documented in docs/catalog-format.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -25,22 +24,15 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingDuration
 from chalicelib.domain.errors import CatalogError
+from chalicelib.domain.identifiers import PROCEDURE_CODE, AgencyCode, Text, UnitCode
 from chalicelib.domain.statuses import Role
 from chalicelib.domain.validation import field_path
 
-if TYPE_CHECKING:  # agencies.py imports this module's types
-    from chalicelib.domain.agencies import AgencyRegistry
-
 # The law counts one working day as 8 working hours; steps and totals are compared on that basis.
 LEGAL_WORKING_DAY = timedelta(hours=8)
-PROCEDURE_CODE = re.compile(r"^[0-9]\.[0-9]{6}$")
-AGENCY_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2}$")
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9_]{1,40}$")]
-AgencyCode = Annotated[str, StringConstraints(pattern=AGENCY_CODE.pattern)]
 
 
 class Level(StrEnum):

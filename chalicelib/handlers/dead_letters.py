@@ -10,7 +10,7 @@ that gives up on a message:
    personal data, under the same access rules and encryption at rest;
 2. sends the DLQ a letter: `{"kind": "dead-letter.v1", "source", "message_id", "parked",
    "reason", "masked"}`, where `masked` is the body masked as the logs are
-   (`observability.redact`: phones, id numbers, emails, applicants' names by key) and with
+   (`masking.redact`: phones, id numbers, emails, applicants' names by key) and with
    every free text (a value with a space: a name, a note, a message's text) replaced by its
    length, since a name in free text cannot be told from other words; a body that is not JSON
    shows only its length. The reason is masked as the logs are. Codes, keys, actions, ids and
@@ -34,8 +34,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib import observability
 from chalicelib.adapters.aws import client
+from chalicelib.domain import masking
 from chalicelib.services.failures import PermanentFailure
 
 LETTER_KIND = "dead-letter.v1"
@@ -123,7 +123,7 @@ def masked_copy(raw: str) -> Any:
         document = json.loads(raw)
     except ValueError:
         return f"[not JSON, {len(raw)} characters]"
-    return _no_free_text(observability.redact(document))
+    return _no_free_text(masking.redact(document))
 
 
 def seal(
@@ -146,7 +146,7 @@ def seal(
             "source": source,
             "message_id": message_id,
             "parked": key,
-            "reason": observability.mask(reason),
+            "reason": masking.mask(reason),
             "masked": masked_copy(raw),
         },
         ensure_ascii=False,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from chalicelib import observability
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.queues import DeadLetter, Publisher
+from chalicelib.domain import masking
 from chalicelib.handlers.dead_letters import LetterStore, original_body, seal
 from chalicelib.services.failures import PermanentFailure
 
@@ -87,7 +88,7 @@ def process_batch(
         )
         letter = DeadLetter(
             body=sealed,
-            reason=observability.mask(reason),
+            reason=masking.mask(reason),
             source=source,
             attributes={
                 "message_id": record.message_id,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import observability
+from chalicelib.adapters import table_stream
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.services import digests, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
@@ -140,11 +141,12 @@ def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> di
     publisher, settings = deps.publisher, deps.settings
 
     def relay(record: DynamoDBRecord) -> None:
-        for job in outbox.jobs_in(record.raw_event):
-            publisher.send(settings.notifications_queue_url, job.model_dump(mode="json"))
-        sync = portal_sync.request_for_state(record.raw_event)
-        if sync is not None and settings.portal_sync_queue_url:
-            portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
+        for change in table_stream.changes_in(record.raw_event):
+            if isinstance(change, table_stream.OutboxWritten):
+                outbox.relay(change, publisher, settings.notifications_queue_url)
+            elif settings.portal_sync_queue_url:
+                sync = portal_sync.request_for_state(change)
+                portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
 
     processor = BatchProcessor(EventType.DynamoDBStreams)
     return process_partial_response(

@@ -28,8 +28,9 @@ from chalicelib.auth.signatures import CLIENT_HEADER, DEFAULT_TOLERANCE, SIGNATU
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
 from chalicelib.domain.dossier import Dossier, HistoryEntry, Location
+from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.indicators import Counters, Indicator
-from chalicelib.domain.procedures import AGENCY_CODE, Procedure
+from chalicelib.domain.procedures import Procedure
 from chalicelib.http.problems import PROBLEM_BASE, PROBLEM_JSON, TITLES_VI
 from chalicelib.http.requests import IDEMPOTENCY_KEY, WorklistQuery
 from chalicelib.intake.dvcqg import DongBoHoSoMC

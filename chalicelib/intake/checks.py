@@ -13,19 +13,23 @@ import re
 import unicodedata
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 from chalicelib.domain.agencies import AgencyLevel, AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.codes import AGENCY_ID, parse_code
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.identifiers import (
+    EXTERNAL_ID,
+    MAX_EXTERNAL_ID,
+    PROCEDURE_CODE_INPUT,
+    UNIT_CODE,
+)
 from chalicelib.domain.procedures import Catalog, Level
 from chalicelib.domain.statuses import ApplicantKind
 from chalicelib.intake.errors import CheckFailed, FieldIssue
-
-if TYPE_CHECKING:  # model.py imports this module
-    from chalicelib.intake.model import IntakeRequest
+from chalicelib.intake.model import IntakeRequest
 
 CLOCK_SKEW: Final = timedelta(minutes=5)
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
@@ -34,16 +38,7 @@ MAX_NAME: Final = 200
 MAX_TEXT: Final = 500  # a document's or a fee's name
 MAX_SUMMARY: Final = 2000
 MAX_URL: Final = 2000
-MAX_EXTERNAL_ID: Final = 100
-DEFAULT_UNIT: Final = "MOT_CUA"
 
-# [0-9], not \d: \d also matches non-ASCII digits.
-PROCEDURE_CODE_INPUT: Final = re.compile(
-    r"(?P<code>[0-9]\.[0-9]{6})(?:\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2})?"
-)
-# '#' is excluded: the store joins keys with it.
-EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
-UNIT_CODE: Final = re.compile(r"[A-Z0-9_]{1,40}")
 _PHONE_CHARS: Final = re.compile(r"\+?[0-9 .()-]{3,24}|\(\+[0-9]{1,3}\)[0-9 .()-]{3,24}")
 _CCCD: Final = re.compile(r"[0-9]{12}")
 _CMND: Final = re.compile(r"[0-9]{9}")

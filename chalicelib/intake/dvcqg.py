@@ -30,9 +30,9 @@ from pydantic import (
 
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Applicant
+from chalicelib.domain.identifiers import DEFAULT_UNIT
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus
 from chalicelib.intake import checks
-from chalicelib.intake.checks import DEFAULT_UNIT
 from chalicelib.intake.errors import IntakeInvalid, as_field_error, checked, issues_from
 from chalicelib.intake.model import FeeLine, IntakeContext, IntakeRequest, SubmittedDocument
 

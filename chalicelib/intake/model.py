@@ -30,14 +30,16 @@ from chalicelib.domain.calendar import LOCAL_TZ, as_local
 from chalicelib.domain.codes import PROVINCE, parse_code
 from chalicelib.domain.dossier import Applicant, Location
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.procedures import PROCEDURE_CODE, AgencyCode, UnitCode
-from chalicelib.domain.statuses import Channel, DossierStatus
-from chalicelib.intake.checks import (
+from chalicelib.domain.identifiers import (
     DEFAULT_UNIT,
     EXTERNAL_ID,
     MAX_EXTERNAL_ID,
+    PROCEDURE_CODE,
     PROCEDURE_CODE_INPUT,
+    AgencyCode,
+    UnitCode,
 )
+from chalicelib.domain.statuses import Channel, DossierStatus
 
 Source = Literal["motcua", "dvcqg", "counter"]
 NORMALISED_PHONE: Final = re.compile(r"84[0-9]{8,10}")

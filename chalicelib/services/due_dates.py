@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar, WorkingDuration
-from chalicelib.domain.procedures import PROCEDURE_CODE, Catalog
+from chalicelib.domain.identifiers import PROCEDURE_CODE
+from chalicelib.domain.procedures import Catalog
 from chalicelib.services.errors import FieldIssue, Invalid
 
 MAX_WORKING_DAYS = 365

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib import observability
 from chalicelib.adapters.dynamo_store import DossierCodeTaken
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import CreateOutcome, DossierStore, Receipt
@@ -19,6 +18,7 @@ from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
 from chalicelib.intake.checks import check_against_catalog
+from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.outbox import Notices
 
@@ -38,6 +38,7 @@ class IntakeDeps:
     agencies: AgencyRegistry
     calendar: WorkingCalendar
     notices: Notices | None = None  # None: no notices (tests of other concerns)
+    counter: Counter = NO_COUNTS
 
 
 def submit(
@@ -48,7 +49,6 @@ def submit(
     The message is sent before the receipt is written: if the send fails nothing is recorded
     and the caller gets a 5xx to retry; if the receipt write fails, the worker writes it.
     """
-    observability.bind_dossier(envelope.request.code)  # a portal's own numbering, if any
     known = store.get_receipt(envelope.receipt_id)
     if known is not None and known.status == "accepted":
         return known  # the same dossier again: nothing new to do
@@ -156,7 +156,7 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         return refused
     if result.outcome is CreateOutcome.DUPLICATE:
         return _accepted_again(store, envelope, result.code, now)
-    observability.count("DossierReceived")
+    deps.counter.count("DossierReceived")
     return accepted
 
 

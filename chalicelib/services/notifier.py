@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chalicelib import observability
 from chalicelib.adapters.delivery_log import Attempt, DeliveryLog, RouteState
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage
 from chalicelib.notify.providers import Provider
+from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.failures import PermanentFailure
 
 # Longer than any provider call (timeouts are 5 s) plus a Lambda's own timeout: a claim older
@@ -40,6 +40,7 @@ class NotifierDeps:
     zns: Provider | None = None
     # Milestone → Zalo template id: ZNS templates are approved in advance, one per milestone.
     zns_templates: Mapping[str, str] = field(default_factory=dict)
+    counter: Counter = NO_COUNTS
 
 
 def deliver(job: NotificationJob, deps: NotifierDeps, now: datetime) -> list[Attempt]:
@@ -131,7 +132,7 @@ def _route(
         )
         deps.log.record(job, attempt)
         attempts.append(attempt)
-        observability.count(
+        deps.counter.count(
             "NotificationSent" if result.outcome is Outcome.ACCEPTED else "NotificationFailed",
             channel=message.channel.value,
         )

@@ -7,11 +7,10 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from chalicelib.adapters.store import JOBS_JSON
+from chalicelib.adapters.queues import Publisher
+from chalicelib.adapters.table_stream import OutboxWritten
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import FiredAlarm
@@ -56,20 +55,7 @@ class Notices:
         return notifications.for_digest(digest)
 
 
-# The stream records the relay needs (Lambda event filtering: the others never invoke it): a new
-# item carrying an outbox (history entry, alarm, digest), and any write of a dossier's state (the
-# national portal sync). Most writes are neither: command markers, receipts, counters, sequences,
-# the delivery log, replay-guard signatures.
-RELAY_FILTERS: list[dict[str, Any]] = [
-    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"outbox": {"S": [{"exists": True}]}}}},
-    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"SK": {"S": ["STATE"]}}}},
-]
-
-
-def jobs_in(stream_record: Mapping[str, Any]) -> list[NotificationJob]:
-    """The jobs an item carried when it was written (only new items: a job is sent once)."""
-    if stream_record.get("eventName") != "INSERT":
-        return []
-    image = stream_record.get("dynamodb", {}).get("NewImage", {})
-    carried = image.get("outbox", {}).get("S")
-    return JOBS_JSON.validate_json(carried) if carried else []
+def relay(written: OutboxWritten, publisher: Publisher, queue_url: str) -> None:
+    """The jobs a new item carried, onto the notifications queue (the stream relay)."""
+    for job in written.jobs:
+        publisher.send(queue_url, job.model_dump(mode="json"))

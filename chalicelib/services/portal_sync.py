@@ -24,6 +24,7 @@ from chalicelib.adapters.national_portal import NationalPortal, PortalRejected
 from chalicelib.adapters.portal_sync_log import PortalSyncLog, Standing, SyncMark
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import DossierStore
+from chalicelib.adapters.table_stream import StateWritten
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.procedures import Catalog
@@ -91,17 +92,10 @@ def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
     return SyncResult.PUSHED
 
 
-def request_for_state(stream_record: dict[str, Any]) -> SyncRequest | None:
-    """The sync a stream record asks for: any new or changed dossier state (a new status, step,
-    date or alarm all change what the portal shows or may show)."""
-    if stream_record.get("eventName") not in ("INSERT", "MODIFY"):
-        return None
-    image = stream_record.get("dynamodb", {}).get("NewImage", {})
-    if image.get("SK", {}).get("S") != "STATE":
-        return None
-    return SyncRequest(
-        code=image["PK"]["S"].removeprefix("D#"), revision=int(image["revision"]["N"])
-    )
+def request_for_state(state: StateWritten) -> SyncRequest:
+    """The sync a written dossier state asks for (every one: a new status, step, date or alarm
+    all change what the portal shows or may show)."""
+    return SyncRequest(code=state.code, revision=state.revision)
 
 
 def enqueue(request: SyncRequest, publisher: Publisher, queue_url: str, *, nonce: str = "") -> None:

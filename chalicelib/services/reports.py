@@ -11,7 +11,7 @@ from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.procedures import AGENCY_CODE
+from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.services.errors import FieldIssue, Forbidden
 

@@ -123,7 +123,7 @@ def test_each_worker_dead_letters_on_the_try_before_its_redrive(packaged):
 
 
 def test_the_relay_is_invoked_only_for_records_it_needs(packaged):
-    from chalicelib.services.outbox import RELAY_FILTERS
+    from chalicelib.adapters.table_stream import RELAY_FILTERS
 
     criteria = _event(packaged, "OutboxRelay", "DynamoDB")["FilterCriteria"]
     assert [json.loads(f["Pattern"]) for f in criteria["Filters"]] == RELAY_FILTERS

@@ -19,7 +19,8 @@ from chalicelib.bootstrap import Container
 from chalicelib.domain.agencies import AgencyLevel, AgencyRegistry, parse_agencies
 from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.errors import CatalogError
-from chalicelib.domain.procedures import AGENCY_CODE, Catalog, Level, parse_catalog
+from chalicelib.domain.identifiers import AGENCY_CODE
+from chalicelib.domain.procedures import Catalog, Level, parse_catalog
 from chalicelib.domain.statuses import Role
 from chalicelib.settings import Settings
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from chalicelib.services.outbox import RELAY_FILTERS
+from chalicelib.adapters.table_stream import RELAY_FILTERS
 from devstack.event_filters import matches_any
 
 

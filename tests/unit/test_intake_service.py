@@ -1,6 +1,7 @@
 """The intake worker against the in-memory store: one dossier per submission, refusals kept."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -9,6 +10,7 @@ from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.queues import InMemoryPublisher
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.intake.parse import parse_submission
+from chalicelib.services.counters import RecordedCounts
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import IntakeDeps, create_dossier, receipt_id_for, submit
 from tests.unit.builders import at
@@ -108,3 +110,13 @@ def test_a_failed_send_records_nothing(deps):
     with pytest.raises(ConnectionError):
         submit(envelope(body()), store=deps.store, publisher=publisher, queue_url="q")
     assert deps.store.receipts == {} and deps.store.dossiers == {}
+
+
+def test_a_new_dossier_is_counted_once_and_a_redelivery_or_refusal_not_at_all(deps):
+    counts = RecordedCounts()
+    counted = replace(deps, counter=counts)
+    message = envelope(body())
+    for _ in range(2):
+        create_dossier(message, counted, now=NOW)
+    create_dossier(envelope(body(external_id="x", procedure_code="9.999999")), counted, now=NOW)
+    assert counts.counted == [("DossierReceived", 1, {})]

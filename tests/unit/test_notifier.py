@@ -9,6 +9,7 @@ from chalicelib.adapters.delivery_log import MemoryDeliveryLog, RouteState
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.notify.model import Channel, Outcome, SendResult
 from chalicelib.notify.providers import FlakyProvider, InMemoryProvider
+from chalicelib.services.counters import RecordedCounts
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.notifier import STALE_CLAIM, NotifierDeps, RetryLater, deliver
 from tests.unit.builders import at
@@ -33,13 +34,14 @@ def job(n=1, *, essential=True, emails=(), kind="received"):
     )
 
 
-def deps(zns=None, sms=None, email=None, log=None):
+def deps(zns=None, sms=None, email=None, log=None, counter=None):
     return NotifierDeps(
         log=log or MemoryDeliveryLog(),
         sms=sms or InMemoryProvider("sns", Channel.SMS),
         email=email,
         zns=zns,
         zns_templates={"received": "1001", "result_ready": "1002"},
+        counter=counter or RecordedCounts(),
     )
 
 
@@ -145,3 +147,14 @@ def test_delivery_receipts_are_recorded():
     assert not d.log.receipt("sns", "m-unknown", "delivered", NOW)
     [attempt] = d.log.attempts(job().code)
     assert attempt.delivery == "delivered"
+
+
+def test_each_send_is_counted_by_channel_and_outcome():
+    counts = RecordedCounts()
+    d = deps(zns=InMemoryProvider("zalo", Channel.ZNS, script=[Outcome.NO_ACCOUNT]), counter=counts)
+    deliver(job(), d, NOW)
+    deliver(job(), d, NOW)  # sent already: nothing sent, nothing counted
+    assert counts.counted == [
+        ("NotificationFailed", 1, {"channel": "zns"}),
+        ("NotificationSent", 1, {"channel": "sms"}),
+    ]

@@ -1,5 +1,6 @@
-"""chalicelib/observability.py: personal data masked in every log line, the dossier code as
-correlation id, one line per record, EMF counters, no tracer outside Lambda."""
+"""chalicelib/domain/masking.py and chalicelib/observability: personal data masked in every
+log line, the dossier code as correlation id, one line per record, EMF counters, no tracer
+outside Lambda."""
 
 import io
 import json
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib import observability
-from chalicelib.observability import mask, redact
+from chalicelib.domain.masking import mask, redact
+from chalicelib.observability import logs, tracing
 
 CODE = "000.00.41.H19-261121-0001"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -275,7 +277,7 @@ def test_chalice_adds_no_handler_and_records_do_not_reach_the_root(capsys):
     motcua = logging.getLogger("motcua")
     observability.get_logger()
     assert app.app.log is motcua
-    assert own(motcua.handlers) == [observability._handler]
+    assert own(motcua.handlers) == [logs._handler]
     assert motcua.propagate is False
 
 
@@ -296,7 +298,7 @@ def lambda_root():
 
 def test_in_lambda_each_record_is_written_once_through_the_masking_handler(lambda_root, capsys):
     root, lambda_output = lambda_root
-    assert own(root.handlers) == [observability._handler]
+    assert own(root.handlers) == [logs._handler]
     observability.get_logger().warning("ours 84912345678")
     app_log = logging.getLogger("motcua")  # Chalice's app.log
     app_log.error("Caught exception for path %s", "/v1/dossiers/x")
@@ -434,7 +436,7 @@ def test_no_tracer_outside_lambda(monkeypatch):
         return "ok"
 
     assert handler(object()) == "ok"
-    assert "tracer" not in observability._built  # the X-Ray SDK was never imported
+    assert not tracing.built()  # the X-Ray SDK was never imported
 
 
 def test_importing_the_module_imports_no_powertools():

@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from chalicelib.adapters import table_stream
+from chalicelib.adapters.http_client import HttpAnswer
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.national_portal import (
     HttpNationalPortal,
@@ -21,7 +23,6 @@ from chalicelib.domain.agencies import Agency, AgencyRegistry
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
-from chalicelib.notify.providers import HttpAnswer
 from chalicelib.services import portal_sync
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
@@ -211,9 +212,11 @@ def test_the_relay_asks_a_sync_for_each_state_write_only():
     history = {"eventName": "INSERT", "dynamodb": {"NewImage": {
         "PK": {"S": f"D#{CODE}"}, "SK": {"S": "H#000004"}}}}  # fmt: skip
     removed = {"eventName": "REMOVE", "dynamodb": {}}
-    assert portal_sync.request_for_state(state) == portal_sync.SyncRequest(code=CODE, revision=4)
-    assert portal_sync.request_for_state(history) is None
-    assert portal_sync.request_for_state(removed) is None
+    [written] = table_stream.changes_in(state)
+    assert written == table_stream.StateWritten(code=CODE, revision=4)
+    assert portal_sync.request_for_state(written) == portal_sync.SyncRequest(code=CODE, revision=4)
+    assert table_stream.changes_in(history) == []
+    assert table_stream.changes_in(removed) == []
 
 
 def test_portal_moments_are_local_time():

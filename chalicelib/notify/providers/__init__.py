@@ -8,15 +8,11 @@ data, not from exception types. Every call out has a timeout (DEFAULT_TIMEOUT un
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import random
 import re
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import boto3
@@ -25,12 +21,11 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.parsers import ResponseParserError
 
 from chalicelib.adapters import aws
+from chalicelib.adapters.http_client import HttpAnswer, clip
 from chalicelib.domain.sms import sms_parts
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, SendResult
 
 DEFAULT_TIMEOUT = 5.0
-MAX_ANSWER_BYTES = 64 * 1024  # provider answers are small; never buffer a runaway body
-MAX_ERROR_CHARS = 300  # the delivery log keeps the gist, not a page of HTML
 
 # E.164 without '+': country code first, at most 15 digits (84xxxxxxxxx for Vietnam).
 MSISDN = re.compile(r"^[1-9]\d{7,14}$")
@@ -46,11 +41,6 @@ class Provider(Protocol):
 
 def valid_msisdn(number: str) -> bool:
     return bool(MSISDN.fullmatch(number))
-
-
-def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def sms_parts_of(message: OutgoingMessage) -> int | None:
@@ -119,56 +109,7 @@ class FlakyProvider:
         return self.inner.send(message)
 
 
-# --- HTTP (stdlib) ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int | None  # None: no answer at all (timeout, refused, reset, DNS)
-    body: bytes = b""
-    error: str | None = None  # why there is no answer
-
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # urllib would turn a redirected POST into a body-less GET; a redirect here means a wrong
-    # URL in the configuration, so it surfaces as the 3xx it is.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def http_request(
-    method: str,
-    url: str,
-    *,
-    body: bytes | None,
-    headers: Mapping[str, str],
-    timeout: float,
-) -> HttpAnswer:
-    """One HTTP exchange that never raises: an HTTP error status is an answer, a network
-    failure is `status=None` with the reason. The timeout bounds each socket operation."""
-    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return HttpAnswer(response.status, response.read(MAX_ANSWER_BYTES))
-    except urllib.error.HTTPError as exc:
-        try:
-            payload = exc.read(MAX_ANSWER_BYTES)
-        except (OSError, http.client.HTTPException):
-            payload = b""
-        finally:
-            exc.close()
-        return HttpAnswer(exc.code, payload)
-    except urllib.error.URLError as exc:
-        return HttpAnswer(None, error=clip(f"network: {exc.reason}"))
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        # TimeoutError, ConnectionResetError, IncompleteRead, ...; ValueError: malformed URL.
-        return HttpAnswer(None, error=clip(f"network: {type(exc).__name__}: {exc}"))
+# --- HTTP answers (the exchange itself: chalicelib/adapters/http_client.py) ---------------------
 
 
 def http_status_result(provider: str, answer: HttpAnswer) -> SendResult | None:
@@ -254,13 +195,11 @@ __all__ = [
     "AWS_ERRORS",
     "DEFAULT_TIMEOUT",
     "FlakyProvider",
-    "HttpAnswer",
     "InMemoryProvider",
     "Provider",
     "Script",
     "aws_error_result",
     "clip",
-    "http_request",
     "http_status_result",
     "new_message_id",
     "timed_client",

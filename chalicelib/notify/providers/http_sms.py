@@ -25,12 +25,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from chalicelib.adapters.http_client import http_request
 from chalicelib.domain.sms import sms_parts
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, SendResult
 from chalicelib.notify.providers import (
     DEFAULT_TIMEOUT,
     clip,
-    http_request,
     http_status_result,
     valid_msisdn,
 )

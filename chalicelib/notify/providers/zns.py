@@ -27,11 +27,11 @@ from typing import Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters import aws
+from chalicelib.adapters.http_client import http_request
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, SendResult
 from chalicelib.notify.providers import (
     DEFAULT_TIMEOUT,
     clip,
-    http_request,
     http_status_result,
     valid_msisdn,
 )
