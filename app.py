@@ -11,8 +11,19 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib import clock, observability, providers
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.http import request_models
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.http.problems import FieldError, Problem
+from chalicelib.http.route_docs import (
+    COMMAND_ID,
+    DOSSIER_CODE,
+    IDEMPOTENCY,
+    PHONE_LAST4,
+    PROCEDURE_CODE,
+    RECEIPT_ID,
+    Answer,
+    route_doc,
+)
 from chalicelib.lazy import lazy_module
 from chalicelib.services import due_dates, reading, reports, transitions
 from chalicelib.services.outbox import RELAY_FILTERS
@@ -26,7 +37,6 @@ if TYPE_CHECKING:
 # utility). See bench/cold_start.py.
 requests = lazy_module("chalicelib.http.requests")
 intake = lazy_module("chalicelib.services.intake")
-notify_hooks = lazy_module("chalicelib.services.notify_hooks")
 workers = lazy_module("chalicelib.handlers.workers")
 openapi = lazy_module("chalicelib.http.openapi")  # the document: built once, on first request
 
@@ -81,30 +91,59 @@ def _official() -> Actor:
 
 
 # -- public -----------------------------------------------------------------------------------
+@route_doc(
+    tag="public", summary="Liveness", answers={200: Answer("Health", "alive")}, wrapped=False
+)
 @app.route("/v1/health", methods=["GET"])
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "motcua"}
 
 
+@route_doc(
+    tag="public",
+    summary="This document",
+    answers={200: Answer("OpenApiDocument", "the OpenAPI 3.1 description of the API")},
+)
 @app.route("/v1/openapi.json", methods=["GET"])
 @problems
 def openapi_document() -> dict[str, object]:
     return openapi.document()
 
 
+@route_doc(
+    tag="public",
+    summary="When is a dossier received at a moment due?",
+    description="`received_at` with `working_days` or `working_hours` (exactly one), or a "
+    "`procedure` whose cut-off and time limit apply. A naive `received_at` is Hà Nội time.",
+    query=request_models.DueDateQuery,
+    answers={200: Answer("DueDate", "the appointment date")},
+    refusals=(400,),
+)
 @app.route("/v1/calendar/due-date", methods=["GET"])
 @problems
 def calendar_due_date() -> dict[str, object]:
-    query = parse_query(due_dates.DueDateQuery, app.current_request.query_params)
+    query = parse_query(request_models.DueDateQuery, app.current_request.query_params)
     return due_dates.due_date(query, providers.calendar(), providers.catalog())
 
 
+@route_doc(
+    tag="public",
+    summary="The procedure catalog",
+    answers={200: Answer("ProcedureList", "every version of every procedure")},
+)
 @app.route("/v1/procedures", methods=["GET"])
 @problems
 def list_procedures() -> dict[str, object]:
     return {"items": [reading.procedure_view(p) for p in providers.catalog().all()]}
 
 
+@route_doc(
+    tag="public",
+    summary="One procedure's versions",
+    params=(PROCEDURE_CODE,),
+    answers={200: Answer("ProcedureVersions", "the version in force now and every version")},
+    refusals=(404,),
+)
 @app.route("/v1/procedures/{code}", methods=["GET"])
 @problems
 def get_procedure(code: str) -> dict[str, object]:
@@ -118,6 +157,14 @@ def get_procedure(code: str) -> dict[str, object]:
     }
 
 
+@route_doc(
+    tag="public",
+    summary="A citizen's lookup: status, current step, appointment date",
+    description="No personal data. A wrong or missing phone answers exactly like an unknown code.",
+    params=(DOSSIER_CODE, PHONE_LAST4),
+    answers={200: Answer("PublicDossier", "the dossier, as a citizen sees it")},
+    refusals=(404,),
+)
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
@@ -128,6 +175,18 @@ def public_dossier(code: str) -> dict[str, object]:
 
 
 # -- portals (signed webhooks) ----------------------------------------------------------------
+@route_doc(
+    tag="portals",
+    summary="A portal sends a dossier (our schema or a DongBoHoSoMC item)",
+    description="See docs/intake-schema.md. Queued: the receipt says what became of it. The "
+    "national portal's envelope `{service, data: [item]}` is accepted too.",
+    body=(
+        "chalicelib.intake.schema:DossierSubmission",
+        "chalicelib.intake.dvcqg:DongBoHoSoMC",
+        "chalicelib.http.portal_envelope:DongBoHoSoMCEnvelope",
+    ),
+    answers={202: Answer("QueuedReceipt", "queued", location=True)},
+)
 @app.route("/v1/webhooks/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def webhook_dossier() -> Response:
@@ -139,6 +198,14 @@ def webhook_dossier() -> Response:
     return _submit(envelope, "/v1/webhooks/receipts/")
 
 
+@route_doc(
+    tag="portals",
+    summary="What became of a portal's dossier",
+    description="Signed over an empty body; a read may repeat its signature.",
+    params=(RECEIPT_ID,),
+    answers={200: Answer("ReceiptView", "queued, accepted or refused")},
+    refusals=(404,),
+)
 @app.route("/v1/webhooks/receipts/{receipt_id}", methods=["GET"])
 @problems
 def webhook_receipt(receipt_id: str) -> dict[str, object]:
@@ -151,6 +218,14 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     return reading.receipt_view(receipt)
 
 
+@route_doc(
+    tag="portals",
+    summary="Another agency's system reports its part of an inter-agency step",
+    params=(DOSSIER_CODE, IDEMPOTENCY),
+    body=request_models.SystemActionRequest,
+    answers={202: Answer("QueuedCommand", "queued", location=True)},
+    refusals=(403, 404),
+)
 @app.route("/v1/webhooks/inter-agency/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def inter_agency_action(code: str) -> Response:
@@ -172,7 +247,7 @@ def inter_agency_action(code: str) -> Response:
                 )
             ],
         )
-    body = requests.model_from_json(transitions.SystemActionRequest, raw)
+    body = requests.model_from_json(request_models.SystemActionRequest, raw)
     code = dossier_code(code)
     requests.refuse_replay(caller)
     actor = requests.system_actor(client.client_id, client.agency)
@@ -186,6 +261,13 @@ def inter_agency_action(code: str) -> Response:
     )
 
 
+@route_doc(
+    tag="portals",
+    summary="An SMS/ZNS provider reports what became of a message",
+    body=request_models.DeliveryReceipt,
+    answers={202: Answer("Recorded", "recorded")},
+    refusals=(404,),
+)
 @app.route("/v1/webhooks/delivery-receipts", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def delivery_receipt() -> Response:
@@ -194,7 +276,7 @@ def delivery_receipt() -> Response:
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
     caller = requests.signed_caller(request, raw, scope="delivery-receipts")
-    body = requests.model_from_json(notify_hooks.DeliveryReceipt, raw)
+    body = requests.model_from_json(request_models.DeliveryReceipt, raw)
     requests.spend(caller)
     known = providers.delivery_log().receipt(
         body.provider, body.message_id, body.status, body.at or clock.now()
@@ -204,6 +286,13 @@ def delivery_receipt() -> Response:
     return Response(body={"recorded": True}, status_code=202)
 
 
+@route_doc(
+    tag="portals",
+    summary="A phone opts out of (or back into) survey invitations",
+    description="Legally required notices are sent whatever the choice.",
+    body=request_models.OptOut,
+    answers={202: Answer("OptOutRecorded", "recorded")},
+)
 @app.route("/v1/webhooks/opt-outs", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def opt_out() -> Response:
@@ -213,7 +302,7 @@ def opt_out() -> Response:
     request = app.current_request
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
     caller = requests.signed_caller(request, raw, scope="opt-outs")
-    body = requests.model_from_json(notify_hooks.OptOut, raw)
+    body = requests.model_from_json(request_models.OptOut, raw)
     requests.spend(caller)
     providers.delivery_log().set_opt_out(
         body.phone, body.opted_out, f"{caller.client.client_id}: {body.source}", clock.now()
@@ -222,6 +311,12 @@ def opt_out() -> Response:
 
 
 # -- officials (JWT) --------------------------------------------------------------------------
+@route_doc(
+    tag="officials",
+    summary="The counter receives a dossier in person (channel 1) or by post (3)",
+    body="chalicelib.intake.schema:DossierSubmission",
+    answers={202: Answer("QueuedReceipt", "queued", location=True)},
+)
 @app.route("/v1/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def counter_intake() -> Response:
@@ -233,6 +328,13 @@ def counter_intake() -> Response:
     return _submit(envelope, "/v1/intake/")
 
 
+@route_doc(
+    tag="officials",
+    summary="What became of a dossier received at the counter",
+    params=(RECEIPT_ID,),
+    answers={200: Answer("ReceiptView", "queued, accepted or refused")},
+    refusals=(404,),
+)
 @app.route("/v1/intake/{receipt_id}", methods=["GET"])
 @problems
 def counter_receipt(receipt_id: str) -> dict[str, object]:
@@ -243,19 +345,29 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
     return reading.receipt_view(receipt)
 
 
+@route_doc(
+    tag="officials",
+    summary="An official acts on a dossier",
+    description="Applied by the transition worker, in order, once; `expected_version` must be "
+    "the version the official read.",
+    params=(DOSSIER_CODE, IDEMPOTENCY),
+    body=request_models.ActionRequest,
+    answers={202: Answer("QueuedCommand", "queued", location=True)},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def dossier_action(code: str) -> Response:
     request = app.current_request
     actor = _official()
     raw = requests.raw_body(request, providers.settings().max_body_bytes)
-    body = requests.model_from_json(transitions.ActionRequest, raw)
+    body = requests.model_from_json(request_models.ActionRequest, raw)
     return _queue_action(code, body, actor, command_id=requests.command_id(request, actor.id))
 
 
 def _queue_action(
     code: str,
-    body: transitions.ActionRequest,
+    body: request_models.ActionRequest,
     actor: Actor,
     *,
     command_id: str,
@@ -279,6 +391,13 @@ def _queue_action(
     )
 
 
+@route_doc(
+    tag="officials",
+    summary="A dossier: state, steps, history, refusals, alarms, deliveries",
+    params=(DOSSIER_CODE,),
+    answers={200: Answer("DossierView", "the dossier")},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}", methods=["GET"])
 @problems
 def get_dossier(code: str) -> dict[str, object]:
@@ -287,6 +406,13 @@ def get_dossier(code: str) -> dict[str, object]:
     )
 
 
+@route_doc(
+    tag="officials",
+    summary="What became of an action",
+    params=(DOSSIER_CODE, COMMAND_ID),
+    answers={200: Answer("CommandView", "queued, applied, refused or failed (dead letter)")},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
 @problems
 def get_command(code: str, command_id: str) -> dict[str, object]:
@@ -303,11 +429,18 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
     return {"command_id": command_id, "status": "queued"}
 
 
+@route_doc(
+    tag="officials",
+    summary="The open dossiers the official's agency holds, by due date",
+    query=request_models.WorklistQuery,
+    answers={200: Answer("Worklist", "one page")},
+    refusals=(400,),
+)
 @app.route("/v1/worklist", methods=["GET"])
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(requests.WorklistQuery, app.current_request.query_params)
+    query = parse_query(request_models.WorklistQuery, app.current_request.query_params)
     try:
         return reading.worklist(
             actor.agency,
@@ -331,12 +464,19 @@ def get_worklist() -> dict[str, object]:
         ) from exc
 
 
+@route_doc(
+    tag="officials",
+    summary="QĐ 766 indicators of an agency over a range of months",
+    query=request_models.ReportQuery,
+    answers={200: Answer("Report766", "the indicators and the counts behind them", csv=True)},
+    refusals=(400,),
+)
 @app.route("/v1/reports/766", methods=["GET"])
 @problems
 def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
-    query = parse_query(reports.ReportQuery, app.current_request.query_params)
+    query = parse_query(request_models.ReportQuery, app.current_request.query_params)
     result = reports.report_766(query, actor, providers.store())
     if isinstance(result, str):
         return Response(

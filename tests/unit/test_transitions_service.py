@@ -14,8 +14,8 @@ from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import Problem
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
+from chalicelib.http.request_models import ActionRequest
 from chalicelib.services.transitions import (
-    ActionRequest,
     Result,
     TransitionDeps,
     apply_envelope,
