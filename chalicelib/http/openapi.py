@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.auth.signatures import CLIENT_HEADER, DEFAULT_TOLERANCE, SIGNATURE_HEADER
 from chalicelib.domain.procedures import AGENCY_CODE
@@ -28,7 +29,7 @@ from chalicelib.http.views import REF, ProblemDetails
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 STRING = {"type": "string"}
-SECURITY = {
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "public": [],
     "bearer": [{"bearerAuth": []}],
     "signed": [{"webhookClient": [], "webhookSignature": []}],
@@ -114,6 +115,7 @@ def _schemas(docs: list[RouteDoc]) -> dict[str, Any]:
     """Components: every body the routes parse (validation) and every answer (serialization)."""
     bodies = {route_docs.resolve(m) for doc in docs for m in doc.body}
     answers = {route_docs.resolve(a.model) for doc in docs for a in doc.answers.values()}
+    inputs: list[tuple[Any, JsonSchemaMode, TypeAdapter[Any]]]
     inputs = [(m, "validation", TypeAdapter(m)) for m in sorted(bodies, key=_name)]
     inputs += [(m, "serialization", TypeAdapter(m)) for m in sorted(answers, key=_name)]
     inputs.append((ProblemDetails, "serialization", TypeAdapter(ProblemDetails)))

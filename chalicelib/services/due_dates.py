@@ -13,10 +13,14 @@ from chalicelib.http.problems import FieldError, Problem
 class DueDateQuestion(Protocol):
     """What the calculator is asked (DueDateQuery in chalicelib/http/request_models.py)."""
 
-    received_at: datetime
-    working_days: int | None
-    working_hours: int | None
-    procedure: str | None
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def working_days(self) -> int | None: ...
+    @property
+    def working_hours(self) -> int | None: ...
+    @property
+    def procedure(self) -> str | None: ...  # a procedure code whose time limit applies
 
     def check_limit(self) -> None:
         """Refuses a question with no time limit, or with two."""

@@ -19,10 +19,14 @@ MAX_MONTHS = 36
 class ReportAsked(Protocol):
     """Which report (ReportQuery in chalicelib/http/request_models.py)."""
 
-    agency: str
-    from_: str
-    to: str
-    format: str
+    @property
+    def agency(self) -> str: ...
+    @property
+    def from_(self) -> str: ...  # the first month, YYYY-MM
+    @property
+    def to(self) -> str: ...  # the last month
+    @property
+    def format(self) -> str: ...  # json or csv
 
 
 def months(first: str, last: str) -> list[str]:

@@ -12,9 +12,9 @@ from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import Problem
+from chalicelib.http.request_models import ActionRequest
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
-from chalicelib.http.request_models import ActionRequest
 from chalicelib.services.transitions import (
     Result,
     TransitionDeps,
