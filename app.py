@@ -11,7 +11,18 @@ from chalicelib import bootstrap, observability
 from chalicelib.adapters.table_stream import RELAY_FILTERS
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.http import request_models
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
+from chalicelib.http.route_docs import (
+    COMMAND_ID,
+    DOSSIER_CODE,
+    IDEMPOTENCY,
+    PHONE_LAST4,
+    PROCEDURE_CODE,
+    RECEIPT_ID,
+    Answer,
+    route_doc,
+)
 from chalicelib.services import due_dates, reading, reports, transitions
 from chalicelib.settings import Settings
 
@@ -84,11 +95,19 @@ def _body() -> bytes:
 
 
 # -- public -----------------------------------------------------------------------------------
+@route_doc(
+    tag="public", summary="Liveness", answers={200: Answer("Health", "alive")}, wrapped=False
+)
 @app.route("/v1/health", methods=["GET"])
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "motcua"}
 
 
+@route_doc(
+    tag="public",
+    summary="This document",
+    answers={200: Answer("OpenApiDocument", "the OpenAPI 3.1 description of the API")},
+)
 @app.route("/v1/openapi.json", methods=["GET"])
 @problems
 def openapi_document() -> dict[str, object]:
@@ -97,20 +116,41 @@ def openapi_document() -> dict[str, object]:
     return openapi.document()
 
 
+@route_doc(
+    tag="public",
+    summary="When is a dossier received at a moment due?",
+    description="`received_at` with `working_days` or `working_hours` (exactly one), or a "
+    "`procedure` whose cut-off and time limit apply. A naive `received_at` is Hà Nội time.",
+    query=request_models.DueDateQuery,
+    answers={200: Answer("DueDate", "the appointment date")},
+    refusals=(400,),
+)
 @app.route("/v1/calendar/due-date", methods=["GET"])
 @problems
 def calendar_due_date() -> dict[str, object]:
-    query = parse_query(due_dates.DueDateQuery, app.current_request.query_params)
+    query = parse_query(request_models.DueDateQuery, app.current_request.query_params)
     deps = _deps()
     return due_dates.due_date(query, deps.calendar, deps.catalog)
 
 
+@route_doc(
+    tag="public",
+    summary="The procedure catalog",
+    answers={200: Answer("ProcedureList", "every version of every procedure")},
+)
 @app.route("/v1/procedures", methods=["GET"])
 @problems
 def list_procedures() -> dict[str, object]:
     return {"items": [reading.procedure_view(p) for p in _deps().catalog.all()]}
 
 
+@route_doc(
+    tag="public",
+    summary="One procedure's versions",
+    params=(PROCEDURE_CODE,),
+    answers={200: Answer("ProcedureVersions", "the version in force now and every version")},
+    refusals=(404,),
+)
 @app.route("/v1/procedures/{code}", methods=["GET"])
 @problems
 def get_procedure(code: str) -> dict[str, object]:
@@ -118,6 +158,14 @@ def get_procedure(code: str) -> dict[str, object]:
     return reading.procedure_versions(code, deps.catalog, deps.now())
 
 
+@route_doc(
+    tag="public",
+    summary="A citizen's lookup: status, current step, appointment date",
+    description="No personal data. A wrong or missing phone answers exactly like an unknown code.",
+    params=(DOSSIER_CODE, PHONE_LAST4),
+    answers={200: Answer("PublicDossier", "the dossier, as a citizen sees it")},
+    refusals=(404,),
+)
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
@@ -132,6 +180,18 @@ def public_dossier(code: str) -> dict[str, object]:
 
 
 # -- portals (signed webhooks) ----------------------------------------------------------------
+@route_doc(
+    tag="portals",
+    summary="A portal sends a dossier (our schema or a DongBoHoSoMC item)",
+    description="See docs/intake-schema.md. Queued: the receipt says what became of it. The "
+    "national portal's envelope `{service, data: [item]}` is accepted too.",
+    body=(
+        "chalicelib.intake.schema:DossierSubmission",
+        "chalicelib.intake.dvcqg:DongBoHoSoMC",
+        "chalicelib.http.portal_envelope:DongBoHoSoMCEnvelope",
+    ),
+    answers={202: Answer("QueuedReceipt", "queued", location=True)},
+)
 @app.route("/v1/webhooks/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def webhook_dossier() -> Response:
@@ -143,6 +203,14 @@ def webhook_dossier() -> Response:
     return _submit(envelope, "/v1/webhooks/receipts/")
 
 
+@route_doc(
+    tag="portals",
+    summary="What became of a portal's dossier",
+    description="Signed over an empty body; a read may repeat its signature.",
+    params=(RECEIPT_ID,),
+    answers={200: Answer("ReceiptView", "queued, accepted or refused")},
+    refusals=(404,),
+)
 @app.route("/v1/webhooks/receipts/{receipt_id}", methods=["GET"])
 @problems
 def webhook_receipt(receipt_id: str) -> dict[str, object]:
@@ -152,6 +220,14 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     return reading.receipt_for(receipt_id, caller.client.client_id, deps.store)
 
 
+@route_doc(
+    tag="portals",
+    summary="Another agency's system reports its part of an inter-agency step",
+    params=(DOSSIER_CODE, IDEMPOTENCY),
+    body=request_models.SystemActionRequest,
+    answers={202: Answer("QueuedCommand", "queued", location=True)},
+    refusals=(403, 404),
+)
 @app.route("/v1/webhooks/inter-agency/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def inter_agency_action(code: str) -> Response:
@@ -160,7 +236,7 @@ def inter_agency_action(code: str) -> Response:
     raw = _body()
     caller = requests.signed_caller(app.current_request, raw, deps, scope="inter-agency")
     actor = requests.system_actor(caller.client)
-    body = requests.model_from_json(transitions.SystemActionRequest, raw)
+    body = requests.model_from_json(request_models.SystemActionRequest, raw)
     code = dossier_code(code, deps.settings.province)
     requests.refuse_replay(caller, deps)
     # The signature is spent once every check passed: a refused call writes nothing.
@@ -173,16 +249,23 @@ def inter_agency_action(code: str) -> Response:
     )
 
 
+@route_doc(
+    tag="portals",
+    summary="An SMS/ZNS provider reports what became of a message",
+    body=request_models.DeliveryReceipt,
+    answers={202: Answer("Recorded", "recorded")},
+    refusals=(404,),
+)
 @app.route("/v1/webhooks/delivery-receipts", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def delivery_receipt() -> Response:
     """A provider reports what became of a message (delivered, failed …)."""
-    from chalicelib.services import deliveries, notify_hooks
+    from chalicelib.services import deliveries
 
     requests, deps = _requests(), _deps()
     raw = _body()
     caller = requests.signed_caller(app.current_request, raw, deps, scope="delivery-receipts")
-    body = requests.model_from_json(notify_hooks.DeliveryReceipt, raw)
+    body = requests.model_from_json(request_models.DeliveryReceipt, raw)
     requests.spend(caller, deps)
     deliveries.record_receipt(
         deps.delivery_log,
@@ -194,17 +277,24 @@ def delivery_receipt() -> Response:
     return Response(body={"recorded": True}, status_code=202)
 
 
+@route_doc(
+    tag="portals",
+    summary="A phone opts out of (or back into) survey invitations",
+    description="Legally required notices are sent whatever the choice.",
+    body=request_models.OptOut,
+    answers={202: Answer("OptOutRecorded", "recorded")},
+)
 @app.route("/v1/webhooks/opt-outs", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def opt_out() -> Response:
     """A citizen replied STOP (relayed by the SMS gateway) or asked at the counter: survey
     invitations stop; legally required notices do not."""
-    from chalicelib.services import deliveries, notify_hooks
+    from chalicelib.services import deliveries
 
     requests, deps = _requests(), _deps()
     raw = _body()
     caller = requests.signed_caller(app.current_request, raw, deps, scope="opt-outs")
-    body = requests.model_from_json(notify_hooks.OptOut, raw)
+    body = requests.model_from_json(request_models.OptOut, raw)
     requests.spend(caller, deps)
     deliveries.set_opt_out(
         deps.delivery_log,
@@ -217,6 +307,12 @@ def opt_out() -> Response:
 
 
 # -- officials (JWT) --------------------------------------------------------------------------
+@route_doc(
+    tag="officials",
+    summary="The counter receives a dossier in person (channel 1) or by post (3)",
+    body="chalicelib.intake.schema:DossierSubmission",
+    answers={202: Answer("QueuedReceipt", "queued", location=True)},
+)
 @app.route("/v1/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def counter_intake() -> Response:
@@ -226,6 +322,13 @@ def counter_intake() -> Response:
     return _submit(envelope, "/v1/intake/")
 
 
+@route_doc(
+    tag="officials",
+    summary="What became of a dossier received at the counter",
+    params=(RECEIPT_ID,),
+    answers={200: Answer("ReceiptView", "queued, accepted or refused")},
+    refusals=(404,),
+)
 @app.route("/v1/intake/{receipt_id}", methods=["GET"])
 @problems
 def counter_receipt(receipt_id: str) -> dict[str, object]:
@@ -234,19 +337,29 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
     return reading.receipt_for(receipt_id, client_id, _deps().store)
 
 
+@route_doc(
+    tag="officials",
+    summary="An official acts on a dossier",
+    description="Applied by the transition worker, in order, once; `expected_version` must be "
+    "the version the official read.",
+    params=(DOSSIER_CODE, IDEMPOTENCY),
+    body=request_models.ActionRequest,
+    answers={202: Answer("QueuedCommand", "queued", location=True)},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def dossier_action(code: str) -> Response:
     requests = _requests()
     actor = _official()
-    body = requests.model_from_json(transitions.ActionRequest, _body())
+    body = requests.model_from_json(request_models.ActionRequest, _body())
     command_id = requests.command_id(app.current_request, actor.id)
     return _queue_action(code, body, actor, command_id=command_id)
 
 
 def _queue_action(
     code: str,
-    body: transitions.ActionRequest,
+    body: request_models.ActionRequest,
     actor: Actor,
     *,
     command_id: str,
@@ -271,6 +384,13 @@ def _queue_action(
     )
 
 
+@route_doc(
+    tag="officials",
+    summary="A dossier: state, steps, history, refusals, alarms, deliveries",
+    params=(DOSSIER_CODE,),
+    answers={200: Answer("DossierView", "the dossier")},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}", methods=["GET"])
 @problems
 def get_dossier(code: str) -> dict[str, object]:
@@ -278,17 +398,31 @@ def get_dossier(code: str) -> dict[str, object]:
     return reading.read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
 
 
+@route_doc(
+    tag="officials",
+    summary="What became of an action",
+    params=(DOSSIER_CODE, COMMAND_ID),
+    answers={200: Answer("CommandView", "queued, applied, refused or failed (dead letter)")},
+    refusals=(404,),
+)
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
 @problems
 def get_command(code: str, command_id: str) -> dict[str, object]:
     return reading.command_status(code, command_id, _official(), _deps().store)
 
 
+@route_doc(
+    tag="officials",
+    summary="The open dossiers the official's agency holds, by due date",
+    query=request_models.WorklistQuery,
+    answers={200: Answer("Worklist", "one page")},
+    refusals=(400,),
+)
 @app.route("/v1/worklist", methods=["GET"])
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(_requests().WorklistQuery, app.current_request.query_params)
+    query = parse_query(request_models.WorklistQuery, app.current_request.query_params)
     deps = _deps()
     return reading.worklist(
         actor.agency,
@@ -301,12 +435,19 @@ def get_worklist() -> dict[str, object]:
     )
 
 
+@route_doc(
+    tag="officials",
+    summary="QĐ 766 indicators of an agency over a range of months",
+    query=request_models.ReportQuery,
+    answers={200: Answer("Report766", "the indicators and the counts behind them", csv=True)},
+    refusals=(400,),
+)
 @app.route("/v1/reports/766", methods=["GET"])
 @problems
 def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
-    query = parse_query(reports.ReportQuery, app.current_request.query_params)
+    query = parse_query(request_models.ReportQuery, app.current_request.query_params)
     result = reports.report_766(query, actor, _deps().store)
     if isinstance(result, str):
         return Response(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from chalicelib.adapters.secrets import WebhookClient
 from chalicelib.auth.webhooks import (
@@ -37,15 +37,6 @@ if TYPE_CHECKING:  # cold start: PyJWT and cryptography are for the officials' r
 Model = TypeVar("Model", bound=BaseModel)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 COMMAND_NAMESPACE = uuid.UUID("0c7f2f5e-3f0a-4a7e-8d55-7b1f9e0c2d41")
-
-
-class WorklistQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Annotated[int | None, Field(ge=1, le=10)] = None
-    step: Annotated[int | None, Field(ge=0, le=100)] = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    cursor: Annotated[str | None, Field(max_length=1024)] = None
 
 
 def raw_body(request: Any, max_bytes: int) -> bytes:

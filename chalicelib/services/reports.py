@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from typing import Any, Protocol
 
 from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.services.errors import FieldIssue, Forbidden
 
@@ -19,26 +16,17 @@ MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counte
 MAX_MONTHS = 36
 
 
-class ReportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class ReportAsked(Protocol):
+    """Which report (ReportQuery in chalicelib/http/request_models.py)."""
 
-    agency: Annotated[str, Field(pattern=AGENCY_CODE.pattern)]
-    from_: Annotated[str, Field(alias="from", pattern=MONTH)]
-    to: Annotated[str, Field(pattern=MONTH)]
-    format: Literal["json", "csv"] = "json"
-
-    @field_validator("to")
-    @classmethod
-    def _order(cls, to: str, info: ValidationInfo) -> str:
-        """Named on `to` (a model validator's error names no parameter)."""
-        first = info.data.get("from_")
-        if first is None:  # invalid, and reported on `from`
-            return to
-        if to < first:
-            raise ValueError("'to' is before 'from'")
-        if len(months(first, to)) > MAX_MONTHS:
-            raise ValueError(f"at most {MAX_MONTHS} months at a time")
-        return to
+    @property
+    def agency(self) -> str: ...
+    @property
+    def from_(self) -> str: ...  # the first month, YYYY-MM
+    @property
+    def to(self) -> str: ...  # the last month
+    @property
+    def format(self) -> str: ...  # json or csv
 
 
 def months(first: str, last: str) -> list[str]:
@@ -54,7 +42,7 @@ def may_read(actor: Actor, agency: str) -> bool:
     return actor.agency == agency or Role.ADMIN in actor.roles
 
 
-def report_766(query: ReportQuery, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
+def report_766(query: ReportAsked, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
     if not may_read(actor, query.agency):
         raise Forbidden(
             f"agency {actor.agency} cannot read the report of {query.agency}",

@@ -6,76 +6,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from typing import Protocol
 
 from chalicelib.adapters.queues import Publisher
 from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
-from chalicelib.domain.dossier import Action, Actor, Command, Dossier
+from chalicelib.domain.dossier import Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
-from chalicelib.intake import checks
-from chalicelib.intake.errors import checked
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import FieldIssue, Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
 
 
-class ActionRequest(BaseModel):
-    """Body of POST /v1/dossiers/{code}/actions."""
+class ActionRequested(Protocol):
+    """What request_action needs of a request to act (chalicelib/http/request_models.py)."""
 
-    model_config = ConfigDict(extra="forbid")
+    @property
+    def expected_version(self) -> int | None: ...
 
-    action: Action
-    note: Annotated[str, Field(max_length=2000)] = ""
-    target_agency: Annotated[
-        str | None, Field(pattern=r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2}$")
-    ] = None
-    target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
-    new_due_at: datetime | None = None
-    amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
-    electronic_result: StrictBool = False  # with resolve: the result is an electronic document
-    expected_version: Annotated[int, Field(ge=1)]
-
-    @field_validator("electronic_result")
-    @classmethod
-    def _only_when_resolving(cls, value: bool, info: ValidationInfo) -> bool:
-        if value and info.data.get("action") is not Action.RESOLVE:
-            raise ValueError("electronic_result is said only with the action resolve")
-        return value
-
-    @field_validator("note")
-    @classmethod
-    def _safe_note(cls, value: str) -> str:
-        # Shown in web pages, printed forms, notices and Excel exports: intake's safe text.
-        return checked(checks.clean_text, value, max_length=2000, min_length=0, multiline=True)
-
-    @field_validator("new_due_at")
-    @classmethod
-    def _real_moment(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else checked(checks.check_moment, value, now=None)
-
-    def command(self) -> Command:
-        return Command(
-            action=self.action,
-            note=self.note,
-            target_agency=self.target_agency,
-            target_unit=self.target_unit,
-            new_due_at=self.new_due_at,
-            amount_vnd=self.amount_vnd,
-            electronic_result=self.electronic_result,
-        )
-
-
-class SystemActionRequest(ActionRequest):
-    """Another agency's system reports facts; it need not know the version."""
-
-    expected_version: Annotated[int | None, Field(ge=1)] = None  # type: ignore[assignment]
+    def command(self) -> Command: ...
 
 
 def can_see(actor: Actor, dossier: Dossier) -> bool:
@@ -106,7 +59,7 @@ def require_visible(code: str, dossier: Dossier | None, actor: Actor) -> Dossier
 
 def request_action(
     code: str,
-    request: ActionRequest,
+    request: ActionRequested,
     actor: Actor,
     *,
     store: DossierStore,

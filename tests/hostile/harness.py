@@ -61,7 +61,7 @@ SECRETS = {
     GATEWAY_CLIENT: GATEWAY_SECRET,
 }
 GATEWAY_ROUTES = ("/v1/webhooks/delivery-receipts", "/v1/webhooks/opt-outs")
-# The signing callers of the authorization matrix (openapi.CALLERS) and their clients.
+# The signing callers of the authorization matrix (authorization.CALLERS) and their clients.
 SIGNERS = {"portal": PORTAL_CLIENT, "agency_system": TAX_CLIENT, "gateway": GATEWAY_CLIENT}
 ISSUER, AUDIENCE = "motcua-dev", "motcua"
 SEED_PHONE = "0912345678"

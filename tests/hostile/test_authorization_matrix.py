@@ -1,6 +1,6 @@
 """Issue 8: the authorization matrix. Every route × every caller gets exactly the documented
-answer (`chalicelib/http/openapi.py` AUTHORIZATION, the table in docs/authorization.md), and
-every answer matches the OpenAPI description of its route.
+answer (`AUTHORIZATION` of chalicelib/http/authorization.py, the table docs/authorization.md
+prints), and every answer matches the OpenAPI description of its route.
 
 Then the line between agencies, with the real workers: an official of agency B can neither
 read nor move a dossier of agency A until A transfers it to B; while B holds it, B (its
@@ -25,6 +25,7 @@ from chalicelib.adapters.delivery_log import Attempt
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.http import openapi
+from chalicelib.http.authorization import AUTHORIZATION, CALLERS
 from chalicelib.services.intake import receipt_id_for
 from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
@@ -189,15 +190,15 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
     return path, bodies.get(template) if method == "POST" else None
 
 
-ROUTES = list(openapi.AUTHORIZATION)
+ROUTES = list(AUTHORIZATION)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_every_caller_gets_the_documented_answer(stack, world, route):
     method, template = route
-    expected = openapi.AUTHORIZATION[route]
+    expected = AUTHORIZATION[route]
     got = {}
-    for caller in openapi.CALLERS:
+    for caller in CALLERS:
         path, body = request_for(route, caller, world)
         answer = call(stack, caller, method, path, body)
         got[caller] = str(answer.status_code)

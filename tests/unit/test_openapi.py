@@ -1,7 +1,8 @@
-"""GET /v1/openapi.json: every route of app.py is described, and the document is valid OpenAPI.
+"""GET /v1/openapi.json: made from app.py's routes and their @route_doc, valid OpenAPI.
 
-A route added without its description fails here, and so does a description left behind by a
-route that is gone.
+A route added without its @route_doc fails here, and so does a row of the authorization matrix
+left behind by a route that is gone; docs/authorization.md must hold the tables the matrix
+prints.
 """
 
 import json
@@ -9,13 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from chalice.test import Client
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib.http import openapi
+from chalicelib.http import authorization, openapi, route_docs
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "authorization.md"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def routes():
@@ -26,11 +28,23 @@ def described(document):
     return {(method.upper(), path) for path, item in document["paths"].items() for method in item}
 
 
-def test_every_route_of_the_app_is_described_and_nothing_else():
+def test_every_route_has_its_route_doc_and_every_route_doc_its_route():
+    documented = route_docs.routes(app)
+    assert [route for route, doc in documented.items() if doc is None] == []
+    routed = {entry.view_name for methods in app.routes.values() for entry in methods.values()}
+    assert set(route_docs.REGISTRY) - routed == set(), "route docs of no route"
+
+
+def test_a_route_without_its_route_doc_fails_the_document(monkeypatch):
+    monkeypatch.delitem(route_docs.REGISTRY, "get_worklist")
+    with pytest.raises(LookupError, match="/v1/worklist"):
+        openapi.documented_routes()
+
+
+def test_every_route_is_described_and_has_its_row_of_the_matrix():
     document = openapi.document()
-    assert routes() - described(document) == set(), "routes without a description"
-    assert described(document) - routes() == set(), "descriptions without a route"
-    assert set(openapi.AUTHORIZATION) == routes() == set(openapi.RULES)
+    assert described(document) == routes()
+    assert set(authorization.AUTHORIZATION) == routes() == set(authorization.RULES)
 
 
 def test_the_document_is_valid_openapi_3_1():
@@ -43,6 +57,7 @@ def test_every_operation_names_its_security_and_its_refusals():
     for path, item in openapi.document()["paths"].items():
         for method, operation in item.items():
             row = operation["x-motcua-authorization"]
+            assert row == authorization.AUTHORIZATION[(method.upper(), path)]
             codes = set(operation["responses"])
             if row["anonymous"] == "401":
                 assert operation["security"], (method, path)
@@ -54,6 +69,17 @@ def test_every_operation_names_its_security_and_its_refusals():
             if "requestBody" in operation:
                 assert {"400", "413", "415"} <= codes, (method, path)
             assert all(status in codes for status in row.values()), (method, path)
+
+
+def test_every_status_a_route_doc_names_is_a_documented_answer():
+    """A success named without its model, or a refusal the document has no answer for, fails."""
+    for route, doc in openapi.documented_routes().items():
+        refusals = openapi.statuses(route, doc) - set(doc.answers)
+        assert all(200 <= status < 300 for status in doc.answers), route
+        assert refusals <= set(openapi._ERRORS), route
+        assert not set(doc.refusals) & set(doc.answers), route
+        for answer in doc.answers.values():
+            route_docs.resolve(answer.model)  # names a model that exists
 
 
 def test_request_bodies_come_from_the_models_the_handlers_parse():
@@ -76,6 +102,17 @@ def test_request_bodies_come_from_the_models_the_handlers_parse():
     assert {p["name"] for p in report} == {"agency", "from", "to", "format"}
 
 
+def test_answers_are_described_by_their_view_models():
+    document = openapi.document()
+    schemas = document["components"]["schemas"]
+    read = document["paths"]["/v1/dossiers/{code}"]["get"]["responses"]["200"]
+    assert read["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DossierView"
+    }
+    assert "is_inter_agency" in schemas["ProcedureView"]["required"]
+    assert "from" in schemas["Report766"]["required"]
+
+
 def test_the_route_serves_the_cached_document_without_credentials():
     with Client(app) as client:
         answer = client.http.get("/v1/openapi.json")
@@ -84,21 +121,30 @@ def test_the_route_serves_the_cached_document_without_credentials():
     assert openapi.document() is openapi.document()
 
 
-def test_the_docs_hold_the_same_authorization_table():
-    assert openapi.authorization_table() in DOCS.read_text(encoding="utf-8")
+def test_the_docs_hold_the_tables_the_matrix_prints():
+    page = authorization.DOC.read_text(encoding="utf-8")
+    assert authorization.markdown(page) == page, (
+        "run python -m chalicelib.http.authorization --write"
+    )
+    assert authorization.matrix_table() in page
+    assert authorization.callers_table() in page
+
+
+def test_the_docs_page_is_printed_from_the_matrix():
+    out = subprocess.run(
+        [sys.executable, "-m", "chalicelib.http.authorization"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    assert out.stdout == authorization.DOC.read_text(encoding="utf-8")
 
 
 def test_importing_the_app_does_not_build_or_import_the_document():
     code = (
         "import sys, app; "
         "print(any(m in sys.modules for m in ('chalicelib.intake.dvcqg', "
-        "'chalicelib.intake.schema')))"
+        "'chalicelib.intake.schema', 'chalicelib.http.views')))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "False"

@@ -12,11 +12,11 @@ from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import problem_for
+from chalicelib.http.request_models import ActionRequest
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.transitions import (
-    ActionRequest,
     Result,
     TransitionDeps,
     apply_envelope,

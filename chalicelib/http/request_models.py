@@ -1,0 +1,186 @@
+"""What the API's callers send: request bodies and query parameters, as the routes parse them.
+
+The entry layer's models: routes parse input with them (and the OpenAPI document describes the
+input from them); the services take what they need of them, by attribute (the Protocols of
+`services/transitions.py`, `due_dates.py`, `reports.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+
+from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.identifiers import AGENCY_CODE, PROCEDURE_CODE
+from chalicelib.http.problems import FieldIssue, Problem
+from chalicelib.intake import checks
+from chalicelib.intake.checks import normalise_phone
+from chalicelib.intake.errors import CheckFailed, checked
+from chalicelib.services.reports import MAX_MONTHS, MONTH, months
+
+MAX_WORKING_DAYS = 365
+MAX_WORKING_HOURS = MAX_WORKING_DAYS * 8
+EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
+LATEST = datetime(2100, 1, 1, tzinfo=LOCAL_TZ)
+
+
+# -- bodies --------------------------------------------------------------------------------------
+class ActionRequest(BaseModel):
+    """Body of POST /v1/dossiers/{code}/actions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    note: Annotated[str, Field(max_length=2000)] = ""
+    target_agency: Annotated[
+        str | None, Field(pattern=r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.H[0-9]{2}$")
+    ] = None
+    target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
+    new_due_at: datetime | None = None
+    amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
+    electronic_result: StrictBool = False  # with resolve: the result is an electronic document
+    expected_version: Annotated[int, Field(ge=1)]
+
+    @field_validator("electronic_result")
+    @classmethod
+    def _only_when_resolving(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("action") is not Action.RESOLVE:
+            raise ValueError("electronic_result is said only with the action resolve")
+        return value
+
+    @field_validator("note")
+    @classmethod
+    def _safe_note(cls, value: str) -> str:
+        # Shown in web pages, printed forms, notices and Excel exports: intake's safe text.
+        return checked(checks.clean_text, value, max_length=2000, min_length=0, multiline=True)
+
+    @field_validator("new_due_at")
+    @classmethod
+    def _real_moment(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else checked(checks.check_moment, value, now=None)
+
+    def command(self) -> Command:
+        return Command(
+            action=self.action,
+            note=self.note,
+            target_agency=self.target_agency,
+            target_unit=self.target_unit,
+            new_due_at=self.new_due_at,
+            amount_vnd=self.amount_vnd,
+            electronic_result=self.electronic_result,
+        )
+
+
+class SystemActionRequest(ActionRequest):
+    """Another agency's system reports facts; it need not know the version."""
+
+    expected_version: Annotated[int | None, Field(ge=1)] = None  # type: ignore[assignment]
+
+
+class DeliveryReceipt(BaseModel):
+    """Body of POST /v1/webhooks/delivery-receipts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Annotated[str, Field(min_length=1, max_length=40)]
+    message_id: Annotated[str, Field(min_length=1, max_length=200)]
+    status: Literal["delivered", "failed", "expired", "rejected", "read"]
+    at: datetime | None = None
+    error: Annotated[str | None, Field(max_length=500)] = None
+
+
+class OptOut(BaseModel):
+    """Body of POST /v1/webhooks/opt-outs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str
+    opted_out: bool = True
+    source: Annotated[str, Field(max_length=200)] = "sms reply"
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        try:
+            return normalise_phone(value)
+        except CheckFailed as exc:
+            raise ValueError(exc.reason) from exc
+
+
+# -- queries -------------------------------------------------------------------------------------
+class DueDateQuery(BaseModel):
+    """Query parameters of GET /v1/calendar/due-date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_at: datetime
+    working_days: Annotated[int | None, Field(ge=1, le=MAX_WORKING_DAYS)] = None
+    working_hours: Annotated[int | None, Field(ge=1, le=MAX_WORKING_HOURS)] = None
+    procedure: Annotated[str | None, Field(pattern=PROCEDURE_CODE.pattern)] = None
+
+    @field_validator("received_at")
+    @classmethod
+    def _local_when_naive(cls, value: datetime) -> datetime:
+        # Vietnam has one offset and no DST, so a naive local time is unambiguous.
+        value = value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+        # The calendar knows the years of this system, not the 6th century (where the zone's
+        # offset is its local mean time, to the second: no RFC 3339 offset) nor year 9999.
+        if not EARLIEST <= value < LATEST:
+            raise ValueError(f"must be in the years {EARLIEST.year} to {LATEST.year - 1}")
+        return value
+
+    def check_limit(self) -> None:
+        """One time limit, or a procedure whose limit applies. Named per field, not per model."""
+        if self.working_days is not None and self.working_hours is not None:
+            reason = "give working_days or working_hours, not both"
+            names: tuple[str, ...] = ("working_days", "working_hours")
+        elif self.working_days is None and self.working_hours is None and self.procedure is None:
+            reason = "give working_days, working_hours or procedure"
+            names = ("working_days", "working_hours", "procedure")
+        else:
+            return
+        message = "Cần đúng một thời hạn: số ngày làm việc hoặc số giờ làm việc"
+        raise Problem(
+            400,
+            reason,
+            kind="validation",
+            errors=[FieldIssue(name, reason, message) for name in names],
+        )
+
+
+class WorklistQuery(BaseModel):
+    """Query parameters of GET /v1/worklist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Annotated[int | None, Field(ge=1, le=10)] = None
+    step: Annotated[int | None, Field(ge=0, le=100)] = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str | None, Field(max_length=1024)] = None
+
+
+class ReportQuery(BaseModel):
+    """Query parameters of GET /v1/reports/766."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    agency: Annotated[str, Field(pattern=AGENCY_CODE.pattern)]
+    from_: Annotated[str, Field(alias="from", pattern=MONTH)]
+    to: Annotated[str, Field(pattern=MONTH)]
+    format: Literal["json", "csv"] = "json"
+
+    @field_validator("to")
+    @classmethod
+    def _order(cls, to: str, info: ValidationInfo) -> str:
+        """Named on `to` (a model validator's error names no parameter)."""
+        first = info.data.get("from_")
+        if first is None:  # invalid, and reported on `from`
+            return to
+        if to < first:
+            raise ValueError("'to' is before 'from'")
+        if len(months(first, to)) > MAX_MONTHS:
+            raise ValueError(f"at most {MAX_MONTHS} months at a time")
+        return to
