@@ -23,7 +23,6 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from chalicelib.adapters.delivery_log import Attempt
-from chalicelib.adapters.store import Receipt, Refusal
 from chalicelib.auth.signatures import CLIENT_HEADER, DEFAULT_TOLERANCE, SIGNATURE_HEADER
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
@@ -34,6 +33,7 @@ from chalicelib.http.problems import PROBLEM_BASE, PROBLEM_JSON, TITLES_VI
 from chalicelib.http.requests import IDEMPOTENCY_KEY, WorklistQuery
 from chalicelib.intake.dvcqg import DongBoHoSoMC
 from chalicelib.intake.schema import DossierSubmission
+from chalicelib.ports.records import Receipt, Refusal
 from chalicelib.services.due_dates import DueDateQuery
 from chalicelib.services.notify_hooks import DeliveryReceipt, OptOut
 from chalicelib.services.reports import ReportQuery

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.store import JOBS_JSON
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import FiredAlarm
@@ -19,6 +18,7 @@ from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
+from chalicelib.ports.records import JOBS_JSON
 
 NotificationJob = notifications.NotificationJob
 

@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.adapters.national_portal import NationalPortal, PortalRejected
 from chalicelib.adapters.portal_sync_log import PortalSyncLog, Standing, SyncMark
 from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.procedures import Catalog
+from chalicelib.ports.store import DossierLoader
 from chalicelib.services.failures import PermanentFailure
 
 
@@ -47,7 +47,7 @@ class SyncResult(Enum):
 
 @dataclass(frozen=True)
 class PortalSyncDeps:
-    store: DossierStore
+    store: DossierLoader
     log: PortalSyncLog
     portal: NationalPortal
     catalog: Catalog

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.delivery_log import DeliveryLog
-from chalicelib.adapters.store import ALARM_JSON, DossierRecord, DossierStore, Receipt
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
+from chalicelib.ports.records import ALARM_JSON, DossierRecord, Receipt
+from chalicelib.ports.store import DossierLoader, DossierLookup, ReadingStore
 from chalicelib.services.transitions import require_visible
 
 PHONE_LAST4 = re.compile(r"[0-9]{4}")
@@ -86,7 +87,7 @@ def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
 def read_dossier(
     code: str,
     actor: Actor,
-    store: DossierStore,
+    store: DossierLoader,
     catalog: Catalog,
     deliveries: DeliveryLog | None = None,
 ) -> dict:
@@ -118,7 +119,7 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
 def public_lookup(
     code: str,
     phone_last4: str | None,
-    store: DossierStore,
+    store: DossierLookup,
     catalog: Catalog,
     *,
     clock: Callable[[], float] = time.monotonic,
@@ -151,7 +152,7 @@ def worklist(
     step,
     limit: int,
     cursor: str | None,
-    store: DossierStore,
+    store: ReadingStore,
     catalog: Catalog,
 ) -> dict[str, Any]:
     page = store.worklist(agency, status=status, step=step, limit=limit, cursor=cursor)

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.procedures import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import FieldError, Problem
+from chalicelib.ports.store import ReportStore
 
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counted
 MAX_MONTHS = 36
@@ -54,7 +54,7 @@ def may_read(actor: Actor, agency: str) -> bool:
     return actor.agency == agency or Role.ADMIN in actor.roles
 
 
-def report_766(query: ReportQuery, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
+def report_766(query: ReportQuery, actor: Actor, store: ReportStore) -> dict[str, Any] | str:
     if not may_read(actor, query.agency):
         raise Problem(
             403,
@@ -89,7 +89,7 @@ def report_766(query: ReportQuery, actor: Actor, store: DossierStore) -> dict[st
 
 
 def rebuild_and_compare(
-    agency: str, first: str, last: str, store: DossierStore, calendar: WorkingCalendar
+    agency: str, first: str, last: str, store: ReportStore, calendar: WorkingCalendar
 ) -> dict[str, Any]:
     """Recount an agency's months from every dossier's history and compare with the live
     counters. An operator command: it reads every dossier."""

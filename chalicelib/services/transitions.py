@@ -11,7 +11,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Action, Actor, Command, Dossier
@@ -21,6 +20,8 @@ from chalicelib.domain.state_machine import apply
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.intake import checks
 from chalicelib.intake.errors import checked
+from chalicelib.ports.records import ApplyOutcome, Change, Refusal
+from chalicelib.ports.store import DossierLookup, TransitionStore
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
@@ -113,7 +114,7 @@ def request_action(
     request: ActionRequest,
     actor: Actor,
     *,
-    store: DossierStore,
+    store: DossierLookup,
     publisher: Publisher,
     queue_url: str,
     command_id: str,
@@ -161,7 +162,7 @@ class Conflict(Exception):
 
 @dataclass(frozen=True)
 class TransitionDeps:
-    store: DossierStore
+    store: TransitionStore
     catalog: Catalog
     calendar: WorkingCalendar
     notices: Notices | None = None  # None: no notices (tests of other concerns)
@@ -211,14 +212,16 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
         else []
     )
     outcome = store.apply(
-        transition.dossier,
-        transition.entry,
-        expected_revision=dossier.revision,
-        command_id=envelope.command_id,
-        outbox=outbox,
-        counted=indicators.counted_change(
-            dossier, transition.dossier, envelope.requested_at, deps.calendar
-        ),
+        Change(
+            transition.dossier,
+            transition.entry,
+            expected_revision=dossier.revision,
+            command_id=envelope.command_id,
+            outbox=outbox,
+            counted=indicators.counted_change(
+                dossier, transition.dossier, envelope.requested_at, deps.calendar
+            ),
+        )
     )
     if outcome is ApplyOutcome.DUPLICATE:
         return ApplyResult(Result.DUPLICATE)
@@ -248,7 +251,7 @@ def _refuse(
 FAILED = "failed"  # a refusal kind: not applied after every try; the command is dead-lettered
 
 
-def record_failure(envelope: TransitionEnvelope, reason: str, store: DossierStore) -> bool:
+def record_failure(envelope: TransitionEnvelope, reason: str, store: TransitionStore) -> bool:
     """A dead-lettered command shows as failed, not queued forever, to whoever sent it. If an
     operator redrives it and it applies, its command marker wins (GET …/commands/{id})."""
     if store.get(envelope.code) is None:

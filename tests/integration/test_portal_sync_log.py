@@ -8,7 +8,7 @@ from chalicelib.adapters.portal_sync_log import (
     MemoryPortalSyncLog,
     SyncMark,
 )
-from chalicelib.adapters.store import Receipt
+from chalicelib.ports.records import Opening, Receipt
 from tests.unit.builders import at, land_procedure, new_dossier
 
 PROCEDURE = land_procedure()
@@ -25,7 +25,9 @@ def fill(store, calendar):
         opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=code)
         receipt = Receipt(receipt_id=f"r{n}", client_id="portal", external_id=str(n),
                           status="accepted", updated_at=at(2026, 3, 2, 9))  # fmt: skip
-        store.create(opened.dossier, opened.entry, intake_key=f"portal#{n}", receipt=receipt)
+        store.create(
+            Opening(opened.dossier, opened.entry, intake_key=f"portal#{n}", receipt=receipt)
+        )
 
 
 def check_the_promises(log):
