@@ -208,7 +208,7 @@ class MemoryDeliveryLog:
             self.log.append(attempt)
 
     def attempts(self, code: str) -> list[Attempt]:
-        return [a for a in self.log if a.code == code]
+        return sorted((a for a in self.log if a.code == code), key=lambda a: a.at)  # as DynamoDB
 
     def receipt(self, provider: str, message_id: str, status: str, at: datetime) -> bool:
         with self._lock:
