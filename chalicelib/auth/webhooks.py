@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chalicelib.adapters.replay_guard import ReplayGuard
 from chalicelib.adapters.secrets import SCOPES, WebhookClient, WebhookSecrets, valid_client_id
 from chalicelib.auth import signatures
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, SignatureError
 from chalicelib.http.problems import FieldError, Problem
+from chalicelib.ports.replay import ReplayGuard
 
 # Kept well past the tolerance window: once the record expires, the request is refused as stale.
 REPLAY_RECORD_SECONDS = 600

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from chalicelib import observability
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.queues import DeadLetter, Publisher
 from chalicelib.handlers.dead_letters import LetterStore, default_letters, original_body, seal
+from chalicelib.ports.queues import DeadLetter, Publisher
 from chalicelib.services.failures import PermanentFailure
 
 # One less than the redrive policy's maxReceiveCount (infra/resources.json): the worker

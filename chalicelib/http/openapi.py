@@ -22,7 +22,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from chalicelib.adapters.delivery_log import Attempt
 from chalicelib.auth.signatures import CLIENT_HEADER, DEFAULT_TOLERANCE, SIGNATURE_HEADER
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
@@ -33,6 +32,7 @@ from chalicelib.http.problems import PROBLEM_BASE, PROBLEM_JSON, TITLES_VI
 from chalicelib.http.requests import IDEMPOTENCY_KEY, WorklistQuery
 from chalicelib.intake.dvcqg import DongBoHoSoMC
 from chalicelib.intake.schema import DossierSubmission
+from chalicelib.ports.deliveries import Attempt
 from chalicelib.ports.records import Receipt, Refusal
 from chalicelib.services.due_dates import DueDateQuery
 from chalicelib.services.notify_hooks import DeliveryReceipt, OptOut

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib import observability
-from chalicelib.adapters.queues import Publisher
 from chalicelib.domain import indicators
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
@@ -18,6 +17,7 @@ from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
 from chalicelib.intake.checks import check_against_catalog
 from chalicelib.ports.errors import DossierCodeTaken
+from chalicelib.ports.queues import Publisher
 from chalicelib.ports.records import CreateOutcome, Opening, Receipt
 from chalicelib.ports.store import IntakeStore, ReceiptStore
 from chalicelib.services.envelopes import IntakeEnvelope

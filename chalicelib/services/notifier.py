@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib import observability
-from chalicelib.adapters.delivery_log import Attempt, DeliveryLog, RouteState
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage
 from chalicelib.notify.providers import Provider
+from chalicelib.ports.deliveries import Attempt, DeliveryLog, RouteState
 from chalicelib.services.failures import PermanentFailure
 
 # Longer than any provider call (timeouts are 5 s) plus a Lambda's own timeout: a claim older

@@ -20,12 +20,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.adapters.national_portal import NationalPortal, PortalRejected
-from chalicelib.adapters.portal_sync_log import PortalSyncLog, Standing, SyncMark
-from chalicelib.adapters.queues import Publisher
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.procedures import Catalog
+from chalicelib.ports.portal import (
+    NationalPortal,
+    PortalRejected,
+    PortalSyncLog,
+    Standing,
+    SyncMark,
+)
+from chalicelib.ports.queues import Publisher
 from chalicelib.ports.store import DossierLoader
 from chalicelib.services.failures import PermanentFailure
 

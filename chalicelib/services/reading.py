@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.adapters.delivery_log import DeliveryLog
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
+from chalicelib.ports.deliveries import DeliveryLog
 from chalicelib.ports.records import ALARM_JSON, DossierRecord, Receipt
 from chalicelib.ports.store import DossierLoader, DossierLookup, ReadingStore
 from chalicelib.services.transitions import require_visible

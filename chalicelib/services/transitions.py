@@ -10,7 +10,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from chalicelib.adapters.queues import Publisher
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Action, Actor, Command, Dossier
@@ -20,6 +19,7 @@ from chalicelib.domain.state_machine import apply
 from chalicelib.http.problems import FieldError, Problem
 from chalicelib.intake import checks
 from chalicelib.intake.errors import checked
+from chalicelib.ports.queues import Publisher
 from chalicelib.ports.records import ApplyOutcome, Change, Refusal
 from chalicelib.ports.store import DossierLookup, TransitionStore
 from chalicelib.services.envelopes import TransitionEnvelope

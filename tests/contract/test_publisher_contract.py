@@ -5,7 +5,8 @@ import json
 import boto3
 import pytest
 
-from chalicelib.adapters.queues import DeadLetter, InMemoryPublisher, SqsPublisher
+from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
+from chalicelib.ports.queues import DeadLetter
 
 FIFO = "MOTCUA_TRANSITIONS_QUEUE_URL"
 FIFO_DLQ = "MOTCUA_TRANSITIONS_DLQ_URL"

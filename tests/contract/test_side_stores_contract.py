@@ -5,21 +5,14 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.delivery_log import (
-    Attempt,
-    DynamoDeliveryLog,
-    MemoryDeliveryLog,
-    RouteState,
-)
+from chalicelib.adapters.delivery_log import DynamoDeliveryLog, MemoryDeliveryLog
 from chalicelib.adapters.dynamo_store import DynamoStore
 from chalicelib.adapters.memory_store import MemoryStore
-from chalicelib.adapters.portal_sync_log import (
-    DynamoPortalSyncLog,
-    MemoryPortalSyncLog,
-    SyncMark,
-)
+from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
 from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
 from chalicelib.domain.notifications import NotificationJob
+from chalicelib.ports.deliveries import Attempt, RouteState
+from chalicelib.ports.portal import SyncMark
 from chalicelib.ports.records import Opening, Receipt
 from tests.unit.builders import at, land_procedure, new_dossier
 
