@@ -32,3 +32,24 @@ def dynamo_backend(table: str) -> Backend:
         return [job for i in items for job in JOBS_JSON.validate_json(i["outbox"]["S"])]
 
     return Backend(DynamoStore(table), outbox)
+
+
+def _conforms() -> None:
+    """Never called: mypy checks here that each fake and adapter implements its port."""
+    from chalicelib.adapters.delivery_log import DynamoDeliveryLog, MemoryDeliveryLog
+    from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
+    from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
+    from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
+    from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
+    from chalicelib.ports.deliveries import DeliveryLog
+    from chalicelib.ports.portal import NationalPortal, PortalSyncLog
+    from chalicelib.ports.queues import Publisher
+    from chalicelib.ports.replay import ReplayGuard
+
+    stores: list[DossierStore] = [MemoryStore(), DynamoStore("t")]
+    logs: list[DeliveryLog] = [MemoryDeliveryLog(), DynamoDeliveryLog("t")]
+    marks: list[PortalSyncLog] = [MemoryPortalSyncLog(), DynamoPortalSyncLog("t")]
+    portals: list[type[NationalPortal]] = [MemoryNationalPortal, HttpNationalPortal]
+    publishers: list[Publisher] = [InMemoryPublisher(), SqsPublisher()]
+    guards: list[ReplayGuard] = [InMemoryReplayGuard(), DynamoReplayGuard("t")]
+    assert stores and logs and marks and portals and publishers and guards

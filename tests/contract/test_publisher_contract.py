@@ -45,7 +45,8 @@ class Fake:
                                                                    STANDARD_DLQ)}  # fmt: skip
 
     def delivered(self, url: str) -> list[tuple[str, str | None, dict[str, str]]]:
-        sent = [(json.dumps(body), group, {}) for to, body, group in self.publisher.sent
+        none: dict[str, str] = {}  # a plain send carries no attributes
+        sent = [(json.dumps(body), group, none) for to, body, group in self.publisher.sent
                 if to == url]  # fmt: skip
         dead = [(letter.body, None, {"reason": letter.reason, "source": letter.source,
                                      **letter.attributes})
