@@ -43,13 +43,13 @@ import boto3
 
 from chalicelib import bootstrap
 from chalicelib.adapters import aws
-from chalicelib.adapters.store import JOBS_JSON
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.messages import Milestone
 from chalicelib.handlers import dead_letters
 from chalicelib.notify.channels import Channels
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage
+from chalicelib.ports.records import JOBS_JSON
 from chalicelib.services.intake import receipt_id_for
 from devstack import demo
 from devstack.faults import FaultInjector, FaultPlan, LedgerProvider, Outage

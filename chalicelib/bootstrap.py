@@ -260,9 +260,15 @@ def installed() -> Container | None:
 def install(replacement: Container | None) -> Container | None:
     """Make `replacement` this process's container (None: build from the environment again on
     next use); answers the one it replaced, for a test or the local stack to put back."""
+    from chalicelib.adapters import aws
+
     global _current
     with _lock:
-        previous, _current = _current, replacement and _activate(replacement)
+        previous, _current = _current, replacement
+        if replacement is None:
+            aws.use_endpoint(None, "")
+        else:
+            _activate(replacement)
     return previous
 
 

@@ -11,68 +11,19 @@ Opt-outs: `OPTOUT#<phone>` / `OPTOUT`.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import query_all
 from chalicelib.domain.notifications import NotificationJob
-
-
-class RouteState(StrEnum):
-    SENDING = "sending"
-    ACCEPTED = "accepted"
-    FAILED = "failed"  # retryable: the next delivery may claim the route again
-    UNKNOWN = "unknown"  # a send was under way when the notifier died: never resent
-
-
-class Attempt(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    job_key: str
-    code: str | None
-    kind: str
-    route: str
-    channel: str
-    provider: str
-    outcome: str
-    provider_message_id: str | None = None
-    error: str | None = None
-    parts: int | None = None
-    at: datetime
-    delivery: str | None = None  # from the provider's receipt: delivered, failed …
-    delivered_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Claim:
-    state: RouteState | None  # None: this delivery holds the route now
-    since: datetime | None = None
+from chalicelib.ports.deliveries import Attempt, Claim, RouteState
 
 
 def partition(job: NotificationJob) -> str:
     return f"D#{job.code}" if job.code else f"NOTIFY#{job.key}"
-
-
-class DeliveryLog(Protocol):
-    def claim(self, job: NotificationJob, route: str, now: datetime) -> Claim: ...
-
-    def settle(self, job: NotificationJob, route: str, state: RouteState) -> None: ...
-
-    def record(self, job: NotificationJob, attempt: Attempt) -> None: ...
-
-    def attempts(self, code: str) -> list[Attempt]: ...
-
-    def receipt(self, provider: str, message_id: str, status: str, at: datetime) -> bool: ...
-
-    def opted_out(self, phone: str) -> bool: ...
-
-    def set_opt_out(self, phone: str, opted_out: bool, source: str, at: datetime) -> None: ...
 
 
 def _s(value: str) -> dict[str, str]:
@@ -208,7 +159,7 @@ class MemoryDeliveryLog:
             self.log.append(attempt)
 
     def attempts(self, code: str) -> list[Attempt]:
-        return [a for a in self.log if a.code == code]
+        return sorted((a for a in self.log if a.code == code), key=lambda a: a.at)  # as DynamoDB
 
     def receipt(self, provider: str, message_id: str, status: str, at: datetime) -> bool:
         with self._lock:

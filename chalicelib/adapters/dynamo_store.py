@@ -25,29 +25,30 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import query_all, scan_all, transact
-from chalicelib.adapters.store import (
-    ALARM_JSON,
-    DIGEST_JSON,
-    JOBS_JSON,
-    ApplyOutcome,
-    CommandRecord,
-    Counted,
-    CreateOutcome,
-    CreateResult,
-    DossierRecord,
-    Page,
-    Receipt,
-    Refusal,
-    due_shard,
-    due_until_key,
-    on_worklist,
-    utc_key,
-)
+from chalicelib.adapters.store import due_shard, due_until_key, on_worklist
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.ports.errors import DossierCodeTaken, InvalidCursor
+from chalicelib.ports.records import (
+    ALARM_JSON,
+    DIGEST_JSON,
+    JOBS_JSON,
+    ApplyOutcome,
+    Change,
+    CommandRecord,
+    Counted,
+    CreateOutcome,
+    CreateResult,
+    DossierRecord,
+    Opening,
+    Page,
+    Receipt,
+    Refusal,
+    utc_key,
+)
 
 STATE = "STATE"
 RECEIPT_TTL = timedelta(days=90)
@@ -142,16 +143,10 @@ class DynamoStore:
         )
         return int(answer["Attributes"]["n"]["N"])
 
-    def create(
-        self,
-        dossier: Dossier,
-        entry: HistoryEntry,
-        *,
-        intake_key: str,
-        receipt: Receipt,
-        outbox: Sequence[NotificationJob] = (),
-        counted: Counted | None = None,
-    ) -> CreateResult:
+    def create(self, opening: Opening) -> CreateResult:
+        """The intake marker, the state, the first history entry (with its outbox), the receipt
+        and the counters: one transaction."""
+        dossier, intake_key = opening.dossier, opening.intake_key
         not_there = "attribute_not_exists(PK)"
         items = [
             {
@@ -176,12 +171,12 @@ class DynamoStore:
                 "Put": {
                     "TableName": self.table,
                     "ConditionExpression": not_there,
-                    "Item": self._history_item(dossier.code, entry, outbox),
+                    "Item": self._history_item(dossier.code, opening.entry, opening.outbox),
                 }
             },
-            {"Put": {"TableName": self.table, "Item": self._receipt_item(receipt)}},
+            {"Put": {"TableName": self.table, "Item": self._receipt_item(opening.receipt)}},
         ]
-        items += self._counters_update(counted)
+        items += self._counters_update(opening.counted)
         codes = transact(self._db, items)
         if codes is None:
             return CreateResult(CreateOutcome.CREATED, dossier.code)
@@ -245,20 +240,14 @@ class DynamoStore:
             }
         }
 
-    def apply(
-        self,
-        dossier: Dossier,
-        entry: HistoryEntry,
-        *,
-        expected_revision: int,
-        command_id: str,
-        outbox: Sequence[NotificationJob] = (),
-        counted: Counted | None = None,
-    ) -> ApplyOutcome:
+    def apply(self, change: Change) -> ApplyOutcome:
+        """The command marker, the state (conditional on the revision read), the history entry
+        (with its outbox) and the counters: one TransactWriteItems, no read."""
+        dossier, entry = change.dossier, change.entry
         not_there = "attribute_not_exists(PK)"
         command_item = {
             "PK": _s(f"D#{dossier.code}"),
-            "SK": _s(f"C#{command_id}"),
+            "SK": _s(f"C#{change.command_id}"),
             "version": _n(dossier.version),
             "at": _s(entry.at.isoformat()),
             "expires_at": _n(_epoch(entry.at + COMMAND_TTL)),
@@ -271,16 +260,16 @@ class DynamoStore:
                     "ConditionExpression": not_there,
                 }
             },
-            self._state_put(dossier, expected_revision),
+            self._state_put(dossier, change.expected_revision),
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": self._history_item(dossier.code, entry, outbox),
+                    "Item": self._history_item(dossier.code, entry, change.outbox),
                     "ConditionExpression": not_there,
                 }
             },
         ]
-        items += self._counters_update(counted)
+        items += self._counters_update(change.counted)
         codes = transact(self._db, items)
         if codes is None:
             return ApplyOutcome.APPLIED
@@ -504,14 +493,6 @@ class DynamoStore:
         return Page(items=found, cursor=_encode_cursor(last_key) if last_key else None)
 
 
-class DossierCodeTaken(Exception):
-    """Another submission already holds this dossier code."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"dossier code {code} is already taken")
-        self.code = code
-
-
 def _with_outbox(item: dict[str, Any], outbox: Sequence[NotificationJob]) -> dict[str, Any]:
     """Notification jobs ride on the item that records the change: the stream relays them."""
     if outbox:
@@ -533,7 +514,3 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
         return {k: _s(str(v)) for k, v in plain.items()}
     except (ValueError, TypeError) as exc:
         raise InvalidCursor() from exc
-
-
-class InvalidCursor(ValueError):
-    """A pagination cursor that this store did not issue."""

@@ -1,4 +1,7 @@
-"""In-memory dossier store for unit tests: the same rules as DynamoStore, no AWS."""
+"""In-memory dossier store for unit tests: the same rules as DynamoStore, no AWS.
+
+Each change is applied under one lock, all of it or nothing (tests/contract holds both stores
+to the same promises)."""
 
 from __future__ import annotations
 
@@ -7,26 +10,27 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from chalicelib.adapters.dynamo_store import DossierCodeTaken, InvalidCursor
-from chalicelib.adapters.store import (
-    ApplyOutcome,
-    CommandRecord,
-    Counted,
-    CreateOutcome,
-    CreateResult,
-    DossierRecord,
-    Page,
-    Receipt,
-    Refusal,
-    due_shard,
-    on_worklist,
-    utc_key,
-)
+from chalicelib.adapters.store import due_shard, on_worklist
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.ports.errors import DossierCodeTaken, InvalidCursor
+from chalicelib.ports.records import (
+    ApplyOutcome,
+    Change,
+    CommandRecord,
+    Counted,
+    CreateOutcome,
+    CreateResult,
+    DossierRecord,
+    Opening,
+    Page,
+    Receipt,
+    Refusal,
+    utc_key,
+)
 
 
 class MemoryStore:
@@ -53,27 +57,19 @@ class MemoryStore:
             self.sequences[(agency, day)] += 1
             return self.sequences[(agency, day)]
 
-    def create(
-        self,
-        dossier: Dossier,
-        entry: HistoryEntry,
-        *,
-        intake_key: str,
-        receipt: Receipt,
-        outbox: Sequence[NotificationJob] = (),
-        counted: Counted | None = None,
-    ) -> CreateResult:
+    def create(self, opening: Opening) -> CreateResult:
+        dossier = opening.dossier
         with self._lock:
-            if intake_key in self.intake:
-                return CreateResult(CreateOutcome.DUPLICATE, self.intake[intake_key])
+            if opening.intake_key in self.intake:
+                return CreateResult(CreateOutcome.DUPLICATE, self.intake[opening.intake_key])
             if dossier.code in self.dossiers:
                 raise DossierCodeTaken(dossier.code)
-            self.intake[intake_key] = dossier.code
+            self.intake[opening.intake_key] = dossier.code
             self.dossiers[dossier.code] = dossier
-            self.history[dossier.code].append(entry)
-            self.receipts[receipt.receipt_id] = receipt
-            self.outbox.extend(outbox)
-            self._count(counted)
+            self.history[dossier.code].append(opening.entry)
+            self.receipts[opening.receipt.receipt_id] = opening.receipt
+            self.outbox.extend(opening.outbox)
+            self._count(opening.counted)
         return CreateResult(CreateOutcome.CREATED, dossier.code)
 
     def get(self, code: str) -> Dossier | None:
@@ -90,29 +86,21 @@ class MemoryStore:
                        key=lambda a: a.fired_at)  # fmt: skip
         return DossierRecord(dossier, list(self.history[code]), refusals, fired)
 
-    def apply(
-        self,
-        dossier: Dossier,
-        entry: HistoryEntry,
-        *,
-        expected_revision: int,
-        command_id: str,
-        outbox: Sequence[NotificationJob] = (),
-        counted: Counted | None = None,
-    ) -> ApplyOutcome:
+    def apply(self, change: Change) -> ApplyOutcome:
+        dossier, command_id = change.dossier, change.command_id
         with self._lock:
             if (dossier.code, command_id) in self.commands:
                 return ApplyOutcome.DUPLICATE
             current = self.dossiers.get(dossier.code)
-            if current is None or current.revision != expected_revision:
+            if current is None or current.revision != change.expected_revision:
                 return ApplyOutcome.CONFLICT
             self.dossiers[dossier.code] = dossier
-            self.history[dossier.code].append(entry)
+            self.history[dossier.code].append(change.entry)
             self.commands[(dossier.code, command_id)] = CommandRecord(
-                command_id=command_id, version=dossier.version, at=entry.at
+                command_id=command_id, version=dossier.version, at=change.entry.at
             )
-            self.outbox.extend(outbox)
-            self._count(counted)
+            self.outbox.extend(change.outbox)
+            self._count(change.counted)
         return ApplyOutcome.APPLIED
 
     def record_alarms(

@@ -22,26 +22,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from chalicelib.adapters.http_client import HttpAnswer, http_request
+from chalicelib.ports.portal import PortalRejected, PortalUnavailable
 
 SESSION_MARGIN_SECONDS = 60  # log in again this long before the portal ends the session
 TIMEOUT_SECONDS = 10.0
-
-
-class PortalUnavailable(Exception):
-    """The portal did not record the push this time (down, slow, throttling): try later."""
-
-
-class PortalRejected(Exception):
-    """The portal refused the items themselves: retrying the same items will not help."""
-
-
-class NationalPortal(Protocol):
-    def push(self, service: str, items: Sequence[dict[str, Any]]) -> None: ...
 
 
 class PortalConfig(BaseModel):

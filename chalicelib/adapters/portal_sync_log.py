@@ -9,50 +9,20 @@ the operator's reconciliation, never on a request's path.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import scan_all
+from chalicelib.ports.portal import Standing, SyncMark
 
 if TYPE_CHECKING:
     from chalicelib.adapters.memory_store import MemoryStore
 
 MARK = "PSYNC"
 STATE = "STATE"
-
-
-@dataclass(frozen=True)
-class SyncMark:
-    revision: int  # the dossier's revision the portal has
-    version: int  # its last history entry the portal has
-    status: int  # the TrangThaiHoSo the portal shows
-    synced_at: datetime
-
-
-@dataclass(frozen=True)
-class Standing:
-    """One dossier as we hold it beside what the portal was last told."""
-
-    code: str
-    revision: int
-    status: int
-    mark: SyncMark | None
-
-    @property
-    def behind(self) -> bool:
-        return self.mark is None or self.mark.revision < self.revision
-
-
-class PortalSyncLog(Protocol):
-    def get(self, code: str) -> SyncMark | None: ...
-
-    def record(self, code: str, mark: SyncMark) -> bool: ...
-
-    def standing(self) -> list[Standing]: ...
 
 
 def _mark_from(item: dict[str, Any]) -> SyncMark:

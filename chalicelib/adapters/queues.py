@@ -9,37 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.adapters.aws import client
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    body: str
-    reason: str
-    source: str
-    attributes: dict[str, str] = field(default_factory=dict)
-
-
-class Publisher(Protocol):
-    def send(
-        self,
-        queue_url: str,
-        body: dict[str, Any],
-        *,
-        group: str | None = None,
-        dedup_id: str | None = None,
-    ) -> None: ...
-
-    def dead_letter(
-        self,
-        dlq_url: str,
-        letter: DeadLetter,
-        *,
-        group: str | None = None,
-        dedup_id: str | None = None,
-    ) -> None: ...
+from chalicelib.ports.queues import DeadLetter
 
 
 def _fifo(group: str | None, dedup_id: str | None) -> dict[str, str]:

@@ -7,21 +7,9 @@ no longer pass the tolerance window anyway; TTL deletes late, never early.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
-
-
-class ReplayGuard(Protocol):
-    def first_use(self, signature_hex: str, expires_at: int) -> bool:
-        """True the first time a signature is seen, False when it is reused."""
-        ...
-
-    def used(self, signature_hex: str) -> bool:
-        """Whether the signature was spent already (a read: it spends nothing)."""
-        ...
 
 
 class DynamoReplayGuard:

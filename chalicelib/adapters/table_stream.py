@@ -13,11 +13,10 @@ infra/compose.py on the event source mapping, devstack applies them locally).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.store import JOBS_JSON
-from chalicelib.domain.notifications import NotificationJob
+from chalicelib.ports.records import JOBS_JSON
+from chalicelib.ports.stream import OutboxWritten, StateWritten
 
 STATE_KEY = "STATE"  # the sort key of a dossier's state item (dynamo_store.STATE)
 DOSSIER_PREFIX = "D#"  # the partition key of a dossier's items: D#<code>
@@ -28,17 +27,6 @@ RELAY_FILTERS: list[dict[str, Any]] = [
     {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"outbox": {"S": [{"exists": True}]}}}},
     {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"SK": {"S": [STATE_KEY]}}}},
 ]
-
-
-@dataclass(frozen=True)
-class OutboxWritten:
-    jobs: tuple[NotificationJob, ...]
-
-
-@dataclass(frozen=True)
-class StateWritten:
-    code: str
-    revision: int
 
 
 TableChange = OutboxWritten | StateWritten

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from chalicelib import observability
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.queues import DeadLetter, Publisher
 from chalicelib.domain import masking
 from chalicelib.handlers.dead_letters import LetterStore, original_body, seal
+from chalicelib.ports.queues import DeadLetter, Publisher
 from chalicelib.services.failures import PermanentFailure
 
 

@@ -13,14 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
-from chalicelib.adapters.delivery_log import Attempt
-from chalicelib.adapters.store import Receipt, Refusal
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
 from chalicelib.domain.dossier import Dossier, HistoryEntry, Location
 from chalicelib.domain.indicators import Counters, Indicator
 from chalicelib.domain.procedures import Procedure
 from chalicelib.http.problems import PROBLEM_BASE
+from chalicelib.ports.deliveries import Attempt
+from chalicelib.ports.records import Receipt, Refusal
 
 REF = "#/components/schemas/{model}"
 DossierStatusCode = Annotated[int, Field(ge=1, le=10)]

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import digest
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
+from chalicelib.ports.store import DigestStore
 from chalicelib.services.outbox import Notices
 
 
 @dataclass(frozen=True)
 class DigestDeps:
-    store: DossierStore
+    store: DigestStore
     agencies: AgencyRegistry
     calendar: WorkingCalendar
     notices: Notices | None = None

@@ -6,9 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.adapters.dynamo_store import DossierCodeTaken
-from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.store import CreateOutcome, DossierStore, Receipt
 from chalicelib.domain import indicators
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
@@ -18,6 +15,10 @@ from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
 from chalicelib.intake.checks import check_against_catalog
+from chalicelib.ports.errors import DossierCodeTaken
+from chalicelib.ports.queues import Publisher
+from chalicelib.ports.records import CreateOutcome, Opening, Receipt
+from chalicelib.ports.store import IntakeStore, ReceiptStore
 from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.outbox import Notices
@@ -33,7 +34,7 @@ def receipt_id_for(client_id: str, external_id: str) -> str:
 
 @dataclass(frozen=True)
 class IntakeDeps:
-    store: DossierStore
+    store: IntakeStore
     catalog: Catalog
     agencies: AgencyRegistry
     calendar: WorkingCalendar
@@ -42,7 +43,7 @@ class IntakeDeps:
 
 
 def submit(
-    envelope: IntakeEnvelope, *, store: DossierStore, publisher: Publisher, queue_url: str
+    envelope: IntakeEnvelope, *, store: ReceiptStore, publisher: Publisher, queue_url: str
 ) -> Receipt:
     """Queue a validated submission and answer with its receipt.
 
@@ -132,12 +133,14 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
     try:
         outbox = deps.notices.for_entry(dossier, opened.entry, procedure) if deps.notices else []
         result = store.create(
-            dossier,
-            opened.entry,
-            intake_key=envelope.intake_key,
-            receipt=accepted,
-            outbox=outbox,
-            counted=indicators.counted_change(None, dossier, received_at, deps.calendar),
+            Opening(
+                dossier,
+                opened.entry,
+                intake_key=envelope.intake_key,
+                receipt=accepted,
+                outbox=outbox,
+                counted=indicators.counted_change(None, dossier, received_at, deps.calendar),
+            )
         )
     except DossierCodeTaken:
         refused = _receipt(
@@ -161,7 +164,7 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
 
 
 def _accepted_again(
-    store: DossierStore, envelope: IntakeEnvelope, code: str, now: datetime
+    store: ReceiptStore, envelope: IntakeEnvelope, code: str, now: datetime
 ) -> Receipt:
     """A redelivery: the receipt was written with the dossier, in the same transaction."""
     written = store.get_receipt(envelope.receipt_id)

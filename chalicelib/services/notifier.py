@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chalicelib.adapters.delivery_log import Attempt, DeliveryLog, RouteState
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage
 from chalicelib.notify.providers import Provider
+from chalicelib.ports.deliveries import Attempt, DeliveryLog, RouteState
 from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.failures import PermanentFailure
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.table_stream import OutboxWritten
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import FiredAlarm
@@ -18,6 +16,8 @@ from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
+from chalicelib.ports.queues import Publisher
+from chalicelib.ports.stream import OutboxWritten
 
 NotificationJob = notifications.NotificationJob
 

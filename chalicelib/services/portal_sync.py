@@ -20,14 +20,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.adapters.national_portal import NationalPortal, PortalRejected
-from chalicelib.adapters.portal_sync_log import PortalSyncLog, Standing, SyncMark
-from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.store import DossierStore
-from chalicelib.adapters.table_stream import StateWritten
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.procedures import Catalog
+from chalicelib.ports.portal import (
+    NationalPortal,
+    PortalRejected,
+    PortalSyncLog,
+    Standing,
+    SyncMark,
+)
+from chalicelib.ports.queues import Publisher
+from chalicelib.ports.store import DossierLoader
+from chalicelib.ports.stream import StateWritten
 from chalicelib.services.failures import PermanentFailure
 
 
@@ -48,7 +53,7 @@ class SyncResult(Enum):
 
 @dataclass(frozen=True)
 class PortalSyncDeps:
-    store: DossierStore
+    store: DossierLoader
     log: PortalSyncLog
     portal: NationalPortal
     catalog: Catalog

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.delivery_log import DeliveryLog
-from chalicelib.adapters.dynamo_store import InvalidCursor
-from chalicelib.adapters.store import ALARM_JSON, DossierRecord, DossierStore, Receipt
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.ports.deliveries import DeliveryLog
+from chalicelib.ports.errors import InvalidCursor
+from chalicelib.ports.records import ALARM_JSON, DossierRecord, Receipt
+from chalicelib.ports.store import DossierLoader, DossierLookup, ReadingStore
 from chalicelib.services.errors import FieldIssue, Invalid, NotFound
 from chalicelib.services.transitions import FAILED, require_visible
 
@@ -89,7 +90,7 @@ def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
 def read_dossier(
     code: str,
     actor: Actor,
-    store: DossierStore,
+    store: DossierLoader,
     catalog: Catalog,
     deliveries: DeliveryLog | None = None,
 ) -> dict:
@@ -121,7 +122,7 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
 def public_lookup(
     code: str,
     phone_last4: str | None,
-    store: DossierStore,
+    store: DossierLookup,
     catalog: Catalog,
     *,
     clock: Callable[[], float] = time.monotonic,
@@ -154,7 +155,7 @@ def worklist(
     step,
     limit: int,
     cursor: str | None,
-    store: DossierStore,
+    store: ReadingStore,
     catalog: Catalog,
 ) -> dict[str, Any]:
     try:
@@ -214,7 +215,7 @@ def procedure_versions(code: str, catalog: Catalog, now: datetime) -> dict[str, 
     }
 
 
-def receipt_for(receipt_id: str, client_id: str, store: DossierStore) -> dict[str, Any]:
+def receipt_for(receipt_id: str, client_id: str, store: ReadingStore) -> dict[str, Any]:
     """A receipt, to the client it was issued to; to anyone else it does not exist."""
     receipt = store.get_receipt(receipt_id) if len(receipt_id) <= MAX_RECEIPT_ID else None
     if receipt is None or receipt.client_id != client_id:
@@ -222,7 +223,7 @@ def receipt_for(receipt_id: str, client_id: str, store: DossierStore) -> dict[st
     return receipt_view(receipt)
 
 
-def command_status(code: str, command_id: str, actor: Actor, store: DossierStore) -> dict[str, Any]:
+def command_status(code: str, command_id: str, actor: Actor, store: ReadingStore) -> dict[str, Any]:
     """What became of a queued command: applied (at which version), refused or failed (why),
     or still queued."""
     require_visible(code, store.get(code), actor)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.adapters.store import ApplyOutcome, DossierStore, utc_key
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.recalendar import recompute
 from chalicelib.domain.statuses import Role
+from chalicelib.ports.records import ApplyOutcome, Change, utc_key
+from chalicelib.ports.store import RecalendarStore
 
 CALENDAR_ACTOR = Actor(
     id="calendar", name="Cập nhật lịch làm việc", agency="system", roles=frozenset({Role.SYSTEM})
@@ -21,7 +22,7 @@ FAR_FUTURE = datetime(9999, 1, 1).astimezone()
 
 @dataclass(frozen=True)
 class RecalendarDeps:
-    store: DossierStore
+    store: RecalendarStore
     catalog: Catalog
     agencies: AgencyRegistry
     calendar: WorkingCalendar
@@ -57,7 +58,12 @@ def run(reason: str, now: datetime, deps: RecalendarDeps, *, dry_run: bool = Fal
                 f"recompute:{utc_key(moved.dossier.due_at)}:{utc_key(moved.dossier.step_due_at)}"
             )
             outcome = deps.store.apply(
-                moved.dossier, moved.entry, expected_revision=dossier.revision, command_id=command
+                Change(
+                    moved.dossier,
+                    moved.entry,
+                    expected_revision=dossier.revision,
+                    command_id=command,
+                )
             )
             (report.changed if outcome is ApplyOutcome.APPLIED else report.raced).append(
                 dossier.code

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from chalicelib.adapters.store import DossierStore
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import Role
+from chalicelib.ports.store import ReportStore
 from chalicelib.services.errors import FieldIssue, Forbidden
 
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counted
@@ -42,7 +42,7 @@ def may_read(actor: Actor, agency: str) -> bool:
     return actor.agency == agency or Role.ADMIN in actor.roles
 
 
-def report_766(query: ReportAsked, actor: Actor, store: DossierStore) -> dict[str, Any] | str:
+def report_766(query: ReportAsked, actor: Actor, store: ReportStore) -> dict[str, Any] | str:
     if not may_read(actor, query.agency):
         raise Forbidden(
             f"agency {actor.agency} cannot read the report of {query.agency}",
@@ -75,7 +75,7 @@ def report_766(query: ReportAsked, actor: Actor, store: DossierStore) -> dict[st
 
 
 def rebuild_and_compare(
-    agency: str, first: str, last: str, store: DossierStore, calendar: WorkingCalendar
+    agency: str, first: str, last: str, store: ReportStore, calendar: WorkingCalendar
 ) -> dict[str, Any]:
     """Recount an agency's months from every dossier's history and compare with the live
     counters. An operator command: it reads every dossier."""

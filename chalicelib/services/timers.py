@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.adapters.store import DUE_SHARDS, ApplyOutcome, DossierStore
 from chalicelib.domain import alarms
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.procedures import Catalog
+from chalicelib.ports.records import DUE_SHARDS, ApplyOutcome
+from chalicelib.ports.store import TimerStore
 from chalicelib.services.outbox import Notices
 
 
 @dataclass(frozen=True)
 class TimerDeps:
-    store: DossierStore
+    store: TimerStore
     catalog: Catalog
     calendar: WorkingCalendar
     policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY

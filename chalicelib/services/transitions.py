@@ -8,14 +8,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from chalicelib.adapters.queues import Publisher
-from chalicelib.adapters.store import ApplyOutcome, DossierStore, Refusal
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
+from chalicelib.ports.queues import Publisher
+from chalicelib.ports.records import ApplyOutcome, Change, Refusal
+from chalicelib.ports.store import DossierLookup, TransitionStore
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import FieldIssue, Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
@@ -62,7 +63,7 @@ def request_action(
     request: ActionRequested,
     actor: Actor,
     *,
-    store: DossierStore,
+    store: DossierLookup,
     publisher: Publisher,
     queue_url: str,
     command_id: str,
@@ -110,7 +111,7 @@ class Conflict(Exception):
 
 @dataclass(frozen=True)
 class TransitionDeps:
-    store: DossierStore
+    store: TransitionStore
     catalog: Catalog
     calendar: WorkingCalendar
     notices: Notices | None = None  # None: no notices (tests of other concerns)
@@ -160,14 +161,16 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
         else []
     )
     outcome = store.apply(
-        transition.dossier,
-        transition.entry,
-        expected_revision=dossier.revision,
-        command_id=envelope.command_id,
-        outbox=outbox,
-        counted=indicators.counted_change(
-            dossier, transition.dossier, envelope.requested_at, deps.calendar
-        ),
+        Change(
+            transition.dossier,
+            transition.entry,
+            expected_revision=dossier.revision,
+            command_id=envelope.command_id,
+            outbox=outbox,
+            counted=indicators.counted_change(
+                dossier, transition.dossier, envelope.requested_at, deps.calendar
+            ),
+        )
     )
     if outcome is ApplyOutcome.DUPLICATE:
         return ApplyResult(Result.DUPLICATE)
@@ -197,7 +200,7 @@ def _refuse(
 FAILED = "failed"  # a refusal kind: not applied after every try; the command is dead-lettered
 
 
-def record_failure(envelope: TransitionEnvelope, reason: str, store: DossierStore) -> bool:
+def record_failure(envelope: TransitionEnvelope, reason: str, store: TransitionStore) -> bool:
     """A dead-lettered command shows as failed, not queued forever, to whoever sent it. If an
     operator redrives it and it applies, its command marker wins (GET …/commands/{id})."""
     if store.get(envelope.code) is None:

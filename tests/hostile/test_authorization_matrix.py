@@ -21,11 +21,11 @@ import pytest
 
 from app import intake_worker, transition_worker
 from chalicelib import bootstrap
-from chalicelib.adapters.delivery_log import Attempt
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.http import openapi
 from chalicelib.http.authorization import AUTHORIZATION, CALLERS
+from chalicelib.ports.deliveries import Attempt
 from chalicelib.services.intake import receipt_id_for
 from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness

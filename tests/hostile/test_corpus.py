@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.adapters.replay_guard import ReplayGuard
+from chalicelib.ports.replay import ReplayGuard
 from tests.hostile import harness
 from tests.hostile.conftest import TALLY
 

@@ -176,15 +176,7 @@ def test_unknown_client_is_remembered_at_most_thirty_seconds(ssm):
     assert secrets.secret_for("portal-new") == b"welcome"
 
 
-def test_replay_guard_first_use_then_reuse(table):
-    guard = DynamoReplayGuard(table)
-    assert guard.used("ab" * 32) is False  # asking spends nothing
-    assert guard.first_use("ab" * 32, 1_767_226_200) is True
-    assert guard.used("ab" * 32) is True
-    assert guard.first_use("ab" * 32, 1_767_226_200) is False
-    assert guard.first_use("cd" * 32, 1_767_226_200) is True
-
-
+# First use then reuse: tests/contract/test_side_stores_contract.py (the fake and this adapter).
 def test_replay_item_shape(table):
     DynamoReplayGuard(table).first_use("ef" * 32, 1_767_226_200)
     item = boto3.client("dynamodb", region_name=REGION).get_item(

@@ -6,11 +6,11 @@ import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog
 from chalicelib.adapters.dynamo_store import DynamoStore
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.alarms import AlarmKind
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
+from chalicelib.ports.records import Change, Opening, Receipt
 from chalicelib.services import timers
 from tests.unit.builders import SPECIALIST, at, land_procedure, new_dossier
 
@@ -24,10 +24,10 @@ def deps(aws, calendar):
     opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
     receipt = Receipt(receipt_id="r", client_id="p", external_id="1", status="accepted",
                       updated_at=at(2026, 3, 2, 9))  # fmt: skip
-    store.create(opened.dossier, opened.entry, intake_key="p#1", receipt=receipt)
+    store.create(Opening(opened.dossier, opened.entry, intake_key="p#1", receipt=receipt))
     t = apply(opened.dossier, Command(action=Action.TAKE_UP), SPECIALIST, PROCEDURE, calendar,
               at(2026, 3, 2, 10))  # fmt: skip
-    store.apply(t.dossier, t.entry, expected_revision=1, command_id="take-up")
+    store.apply(Change(t.dossier, t.entry, expected_revision=1, command_id="take-up"))
     assert load_catalog(None, load_agencies())  # the real catalog loads beside the test one
     return timers.TimerDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
 

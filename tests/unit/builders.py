@@ -77,10 +77,12 @@ def new_dossier(procedure, calendar, when, *, received=True, code="000.00.32.H19
 
 def stored_dossier(store, procedure, calendar, when, *, code="000.00.32.H19-260105-0001"):
     """`store` with one dossier received at `when`, as the intake would have created it."""
-    from chalicelib.adapters.store import Receipt
+    from chalicelib.ports.records import Opening, Receipt
 
     opened = new_dossier(procedure, calendar, when, code=code)
     receipt = Receipt(receipt_id=f"r-{code}", client_id="portal", external_id=code,
                       status="accepted", updated_at=when)  # fmt: skip
-    store.create(opened.dossier, opened.entry, intake_key=f"portal#{code}", receipt=receipt)
+    store.create(
+        Opening(opened.dossier, opened.entry, intake_key=f"portal#{code}", receipt=receipt)
+    )
     return store

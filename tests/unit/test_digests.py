@@ -4,10 +4,10 @@ import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies
 from chalicelib.adapters.memory_store import MemoryStore
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.dossier import Location
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Channel
+from chalicelib.ports.records import Opening, Receipt
 from chalicelib.services import digests
 from tests.unit.builders import RECEIVER, at, land_procedure, new_dossier
 
@@ -31,7 +31,7 @@ def receive(deps, code, when, days):
                           at=when, calendar=deps.calendar, received=True)  # fmt: skip
     receipt = Receipt(receipt_id=code, client_id="p", external_id=code, status="accepted",
                       updated_at=when)  # fmt: skip
-    deps.store.create(opened.dossier, opened.entry, intake_key=code, receipt=receipt)
+    deps.store.create(Opening(opened.dossier, opened.entry, intake_key=code, receipt=receipt))
 
 
 def test_the_digest_sorts_dossiers_into_overdue_today_and_soon(deps):

@@ -4,11 +4,11 @@ import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies
 from chalicelib.adapters.memory_store import MemoryStore
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.agencies import Agency, AgencyRegistry
 from chalicelib.domain.dossier import Action, Applicant, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.sms import encoding_of
+from chalicelib.ports.records import Opening, Receipt
 from chalicelib.services import timers
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.outbox import Notices
@@ -47,11 +47,13 @@ def world(calendar):
         updated_at=at(2026, 3, 2, 9),
     )
     store.create(
-        dossier,
-        opened.entry,
-        intake_key="p#1",
-        receipt=receipt,
-        outbox=notices.for_entry(dossier, opened.entry, PROCEDURE),
+        Opening(
+            dossier,
+            opened.entry,
+            intake_key="p#1",
+            receipt=receipt,
+            outbox=notices.for_entry(dossier, opened.entry, PROCEDURE),
+        )
     )
     deps = TransitionDeps(
         store=store, catalog=Catalog([PROCEDURE]), calendar=calendar, notices=notices

@@ -4,12 +4,12 @@ import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies
 from chalicelib.adapters.memory_store import MemoryStore
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.calendar import CalendarTable
 from chalicelib.domain.dossier import Action, Applicant, Command, Location
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply, open_dossier
 from chalicelib.domain.statuses import Channel, Role
+from chalicelib.ports.records import Change, Opening, Receipt
 from chalicelib.services import recalendar
 from tests.unit.builders import at, land_procedure, official
 
@@ -32,7 +32,7 @@ def setup(calendar, codes=("X",)):
                               at=at(2026, 11, 16, 9), calendar=calendar, received=True)  # fmt: skip
         receipt = Receipt(receipt_id=code, client_id="p", external_id=code, status="accepted",
                           updated_at=at(2026, 11, 16, 9))  # fmt: skip
-        store.create(opened.dossier, opened.entry, intake_key=code, receipt=receipt)
+        store.create(Opening(opened.dossier, opened.entry, intake_key=code, receipt=receipt))
     return store
 
 
@@ -68,12 +68,12 @@ def test_a_date_promised_with_an_apology_is_kept(calendar):
     dossier = store.get("X")
     t = apply(dossier, Command(action=Action.TAKE_UP), SPECIALIST, PROCEDURE, calendar,
               at(2026, 11, 16, 10))  # fmt: skip
-    store.apply(t.dossier, t.entry, expected_revision=dossier.revision, command_id="t")
+    store.apply(Change(t.dossier, t.entry, expected_revision=dossier.revision, command_id="t"))
     promised = at(2026, 12, 4, 17)
     e = apply(t.dossier, Command(action=Action.EXTEND_WITH_APOLOGY, note="Xin lỗi",
                                  new_due_at=promised), SPECIALIST, PROCEDURE, calendar,
               at(2026, 11, 17, 10))  # fmt: skip
-    store.apply(e.dossier, e.entry, expected_revision=t.dossier.revision, command_id="e")
+    store.apply(Change(e.dossier, e.entry, expected_revision=t.dossier.revision, command_id="e"))
     new = CalendarTable(culture_day_off=True).build()
     report = recalendar.run("Nghỉ 24/11", at(2026, 11, 20, 8), deps(store, new))
     after = store.get("X")
@@ -94,6 +94,6 @@ def test_closed_dossiers_are_left_alone(calendar, code):
     dossier = store.get(code)
     w = apply(dossier, Command(action=Action.WITHDRAW, note="Rút"), DESK, PROCEDURE, calendar,
               at(2026, 11, 16, 10))  # fmt: skip
-    store.apply(w.dossier, w.entry, expected_revision=dossier.revision, command_id="w")
+    store.apply(Change(w.dossier, w.entry, expected_revision=dossier.revision, command_id="w"))
     new = CalendarTable(culture_day_off=True).build()
     assert recalendar.run("Nghỉ", at(2026, 11, 20), deps(store, new)).examined == 0

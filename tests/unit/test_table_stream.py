@@ -3,8 +3,8 @@ the jobs to send and the dossier states to sync."""
 
 from chalicelib.adapters import table_stream
 from chalicelib.adapters.queues import InMemoryPublisher
-from chalicelib.adapters.store import JOBS_JSON
 from chalicelib.domain.notifications import NotificationJob
+from chalicelib.ports.records import JOBS_JSON
 from chalicelib.services import outbox
 
 CODE = "000.00.41.H19-261121-0001"

@@ -11,6 +11,7 @@ from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.domain.statuses import Role
+from chalicelib.ports.records import Change
 from chalicelib.services import timers
 from tests.unit.builders import RECEIVER, SPECIALIST, at, land_procedure, stored_dossier
 
@@ -27,8 +28,8 @@ def deps(calendar):
 def advance(deps, action, actor, when, **fields):
     dossier = deps.store.get(CODE)
     t = apply(dossier, Command(action=action, **fields), actor, PROCEDURE, deps.calendar, when)
-    deps.store.apply(t.dossier, t.entry, expected_revision=dossier.revision,
-                     command_id=f"{action}-{when}")  # fmt: skip
+    deps.store.apply(Change(t.dossier, t.entry, expected_revision=dossier.revision,
+                     command_id=f"{action}-{when}"))  # fmt: skip
     return t.dossier
 
 

@@ -6,13 +6,13 @@ import pytest
 
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.queues import InMemoryPublisher
-from chalicelib.adapters.store import Receipt
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.domain.statuses import Role
 from chalicelib.http.problems import problem_for
 from chalicelib.http.request_models import ActionRequest
+from chalicelib.ports.records import Opening, Receipt
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import Forbidden, NotFound
 from chalicelib.services.failures import PermanentFailure
@@ -40,7 +40,7 @@ CODE = "000.00.32.H19-260302-0001"
 def deps(calendar):
     store = MemoryStore()
     opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
-    store.create(opened.dossier, opened.entry, intake_key="portal#1", receipt=_receipt())
+    store.create(Opening(opened.dossier, opened.entry, intake_key="portal#1", receipt=_receipt()))
     return TransitionDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
 
 
