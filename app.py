@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Cron, Rate, Response
@@ -56,6 +56,11 @@ def _path() -> str | None:
     return request.context.get("path") if request is not None else None
 
 
+def _query_params() -> Mapping[str, str] | None:
+    request = app.current_request
+    return request.query_params if request is not None else None
+
+
 # Refusals as problem+json, inside: the dossier code as correlation id, an access line, the
 # metrics flushed, a trace subsegment in Lambda.
 problems = observability.api_route(app, answers_problems(_path))
@@ -95,7 +100,7 @@ def openapi_document() -> dict[str, object]:
 @app.route("/v1/calendar/due-date", methods=["GET"])
 @problems
 def calendar_due_date() -> dict[str, object]:
-    query = parse_query(due_dates.DueDateQuery, app.current_request.query_params)
+    query = parse_query(due_dates.DueDateQuery, _query_params())
     return due_dates.due_date(query, providers.calendar(), providers.catalog())
 
 
@@ -121,7 +126,7 @@ def get_procedure(code: str) -> dict[str, object]:
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
-    params = app.current_request.query_params or {}
+    params = _query_params() or {}
     return reading.public_lookup(
         dossier_code(code), params.get("phone_last4"), providers.store(), providers.catalog()
     )
@@ -307,7 +312,7 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(requests.WorklistQuery, app.current_request.query_params)
+    query = parse_query(requests.WorklistQuery, _query_params())
     try:
         return reading.worklist(
             actor.agency,
@@ -336,7 +341,7 @@ def get_worklist() -> dict[str, object]:
 def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
-    query = parse_query(reports.ReportQuery, app.current_request.query_params)
+    query = parse_query(reports.ReportQuery, _query_params())
     result = reports.report_766(query, actor, providers.store())
     if isinstance(result, str):
         return Response(

@@ -169,8 +169,10 @@ def run_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
             portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
 
     processor = BatchProcessor(EventType.DynamoDBStreams)
-    return process_partial_response(
-        event=event, record_handler=relay, processor=processor, context=context
+    return dict(
+        process_partial_response(
+            event=event, record_handler=relay, processor=processor, context=context
+        )
     )
 
 

@@ -52,13 +52,13 @@ def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callab
                 return problem.to_response(current_path())
             except DomainError as exc:
                 field = exc.field or "body"
-                problem = Problem(
+                refusal = Problem(
                     400,
                     exc.message,
                     kind=exc.code.replace("_", "-"),
                     errors=[FieldError(field, exc.message)],
                 )
-                return problem.to_response(current_path())
+                return refusal.to_response(current_path())
             except Exception:
                 observability.get_logger().exception("unhandled error")
                 return Problem(500, "internal error", kind="internal").to_response(current_path())

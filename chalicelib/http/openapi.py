@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
@@ -44,8 +44,8 @@ REF = "#/components/schemas/{model}"
 JSON = "application/json"
 
 PUBLIC: list[dict[str, list[str]]] = []
-BEARER = [{"bearerAuth": []}]
-SIGNED = [{"webhookClient": [], "webhookSignature": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+SIGNED: list[dict[str, list[str]]] = [{"webhookClient": [], "webhookSignature": []}]
 
 # -- who may call what ---------------------------------------------------------------------------
 # The callers of the authorization matrix. Agency A (000.00.41.H19, a ward) received dossier D
@@ -200,6 +200,7 @@ def _name(kind: Any) -> str:
 
 def _model_schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Components from the models, and each query model's own (inline) schema."""
+    inputs: list[tuple[str, Literal["validation", "serialization"], TypeAdapter[Any]]]
     inputs = [(_name(m), "validation", TypeAdapter(m)) for m in _REQUEST_MODELS]
     inputs += [(_name(t), "serialization", TypeAdapter(t)) for t in _RESPONSE_TYPES]
     _, defs = TypeAdapter.json_schemas(inputs, ref_template=REF)

@@ -42,7 +42,7 @@ class DueDateQuery(BaseModel):
         """One time limit, or a procedure whose limit applies. Named per field, not per model."""
         if self.working_days is not None and self.working_hours is not None:
             reason = "give working_days or working_hours, not both"
-            names = ("working_days", "working_hours")
+            names: tuple[str, ...] = ("working_days", "working_hours")
         elif self.working_days is None and self.working_hours is None and self.procedure is None:
             reason = "give working_days, working_hours or procedure"
             names = ("working_days", "working_hours", "procedure")
