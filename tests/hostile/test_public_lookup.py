@@ -12,6 +12,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.services import reading
 from tests.hostile import harness
 
+
 @pytest.fixture
 def lookups(stack, monkeypatch):
     monkeypatch.setattr(reading, "PUBLIC_LOOKUP_SECONDS", 0.01)  # short: this is not about time
