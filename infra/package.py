@@ -6,9 +6,10 @@
    after the interpreter running it, and picks the wheels for it;
 1. compose the merge template (`infra/compose.py`) into `build/merge-<stage>.json`;
 2. stage the project as chalice packages it (`app.py`, `chalicelib/`, `.chalice/`) in
-   `<out>/../project-<stage>/`, with `requirements.lock` as its `requirements.txt`: the Lambda
-   gets exactly the locked dependencies, hash-checked by pip (chalice has no option to name
-   another requirements file);
+   `<out>/../project-<stage>/`, with `requirements.lock` as its `requirements.txt` (chalice has
+   no option to name another file): the Lambda gets exactly the locked versions. Chalice's
+   `pip download -r requirements.txt` checks every hash; a wheel it must fetch again for
+   Lambda's platform (none from a linux x86_64 host) is fetched by its locked version only;
 3. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>` there: the
    SAM template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come
    from PyPI; no AWS call is made, a placeholder region is set if none is);
