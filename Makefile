@@ -1,5 +1,5 @@
-# One entry point for developers and CI. Every target builds the virtualenv it needs
-# from the pinned requirement files, so a fresh machine needs only python3.
+# One entry point for developers and CI. Every target builds the virtualenv it needs from
+# the hash-locked requirements, so a fresh machine needs only python3.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint unit bench venv clean package deploy
+.PHONY: run demo test check lint types unit bench venv lock clean package deploy
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
+$(STAMP): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,15 +25,35 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m devstack.demo --url http://$(HOST):$(PORT)
 
-## test: lint, then the whole suite
-test: lint unit
+## test: lint, types, then the whole suite (CI runs this: .ci/run)
+test: lint types unit
+
+## check: the inner loop, under 2 minutes: lint, types, the unit tests not marked slow
+check: lint types
+	$(BIN)/pytest -m "not slow" tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## types: mypy over app.py and chalicelib/ (configured in pyproject.toml)
+types: $(STAMP)
+	$(BIN)/mypy
+
 unit: $(STAMP)
 	$(BIN)/pytest
+
+## lock: regenerate requirements.lock (runtime, packaged into Lambda) and requirements-dev.lock
+## from requirements.txt and requirements-dev.txt, with every hash (needs PyPI)
+LOCK_TOOLS := build/lock-tools
+PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+
+lock:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet pip-tools==7.7.0; }
+	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
+	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.txt
 
 ## bench: print the benchmarks' figures (not part of `make test`)
 bench: $(STAMP)
@@ -45,10 +65,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.throughput --dossiers 50 --clients 4
 	$(BIN)/python -m bench.load --clients 8 --seconds 20
 	$(BIN)/python -m bench.fault_injection --dossiers 3000
+	$(BIN)/python -m bench.timing_checks
 
 ## package: the deployable template and code of STAGE in build/package (no AWS credentials:
 ## composes infra/ into build/merge-$(STAGE).json, runs `chalice package --merge-template`,
-## adds data/ to the zip, then cfn-lint). Needs PyPI for the Lambda wheels.
+## adds data/ to the zip, then cfn-lint). The Lambda dependencies are requirements.lock's,
+## hash-checked; it needs Python 3.11 (the Lambda runtime) and PyPI for the Lambda wheels.
 STAGE ?= prod
 PACKAGE_DIR := build/package
 
@@ -73,4 +95,4 @@ deploy: package
 	aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs' --output table
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

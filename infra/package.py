@@ -2,13 +2,20 @@
 
     python -m infra.package --stage prod --out build/package
 
+0. refuse any Python but the Lambda runtime's (3.11): chalice names the runtime in the template
+   after the interpreter running it, and picks the wheels for it;
 1. compose the merge template (`infra/compose.py`) into `build/merge-<stage>.json`;
-2. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>`: the SAM
-   template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come from
-   PyPI; no AWS call is made, a placeholder region is set if none is);
-3. add `data/` (calendar, agencies, catalog) to the zip: Chalice ships `app.py`, `chalicelib/`
+2. stage the project as chalice packages it (`app.py`, `chalicelib/`, `.chalice/`) in
+   `<out>/../project-<stage>/`, with `requirements.lock` as its `requirements.txt` (chalice has
+   no option to name another file): the Lambda gets exactly the locked versions. Chalice's
+   `pip download -r requirements.txt` checks every hash; a wheel it must fetch again for
+   Lambda's platform (none from a linux x86_64 host) is fetched by its locked version only;
+3. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>` there: the
+   SAM template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come
+   from PyPI; no AWS call is made, a placeholder region is set if none is);
+4. add `data/` (calendar, agencies, catalog) to the zip: Chalice ships `app.py`, `chalicelib/`
    and `vendor/` only, and the code reads `<project>/data`, which is `/var/task/data` in Lambda;
-4. write `<out>/package.json`, saying which stage the directory holds.
+5. write `<out>/package.json`, saying which stage the directory holds.
 
 `cfn-lint` then checks `<out>/sam.json` (`lint()`; `make package` runs it).
 """
@@ -28,6 +35,8 @@ from pathlib import Path
 from infra.compose import PROJECT_DIR, compose
 
 DATA_DIR = PROJECT_DIR / "data"
+RUNTIME_LOCK = PROJECT_DIR / "requirements.lock"
+LAMBDA_PYTHON = (3, 11)
 # Only used to satisfy botocore while packaging; the stack is deployed to the caller's region.
 PACKAGING_REGION = "ap-southeast-1"
 LINT_REGIONS = ("ap-southeast-1",)
@@ -35,7 +44,7 @@ STAMP = "package.json"
 # Everything `chalice package` and the merge template are made of.
 INPUT_PATTERNS = (
     "app.py",
-    "requirements.txt",
+    "requirements.lock",
     ".chalice/config.json",
     ".chalice/policy-*.json",
     "chalicelib/**/*.py",
@@ -50,8 +59,34 @@ def _tool(name: str) -> str:
     return str(beside) if beside.exists() else name
 
 
+def check_python(version: tuple[int, ...] = tuple(sys.version_info[:2])) -> None:
+    """Chalice writes the running interpreter's version as the functions' runtime."""
+    if tuple(version[:2]) != LAMBDA_PYTHON:
+        wanted = "python{}.{}".format(*LAMBDA_PYTHON)
+        raise SystemExit(
+            f"packaging needs {wanted}, the Lambda runtime: chalice would name "
+            f"python{version[0]}.{version[1]} in the template (run it with {wanted})"
+        )
+
+
+def stage_project(into: Path) -> Path:
+    """`into` made a copy of what chalice packages, whose requirements.txt is the runtime lock.
+    Its `.chalice/deployments` (chalice's cache of the built zip) is kept between runs."""
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(into / "chalicelib", ignore_errors=True)  # a module removed is gone
+    for config in (into / ".chalice").glob("*.json"):
+        config.unlink()
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "venv")
+    shutil.copytree(PROJECT_DIR / "chalicelib", into / "chalicelib", ignore=junk)
+    shutil.copytree(PROJECT_DIR / ".chalice", into / ".chalice", ignore=junk, dirs_exist_ok=True)
+    shutil.copy2(PROJECT_DIR / "app.py", into / "app.py")
+    shutil.copy2(RUNTIME_LOCK, into / "requirements.txt")
+    return into
+
+
 def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = None) -> Path:
     """Package `stage` into `out_dir` (replaced); answer the path of its `sam.json`."""
+    check_python()
     out_dir = Path(out_dir).resolve()
     merge = Path(merge_path) if merge_path else out_dir.parent / f"merge-{stage}.json"
     merge.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +104,9 @@ def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = 
         str(merge),
         str(out_dir),
     ]
-    print("+", " ".join(command), flush=True)
-    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)
+    project = stage_project(out_dir.parent / f"project-{stage}")
+    print("+", " ".join(command), f"(in {project})", flush=True)
+    subprocess.run(command, cwd=project, env=env, check=True)
     add_data(out_dir / "deployment.zip")
     (out_dir / STAMP).write_text(json.dumps({"stage": stage, "merge_template": str(merge)}))
     return out_dir / "sam.json"

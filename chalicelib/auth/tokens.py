@@ -86,7 +86,7 @@ class TokenVerifier:
     @classmethod
     def from_settings(cls, settings: Settings, *, in_lambda: bool | None = None) -> TokenVerifier:
         """JWKS when `jwt_jwks_url` is set; otherwise, in dev/local only, the development key."""
-        common = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+        common: dict[str, Any] = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
         if settings.jwt_jwks_url:
             return cls(jwks=jwks_client(settings.jwt_jwks_url), **common)
         if settings.stage not in DEV_STAGES:

@@ -216,7 +216,7 @@ def _describe(
     resolving = Location(agency=dossier.resolving_agency, unit="LANH_DAO")
     apology = None
     if alarm.kind is AlarmKind.STEP_DUE_SOON:
-        recipients = (unit,)
+        recipients: tuple[Recipient, ...] = (unit,)
         text = (
             f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({_shown(alarm_due(dossier))})."
         )
@@ -224,6 +224,7 @@ def _describe(
         recipients = (unit, _leader_of(holder))
         text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({_shown(alarm.at)})."
     elif alarm.kind is AlarmKind.DUE_SOON:
+        assert dossier.due_at is not None  # only a dossier with a due date has this alarm
         recipients = (unit, _leader_of(resolving))
         text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({_shown(dossier.due_at)})."
     else:

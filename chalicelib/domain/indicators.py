@@ -378,7 +378,7 @@ def counted_change(
     """The row and increments one applied change adds to the live counters, or None."""
     ends_now = after.ended_at is not None and (before is None or before.ended_at is None)
     processing = None
-    if ends_now and after.status is S.RESOLVED:
+    if ends_now and after.ended_at is not None and after.status is S.RESOLVED:
         processing = processing_time(after, calendar, after.ended_at)
     delta = delta_for_change(
         before,

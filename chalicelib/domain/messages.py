@@ -208,12 +208,12 @@ def render_template(
     sms_text: list[str] = []
     # The static text is unaccented piece by piece: unaccent is per character, so this equals
     # unaccent(text_vi) except where a value had to be cut to fit in septets.
-    for literal, name, _, _ in string.Formatter().parse(template.text_vi):
+    for literal, placeholder, _, _ in string.Formatter().parse(template.text_vi):
         text_vi.append(literal)
         sms_text.append(unaccent(literal))
-        if name is not None:
-            text_vi.append(params[name][0])
-            sms_text.append(params[name][1])
+        if placeholder is not None:
+            text_vi.append(params[placeholder][0])
+            sms_text.append(params[placeholder][1])
     sms = "".join(sms_text)
     return RenderedMessage(
         template_id=template.id,

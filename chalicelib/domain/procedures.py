@@ -275,7 +275,7 @@ def _check_agencies(procedure: Procedure, agencies: AgencyRegistry) -> None:
                 )
             hosts = [host]
         elif home is not None:
-            hosts = [agencies.get(home)]
+            hosts = [a for a in [agencies.get(home)] if a is not None]  # it is: checked above
         else:
             # Filed in whichever commune the applicant chooses: every commune needs the unit.
             hosts = communes

@@ -155,6 +155,8 @@ def process_batch(
     # Report every record as failed rather than raising when all fail: same redelivery, but
     # no Lambda error for what is a normal retry (the FIFO processor has no argument for it).
     processor.raise_on_entire_batch_failure = False
-    return process_partial_response(
-        event=event, record_handler=on_record, processor=processor, context=context
+    return dict(
+        process_partial_response(
+            event=event, record_handler=on_record, processor=processor, context=context
+        )
     )

@@ -149,8 +149,10 @@ def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> di
                 portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
 
     processor = BatchProcessor(EventType.DynamoDBStreams)
-    return process_partial_response(
-        event=event, record_handler=relay, processor=processor, context=context
+    return dict(
+        process_partial_response(
+            event=event, record_handler=relay, processor=processor, context=context
+        )
     )
 
 

@@ -344,6 +344,7 @@ class DongBoHoSoMC(BaseModel):
         digitised = self.HoSoCoThanhPhanSoHoa
         if digitised is None:
             digitised = any(d.digitised for d in documents)
+        assert self.NgayTiepNhan is not None  # its validator refuses None
         return IntakeRequest(
             external_id=self.MaHoSo,
             code=self.MaHoSo,

@@ -314,6 +314,8 @@ class DossierSubmission(BaseModel):
         if digitised is None:
             digitised = any(d.digitised for d in documents)
         applicant = self.applicant
+        assert self.external_id is not None and self.received_by_agency is not None  # validators
+        assert self.received_by_unit is not None  # filled them in from their fallbacks
         return IntakeRequest(
             external_id=self.external_id,
             code=self.code,

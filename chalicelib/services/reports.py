@@ -31,7 +31,7 @@ class ReportAsked(Protocol):
 
 def months(first: str, last: str) -> list[str]:
     year, month = (int(part) for part in first.split("-"))
-    found = []
+    found: list[str] = []
     while f"{year:04d}-{month:02d}" <= last and len(found) <= MAX_MONTHS:
         found.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

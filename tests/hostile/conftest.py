@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,8 +112,14 @@ def _signed_case(body: bytes) -> harness.Case:
 
 @pytest.fixture(scope="module")
 def stack():
+    with running_stack() as running:
+        yield running
+
+
+@contextmanager
+def running_stack() -> Iterator[Stack]:
     """The app on moto with a portal client, the tax department's system, the SMS gateway and
-    one dossier."""
+    one dossier (also what bench/timing_checks.py measures)."""
     with pytest.MonkeyPatch.context() as patch, aws_resources(patch) as env:
         patch.delenv("MOTCUA_NOW", raising=False)  # signatures and dates are about real time
         prefix = "/motcua/dev/webhook-clients/"

@@ -1,5 +1,6 @@
 """Load, briefly: a few portals sending signed dossiers at once to the local stack on loopback
-for a few seconds (bench/load.py). No 5xx; every accepted webhook becomes a dossier."""
+for a few seconds (bench/load.py). No 5xx; every accepted webhook becomes a dossier. How many
+were accepted is a throughput, printed by `make bench` (bench/timing_checks.py), not asserted."""
 
 from __future__ import annotations
 
@@ -20,5 +21,5 @@ def test_concurrent_portals_get_no_server_error(capsys):
     assert figures["server_errors"] == 0, figures["errors_by_status"]
     assert figures["errors_by_status"] == {}  # nothing refused either: all were valid
     accepted = figures["requests"]
-    assert accepted > 4 and figures["dossiers_created_after_drain"] == accepted
+    assert accepted > 0 and figures["dossiers_created_after_drain"] == accepted
     assert 0 < figures["latency_p50_ms"] <= figures["latency_p99_ms"]

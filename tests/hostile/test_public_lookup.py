@@ -1,18 +1,10 @@
 """The public lookup reveals nothing without the phone's last four digits: a known code without
-them answers byte for byte like an unknown code, does the same reads, and takes the same time.
+them answers byte for byte like an unknown code and does the same reads.
 
-Timing: the lookup answers no sooner than `reading.PUBLIC_LOOKUP_SECONDS` after it started
-(lowered here to keep the test short, still above the lookup's own work). Measured without
-it, in-process on moto, a known code took ~0.8 ms longer than an unknown one (the dossier to
-receive and parse); with it the median of paired differences is a few microseconds. The bound
-below (0.5 ms on the median of 200 interleaved pairs) catches the former, and machine noise
-(symmetric between the interleaved pairs) cannot fake it; one measurement in three passing is
-enough, a real difference fails all three."""
+That it also takes the same time is measured, not asserted: `make bench` prints the median of
+paired differences beside its bound (bench/timing_checks.py, docs/benchmarks.md)."""
 
 from __future__ import annotations
-
-import statistics
-import time
 
 import pytest
 
@@ -20,13 +12,10 @@ from chalicelib.adapters.aws import client
 from chalicelib.services import reading
 from tests.hostile import harness
 
-PAIRS = 200
-BOUND = 0.0005  # seconds
-
 
 @pytest.fixture
 def lookups(stack, monkeypatch):
-    monkeypatch.setattr(reading, "PUBLIC_LOOKUP_SECONDS", 0.01)
+    monkeypatch.setattr(reading, "PUBLIC_LOOKUP_SECONDS", 0.01)  # short: this is not about time
     known = stack.code
     unknown = known[:-4] + ("9999" if not known.endswith("9999") else "9998")  # well formed
     return stack.client, known, unknown
@@ -81,26 +70,3 @@ def test_every_path_reads_the_store_once(lookups):
             assert [name for name, _ in calls] == ["GetItem"], (path, calls)
     finally:
         events.unregister("before-call.dynamodb", record)
-
-
-def _paired_difference(http, known: str, unknown: str) -> float:
-    differences = []
-    for _ in range(PAIRS):
-        started = time.perf_counter()
-        http.get(f"/v1/public/dossiers/{known}?phone_last4=0000")
-        middle = time.perf_counter()
-        http.get(f"/v1/public/dossiers/{unknown}?phone_last4=0000")
-        differences.append((middle - started) - (time.perf_counter() - middle))
-    return statistics.median(differences)
-
-
-def test_a_known_code_takes_the_same_time_as_an_unknown_one(lookups):
-    http, known, unknown = lookups
-    for _ in range(20):  # warm: the first requests build the app's caches
-        _get(http.http, f"/v1/public/dossiers/{known}?phone_last4=0000")
-    medians = []
-    for _ in range(3):
-        medians.append(_paired_difference(http.http, known, unknown))
-        if abs(medians[-1]) < BOUND:
-            return
-    pytest.fail(f"known minus unknown, median of {PAIRS} pairs, each try: {medians} s")

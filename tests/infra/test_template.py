@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from infra.compose import PROJECT_DIR, SSM_PARAMETERS, load_resources
-from infra.package import lint
+from infra.package import LAMBDA_PYTHON, RUNTIME_LOCK, lint
 from tests.infra import checks
 from tests.infra.conftest import STAGE
 
@@ -134,6 +134,42 @@ def test_the_lambda_zip_carries_the_data_files(package_dir: Path):
         names = set(archive.namelist())
     assert {"app.py", "data/calendar.yaml", "data/agencies.yaml", "data/procedures.yaml"} <= names
     assert any(name.startswith("chalicelib/") for name in names)
+
+
+def _distribution(name: str) -> str:
+    """PEP 503's normal form, which a lock's `name==` and a `name-1.0.dist-info` both reduce to."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_lambda_zip_holds_the_app_its_data_and_the_locked_dependencies_only(package_dir):
+    """Not the dev runtime (devstack/), not tests or tools: app.py, chalicelib/, data/, and
+    each runtime dependency of requirements.lock (every other file listed in one's RECORD) and
+    Chalice's own runtime module."""
+    with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        records = [archive.read(n).decode() for n in names if n.endswith(".dist-info/RECORD")]
+    assert not {n for n in names if n.startswith(("devstack/", "chalicelib/local/", "tests/"))}
+    ours = {n for n in names if n == "app.py" or n.startswith(("chalicelib/", "data/"))}
+    code = {p.relative_to(PROJECT_DIR).as_posix() for p in CODE if "__pycache__" not in p.parts}
+    assert {n for n in ours if n.endswith(".py")} == code
+    dist_infos = {n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info")}
+    locked = re.findall(r"^([A-Za-z0-9][\w.-]*)==", RUNTIME_LOCK.read_text("utf-8"), re.M)
+    packaged = {_distribution(d.removesuffix(".dist-info").rsplit("-", 1)[0]) for d in dist_infos}
+    assert packaged == {_distribution(name) for name in locked}
+    recorded = {line.split(",")[0] for record in records for line in record.splitlines()}
+    recorded |= {n for n in names if n.startswith("chalice/")}  # Chalice's runtime, always added
+    assert sorted(names - ours - recorded - {n for n in names if n.endswith("/")}) == []
+
+
+def test_every_function_runs_on_the_lambda_python_the_package_was_made_for(packaged):
+    runtime = "python{}.{}".format(*LAMBDA_PYTHON)
+    functions = {
+        name: resource["Properties"].get("Runtime")
+        or packaged.get("Globals", {}).get("Function", {}).get("Runtime")
+        for name, resource in packaged["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert functions and set(functions.values()) == {runtime}, functions
 
 
 def test_the_ssm_parameters_are_documented():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 
 import boto3
@@ -98,9 +97,7 @@ def test_sns_slow_endpoint_times_out_once_without_sdk_retries(monkeypatch, stub)
     fake_credentials(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", stub.url)
     stub.reply({}, delay=2.0)
-    started = time.monotonic()
     result = SnsSmsProvider("MOTCUA", timeout=0.3).send(sms())
-    assert time.monotonic() - started < 1.5
     assert result.outcome == Outcome.TRANSIENT and "ReadTimeout" in (result.error or "")
     assert len(stub.seen) == 1  # a retried publish could bill and deliver the SMS twice
 

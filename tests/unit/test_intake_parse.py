@@ -1,7 +1,6 @@
 """Intake bodies: both shapes to one IntakeRequest; every refused body names the exact field."""
 
 import json
-import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
@@ -441,9 +440,7 @@ def test_invalid_utf8_says_where():
 
 def test_an_unterminated_string_full_of_escaped_quotes_is_read_in_linear_time():
     raw = b'{"a": "' + b'\\"' * (MAX_BYTES // 2 - 8)
-    started = time.perf_counter()
-    assert [i.field for i in refusal(raw)] == ["body"]
-    assert time.perf_counter() - started < 2
+    assert [i.field for i in refusal(raw)] == ["body"]  # the time: bench/timing_checks.py
 
 
 FUTURE = (NOW + timedelta(minutes=6)).isoformat()
