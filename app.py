@@ -57,6 +57,11 @@ def _path() -> str | None:
 problems = observability.api_route(app, answers_problems(_path))
 
 
+def _query_params() -> dict[str, str]:
+    request = app.current_request
+    return dict(request.query_params or {}) if request is not None else {}
+
+
 def _deps() -> bootstrap.Container:
     return bootstrap.container()
 
@@ -128,7 +133,7 @@ def openapi_document() -> dict[str, object]:
 @app.route("/v1/calendar/due-date", methods=["GET"])
 @problems
 def calendar_due_date() -> dict[str, object]:
-    query = parse_query(request_models.DueDateQuery, app.current_request.query_params)
+    query = parse_query(request_models.DueDateQuery, _query_params())
     deps = _deps()
     return due_dates.due_date(query, deps.calendar, deps.catalog)
 
@@ -169,7 +174,7 @@ def get_procedure(code: str) -> dict[str, object]:
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
-    params = app.current_request.query_params or {}
+    params = _query_params()
     deps = _deps()
     return reading.public_lookup(
         dossier_code(code, deps.settings.province),
@@ -422,7 +427,7 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(request_models.WorklistQuery, app.current_request.query_params)
+    query = parse_query(request_models.WorklistQuery, _query_params())
     deps = _deps()
     return reading.worklist(
         actor.agency,
@@ -447,7 +452,7 @@ def get_worklist() -> dict[str, object]:
 def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
-    query = parse_query(request_models.ReportQuery, app.current_request.query_params)
+    query = parse_query(request_models.ReportQuery, _query_params())
     result = reports.report_766(query, actor, _deps().store)
     if isinstance(result, str):
         return Response(

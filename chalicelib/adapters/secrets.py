@@ -17,68 +17,24 @@ registered a moment ago is not refused for long.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.domain.identifiers import AGENCY_CODE
+from chalicelib.ports.webhook_clients import (  # re-exported: the adapter's callers name them here
+    SCOPES,
+    ClientConfigurationError,
+    WebhookClient,
+    valid_client_id,
+)
 
-CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 CACHE_SECONDS = 300.0
 UNKNOWN_CACHE_SECONDS = 30.0  # never longer: see the module docstring
 MAX_CACHED_CLIENTS = 1024
-
-# Scope → what it lets a client send (the routes that check it are in app.py).
-SCOPES = {
-    "dossiers": "dossiers",  # POST /v1/webhooks/dossiers, GET /v1/webhooks/receipts/{id}
-    "inter-agency": "inter-agency actions",  # POST /v1/webhooks/inter-agency/{code}/actions
-    "delivery-receipts": "delivery receipts",  # POST /v1/webhooks/delivery-receipts
-    "opt-outs": "opt-outs",  # POST /v1/webhooks/opt-outs
-}
-PORTAL_SCOPES = frozenset({"dossiers"})
-AGENCY_SCOPES = frozenset({"inter-agency"})
-
-
-def valid_client_id(client_id: str) -> bool:
-    return bool(CLIENT_ID.fullmatch(client_id))
-
-
-@dataclass(frozen=True)
-class WebhookClient:
-    client_id: str
-    secret: bytes
-    agency: str | None = None  # set for another agency's system; None for a portal
-    scopes: frozenset[str] | None = None  # None: the default of its kind (see `granted`)
-
-    @property
-    def granted(self) -> frozenset[str]:
-        if self.scopes is not None:
-            return self.scopes
-        return AGENCY_SCOPES if self.agency else PORTAL_SCOPES
-
-    def may(self, scope: str) -> bool:
-        return scope in self.granted
-
-    def __repr__(self) -> str:  # never print a secret in a log line
-        return (
-            f"WebhookClient(client_id={self.client_id!r}, agency={self.agency!r}, "
-            f"scopes={sorted(self.granted)!r})"
-        )
-
-
-class ClientConfigurationError(ValueError):
-    """A client's parameter exists but cannot be used: an operator must fix it."""
-
-
-class WebhookSecrets(Protocol):
-    def client_info(self, client_id: str) -> WebhookClient | None: ...
-
-    def secret_for(self, client_id: str) -> bytes | None: ...
 
 
 def parse_client(client_id: str, value: str) -> WebhookClient:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chalicelib.adapters.secrets import SCOPES, WebhookClient, WebhookSecrets, valid_client_id
 from chalicelib.auth import signatures
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, SignatureError
 from chalicelib.ports.replay import ReplayGuard
+from chalicelib.ports.webhook_clients import SCOPES, WebhookClient, WebhookSecrets, valid_client_id
 from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated
 
 # Kept well past the tolerance window: once the record expires, the request is refused as stale.

@@ -110,4 +110,4 @@ def resolve(model: Model) -> type[BaseModel]:
     if not isinstance(model, str):
         return model
     module, _, name = model.rpartition(":")
-    return getattr(importlib.import_module(module or VIEWS), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module or VIEWS), name)

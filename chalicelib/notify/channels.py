@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, SendResult
-from chalicelib.notify.providers import Provider
+from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, Provider, SendResult
 from chalicelib.settings import Settings
 
 

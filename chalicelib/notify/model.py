@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 
 class Channel(StrEnum):
@@ -45,3 +46,13 @@ class SendResult:
     provider_message_id: str | None = None
     error: str | None = None  # the provider's code and message, for the delivery log
     parts: int | None = None  # SMS parts billed, when known
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """One channel's provider: sends one message, answers what became of it."""
+
+    name: str
+    channel: Channel
+
+    def send(self, message: OutgoingMessage) -> SendResult: ...

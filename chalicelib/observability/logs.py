@@ -42,7 +42,7 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StdoutHandler(logging.StreamHandler):
     """A stream handler writing to whatever `sys.stdout` (or `sys.stderr`) is when it writes,
     not when it was built: Lambda's stdout is the log, and captures (tests, the CLI) work."""
 
@@ -50,7 +50,7 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.target: Callable[[], IO[str]] = lambda: sys.stdout
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> IO[str]:
         return self.target()
 

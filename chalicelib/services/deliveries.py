@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.adapters.delivery_log import DeliveryLog
+from chalicelib.ports.deliveries import DeliveryLog
 from chalicelib.services.errors import NotFound
 
 

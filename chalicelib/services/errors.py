@@ -27,7 +27,7 @@ class ServiceError(Exception):
     """A use case refused. `kind` names the refusal for clients (the problem type's last part);
     `challenge` is what a caller must present instead (an authentication scheme)."""
 
-    kind: ClassVar[str] = "invalid-request"
+    default_kind: ClassVar[str] = "invalid-request"
 
     def __init__(
         self,
@@ -40,40 +40,39 @@ class ServiceError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
-        if kind is not None:
-            self.kind = kind
+        self.kind = kind or self.default_kind
         self.challenge = challenge
 
 
 class Invalid(ServiceError):
     """The input breaks a rule; `errors` names each field."""
 
-    kind = "validation"
+    default_kind = "validation"
 
 
 class Unauthenticated(ServiceError):
     """Who calls could not be established (no, bad or expired credentials)."""
 
-    kind = "unauthorized"
+    default_kind = "unauthorized"
 
 
 class Forbidden(ServiceError):
     """The caller is known, and not allowed this."""
 
-    kind = "forbidden"
+    default_kind = "forbidden"
 
 
 class NotFound(ServiceError):
-    kind = "not-found"
+    default_kind = "not-found"
 
 
 class Conflict(ServiceError):
     """The request contradicts what is stored (a different body under the same key …)."""
 
-    kind = "conflict"
+    default_kind = "conflict"
 
 
 class Unavailable(ServiceError):
     """Something this use case depends on cannot answer now; the same request may work later."""
 
-    kind = "unavailable"
+    default_kind = "unavailable"

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage
-from chalicelib.notify.providers import Provider
+from chalicelib.notify.model import FALLBACK_OUTCOMES, Channel, Outcome, OutgoingMessage, Provider
 from chalicelib.ports.deliveries import Attempt, DeliveryLog, RouteState
 from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.failures import PermanentFailure

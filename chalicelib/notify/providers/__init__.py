@@ -13,7 +13,7 @@ import random
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -23,20 +23,12 @@ from botocore.parsers import ResponseParserError
 from chalicelib.adapters import aws
 from chalicelib.adapters.http_client import HttpAnswer, clip
 from chalicelib.domain.sms import sms_parts
-from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, SendResult
+from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, Provider, SendResult
 
 DEFAULT_TIMEOUT = 5.0
 
 # E.164 without '+': country code first, at most 15 digits (84xxxxxxxxx for Vietnam).
 MSISDN = re.compile(r"^[1-9]\d{7,14}$")
-
-
-@runtime_checkable
-class Provider(Protocol):
-    name: str
-    channel: Channel
-
-    def send(self, message: OutgoingMessage) -> SendResult: ...
 
 
 def valid_msisdn(number: str) -> bool:
