@@ -39,8 +39,13 @@ def _session() -> boto3.session.Session:
 
 @cache
 def client(service: str) -> Any:
+    return new_client(service, CLIENT_CONFIG)
+
+
+def new_client(service: str, config: Config) -> Any:
+    """A client of its own (another config), on the process's session and endpoint."""
     endpoint = {"endpoint_url": _endpoint[0]} if _endpoint else {}
-    return _session().client(service, config=CLIENT_CONFIG, **endpoint)
+    return _session().client(service, config=config, **endpoint)
 
 
 def use_endpoint(url: str | None, region: str) -> None:

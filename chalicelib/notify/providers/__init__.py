@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.parsers import ResponseParserError
@@ -154,7 +153,7 @@ def timed_client(service: str, timeout: float) -> Any:
             retries={"total_max_attempts": 1, "mode": "standard"},
         )
     )
-    return boto3.session.Session().client(service, config=config)
+    return aws.new_client(service, config)
 
 
 def aws_error_result(
