@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import statistics
 import sys
 import threading
@@ -60,10 +61,10 @@ class _Portals:
         self._lock = threading.Lock()
         self._run = uuid.uuid4().hex[:8]
 
-    def _portal(self, index: int, deadline: float) -> None:
+    def _portal(self, index: int, deadline: float, count: int) -> None:
         portal = Portal(Api(self.base_url, timeout=30), PORTAL_CLIENT, dev_webhook_secret())
         submitted = datetime.now(LOCAL_TZ).replace(microsecond=0) - timedelta(minutes=5)
-        for n in range(MAX_REQUESTS):
+        for n in range(count):
             if time.monotonic() >= deadline:
                 return
             payload = _dossier(f"load-{self._run}-{index}-{n}", index * MAX_REQUESTS + n, submitted)
@@ -77,17 +78,18 @@ class _Portals:
                 self.latencies.append(elapsed)
                 self.statuses[status] += 1
 
-    def run(self, seconds: float) -> float:
-        deadline = time.monotonic() + seconds
+    def run(self, seconds: float | None, count: int) -> float:
+        """Each portal sends `count` dossiers, or fewer if `seconds` (None: no limit) pass."""
+        deadline = math.inf if seconds is None else time.monotonic() + seconds
         threads = [
-            threading.Thread(target=self._portal, args=(i, deadline), name=f"portal-{i}")
+            threading.Thread(target=self._portal, args=(i, deadline, count), name=f"portal-{i}")
             for i in range(self.clients)
         ]
         started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(seconds + 60)
+            thread.join(None if seconds is None else seconds + 60)
         return time.monotonic() - started
 
 
@@ -126,17 +128,19 @@ def _stack(stack: LocalStack | None) -> Iterator[LocalStack]:
 
 def run(
     clients: int = 8,
-    seconds: float = 20.0,
+    seconds: float | None = 20.0,
     *,
+    requests_per_client: int = MAX_REQUESTS,
     stack: LocalStack | None = None,
     drain_seconds: float = 300,
     out: Any = None,
 ) -> dict[str, Any]:
-    """Load the stack (a new one on free loopback ports unless given); answer the figures."""
+    """Load the stack (a new one on free loopback ports unless given) for `seconds`, or until
+    each client sent `requests_per_client` dossiers; answer the figures."""
     with fast_moto(), quiet("load"), _stack(stack) as running:
         before = _dossiers_created(running)
         portals = _Portals(running.base_url, clients)
-        elapsed = portals.run(seconds)
+        elapsed = portals.run(seconds, requests_per_client)
         created_in_time = _dossiers_created(running) - before
         drained_at = time.monotonic()
         running.drain(drain_seconds)
