@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Chalice, Cron, Rate, Response
 
@@ -27,7 +27,13 @@ from chalicelib.services import due_dates, reading, reports, transitions
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from chalicelib.auth.webhooks import VerifiedWebhook
+    from chalicelib.ports.webhook_clients import WebhookClient
     from chalicelib.services.envelopes import IntakeEnvelope
+
+    Model = TypeVar("Model", bound=BaseModel)
 
 # configure_logs=False: Chalice would add its own stdout handler to the logger named after the
 # app, which is Powertools' logger too (chalicelib/observability/logs.py): every line twice.
@@ -97,6 +103,20 @@ def _official() -> Actor:
 
 def _body() -> bytes:
     return _requests().raw_body(app.current_request, _deps().settings.max_body_bytes)
+
+
+def _signed(scope: str) -> tuple[bytes, VerifiedWebhook]:
+    """The body and its verified signer, allowed `scope`; the signature is not spent yet."""
+    raw = _body()
+    return raw, _requests().signed_caller(app.current_request, raw, _deps(), scope=scope)
+
+
+def _signed_body(scope: str, model: type[Model]) -> tuple[WebhookClient, Model]:
+    """The signer and its body as `model`; the signature is spent once the body is valid."""
+    requests = _requests()
+    raw, caller = _signed(scope)
+    body = requests.model_from_json(model, raw)
+    return requests.spend(caller, _deps()), body
 
 
 # -- public -----------------------------------------------------------------------------------
@@ -201,8 +221,7 @@ def public_dossier(code: str) -> dict[str, object]:
 @problems
 def webhook_dossier() -> Response:
     requests, deps = _requests(), _deps()
-    raw = _body()
-    caller = requests.signed_caller(app.current_request, raw, deps, scope="dossiers")
+    raw, caller = _signed("dossiers")
     envelope = requests.portal_envelope(raw, caller.client.client_id, deps)
     requests.spend(caller, deps)
     return _submit(envelope, "/v1/webhooks/receipts/")
@@ -238,8 +257,7 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
 def inter_agency_action(code: str) -> Response:
     """Another agency's system (e.g. tax) reports its part of an inter-agency step."""
     requests, deps = _requests(), _deps()
-    raw = _body()
-    caller = requests.signed_caller(app.current_request, raw, deps, scope="inter-agency")
+    raw, caller = _signed("inter-agency")
     actor = requests.system_actor(caller.client)
     body = requests.model_from_json(request_models.SystemActionRequest, raw)
     code = dossier_code(code, deps.settings.province)
@@ -267,11 +285,8 @@ def delivery_receipt() -> Response:
     """A provider reports what became of a message (delivered, failed …)."""
     from chalicelib.services import deliveries
 
-    requests, deps = _requests(), _deps()
-    raw = _body()
-    caller = requests.signed_caller(app.current_request, raw, deps, scope="delivery-receipts")
-    body = requests.model_from_json(request_models.DeliveryReceipt, raw)
-    requests.spend(caller, deps)
+    deps = _deps()
+    _, body = _signed_body("delivery-receipts", request_models.DeliveryReceipt)
     deliveries.record_receipt(
         deps.delivery_log,
         provider=body.provider,
@@ -296,16 +311,13 @@ def opt_out() -> Response:
     invitations stop; legally required notices do not."""
     from chalicelib.services import deliveries
 
-    requests, deps = _requests(), _deps()
-    raw = _body()
-    caller = requests.signed_caller(app.current_request, raw, deps, scope="opt-outs")
-    body = requests.model_from_json(request_models.OptOut, raw)
-    requests.spend(caller, deps)
+    deps = _deps()
+    client, body = _signed_body("opt-outs", request_models.OptOut)
     deliveries.set_opt_out(
         deps.delivery_log,
         phone=body.phone,
         opted_out=body.opted_out,
-        source=f"{caller.client.client_id}: {body.source}",
+        source=f"{client.client_id}: {body.source}",
         at=deps.now(),
     )
     return Response(body={"phone": body.phone, "opted_out": body.opted_out}, status_code=202)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ class Container:
         # A cached_property reads the instance's dict first: a given part is never built.
         self.__dict__.update(parts)
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         return self.clock.now()
 
     @property

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from chalicelib import observability
 from chalicelib.adapters.secrets import valid_client_id
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
-from chalicelib.auth.tokens import DEV_JWT_KEY, DEV_STAGES, mint_dev_token
+from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.settings import Settings
+from chalicelib.settings import DEV_STAGES, Settings
 
 
 class CliError(Exception):
@@ -35,7 +35,7 @@ def token_command(args: argparse.Namespace) -> str:
     config = ops.operator_container().settings
     key = config.jwt_dev_key
     if not key:
-        if config.stage not in DEV_STAGES:
+        if not config.is_dev_stage:
             raise CliError(
                 f"stage {config.stage!r}: set MOTCUA_JWT_DEV_KEY (the built-in development key "
                 f"is used only in {', '.join(sorted(DEV_STAGES))})"

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chalicelib.domain.calendar import LOCAL_TZ
 
-DEV_STAGES = frozenset({"dev", "local", "test"})
+# Stages where development conveniences (a known JWT key, a fixed clock, moto) are allowed.
+DEV_STAGES = frozenset({"dev", "local"})
 PREFIX = "MOTCUA_"
 
 
@@ -27,8 +28,9 @@ class SettingsError(ValueError):
     """A setting has a bad value; the message names the environment variable."""
 
 
-def _env(name: str) -> Any:
-    return Field(alias=PREFIX + name)
+def _env(name: str, **constraints: Any) -> Any:
+    """A field carried by the variable MOTCUA_<name>."""
+    return Field(alias=PREFIX + name, **constraints)
 
 
 class Settings(BaseModel):
@@ -36,9 +38,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
-    stage: Annotated[str, Field(alias="MOTCUA_STAGE", pattern=r"^[a-z][a-z0-9-]{0,31}$")] = "dev"
-    province: Annotated[str, Field(alias="MOTCUA_PROVINCE", pattern=r"^H[0-9]{2}$")] = "H19"
-    table_name: Annotated[str, Field(alias="MOTCUA_TABLE", min_length=3)] = "motcua"
+    stage: Annotated[str, _env("STAGE", pattern=r"^[a-z][a-z0-9-]{0,31}$")] = "dev"
+    province: Annotated[str, _env("PROVINCE", pattern=r"^H[0-9]{2}$")] = "H19"
+    table_name: Annotated[str, _env("TABLE", min_length=3)] = "motcua"
     intake_queue_url: Annotated[str, _env("INTAKE_QUEUE_URL")] = ""
     intake_dlq_url: Annotated[str, _env("INTAKE_DLQ_URL")] = ""
     transitions_queue_url: Annotated[str, _env("TRANSITIONS_QUEUE_URL")] = ""
@@ -53,7 +55,7 @@ class Settings(BaseModel):
     jwt_audience: Annotated[str, _env("JWT_AUDIENCE")] = "motcua"
     jwt_dev_key: Annotated[str | None, _env("JWT_DEV_KEY")] = None
     jwt_jwks_url: Annotated[str | None, _env("JWT_JWKS_URL")] = None
-    max_body_bytes: Annotated[int, Field(alias="MOTCUA_MAX_BODY_BYTES", ge=1024)] = 256 * 1024
+    max_body_bytes: Annotated[int, _env("MAX_BODY_BYTES", ge=1024)] = 256 * 1024
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
     survey_url: Annotated[str, _env("SURVEY_URL")] = ""
@@ -82,12 +84,12 @@ class Settings(BaseModel):
     now: Annotated[datetime | None, _env("NOW")] = None
     # The queue workers dead-letter with a reason on this try: one less than the redrive
     # policy's maxReceiveCount (infra/resources.json), which stays as the net for crashes.
-    last_attempt: Annotated[int, Field(alias="MOTCUA_LAST_ATTEMPT", ge=1, le=100)] = 4
+    last_attempt: Annotated[int, _env("LAST_ATTEMPT", ge=1, le=100)] = 4
     # Read when the app is packaged: the table's stream and how often the deadline timer runs.
     table_stream_arn: Annotated[str, _env("TABLE_STREAM_ARN")] = (
         "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local"
     )
-    timer_minutes: Annotated[int, Field(alias="MOTCUA_TIMER_MINUTES", ge=1, le=60)] = 5
+    timer_minutes: Annotated[int, _env("TIMER_MINUTES", ge=1, le=60)] = 5
     # The development CLI signs webhook bodies with this secret (dev stages only).
     dev_webhook_secret: Annotated[str, _env("DEV_WEBHOOK_SECRET")] = ""
     # The local stage only: every AWS client talks to this endpoint (moto) in this region.
@@ -128,10 +130,6 @@ class Settings(BaseModel):
     @property
     def is_dev_stage(self) -> bool:
         return self.stage in DEV_STAGES
-
-    def with_values(self, **values: Any) -> Settings:
-        """A copy with these fields changed, validated again."""
-        return type(self).model_validate({**self.model_dump(), **values})
 
     @classmethod
     def from_environment(

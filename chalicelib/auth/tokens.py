@@ -23,12 +23,11 @@ from chalicelib.domain.dossier import Actor
 from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated, Unavailable
-from chalicelib.settings import Settings
+from chalicelib.settings import DEV_STAGES, Settings
 
 # Public on purpose: it signs tokens on a developer's machine and nowhere else. A Lambda
 # function refuses it (see `TokenVerifier.from_settings`).
 DEV_JWT_KEY = "motcua-local-development-key-not-for-production"
-DEV_STAGES = frozenset({"dev", "local"})
 LEEWAY_SECONDS = 30
 MAX_TOKEN_CHARS = 8192
 TOKEN_ROLES = frozenset(Role) - {Role.SYSTEM}
