@@ -23,7 +23,11 @@ LOCAL_STATE = Path(__file__).resolve().parents[1] / ".local-state" / "env.json"
 
 
 def operator_container() -> bootstrap.Container:
-    """The container of this command: the configured deployment, else the running local stack."""
+    """The container of this command: the one this process has installed (a command run inside
+    a test or a tool), else the configured deployment's, else the running local stack's."""
+    installed = bootstrap.installed()
+    if installed is not None:
+        return installed
     local = json.loads(LOCAL_STATE.read_text(encoding="utf-8")) if LOCAL_STATE.exists() else None
     built = bootstrap.Container(Settings.from_environment(unless_table_named=local))
     bootstrap.install(built)

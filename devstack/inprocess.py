@@ -32,6 +32,7 @@ from typing import Any
 import boto3
 
 from chalicelib import bootstrap, observability
+from chalicelib.settings import PREFIX as SETTINGS_PREFIX
 from chalicelib.settings import Settings
 from devstack.moto_speedups import fast_moto
 from devstack.pollers import Pollers
@@ -142,14 +143,17 @@ def in_process(
 
     logger = observability.get_logger()
     level = logger.log_level
-    with environment(ENVIRONMENT), mock_aws(), fast_moto():
+    # The app's settings (MOTCUA_*) go into its container; the others (POWERTOOLS_*) are the
+    # runtime's own environment, as Lambda would give it.
+    runtime = {k: v for k, v in (env or {}).items() if not k.startswith(SETTINGS_PREFIX)}
+    with environment({**ENVIRONMENT, **runtime}), mock_aws(), fast_moto():
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         values = {
             "MOTCUA_STAGE": "dev",
             "MOTCUA_JWT_DEV_KEY": dev_jwt_key(),
             **resources,
             "MOTCUA_PORTAL_SYNC_QUEUE_URL": "",
-            **(env or {}),
+            **{k: v for k, v in (env or {}).items() if k.startswith(SETTINGS_PREFIX)},
         }
         settings = Settings.from_environment({k: v for k, v in values.items() if v is not None})
         previous = bootstrap.install(bootstrap.Container(settings, **(parts or {})))

@@ -16,16 +16,15 @@ from typing import Any
 
 import pytest
 
+from chalicelib.settings import Settings
 from infra.compose import PROJECT_DIR, SSM_PARAMETERS, load_resources
 from infra.package import LAMBDA_PYTHON, RUNTIME_LOCK, lint
 from tests.infra import checks
 from tests.infra.conftest import STAGE
 
 LOCAL = load_resources()
-# Where the code reads its environment (the local runtime and the CLI are not deployed).
+# The code that is deployed: the app and its package.
 CODE = [PROJECT_DIR / "app.py", *sorted((PROJECT_DIR / "chalicelib").rglob("*.py"))]
-DEPLOYED_CODE = [p for p in CODE if "local" not in p.parts and p.name != "cli.py"]
-READS = re.compile(r"(?:_env|os\.environ\.get|os\.getenv)\(\s*\"(MOTCUA_[A-Z0-9_]+)\"")
 # A variable names a resource: a table, a queue, a stream, an SSM parameter or prefix.
 NAMES_A_RESOURCE = re.compile(
     r"^MOTCUA_(TABLE|TABLE_STREAM_ARN|\w+_(QUEUE|DLQ)_URL|\w+_PARAMETER|\w+_PREFIX)$"
@@ -33,7 +32,9 @@ NAMES_A_RESOURCE = re.compile(
 
 
 def resource_variables() -> set[str]:
-    read = {name for path in DEPLOYED_CODE for name in READS.findall(path.read_text("utf-8"))}
+    """The variables the code reads that name a resource: the settings are the one reader of
+    the environment, each field's alias its variable."""
+    read = {field.alias for field in Settings.model_fields.values() if field.alias}
     return {name for name in read if NAMES_A_RESOURCE.match(name)}
 
 

@@ -103,7 +103,7 @@ def test_every_module_has_a_layer():
         ("chalicelib/ports/scratch_upward.py", "import chalicelib.adapters.dynamo_store"),
     ],
 )
-def test_an_upward_import_is_caught(tmp_path, monkeypatch, layer_module, upward):
+def test_an_upward_import_is_caught(monkeypatch, layer_module, upward):
     """The check itself can fail: a scratch module with an upward import is reported."""
     scratch = ROOT / layer_module
     monkeypatch.setattr(Path, "read_text", _reading({scratch: f"{upward}\n"}))
