@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.throughput --dossiers 50 --clients 4
 	$(BIN)/python -m bench.load --clients 8 --seconds 20
 	$(BIN)/python -m bench.fault_injection --dossiers 3000
+	$(BIN)/python -m bench.fault_injection --dossiers 1000 --hot-conflicts
 	$(BIN)/python -m bench.timing_checks
 
 ## package: the deployable template and code of STAGE in build/package (no AWS credentials:

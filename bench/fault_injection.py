@@ -43,6 +43,7 @@ import boto3
 
 from chalicelib import bootstrap
 from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo_store import unpack_state
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.messages import Milestone
@@ -71,6 +72,9 @@ DEFAULT_PLAN = FaultPlan(
     duplicate=0.01,
     seed=2026,
 )
+# A province's peak: 2% of the transactions that update a QĐ 766 counter cancelled by a
+# conflict on it, and nothing else going wrong: whatever comes back to a queue is their doing.
+HOT_CONFLICTS_PLAN = FaultPlan(conflict=0.02, hot_conflicts=True, seed=2026)
 
 
 # -- the lives ------------------------------------------------------------------------------------
@@ -400,14 +404,14 @@ def _tally(
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for item in items:
             by_kind.setdefault(item["SK"]["S"].split("#")[0], []).append(item)
-        state = json.loads(by_kind["STATE"][0]["state"]["S"])
+        state = unpack_state(by_kind["STATE"][0])
         history = sorted(
             (json.loads(i["entry"]["S"]) for i in by_kind.get("H", [])),
             key=lambda e: e["version"],
         )
         versions = [e["version"] for e in history]
         entries += len(versions)
-        gaps += len(set(range(1, state["version"] + 1)) - set(versions))
+        gaps += len(set(range(1, state.version + 1)) - set(versions))
         repeats += len(versions) - len(set(versions))
         markers = len(by_kind.get("C", []))
         refusals = sorted(json.loads(i["refusal"]["S"])["kind"] for i in by_kind.get("R", []))
@@ -415,14 +419,14 @@ def _tally(
         expected = life.expected_actions()
         if (
             actions != expected
-            or state["status"] != life.final_status
-            or state["version"] != len(expected)
+            or state.status != life.final_status
+            or state.version != len(expected)
             or markers != len(expected) - 1
             or refusals != life.expected_refusals()
             or life.api_failures
         ):
             wrong.append(
-                f"{life.code} ({life.kind}): status {state['status']} v{state['version']}, "
+                f"{life.code} ({life.kind}): status {int(state.status)} v{state.version}, "
                 f"actions {actions}, {markers} markers, refusals {refusals}, "
                 f"api {life.api_failures}"
             )
@@ -479,6 +483,7 @@ def _tally(
         "dlq_letters_without_reason": sum(1 for x in letters["notifications"] if not _reason(x)),
         "dlq_reasons": dict(reasons),
         "faults": dict(sorted(injector.counts.items())),
+        "returned_to_queues": dict(sorted(injector.returned.items())),
         "provider_failures": {
             "sms": f"{channels.sms.failed} of {channels.sms.calls} calls",
             "zns": f"{channels.zns.failed} of {channels.zns.calls} calls",
@@ -511,6 +516,8 @@ def render(tally: dict[str, Any], plan: FaultPlan) -> str:
         f"{tally['dlq_letters_without_reason']})",
         f"  DLQ reasons: {tally['dlq_reasons']}",
         f"  faults injected: {tally['faults']}",
+        f"  records given back to their queue or stream (each a stall of its visibility "
+        f"timeout): {sum(tally['returned_to_queues'].values())} {tally['returned_to_queues']}",
         f"  provider outages: {tally['provider_failures']}",
         f"  API answers (5xx retried by the caller): {tally['api_statuses']}",
         f"  {tally.get('seconds', '?')} s, {tally.get('cpu_seconds', '?')} s of CPU "
@@ -526,8 +533,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_PLAN.seed)
     parser.add_argument("--no-outages", action="store_true", help="providers stay up")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every fault rate")
+    parser.add_argument(
+        "--hot-conflicts",
+        action="store_true",
+        help="only conflicts on the counter items (2%% of those transactions), nothing else",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("devstack").setLevel(logging.CRITICAL)  # the pollers' retries
+    if args.hot_conflicts:
+        return _hot_conflicts(args.dossiers, args.seed)
     p = DEFAULT_PLAN
     plan = FaultPlan(
         throttle=p.throttle * args.scale,
@@ -541,6 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     tally = run(args.dossiers, plan, outages=not args.no_outages)
     ok = not tally["wrong"] and not tally["sent_twice_or_more"] and not tally["lost"]
     return 0 if ok else 1
+
+
+def _hot_conflicts(dossiers: int, seed: int) -> int:
+    plan = FaultPlan(conflict=HOT_CONFLICTS_PLAN.conflict, hot_conflicts=True, seed=seed)
+    tally = run(dossiers, plan, outages=False)
+    returned = sum(tally["returned_to_queues"].values())
+    met = "met" if returned == 0 and not tally["wrong"] else "MISSED"
+    print(f"conflict stalls: {returned} records returned to a queue by "
+          f"{tally['faults'].get('transaction conflicts', 0)} injected conflicts "
+          f"(target 0, every dossier as expected): {met}")  # fmt: skip
+    return 0 if met == "met" else 1
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ providers going down. Used by `bench/fault_injection.py` and `tests/hostile/test
   `ThrottlingException`, as the app sees it once the SDK's own retries are spent (the botocore
   `before-call` hook answers for DynamoDB: the request is not sent);
 - **transaction conflicts**: a `TransactWriteItems` cancelled with `TransactionConflict` on one
-  item (another transaction held it), nothing written;
+  item (another transaction held it), nothing written; with `hot_conflicts`, only transactions
+  that touch a hot item (a QĐ 766 counter, which every resolving transaction of an agency's
+  month updates) are cancelled, on that item, as happens at a province's peak;
 - **ambiguous writes**: a write that DynamoDB applied, answered with a read timeout (the
   `after-call` hook raises): the caller cannot tell whether it happened;
 - a **worker killed mid-batch** (timeout, out of memory): `WorkerKilled` raised inside a worker
@@ -65,6 +67,7 @@ class WorkerDied(Exception):
 class FaultPlan:
     throttle: float = 0.0  # DynamoDB requests throttled (after the SDK's retries)
     conflict: float = 0.0  # TransactWriteItems cancelled by a TransactionConflict
+    hot_conflicts: bool = False  # only on transactions touching a counter item, on that item
     ambiguous: float = 0.0  # DynamoDB writes applied but answered with a timeout
     kill: float = 0.0  # a worker's AWS calls at which it dies (before or after the call)
     lost_delete: float = 0.0  # handled messages whose delete is lost (delivered again)
@@ -74,7 +77,8 @@ class FaultPlan:
 
     def describe(self) -> str:
         return (
-            f"throttle={self.throttle} conflict={self.conflict} ambiguous={self.ambiguous} "
+            f"throttle={self.throttle} conflict={self.conflict}"
+            f"{' (hot items)' if self.hot_conflicts else ''} ambiguous={self.ambiguous} "
             f"kill={self.kill} lost_delete={self.lost_delete} duplicate={self.duplicate}"
         )
 
@@ -90,6 +94,7 @@ class FaultInjector:
     def __init__(self, plan: FaultPlan) -> None:
         self.plan = plan
         self.counts: Counter[str] = Counter()
+        self.returned: Counter[str] = Counter()  # records given back, per handler
         self.enabled = True  # False: nothing is injected anywhere (the checks afterwards)
         self._rng = random.Random(plan.seed)
         self._lock = threading.Lock()
@@ -123,6 +128,13 @@ class FaultInjector:
         with self._lock:
             self.counts[what] += 1
 
+    def _returned(self, handler: str, records: int) -> None:
+        """Records an invocation gave back (failed items, or a whole dead batch): for a queue
+        they come back after its visibility timeout, which stalls a FIFO group that long."""
+        if records:
+            with self._lock:
+                self.returned[handler] += records
+
     # -- botocore hooks -------------------------------------------------------------------------
     def attach(self, client: Any) -> Any:
         """Inject into this client's calls (the app's cached DynamoDB and SQS clients)."""
@@ -147,9 +159,11 @@ class FaultInjector:
             code = THROTTLE_CODES[self.counts["throttled"] % len(THROTTLE_CODES)]
             self.count("throttled")
             return _answer(400, code, "Rate of requests exceeds the allowed throughput.")
-        if operation == "TransactWriteItems" and self._roll(self.plan.conflict):
-            self.count("transaction conflicts")
-            return _conflict(params)
+        if operation == "TransactWriteItems":
+            hot = _hot_item(params) if self.plan.hot_conflicts else None
+            if (hot is not None or not self.plan.hot_conflicts) and self._roll(self.plan.conflict):
+                self.count("transaction conflicts")
+                return _conflict(params, hot)
         if operation in DYNAMODB_WRITES and self._roll(self.plan.ambiguous):
             context.setdefault("motcua_fault", "ambiguous")
         return None
@@ -181,11 +195,16 @@ class FaultInjector:
             return first_seen[first] > self.plan.calm_after
 
         def invoke(event: dict[str, Any], context: Any) -> Any:
-            with self.scope(worker=True, calm=late(event.get("Records", []))):
+            records = event.get("Records", [])
+            with self.scope(worker=True, calm=late(records)):
                 try:
-                    return handler(event, context)
+                    answer = handler(event, context)
                 except WorkerKilled as killed:
+                    self._returned(name, len(records))
                     raise WorkerDied(f"{name} killed mid-batch ({killed})") from None
+            if isinstance(answer, Mapping):
+                self._returned(name, len(answer.get("batchItemFailures") or ()))
+            return answer
 
         return invoke
 
@@ -242,12 +261,29 @@ def _answer(status: int, code: str, message: str, **extra: Any) -> tuple[AWSResp
     return http, parsed
 
 
-def _conflict(params: Mapping[str, Any]) -> tuple[AWSResponse, dict]:
+HOT_PREFIX = "STATS#"  # the QĐ 766 counter items (dynamo_store)
+
+
+def _body(params: Mapping[str, Any]) -> bytes:
     body = params.get("body") or b"{}"
-    body = body if isinstance(body, bytes) else str(body).encode()
+    return body if isinstance(body, bytes) else str(body).encode()
+
+
+def _hot_item(params: Mapping[str, Any]) -> int | None:
+    """The position of the first counter item a transaction touches, if any."""
+    for position, item in enumerate(json.loads(_body(params)).get("TransactItems", [])):
+        action = next(iter(item.values()), {})
+        key = action.get("Key") or action.get("Item") or {}
+        if key.get("PK", {}).get("S", "").startswith(HOT_PREFIX):
+            return position
+    return None
+
+
+def _conflict(params: Mapping[str, Any], position: int | None = None) -> tuple[AWSResponse, dict]:
+    body = _body(params)
     items = len(json.loads(body).get("TransactItems", [])) or 1
     reasons = [{"Code": "None"} for _ in range(items)]
-    reasons[zlib.crc32(body) % items] = {
+    reasons[zlib.crc32(body) % items if position is None else position] = {
         "Code": "TransactionConflict",
         "Message": "Transaction is ongoing for the item",
     }

@@ -10,13 +10,16 @@ Items (PK / SK):
 - `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
 - `SEQ#<agency>#<yyyy-mm-dd>` / `SEQ`: the daily code sequence (atomic ADD).
 - `DIGEST#<agency>` / `D#<yyyy-mm-dd>`: the agency's daily digest, once a day.
-- `STATS#<agency>#<yyyy-mm>` / `P#<procedure>`: the QĐ 766 counters (atomic ADD per change).
+- `STATS#<agency>#<yyyy-mm>` / `P#<procedure>#<shard>`: the QĐ 766 counters (atomic ADD per
+  change, in the change's transaction), spread over `COUNTER_SHARDS` items by dossier code so
+  that concurrent transactions rarely meet on one; `stats` adds the shards up.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import query_all, scan_all, transact
-from chalicelib.adapters.store import due_shard, due_until_key, on_worklist
+from chalicelib.adapters.store import counter_shard, due_shard, due_until_key, on_worklist
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
@@ -96,14 +99,16 @@ class DynamoStore:
 
     # -- items ------------------------------------------------------------------------------
     def _state_item(self, dossier: Dossier) -> dict[str, Any]:
+        # Kept well under 1 KB (docs/benchmarks.md): every change writes this item in a
+        # transaction (2 WRU per KB) and, while open, its worklist projection. So the state is
+        # packed, and the item carries beside it only what a condition, a filter, an index or
+        # the stream reads.
         item: dict[str, Any] = {
             "PK": _s(f"D#{dossier.code}"),
             "SK": _s(STATE),
-            "state": _s(dossier.model_dump_json()),
-            "version": _n(dossier.version),
+            "state": pack_state(dossier),
             "revision": _n(dossier.revision),
             "status": _n(int(dossier.status)),
-            "holder_agency": _s(dossier.holder.agency),
         }
         if on_worklist(dossier):
             item["WL_PK"] = _s(f"WL#{dossier.holder.agency}")
@@ -120,7 +125,7 @@ class DynamoStore:
         item = {
             "PK": _s(f"D#{code}"),
             "SK": _s(f"H#{entry.version:06d}"),
-            "entry": _s(entry.model_dump_json()),
+            "entry": _s(entry.model_dump_json(exclude_defaults=True)),
             "version": _n(entry.version),
         }
         return _with_outbox(item, outbox)
@@ -176,7 +181,7 @@ class DynamoStore:
             },
             {"Put": {"TableName": self.table, "Item": self._receipt_item(opening.receipt)}},
         ]
-        items += self._counters_update(opening.counted)
+        items += self._counters_update(dossier.code, opening.counted)
         codes = transact(self._db, items)
         if codes is None:
             return CreateResult(CreateOutcome.CREATED, dossier.code)
@@ -191,7 +196,7 @@ class DynamoStore:
     # -- reading ----------------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
         found = self._get(f"D#{code}", STATE)
-        return Dossier.model_validate_json(found["state"]["S"]) if found else None
+        return unpack_state(found) if found else None
 
     def load(self, code: str) -> DossierRecord | None:
         items = query_all(
@@ -223,7 +228,7 @@ class DynamoStore:
             if i["SK"]["S"].startswith("A#")
         ]
         return DossierRecord(
-            dossier=Dossier.model_validate_json(state["state"]["S"]),
+            dossier=unpack_state(state),
             history=sorted(history, key=lambda e: e.version),
             refusals=refusals,
             alarms=sorted(fired, key=lambda a: a.fired_at),
@@ -269,7 +274,7 @@ class DynamoStore:
                 }
             },
         ]
-        items += self._counters_update(change.counted)
+        items += self._counters_update(dossier.code, change.counted)
         codes = transact(self._db, items)
         if codes is None:
             return ApplyOutcome.APPLIED
@@ -334,11 +339,11 @@ class DynamoStore:
                 ":until": _s(due_until_key(until)),
             },
         }
-        return [Dossier.model_validate_json(i["state"]["S"]) for i in query_all(self._db, **kwargs)]
+        return [unpack_state(item) for item in query_all(self._db, **kwargs)]
 
-    def _counters_update(self, counted: Counted | None) -> list[dict[str, Any]]:
+    def _counters_update(self, code: str, counted: Counted | None) -> list[dict[str, Any]]:
         """The QĐ 766 counters, added in the change's own transaction: counted exactly when the
-        change is applied, never by a scan."""
+        change is applied, never by a scan (docs/benchmarks.md says why not from the stream)."""
         if not counted:
             return []
         (agency, month, procedure), delta = counted
@@ -346,7 +351,10 @@ class DynamoStore:
         values = {f":c{i}": _n(amount) for i, amount in enumerate(delta.values())}
         return [{"Update": {
             "TableName": self.table,
-            "Key": {"PK": _s(f"STATS#{agency}#{month}"), "SK": _s(f"P#{procedure}")},
+            "Key": {
+                "PK": _s(f"STATS#{agency}#{month}"),
+                "SK": _s(f"P#{procedure}#{counter_shard(code)}"),
+            },
             "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(delta))),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
@@ -365,7 +373,7 @@ class DynamoStore:
         return sorted(item["PK"]["S"][2:] for item in items)
 
     def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]:
-        """The counters of one agency and month, per procedure."""
+        """The counters of one agency and month, per procedure (its shards added up)."""
         items = query_all(
             self._db,
             TableName=self.table,
@@ -373,10 +381,14 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": _s(f"STATS#{agency}#{month}")},
             ConsistentRead=True,
         )
-        return {
-            item["SK"]["S"][2:]: {k: int(v["N"]) for k, v in item.items() if "N" in v}
-            for item in items
-        }
+        totals: dict[str, dict[str, int]] = {}
+        for item in items:
+            procedure = item["SK"]["S"].removeprefix("P#").partition("#")[0]
+            counts = totals.setdefault(procedure, {})
+            for name, value in item.items():
+                if "N" in value:
+                    counts[name] = counts.get(name, 0) + int(value["N"])
+        return totals
 
     def put_digest(self, digest: Digest, outbox: Sequence[NotificationJob] = ()) -> bool:
         """Once per agency and day, however often the schedule fires (the outbox of the
@@ -476,7 +488,7 @@ class DynamoStore:
             kwargs["Limit"] = max(limit - len(found), 1) * 2
             page = self._db.query(**kwargs)
             for item in page.get("Items", []):
-                dossier = Dossier.model_validate_json(item["state"]["S"])
+                dossier = unpack_state(item)
                 if step is not None and dossier.step_index != step:
                     continue
                 found.append(dossier)
@@ -491,6 +503,20 @@ class DynamoStore:
                 continue
             break
         return Page(items=found, cursor=_encode_cursor(last_key) if last_key else None)
+
+
+def pack_state(dossier: Dossier) -> dict[str, bytes]:
+    """The dossier as stored: its JSON without the fields at their defaults, deflated (a
+    typical state goes from about 1 KB to under 400 bytes)."""
+    return {"B": zlib.compress(dossier.model_dump_json(exclude_defaults=True).encode(), 9)}
+
+
+def unpack_state(item: Mapping[str, Any]) -> Dossier:
+    """The dossier of a state item, packed or as plain JSON (items written before packing)."""
+    stored = item["state"]
+    if "B" in stored:
+        return Dossier.model_validate_json(zlib.decompress(stored["B"]))
+    return Dossier.model_validate_json(stored["S"])
 
 
 def _with_outbox(item: dict[str, Any], outbox: Sequence[NotificationJob]) -> dict[str, Any]:

@@ -336,3 +336,13 @@ def test_stats_add_up_the_counters_of_applied_changes_only(store, calendar):
     }
     assert store.stats(AGENCY, "2026-04") == {}
     assert store.stats("000.00.99.H19", MONTH) == {}
+
+
+def test_stats_add_up_the_counters_of_many_dossiers_of_one_procedure(store, calendar):
+    # The DynamoDB store spreads one procedure's counters over items by dossier code, so that
+    # concurrent transactions rarely meet on one; what it answers is their sum.
+    codes = [f"000.00.32.H19-260302-{n:04d}" for n in range(1, 25)]
+    for n, code in enumerate(codes):
+        store.create(opening(calendar, code, key=f"k{n}", rid=f"r{n}",
+                             counted=(ROW, {"received": 1, "online": n % 2})))  # fmt: skip
+    assert store.stats(AGENCY, MONTH) == {PROCEDURE.code: {"received": 24, "online": 12}}

@@ -19,6 +19,7 @@ from devstack.faults import THROTTLE_CODES, FaultInjector, FaultPlan, WorkerDied
 from tests.integration.conftest import AWS_ENV
 
 DOSSIERS = 1000
+HOT_CONFLICT_DOSSIERS = 200
 
 
 @pytest.fixture
@@ -127,3 +128,39 @@ def test_a_thousand_dossiers_through_faults_end_as_expected(capsys):
     assert tally["api_statuses"].get(500, 0) > 0  # throttled API calls, retried by the caller
     assert not tally["provider_failures"]["zns"].startswith("0 of")
     assert not tally["provider_failures"]["sms"].startswith("0 of")
+
+
+def test_a_hot_conflict_is_placed_on_the_counter_item_and_only_there(table):
+    db, name = table
+    faults = FaultInjector(FaultPlan(conflict=1.0, hot_conflicts=True))
+    faults.attach(db)
+    counter = {"Update": {"TableName": name, "Key": {"PK": {"S": "STATS#A#2026-12"},
+               "SK": {"S": "P#1"}}, "UpdateExpression": "ADD n :one",
+               "ExpressionAttributeValues": {":one": {"N": "1"}}}}  # fmt: skip
+    with faults.scope():
+        with pytest.raises(ClientError) as cancelled:
+            db.transact_write_items(
+                TransactItems=[{"Put": {"TableName": name, "Item": _item("D#1")}}, counter]
+            )
+        db.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": _item("D#2")}}])
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "TransactionConflict"]
+    assert "Item" not in db.get_item(TableName=name, Key=_item("D#1"))
+    assert "Item" in db.get_item(TableName=name, Key=_item("D#2"))  # no counter: never hot
+    assert faults.counts["transaction conflicts"] == 1
+
+
+def test_conflicts_on_hot_items_are_retried_in_process_and_stall_no_queue(capsys):
+    """2% of the transactions that update a QĐ 766 counter cancelled by a conflict on it: each
+    is retried inside its invocation, so no message goes back to its queue (on AWS, a FIFO
+    group stalled for the 180 s visibility timeout), and every dossier ends as expected."""
+    out = io.StringIO()
+    tally = fault_injection.run(HOT_CONFLICT_DOSSIERS, fault_injection.HOT_CONFLICTS_PLAN,
+                                outages=False, out=out)  # fmt: skip
+    with capsys.disabled():
+        print("\n" + out.getvalue())
+    assert tally["faults"].get("transaction conflicts", 0) >= 5, tally["faults"]
+    assert tally["returned_to_queues"] == {}
+    assert tally["wrong"] == [] and tally["as_expected"] == HOT_CONFLICT_DOSSIERS
+    assert tally["counters_match"] and tally["version_gaps"] == 0
+    assert tally["dead_intakes"] == 0 and tally["dead_transitions"] == 0
