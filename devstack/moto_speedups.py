@@ -9,9 +9,10 @@ and soak tests (in-process or the local stack's moto server): `fast_moto()` appl
   written and the same `TransactionCanceledException` is raised, with each item's reason.
   Anything unusual (two operations on one item, an unknown operation, over 100 items) goes to
   moto's own code, copies included, which raises its own error.
-- A table `Query` on a partition key: moto sorts every item of the table, then keeps the
-  partition's. Here it is handed the partition's items only (index queries are left as they
-  are).
+- `Query` on a table or a GSI: moto sorts every item of the table, then keeps the
+  partition's. Here it is handed the partition's items only: a table's from its own dict, a
+  GSI's from a map of the index's hash values to the items' keys, kept as items are written
+  (a superset, each key checked again when read). The cost stays flat as the table grows.
 - SQS reads the clock through a datetime round trip for every message of a queue, several
   times per call (visibility and delay of each message, the queue's counts computed on every
   send): here it reads `time.time()`, the same instant in the same unit.
@@ -30,6 +31,7 @@ import contextlib
 import functools
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -120,24 +122,135 @@ def transactions_without_table_copies() -> Patch:
     return _patched((models.DynamoDBBackend, "transact_write_items", transact_write_items))
 
 
+class _Partitions:
+    """Where each item of a table may be found, by the value of one attribute (a GSI's hash key):
+    attribute → value → the items' primary keys. A superset: a key is added whenever an item is
+    written with that value and checked again (and dropped if it moved) when read, so an update
+    that changes or removes the attribute never needs to be seen. Built on a table's first
+    query by that attribute, kept while `fast_moto` lasts (every write in between goes through
+    the patched methods), dropped when it ends."""
+
+    def __init__(self) -> None:
+        self.tables: weakref.WeakKeyDictionary[Any, dict[str, dict[Any, set[Any]]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def clear(self) -> None:
+        self.tables.clear()
+
+    def written(self, table: Any, item: Any) -> None:
+        for attribute, by_value in self.tables.get(table, {}).items():
+            value = item.attrs.get(attribute)
+            if value is not None:
+                by_value.setdefault(value, set()).add((item.hash_key, item.range_key))
+
+    def items(self, table: Any, attribute: str, value: Any) -> list[Any]:
+        by_value = self.tables.setdefault(table, {}).get(attribute)
+        if by_value is None:
+            by_value = self.tables[table][attribute] = {}
+            for item in _every_item(table):
+                found = item.attrs.get(attribute)
+                if found is not None:
+                    by_value.setdefault(found, set()).add((item.hash_key, item.range_key))
+        keys = by_value.get(value, set())
+        found_items, moved = [], []
+        for hash_key, range_key in keys:
+            item = _item_at(table, hash_key, range_key)
+            current = item.attrs.get(attribute) if item is not None else None
+            if current is not None and current == value:
+                found_items.append(item)
+            else:
+                moved.append((hash_key, range_key))
+        keys.difference_update(moved)
+        return found_items
+
+
+def _every_item(table: Any) -> list[Any]:
+    if table.range_key_attr:
+        return [item for by_range in table.items.values() for item in by_range.values()]
+    return list(table.items.values())
+
+
+def _item_at(table: Any, hash_key: Any, range_key: Any) -> Any:
+    found = table.items.get(hash_key)
+    if found is None or not table.range_key_attr:
+        return found
+    return found.get(range_key)
+
+
+_PARTITIONS = _Partitions()
+# The candidates of the query running in this thread: moto's `Table.all_items` answers them
+# instead of every item of the table, sorted (what moto's `query` filters and sorts again).
+_CANDIDATES = threading.local()
+
+
 def partition_queries() -> Patch:
+    """`Query` on a table or a GSI: moto sorts every item of the table, then keeps those whose
+    hash key matches. Here it is handed the partition's items only (for a GSI, the items whose
+    index hash attribute has the value asked, from `_Partitions`), and its own code does the
+    rest: key conditions, sort, direction, start key, limits, filters, projections, errors."""
+    import moto.dynamodb.models as models
     from moto.dynamodb.models.table import Table
 
-    original = Table.query
+    original_query = Table.query
+    original_all_items = Table.all_items
+    original_put = Table.put_item
+    original_update = models.DynamoDBBackend.update_item
+
+    def all_items(self: Any) -> list[Any]:
+        candidates = getattr(_CANDIDATES, "items", None)
+        return original_all_items(self) if candidates is None else candidates
+
+    def candidates(self: Any, hash_key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # moto's order
+        if not index_name:
+            if hash_key is None or not self.range_key_attr:
+                return None
+            return list(self.items[hash_key].values()) if hash_key in self.items else []
+        conditions = kwargs.get("hash_key_conditions")
+        if not conditions:
+            return None
+        attribute, value = conditions[0]
+        return _PARTITIONS.items(self, attribute, value)
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # moto's order
-        if index_name or hash_key is None or not self.range_key_attr:
-            return original(self, hash_key, *args, **kwargs)
         with _LOCK:
-            partition = list(self.items[hash_key].values()) if hash_key in self.items else []
-            self.all_items = lambda: partition  # shadows the method for this query only
+            found = candidates(self, hash_key, args, kwargs)
+            if found is None:
+                return original_query(self, hash_key, *args, **kwargs)
+            _CANDIDATES.items = found
             try:
-                return original(self, hash_key, *args, **kwargs)
+                return original_query(self, hash_key, *args, **kwargs)
             finally:
-                del self.all_items
+                _CANDIDATES.items = None
 
-    return _patched((Table, "query", query))
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            item = original_put(self, *args, **kwargs)
+            _PARTITIONS.written(self, item)
+            return item
+
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        with _LOCK:  # moto changes the stored item in place
+            item = original_update(self, table_name, *args, **kwargs)
+            _PARTITIONS.written(self.get_table(table_name), item)
+            return item
+
+    @contextlib.contextmanager
+    def patched() -> Iterator[None]:
+        _PARTITIONS.clear()  # built again from the tables as they are now
+        try:
+            with _patched(
+                (Table, "query", query),
+                (Table, "all_items", all_items),
+                (Table, "put_item", put_item),
+                (models.DynamoDBBackend, "update_item", update_item),
+            ):
+                yield
+        finally:
+            _PARTITIONS.clear()
+
+    return patched()
 
 
 def sqs_wall_clock() -> Patch:
