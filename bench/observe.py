@@ -58,6 +58,8 @@ class Invocation:
     aws_wall: float = 0.0  # inside AWS calls
     aws_cpu: float = 0.0
     http_wall: float = 0.0  # inside other HTTP calls: providers, the national portal
+    http_calls: int = 0
+    out_bytes: int = 0  # sent out of AWS: the API's responses, bodies posted to other services
     calls: int = 0
     ops: Counter[str] = field(default_factory=Counter)  # "dynamodb.GetItem" → calls made
 
@@ -182,8 +184,10 @@ class Recorder:
 
         def api_request(gateway: Any, method: str, path: str, headers: Any, body: Any) -> Any:
             route = f"{method} {_route(gateway, path)}"
-            with recorder.invocation(recorder.api_function(route), route=route):
-                return handle_request(gateway, method, path, headers, body)
+            with recorder.invocation(recorder.api_function(route), route=route) as current:
+                response = handle_request(gateway, method, path, headers, body)
+                current.out_bytes += _response_bytes(response)
+                return response
 
         def moto_request(app: Any, environ: Any, start_response: Any) -> Any:
             cpu = time.thread_time()
@@ -206,6 +210,8 @@ class Recorder:
             finally:
                 if current is not None:
                     current.http_wall += time.perf_counter() - wall
+                    current.http_calls += 1
+                    current.out_bytes += _request_bytes(*args, **kwargs)
 
         for owner, name, replacement in (
             (opener, "open", timed_open),
@@ -259,6 +265,29 @@ class Recorder:
         )
         with self._lock:
             self.calls.append(call)
+
+
+def _response_bytes(response: Any) -> int:
+    """An API answer's bytes on the wire: body, headers, status line (approximately)."""
+    if not isinstance(response, dict):
+        return 0
+    body = response.get("body") or b""
+    size = len(body.encode() if isinstance(body, str) else body)
+    headers = response.get("headers") or {}
+    return size + sum(len(f"{k}: {v}\r\n") for k, v in headers.items()) + 17
+
+
+def _request_bytes(request: Any = None, data: Any = None, *_: Any, **kwargs: Any) -> int:
+    """A request's bytes sent (body, headers, request line), from `opener.open`'s arguments."""
+    data = kwargs.get("data", data)
+    if request is not None and not isinstance(request, str):
+        data = data if data is not None else getattr(request, "data", None)
+        headers = dict(getattr(request, "header_items", lambda: [])())
+        url = getattr(request, "full_url", "")
+    else:
+        headers, url = {}, request or ""
+    body = len(data) if isinstance(data, (bytes, bytearray, str)) else 0
+    return body + sum(len(f"{k}: {v}\r\n") for k, v in headers.items()) + len(url) + 16
 
 
 def _route(gateway: Any, path: str) -> str:

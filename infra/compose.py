@@ -16,7 +16,8 @@ a list) is replaced. The template composed here adds:
   stream a bounded retry, batch bisection and an on-failure destination;
 - the parameters chosen at deploy time (token issuer, notification channels, alarm e-mail);
 - the alarms: each dead-letter queue's depth, each source queue's oldest message, each
-  function's errors and throttles, the stream relay's iterator age, all to one SNS topic.
+  function's errors and throttles, the stream relay's iterator age, all to one SNS topic;
+- the X-Ray sampling rule of the stage's API (`xray: true` traces it and every function).
 
 Why the queue is overridden with `{"Fn::Sub": "${Queue.Arn}"}` and not `Fn::GetAtt`: for
 `@app.on_sqs_message(queue=<name>)` Chalice emits `{"Fn::Sub": "arn:…:<name>"}`; merging a
@@ -155,6 +156,15 @@ OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600, "Por
 DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 
+# X-Ray: the API stage samples its requests by this rule (a trace's downstream functions follow
+# its decision through the message's trace header). 1 request a second, then 5%: at a province's
+# few requests a second that keeps a steady trickle for diagnosis; bench.cost prices it.
+# Lambda's own fixed rule (1/s + 5%, not configurable) still samples invocations with no
+# upstream trace (the stream relay, the schedules).
+XRAY_RESERVOIR_PER_SECOND = 1
+XRAY_FIXED_RATE = 0.05
+XRAY_RULE_PRIORITY = 1000  # before X-Ray's Default rule (10000)
+
 
 @dataclass(frozen=True)
 class Function:
@@ -289,6 +299,7 @@ def compose(
     for function in functions:
         out.update(_function_overrides(function, stage, local, environment))
     out.update(_alarms(stage, local, functions))
+    out["ApiSamplingRule"] = _sampling_rule(stage)
     template["Outputs"] = _outputs(local)
     return template
 
@@ -489,6 +500,32 @@ def _alarms(stage: str, local: Mapping[str, Any], functions: list[Function]) -> 
                 Threshold=ITERATOR_AGE_ALARM_MS,
             )
     return out
+
+
+def _sampling_rule(stage: str) -> dict[str, Any]:
+    """The API stage's X-Ray sampling rule, matched by the stage's ARN (Chalice's `RestAPI`)."""
+    api_stage = chalice_config(stage).api_gateway_stage
+    return {
+        "Type": "AWS::XRay::SamplingRule",
+        "Properties": {
+            "SamplingRule": {
+                "RuleName": f"{APP_NAME}-{stage}-api",
+                "Priority": XRAY_RULE_PRIORITY,
+                "ReservoirSize": XRAY_RESERVOIR_PER_SECOND,
+                "FixedRate": XRAY_FIXED_RATE,
+                "ResourceARN": {
+                    "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
+                    f"${{RestAPI}}/stages/{api_stage}"
+                },
+                "ServiceName": "*",
+                "ServiceType": "*",
+                "Host": "*",
+                "HTTPMethod": "*",
+                "URLPath": "*",
+                "Version": 1,
+            }
+        },
+    }
 
 
 def _outputs(local: Mapping[str, Any]) -> dict[str, Any]:

@@ -74,3 +74,23 @@ def test_data_files_are_added_to_the_zip_once(tmp_path):
 
 def test_the_merge_template_is_json():
     json.dumps(compose.compose("prod"))
+
+
+def test_the_api_stage_is_sampled_by_the_stages_own_rule():
+    """bench.cost prices X-Ray from this rule: it must be in the template, per stage, and match
+    the stage's API only (X-Ray's rules are account-wide)."""
+    for stage in ("dev", "prod"):
+        rules = [
+            r["Properties"]["SamplingRule"]
+            for r in compose.compose(stage)["Resources"].values()
+            if r.get("Type") == "AWS::XRay::SamplingRule"
+        ]
+        assert len(rules) == 1
+        rule = rules[0]
+        assert rule["RuleName"] == f"motcua-{stage}-api" and len(rule["RuleName"]) <= 32
+        assert (rule["ReservoirSize"], rule["FixedRate"]) == (
+            compose.XRAY_RESERVOIR_PER_SECOND,
+            compose.XRAY_FIXED_RATE,
+        )
+        assert "${RestAPI}/stages/api" in rule["ResourceARN"]["Fn::Sub"]
+        assert rule["Priority"] < 10000  # before X-Ray's Default rule
