@@ -255,6 +255,7 @@ class Fixture:
                 "POWERTOOLS_SERVICE_NAME": "motcua",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_TRACE_DISABLED": "true",
+                "MOTCUA_DATA_DIR": str(packaged_data(workdir)),
             }
         )
         return env
@@ -503,6 +504,19 @@ def package_of(filename: str, name: str) -> str:
     except ValueError:
         return "stdlib " + path.stem
     return ".".join(relative.parts[:2])
+
+
+def packaged_data(workdir: Path) -> Path:
+    """data/ as `make package` puts it in the zip: with each YAML file's prebuilt JSON form."""
+    import shutil
+
+    from chalicelib.adapters import prebuilt
+    from chalicelib.adapters.catalog_files import DATA_DIR
+
+    staged = workdir / "data"
+    shutil.copytree(DATA_DIR, staged, ignore=shutil.ignore_patterns("*" + prebuilt.SUFFIX))
+    prebuilt.build_all(staged)
+    return staged
 
 
 def compile_project() -> None:
