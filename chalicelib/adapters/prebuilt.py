@@ -41,10 +41,10 @@ def document_for(source: Path, raw: bytes) -> tuple[bool, Any]:
 
 def build(source: Path) -> Path:
     """Write `source`'s prebuilt form; answer its path."""
-    from chalicelib.adapters.catalog_files import parse_yaml
+    import yaml
 
     raw = source.read_bytes()
-    document = parse_yaml(source, raw.decode("utf-8"))
+    document = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     target = prebuilt_path(source)
     built = {"source_sha256": digest(raw), "document": document}
     target.write_text(json.dumps(built, ensure_ascii=False, default=_json_value), "utf-8")
@@ -66,7 +66,5 @@ def _json_value(value: Any) -> Any:
 if __name__ == "__main__":
     import sys
 
-    from chalicelib.adapters.catalog_files import DATA_DIR
-
-    for path in build_all(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR):
+    for path in build_all(Path(sys.argv[1])):
         print(f"wrote {path}")
