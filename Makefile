@@ -59,7 +59,7 @@ lock:
 bench: $(STAMP)
 	$(BIN)/python -m bench.timer_cost --sizes 10000,100000
 	$(BIN)/python -m bench.notify_flaky --jobs 10000 --failure-rate 0.3
-	$(BIN)/python -m bench.cold_start --runs 5
+	$(BIN)/python -m bench.cold_start --runs 7
 	$(BIN)/python -m bench.aws_calls --json build/bench/aws_calls.json
 	$(BIN)/python -m bench.cost --calls build/bench/aws_calls.json
 	$(BIN)/python -m bench.throughput --dossiers 50 --clients 4

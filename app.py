@@ -11,6 +11,7 @@ from chalicelib import bootstrap, observability
 from chalicelib.adapters.table_stream import RELAY_FILTERS
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import DossierStatus
+from chalicelib.handlers.warmup import warm_up
 from chalicelib.http import request_models
 from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
 from chalicelib.http.route_docs import (
@@ -522,3 +523,7 @@ def deadline_timer(event: Any) -> dict[str, Any]:
 @observability.worker
 def daily_digest(event: Any) -> dict[str, Any]:
     return _workers().run_digest(_deps())
+
+
+# Lambda's INIT runs with more CPU than an invocation: this function's parts are built now.
+warm_up(DEPLOYED)

@@ -169,6 +169,7 @@ class RuntimeFacts:
     in_lambda: bool  # a deployed function, not `sam local` nor chalice's CLI
     traced: bool  # Powertools' rule: in Lambda only, unless POWERTOOLS_TRACE_DISABLED
     metrics_namespace_from_env: bool  # POWERTOOLS_METRICS_NAMESPACE names it
+    function_name: str = ""  # the deployed function's name (AWS_LAMBDA_FUNCTION_NAME)
 
 
 def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
@@ -185,4 +186,5 @@ def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
         in_lambda=bool(environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not emulated,
         traced=bool(environ.get("LAMBDA_TASK_ROOT")) and not emulated and not trace_off,
         metrics_namespace_from_env=bool(environ.get("POWERTOOLS_METRICS_NAMESPACE")),
+        function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") if not emulated else "",
     )

@@ -13,9 +13,14 @@
 3. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>` there: the
    SAM template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come
    from PyPI; no AWS call is made, a placeholder region is set if none is);
-4. add `data/` (calendar, agencies, catalog) to the zip: Chalice ships `app.py`, `chalicelib/`
-   and `vendor/` only, and the code reads `<project>/data`, which is `/var/task/data` in Lambda;
-5. write `<out>/package.json`, saying which stage the directory holds.
+4. add `data/` (calendar, agencies, catalog, holidays) to the zip, with the prebuilt JSON form of
+   each YAML file (chalicelib/adapters/prebuilt.py: a cold start reads JSON, not YAML): Chalice
+   ships `app.py`, `chalicelib/` and `vendor/` only, and the code reads `<project>/data`, which
+   is `/var/task/data` in Lambda;
+5. add the bytecode of every module in the zip (`__pycache__/*.cpython-311.pyc`, unchecked
+   hash-based): /var/task is read-only, so a module without it is compiled from source at every
+   cold start;
+6. write `<out>/package.json`, saying which stage the directory holds.
 
 `cfn-lint` then checks `<out>/sam.json` (`lint()`; `make package` runs it).
 """
@@ -25,9 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -108,26 +115,75 @@ def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = 
     print("+", " ".join(command), f"(in {project})", flush=True)
     subprocess.run(command, cwd=project, env=env, check=True)
     add_data(out_dir / "deployment.zip")
+    add_bytecode(out_dir / "deployment.zip")
     (out_dir / STAMP).write_text(json.dumps({"stage": stage, "merge_template": str(merge)}))
     return out_dir / "sam.json"
 
 
 def add_data(zip_path: Path, data_dir: Path = DATA_DIR) -> list[str]:
-    """Append `data_dir`'s files to the zip under `data/`, with fixed dates (as Chalice does,
-    so the same inputs give the same zip)."""
+    """Append `data_dir`'s files to the zip under `data/`, with each YAML file's prebuilt JSON
+    form, with fixed dates (as Chalice does, so the same inputs give the same zip)."""
+    from chalicelib.adapters import prebuilt
+
     added = []
-    with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        present = set(archive.namelist())
-        for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
-            name = f"data/{path.relative_to(data_dir).as_posix()}"
-            if name in present:
-                raise FileExistsError(f"{zip_path} already holds {name}")
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-            added.append(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "data"
+        junk = shutil.ignore_patterns("*" + prebuilt.SUFFIX)  # only forms made now
+        shutil.copytree(data_dir, staged, ignore=junk)
+        prebuilt.build_all(staged)
+        with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            present = set(archive.namelist())
+            for path in sorted(p for p in staged.rglob("*") if p.is_file()):
+                name = f"data/{path.relative_to(staged).as_posix()}"
+                if name in present:
+                    raise FileExistsError(f"{zip_path} already holds {name}")
+                _write(archive, name, path.read_bytes())
+                added.append(name)
     return added
+
+
+def add_bytecode(zip_path: Path) -> list[str]:
+    """Append the bytecode of every module of the zip that has none, where Python looks for it
+    (`<dir>/__pycache__/<name>.cpython-311.pyc`). Unchecked hash-based: the sources of a
+    deployed function never change, and the zip's dates are fixed."""
+    tag = sys.implementation.cache_tag
+    added = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(zip_path) as archive:
+            present = set(archive.namelist())
+            sources = sorted(n for n in present if n.endswith(".py"))
+            compiled = {}
+            for name in sources:
+                folder, _, module = name.rpartition("/")
+                target = f"{folder + '/' if folder else ''}__pycache__/{module[:-3]}.{tag}.pyc"
+                if target in present:
+                    continue
+                source = Path(tmp) / name
+                source.parent.mkdir(parents=True, exist_ok=True)
+                source.write_bytes(archive.read(name))
+                try:
+                    py_compile.compile(
+                        str(source),
+                        cfile=str(source) + "c",
+                        dfile=f"/var/task/{name}",
+                        doraise=True,
+                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+                    )
+                except py_compile.PyCompileError:
+                    continue  # e.g. a module for another Python: Lambda compiles or skips it
+                compiled[target] = Path(str(source) + "c").read_bytes()
+        with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            for target, code in compiled.items():
+                _write(archive, target, code)
+                added.append(target)
+    return added
+
+
+def _write(archive: zipfile.ZipFile, name: str, content: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, content)
 
 
 def newest_input() -> float:

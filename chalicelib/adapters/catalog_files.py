@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
+from chalicelib.adapters import prebuilt
 from chalicelib.domain.agencies import AgencyRegistry, parse_agencies
 from chalicelib.domain.errors import CatalogError
 from chalicelib.domain.procedures import Catalog, parse_catalog
@@ -49,7 +48,8 @@ def read_document(path: PathLike) -> Any:
     if suffix not in SUFFIXES:
         raise _file_error(source, f"unsupported file type '{suffix}'; use {', '.join(SUFFIXES)}")
     try:
-        text = source.read_text(encoding="utf-8")
+        raw = source.read_bytes()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _file_error(source, "not UTF-8 text") from exc
     except OSError as exc:
@@ -60,8 +60,17 @@ def read_document(path: PathLike) -> Any:
         except json.JSONDecodeError as exc:
             where = f"line {exc.lineno}, column {exc.colno}"
             raise _file_error(source, f"not valid JSON ({where}): {exc.msg}") from exc
+    found, document = prebuilt.document_for(source, raw)  # made by `make package`
+    return document if found else parse_yaml(source, text)
+
+
+def parse_yaml(source: Path, text: str) -> Any:
+    """`text` parsed as YAML (libyaml's safe loader when PyYAML has it); errors name `source`."""
+    import yaml  # only when no prebuilt form is there: its import is a cold start's cost
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

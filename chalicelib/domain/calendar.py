@@ -15,7 +15,7 @@ from an editable table, because the package cannot know them in advance.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -157,7 +157,9 @@ class CalendarTable(BaseModel):
         )
         return OfficeHours(periods)
 
-    def build(self) -> WorkingCalendar:
+    def build(self, statutory: Mapping[int, frozenset[date]] | None = None) -> WorkingCalendar:
+        """The calendar; `statutory`: the public holidays of the years it covers, precomputed
+        (data/holidays.json); other years are computed by the `holidays` package when asked."""
         days_off: set[date] = set()
         working: set[date] = set()
         for overrides in self.years.values():
@@ -168,11 +170,13 @@ class CalendarTable(BaseModel):
             extra_days_off=frozenset(days_off),
             extra_working_days=frozenset(working),
             culture_day_off=self.culture_day_off,
+            _holidays_by_year=dict(statutory or {}),
         )
 
 
 def _statutory_holidays(year: int) -> frozenset[date]:
-    # Imported here: the package costs ~50 ms to import, paid only by code that counts days.
+    # Imported here: the package (every country) and a year's table cost ~60 ms of CPU; the
+    # supported years come precomputed (chalicelib/adapters/holiday_table.py).
     from holidays.countries.vietnam import Vietnam
 
     return frozenset(Vietnam(years=year).keys())

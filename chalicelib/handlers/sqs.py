@@ -1,20 +1,18 @@
 """Running a queue worker over one Lambda batch: partial failures per record, dead letters with
-their reason, never the whole batch failed for one bad message."""
+their reason, never the whole batch failed for one bad message.
+
+The loop is ours, not Powertools' batch utility: the same answer (`batchItemFailures`; in a FIFO
+queue a failed record's group stops, its later records reported failed unprocessed) for none of
+its import cost (~40 ms of CPU at each cold start).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from chalicelib import observability
@@ -23,6 +21,46 @@ from chalicelib.domain import masking
 from chalicelib.handlers.dead_letters import LetterStore, original_body, seal
 from chalicelib.ports.queues import DeadLetter, Publisher
 from chalicelib.services.failures import PermanentFailure
+
+
+class SQSRecord:
+    """What the worker reads of one record of Lambda's SQS event."""
+
+    __slots__ = ("body", "message_group_id", "message_id", "receipt_handle", "receive_count")
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        attributes = raw.get("attributes") or {}
+        self.message_id: str = raw["messageId"]
+        self.receipt_handle: str = raw.get("receiptHandle", "")
+        self.body: str = raw.get("body") or ""
+        self.receive_count = int(attributes.get("ApproximateReceiveCount") or 1)
+        self.message_group_id: str | None = attributes.get("MessageGroupId")
+
+
+def partial_response(
+    records: Iterable[Any],
+    handle: Callable[[Any], None],
+    *,
+    identifier: Callable[[Any], str],
+    group: Callable[[Any], object] | None = None,
+) -> dict[str, Any]:
+    """Lambda's partial batch response: `handle` each record; the ones that raised are
+    reported by `identifier` for redelivery. With `group` (a FIFO queue), once a record fails,
+    the later records of its group are reported without being handled: none overtakes it."""
+    failed: list[str] = []
+    stopped: set[object] = set()
+    for record in records:
+        key = group(record) if group is not None else None
+        if group is not None and key in stopped:
+            failed.append(identifier(record))
+            continue
+        try:
+            handle(record)
+        except Exception:
+            failed.append(identifier(record))
+            if group is not None:
+                stopped.add(key)
+    return {"batchItemFailures": [{"itemIdentifier": item} for item in failed]}
 
 
 def retry_delay(attempt: int) -> int:
@@ -45,7 +83,7 @@ def visibility_backoff(queue_url: str) -> Callable[[SQSRecord, int], None]:
 
 
 def receive_count(record: SQSRecord) -> int:
-    return int(record.attributes.approximate_receive_count or 1)
+    return record.receive_count
 
 
 def process_batch(
@@ -95,7 +133,7 @@ def process_batch(
                 "receive_count": str(receive_count(record)),
             },
         )
-        group = record.attributes.message_group_id if fifo else None
+        group = record.message_group_id if fifo else None
         publisher.dead_letter(
             dlq_url, letter, group=group, dedup_id=record.message_id if fifo else None
         )
@@ -149,14 +187,11 @@ def process_batch(
                 backoff(record, retry_delay(receive_count(record)))
             raise
 
-    processor: BatchProcessor = (
-        SqsFifoPartialProcessor(skip_group_on_error=True) if fifo else BatchProcessor(EventType.SQS)
-    )
-    # Report every record as failed rather than raising when all fail: same redelivery, but
-    # no Lambda error for what is a normal retry (the FIFO processor has no argument for it).
-    processor.raise_on_entire_batch_failure = False
-    return dict(
-        process_partial_response(
-            event=event, record_handler=on_record, processor=processor, context=context
-        )
+    # A batch where every record fails is answered like any other: the same redelivery, and no
+    # Lambda error for what is a normal retry.
+    return partial_response(
+        (SQSRecord(raw) for raw in event.get("Records", [])),
+        on_record,
+        identifier=lambda record: record.message_id,
+        group=(lambda record: record.message_group_id) if fifo else None,
     )

@@ -12,14 +12,10 @@ from chalicelib.services import digests, notifier, outbox, timers, transitions
 from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-        DynamoDBRecord,
-    )
-
     from chalicelib.bootstrap import Container
 
-# Cold start: each worker is its own Lambda function. Powertools' batch utility (with
-# `chalicelib.handlers.sqs`) is imported by the workers that take a batch, and the intake service
+# Cold start: each worker is its own Lambda function. The batch loop (`chalicelib.handlers.sqs`)
+# is imported by the workers that take a batch, and the intake service
 # (phone numbers) by the intake worker only: the timer and the digest need neither.
 
 
@@ -31,7 +27,7 @@ def _code_of(body: dict[str, Any]) -> object:
 
 
 def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
+    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (the batch loop)
     from chalicelib.services import intake  # lazy: cold start (phone numbers, intake checks)
 
     intake_deps = deps.intake_deps()
@@ -63,7 +59,7 @@ def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> di
 
 
 def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (Powertools batch)
+    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (the batch loop)
 
     transition_deps = deps.transition_deps()
 
@@ -129,35 +125,31 @@ def run_digest(deps: Container) -> dict[str, Any]:
 def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     """The table's stream → the notifications queue (the jobs written with each change) and the
     national portal's sync queue (every new or changed dossier state)."""
-    # lazy: cold start (Powertools batch)
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
+    from chalicelib.handlers.sqs import partial_response
     from chalicelib.services import portal_sync  # lazy: cold start of the other workers
 
     publisher, settings = deps.publisher, deps.settings
 
-    def relay(record: DynamoDBRecord) -> None:
-        for change in table_stream.changes_in(record.raw_event):
+    def relay(record: dict[str, Any]) -> None:
+        for change in table_stream.changes_in(record):
             if isinstance(change, table_stream.OutboxWritten):
                 outbox.relay(change, publisher, settings.notifications_queue_url)
             elif settings.portal_sync_queue_url:
                 sync = portal_sync.request_for_state(change)
                 portal_sync.enqueue(sync, publisher, settings.portal_sync_queue_url)
 
-    processor = BatchProcessor(EventType.DynamoDBStreams)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=relay, processor=processor, context=context
-        )
+    records = event.get("Records", [])
+    answer = partial_response(
+        records, relay, identifier=lambda record: record["dynamodb"]["SequenceNumber"]
     )
+    if records and len(answer["batchItemFailures"]) == len(records):
+        # Every record failed: an invocation error, as before (the mapping retries and bisects).
+        raise RuntimeError(f"outbox relay: all {len(records)} records of the batch failed")
+    return answer
 
 
 def run_notifications_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    # lazy: cold start (Powertools batch)
+    # lazy: cold start (the batch loop)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
 
     notifier_deps = deps.notifier_deps()
@@ -189,7 +181,7 @@ def run_notifications_batch(event: dict[str, Any], context: Any, deps: Container
 
 
 def run_portal_sync_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    # lazy: cold start (Powertools batch)
+    # lazy: cold start (the batch loop)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
     from chalicelib.services import portal_sync  # lazy: cold start of the other workers
 

@@ -1,5 +1,5 @@
-"""What app.py wraps its handlers with: Lambda context keys, a trace subsegment, a clean
-correlation scope, and the metrics flushed at the end."""
+"""What app.py wraps its handlers with: Lambda context keys, a clean correlation scope, and the
+metrics flushed at the end (Lambda traces the invocation itself: tracing.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from typing import Any
 
 from chalicelib.observability.logs import bind_dossier, formatter, get_logger, scope
 from chalicelib.observability.metrics import flush
-from chalicelib.observability.tracing import subsegment
 
 _cold_start = True
 
 
 @contextlib.contextmanager
 def invocation(name: str, context: Any = None) -> Iterator[Any]:
-    """One worker invocation or API call: Lambda context keys, a subsegment, a scope for the
-    correlation id, and the metrics flushed at the end whatever happens."""
+    """One worker invocation or API call: Lambda context keys, a scope for the correlation id,
+    and the metrics flushed at the end whatever happens."""
     global _cold_start
     log = get_logger()
     with scope():
@@ -32,10 +31,9 @@ def invocation(name: str, context: Any = None) -> Iterator[Any]:
         if function_name:
             keys["function_name"] = function_name
         formatter().thread_safe_append_keys(**keys)
-        cold_start, _cold_start = _cold_start, False
+        _cold_start = False
         try:
-            with subsegment(name, cold_start=cold_start):
-                yield log
+            yield log
         finally:
             try:
                 flush()

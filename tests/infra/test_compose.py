@@ -65,7 +65,7 @@ def test_data_files_are_added_to_the_zip_once(tmp_path):
     archive = tmp_path / "deployment.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("app.py", "")
-    assert add_data(archive, data) == ["data/calendar.yaml"]
+    assert add_data(archive, data) == ["data/calendar.yaml", "data/calendar.yaml.prebuilt.json"]
     with zipfile.ZipFile(archive) as z:
         assert z.read("data/calendar.yaml") == b"x: 1\n"
     with pytest.raises(FileExistsError):
@@ -94,3 +94,38 @@ def test_the_api_stage_is_sampled_by_the_stages_own_rule():
         )
         assert "${RestAPI}/stages/api" in rule["ResourceARN"]["Fn::Sub"]
         assert rule["Priority"] < 10000  # before X-Ray's Default rule
+
+
+def test_yaml_data_files_get_their_prebuilt_json_form_in_the_zip(tmp_path):
+    from chalicelib.adapters import prebuilt
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calendar.yaml").write_text("culture_day_off: true\n")
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "")
+    assert add_data(archive, data) == [
+        "data/calendar.yaml",
+        "data/calendar.yaml" + prebuilt.SUFFIX,
+    ]
+    assert not (data / ("calendar.yaml" + prebuilt.SUFFIX)).exists()  # made in the zip only
+
+
+def test_every_module_of_the_zip_gets_its_bytecode(tmp_path):
+    import importlib.util
+    import sys
+
+    from infra.package import add_bytecode
+
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "ANSWER = 42\n")
+        z.writestr("pkg/mod.py", "def f():\n    return 1\n")
+        z.writestr("pkg/broken.py", "def (:\n")
+    tag = sys.implementation.cache_tag
+    assert add_bytecode(archive) == [f"__pycache__/app.{tag}.pyc", f"pkg/__pycache__/mod.{tag}.pyc"]
+    with zipfile.ZipFile(archive) as z:
+        code = z.read(f"__pycache__/app.{tag}.pyc")
+    assert code[:4] == importlib.util.MAGIC_NUMBER
+    assert add_bytecode(archive) == []  # once

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib import observability
 from chalicelib.domain.masking import mask, redact
-from chalicelib.observability import logs, tracing
+from chalicelib.observability import logs
 
 CODE = "000.00.41.H19-261121-0001"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -436,7 +436,22 @@ def test_no_tracer_outside_lambda(monkeypatch):
         return "ok"
 
     assert handler(object()) == "ok"
-    assert not tracing.built()  # the X-Ray SDK was never imported
+
+
+def test_a_traced_invocation_imports_no_xray_sdk():
+    # Lambda's active tracing records the invocation; the SDK's import and patching are a cold
+    # start's cost (chalicelib/observability/tracing.py).
+    code = (
+        "import sys, chalicelib.observability as o\n"
+        "assert o.tracing_enabled()\n"
+        "o.worker(lambda event: 'ok')(object())\n"
+        "print('aws_xray_sdk' in sys.modules)"
+    )
+    env = {**os.environ, "LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_METRICS_DISABLED": "true"}
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env=env)  # fmt: skip
+    assert result.stdout.strip() == "False"
 
 
 def test_importing_the_module_imports_no_powertools():
