@@ -139,7 +139,15 @@ class Index:
     name: str
     pk: str
     sk: str
-    projection: str  # ALL, KEYS_ONLY (INCLUDE is treated as ALL)
+    projection: str  # ALL, KEYS_ONLY or INCLUDE
+    attributes: tuple[str, ...] = ()  # INCLUDE: the non-key attributes projected
+
+    def project(self, item: dict[str, Any]) -> dict[str, Any]:
+        """What the index holds of a base-table item."""
+        if self.projection == "ALL":
+            return item
+        kept = ("PK", "SK", self.pk, self.sk, *self.attributes)
+        return {k: item[k] for k in kept if k in item}
 
 
 def table_indexes() -> list[Index]:
@@ -148,8 +156,10 @@ def table_indexes() -> list[Index]:
     indexes = []
     for gsi in resources["Resources"][TABLE_RESOURCE]["Properties"]["GlobalSecondaryIndexes"]:
         keys = {k["KeyType"]: k["AttributeName"] for k in gsi["KeySchema"]}
-        projection = gsi["Projection"]["ProjectionType"]
-        indexes.append(Index(gsi["IndexName"], keys["HASH"], keys["RANGE"], projection))
+        projection = gsi["Projection"]
+        indexes.append(Index(gsi["IndexName"], keys["HASH"], keys["RANGE"],
+                             projection["ProjectionType"],
+                             tuple(projection.get("NonKeyAttributes", ()))))  # fmt: skip
     return indexes
 
 
@@ -160,7 +170,7 @@ class CapacityModel:
     queries are eventually consistent). Writes: 1 KB units of the larger of the old and new
     item, doubled inside TransactWriteItems; a failed conditional write is billed too.
     Index writes (1 KB units of the projected item, not doubled): a put into an index, a
-    delete from it, both when its key changes, and, for an ALL projection, any change of an
+    delete from it, both when its key changes, and any change of what it projects of an
     item it holds. The old item is the last one this model saw written or read under that key;
     an UpdateItem's result is taken as the size of the old item (those here are counters and
     delivery-log rows, a few hundred bytes), at least 1 unit.
@@ -243,10 +253,7 @@ class CapacityModel:
     @staticmethod
     def _index_units(index: Index, old: dict | None, new: dict | None) -> float:
         def projected(item: dict[str, Any]) -> int:
-            if index.projection != "KEYS_ONLY":
-                return write_units(item_size(item))
-            keys = ("PK", "SK", index.pk, index.sk)
-            return write_units(item_size({k: item[k] for k in keys if k in item}))
+            return write_units(item_size(index.project(item)))
 
         was = old is not None and index.pk in old and index.sk in old
         now = new is not None and index.pk in new and index.sk in new
@@ -254,7 +261,7 @@ class CapacityModel:
             assert old is not None and new is not None
             if (old[index.pk], old[index.sk]) != (new[index.pk], new[index.sk]):
                 return projected(old) + projected(new)
-            return projected(new) if index.projection != "KEYS_ONLY" and old != new else 0
+            return projected(new) if index.project(old) != index.project(new) else 0
         if now:
             assert new is not None
             return projected(new)
@@ -477,14 +484,8 @@ def scan_indexes(stack: Any) -> dict[str, list[float]]:
     for item in _scan(stack):
         for index in table_indexes():
             if index.pk in item and index.sk in item:
-                keys = ("PK", "SK", index.pk, index.sk)
-                projected = (
-                    {k: item[k] for k in keys if k in item}
-                    if index.projection == "KEYS_ONLY"
-                    else item
-                )
                 indexes[index.name][0] += 1
-                indexes[index.name][1] += item_size(projected)
+                indexes[index.name][1] += item_size(index.project(item))
     return indexes
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ DEFAULT_CALL_MS = 10.0
 HTTP_CALL_MS = 150.0
 LAMBDA_PLATFORM_LOG_BYTES = 350  # START, END and REPORT lines per invocation
 LAMBDA_PLATFORM_LOG_EVENTS = 3
+QUIET_SYSTEM_LOG_LEVELS = {"WARN", "ERROR", "FATAL"}  # no START/END/REPORT lines
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs bills per event, beyond the message
 DYNAMODB_ITEM_OVERHEAD = 100  # bytes DynamoDB bills per item (base table and each index)
 FULL_VCPU_MB = 1769  # Lambda gives one vCPU at 1,769 MB, and a share below it
@@ -139,6 +141,18 @@ def deployed_template() -> dict[str, Any]:
     from infra.compose import compose
 
     return compose("prod")
+
+
+def function_properties(template: dict[str, Any], function: str) -> dict[str, Any]:
+    """What the template sets on one of the app's functions ("api…" names the API's)."""
+    from infra.compose import function_name
+
+    name = function_name("prod", API_FUNCTION if function.startswith("api") else function)
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if properties.get("FunctionName") == name:
+            return dict(properties)
+    return {}
 
 
 def sampling_rule(template: dict[str, Any]) -> tuple[float, float, str]:
@@ -356,13 +370,27 @@ class Costing:
         ms = math.ceil(cpu + CALL_MS["dynamodb"])
         lam = awaits * (p.lambda_per_million / MILLION + ms / 1000 * mb / 1024 * p.lambda_gb_second)
         lam += _init_usd(TOKEN_TASK, awaits, mb, p, self.deploy) if worker else 0.0
-        logs = awaits * self.platform_log_bytes(1) / GB * p.logs_ingest_per_gb
+        # Its task functions would be configured as ours are (the API's settings).
+        logs = awaits * self.platform_log_bytes({API_FUNCTION: 1}) / GB * p.logs_ingest_per_gb
         return lam, dynamodb, logs
 
-    def platform_log_bytes(self, invocations: float) -> float:
-        return invocations * (
-            LAMBDA_PLATFORM_LOG_BYTES + LAMBDA_PLATFORM_LOG_EVENTS * LOG_EVENT_OVERHEAD
+    def platform_events(self, function: str) -> int:
+        """Lambda's own log lines an invocation of `function` writes, by its logging config."""
+        config = function_properties(self.template, function).get("LoggingConfig", {})
+        quiet = config.get("SystemLogLevel") in QUIET_SYSTEM_LOG_LEVELS
+        return 0 if quiet else LAMBDA_PLATFORM_LOG_EVENTS
+
+    def platform_log_bytes(self, invocations: Mapping[str, float]) -> float:
+        return sum(
+            count
+            * (self.platform_events(function) / LAMBDA_PLATFORM_LOG_EVENTS)
+            * (LAMBDA_PLATFORM_LOG_BYTES + LAMBDA_PLATFORM_LOG_EVENTS * LOG_EVENT_OVERHEAD)
+            for function, count in invocations.items()
         )
+
+    def traced_at_lambdas_rule(self, function: str) -> bool:
+        """Whether `function`, called with no trace header, starts traces of its own."""
+        return function_properties(self.template, function).get("Tracing", "Active") == "Active"
 
     def traces(self) -> dict[str, float]:
         """Traces recorded per dossier: the API's by the template's rule, the untraced-upstream
@@ -372,6 +400,9 @@ class Costing:
         api = sum(v for k, v in w.invocations.items() if k.startswith("api"))
         out = {"api": sampled(api * d.per_day, busy, self.rule[:2]) / d.per_day}
         for function in sorted(UNTRACED_UPSTREAM & set(w.invocations)):
+            if not self.traced_at_lambdas_rule(function):
+                out[function] = 0.0  # PassThrough: no upstream header, no trace
+                continue
             per_day = w.invocations[function] * d.per_day
             if function == "deadline_timer":  # a schedule: its runs a day, whatever the volume
                 per_day = self.assume.runs_per_day
@@ -403,12 +434,11 @@ class Costing:
         storage = stored_gb * 12 * d.years_stored
         storage_usd = storage * (p.dynamodb_storage_gb_month + p.dynamodb_pitr_gb_month)
 
-        invocations = sum(w.invocations.values())
         app_bytes = m.log_bytes / n + m.log_events / n * LOG_EVENT_OVERHEAD
         retention_months = self.log_retention_days() / 30
         per_gb_logs = p.logs_ingest_per_gb + p.logs_storage_gb_month * retention_months
-        shared_invocations = sum(v for k, v in w.invocations.items() if k not in OURS_ONLY)
-        ours_invocations = invocations - shared_invocations
+        shared_invocations = {k: v for k, v in w.invocations.items() if k not in OURS_ONLY}
+        ours_invocations = {k: v for k, v in w.invocations.items() if k in OURS_ONLY}
         logs_shared = (app_bytes + self.platform_log_bytes(shared_invocations)) / GB * per_gb_logs
         logs_ours = self.platform_log_bytes(ours_invocations) / GB * per_gb_logs
         token_logs *= per_gb_logs / p.logs_ingest_per_gb
@@ -453,12 +483,12 @@ class Costing:
                  f"index copies while open), x {d.years_stored:g} year(s)"),
             Line("CloudWatch Logs (ingestion, 26 B/event, storage)", logs_shared, logs_ours,
                  token_logs,
-                 f"{(app_bytes + self.platform_log_bytes(invocations)) / 1024:.1f} KB per "
+                 f"{(app_bytes + self.platform_log_bytes(w.invocations)) / 1024:.1f} KB per "
                  f"dossier billed ({self.log_events():.0f}"
                  f" events), kept {self.log_retention_days()} days"),
             Line("X-Ray (recorded + scanned)", xray_shared, xray_ours, xray_sfn,
                  f"API rule {rule}: {traces['api']:.2f} traces per dossier; relay and schedules "
-                 f"at Lambda's fixed 1/s + 5%: "
+                 f"(Lambda's fixed 1/s + 5% where Active, none where PassThrough): "
                  f"{sum(v for k, v in traces.items() if k in UNTRACED_UPSTREAM):.2f}; SFN "
                  f"executions {traces['sfn executions']:.2f}"),
             Line("Data transfer out", transfer, 0, 0,
@@ -486,8 +516,9 @@ class Costing:
     def log_events(self) -> float:
         """Log events per dossier: the app's lines and each invocation's platform lines."""
         m = self.measured
-        return m.log_events / m.dossiers + LAMBDA_PLATFORM_LOG_EVENTS * sum(
-            self.whole.invocations.values()
+        return m.log_events / m.dossiers + sum(
+            count * self.platform_events(function)
+            for function, count in self.whole.invocations.items()
         )
 
     def log_retention_days(self) -> int:

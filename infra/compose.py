@@ -157,12 +157,19 @@ DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 
 # X-Ray: the API stage samples its requests by this rule (a trace's downstream functions follow
-# its decision through the message's trace header). 1 request a second, then 5%: at a province's
-# few requests a second that keeps a steady trickle for diagnosis; bench.cost prices it.
-# Lambda's own fixed rule (1/s + 5%, not configurable) still samples invocations with no
-# upstream trace (the stream relay, the schedules).
-XRAY_RESERVOIR_PER_SECOND = 1
+# its decision through the message's trace header): 5% of requests, no per-second reservoir.
+# At a province's few requests a second a 1/s reservoir would trace a quarter of them, most of
+# the X-Ray bill (docs/benchmarks.md); 5% still gives thousands of traces a working day.
+XRAY_RESERVOIR_PER_SECOND = 0
 XRAY_FIXED_RATE = 0.05
+# Functions that no traced request calls (the stream relay, the schedules) pass tracing
+# through instead of starting traces of their own at Lambda's fixed 1/s + 5%: their log lines
+# carry the correlation id, and their queues and iterator age are alarmed.
+PASS_THROUGH_TRACING_KINDS = ("dynamodb", "schedule")
+# Lambda's own START/END/REPORT lines (three log events an invocation) are dropped: duration,
+# memory and errors are CloudWatch metrics already. The application's level is the stage's.
+SYSTEM_LOG_LEVEL = "WARN"
+ALC_LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 XRAY_RULE_PRIORITY = 1000  # before X-Ray's Default rule (10000)
 
 
@@ -367,7 +374,13 @@ def _function_overrides(
     config = chalice_config(stage, function.name)
     name = function_name(stage, function.name)
     env = dict(environment)
-    properties: dict[str, Any] = {"FunctionName": name, "Environment": {"Variables": env}}
+    properties: dict[str, Any] = {
+        "FunctionName": name,
+        "Environment": {"Variables": env},
+        "LoggingConfig": _logging_config(config),
+    }
+    if function.kind in PASS_THROUGH_TRACING_KINDS:
+        properties["Tracing"] = "PassThrough"
     out: dict[str, Any] = {function.logical_id: {"Properties": properties}}
     if config.log_retention_in_days:
         # Chalice names the group after `${<function>}`, which is wrong for the API handler
@@ -405,6 +418,18 @@ def _function_overrides(
         }
         properties["Events"] = {function.event_id: {"Properties": event}}
     return out
+
+
+def _logging_config(config: Any) -> dict[str, str]:
+    """Lambda's advanced logging controls: JSON (Powertools writes JSON lines anyway), the
+    application's level in step with POWERTOOLS_LOG_LEVEL (Lambda's takes precedence in
+    Powertools), and no platform lines below WARN."""
+    level = str(config.environment_variables.get("POWERTOOLS_LOG_LEVEL", "INFO")).upper()
+    return {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": ALC_LEVELS.get(level, level),
+        "SystemLogLevel": SYSTEM_LOG_LEVEL,
+    }
 
 
 def _filter_criteria(function: Function) -> dict[str, Any]:
