@@ -61,7 +61,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.notify_flaky --jobs 10000 --failure-rate 0.3
 	$(BIN)/python -m bench.cold_start --runs 7
 	$(BIN)/python -m bench.aws_calls --json build/bench/aws_calls.json
-	$(BIN)/python -m bench.cost --calls build/bench/aws_calls.json
+	$(BIN)/python -m bench.aws_calls --busy 2 --json build/bench/aws_calls_busy.json > build/bench/aws_calls_busy.txt
+	$(BIN)/python -m bench.cost --calls build/bench/aws_calls.json --compare build/bench/aws_calls_busy.json
+	$(BIN)/python -m bench.replay
+	$(BIN)/python -m bench.replay --backend moto
 	$(BIN)/python -m bench.throughput --dossiers 50 --clients 4
 	$(BIN)/python -m bench.load --clients 8 --seconds 20
 	$(BIN)/python -m bench.fault_injection --dossiers 3000

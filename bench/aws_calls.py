@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import math
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -831,13 +832,32 @@ def assumptions(args: argparse.Namespace) -> Assumptions:
     return Assumptions(args.open_dossiers, args.days_open, args.alarms_per_dossier)
 
 
+@contextlib.contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    """`count` processes spinning on the CPU while the block runs."""
+    spinning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for process in spinning:
+            process.kill()
+            process.wait()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timer-runs", type=int, default=288, help="5-minute timer runs")
     parser.add_argument("--json", type=Path, help="also write the measured counts here")
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        help="processes kept busy meanwhile (a loaded machine: the counts must not move)",
+    )
     add_assumption_arguments(parser)
     args = parser.parse_args(argv)
-    measured = measure(args.timer_runs)
+    with busy_processes(args.busy):
+        measured = measure(args.timer_runs)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(measured.to_json(), indent=1), encoding="utf-8")

@@ -43,14 +43,13 @@ import boto3
 
 from chalicelib import bootstrap
 from chalicelib.adapters import aws
-from chalicelib.adapters.dynamo_store import unpack_state
+from chalicelib.adapters.dynamo_store import unpack_history, unpack_outbox, unpack_state
 from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.messages import Milestone
 from chalicelib.handlers import dead_letters
 from chalicelib.notify.channels import Channels
 from chalicelib.notify.model import Channel, Outcome, OutgoingMessage
-from chalicelib.ports.records import JOBS_JSON
 from chalicelib.services.intake import receipt_id_for
 from devstack import demo
 from devstack.faults import FaultInjector, FaultPlan, LedgerProvider, Outage
@@ -406,16 +405,16 @@ def _tally(
             by_kind.setdefault(item["SK"]["S"].split("#")[0], []).append(item)
         state = unpack_state(by_kind["STATE"][0])
         history = sorted(
-            (json.loads(i["entry"]["S"]) for i in by_kind.get("H", [])),
-            key=lambda e: e["version"],
+            (unpack_history(i) for i in by_kind.get("H", [])),
+            key=lambda e: e.version,
         )
-        versions = [e["version"] for e in history]
+        versions = [e.version for e in history]
         entries += len(versions)
         gaps += len(set(range(1, state.version + 1)) - set(versions))
         repeats += len(versions) - len(set(versions))
         markers = len(by_kind.get("C", []))
         refusals = sorted(json.loads(i["refusal"]["S"])["kind"] for i in by_kind.get("R", []))
-        actions = [e["action"] for e in history]
+        actions = [str(e.action) for e in history]
         expected = life.expected_actions()
         if (
             actions != expected
@@ -433,7 +432,7 @@ def _tally(
         for item in items:
             if "outbox" not in item:
                 continue
-            for job in JOBS_JSON.validate_json(item["outbox"]["S"]):
+            for job in unpack_outbox(item):
                 if job.phone and job.sms_text:
                     routes[(job.key, "phone")] = (
                         channels.zns.accepted[job.key] + (channels.sms.accepted[job.key])

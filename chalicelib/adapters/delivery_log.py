@@ -4,14 +4,15 @@ Items, in the dossier's partition (`NOTIFY#<job key>` for jobs without a dossier
 - `N#<job key>#<route>`: the route's state (sending, accepted, failed, unknown): the claim that
   makes a notice go out once per route (the applicant's phone, or one email address);
 - `L#<job key>#<route>#<n>`: one attempt: channel, provider, message id, outcome, error;
-- `MSG#<provider>#<message id>` / `MSG`: where a provider's delivery receipt belongs.
+- `MSG#<provider>#<message id>` / `MSG`: where a provider's delivery receipt belongs; kept
+  `RECEIPT_WINDOW` (TTL), long after any receipt arrives (providers send them within days).
 Opt-outs: `OPTOUT#<phone>` / `OPTOUT`.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,6 +21,8 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import query_all
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.ports.deliveries import Attempt, Claim, RouteState
+
+RECEIPT_WINDOW = timedelta(days=30)
 
 
 def partition(job: NotificationJob) -> str:
@@ -86,6 +89,7 @@ class DynamoDeliveryLog:
                     "SK": _s("MSG"),
                     "log_pk": _s(partition(job)),
                     "log_sk": _s(sk),
+                    "expires_at": {"N": str(int((attempt.at + RECEIPT_WINDOW).timestamp()))},
                 },
             )
 

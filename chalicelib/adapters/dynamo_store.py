@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_calls import query_all, scan_all, transact
+from chalicelib.adapters.packing import pack, unpack
 from chalicelib.adapters.store import counter_shard, due_shard, due_until_key, on_worklist
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.digest import Digest
@@ -125,7 +125,7 @@ class DynamoStore:
         item = {
             "PK": _s(f"D#{code}"),
             "SK": _s(f"H#{entry.version:06d}"),
-            "entry": _s(entry.model_dump_json(exclude_defaults=True)),
+            "entry": pack(entry.model_dump_json(exclude_defaults=True)),
             "version": _n(entry.version),
         }
         return _with_outbox(item, outbox)
@@ -209,11 +209,7 @@ class DynamoStore:
         state = next((i for i in items if i["SK"]["S"] == STATE), None)
         if state is None:
             return None
-        history = [
-            HistoryEntry.model_validate_json(i["entry"]["S"])
-            for i in items
-            if i["SK"]["S"].startswith("H#")
-        ]
+        history = [unpack_history(i) for i in items if i["SK"]["S"].startswith("H#")]
         refusals = sorted(
             (
                 Refusal.model_validate_json(i["refusal"]["S"])
@@ -508,21 +504,26 @@ class DynamoStore:
 def pack_state(dossier: Dossier) -> dict[str, bytes]:
     """The dossier as stored: its JSON without the fields at their defaults, deflated (a
     typical state goes from about 1 KB to under 400 bytes)."""
-    return {"B": zlib.compress(dossier.model_dump_json(exclude_defaults=True).encode(), 9)}
+    return pack(dossier.model_dump_json(exclude_defaults=True))
 
 
 def unpack_state(item: Mapping[str, Any]) -> Dossier:
     """The dossier of a state item, packed or as plain JSON (items written before packing)."""
-    stored = item["state"]
-    if "B" in stored:
-        return Dossier.model_validate_json(zlib.decompress(stored["B"]))
-    return Dossier.model_validate_json(stored["S"])
+    return Dossier.model_validate_json(unpack(item["state"]))
+
+
+def unpack_history(item: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry.model_validate_json(unpack(item["entry"]))
+
+
+def unpack_outbox(item: Mapping[str, Any]) -> list[NotificationJob]:
+    return JOBS_JSON.validate_json(unpack(item["outbox"])) if "outbox" in item else []
 
 
 def _with_outbox(item: dict[str, Any], outbox: Sequence[NotificationJob]) -> dict[str, Any]:
     """Notification jobs ride on the item that records the change: the stream relays them."""
     if outbox:
-        item["outbox"] = _s(JOBS_JSON.dump_json(list(outbox)).decode())
+        item["outbox"] = pack(JOBS_JSON.dump_json(list(outbox)))
     return item
 
 

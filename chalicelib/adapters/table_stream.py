@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.adapters.packing import unpack
 from chalicelib.ports.records import JOBS_JSON
 from chalicelib.ports.stream import OutboxWritten, StateWritten
 
@@ -23,7 +24,9 @@ DOSSIER_PREFIX = "D#"  # the partition key of a dossier's items: D#<code>
 
 # Most writes are neither an outbox nor a state: command markers, receipts, counters, sequences,
 # the delivery log, replay-guard signatures.
+# An outbox is packed (`B`); one written before packing is plain JSON (`S`).
 RELAY_FILTERS: list[dict[str, Any]] = [
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"outbox": {"B": [{"exists": True}]}}}},
     {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"outbox": {"S": [{"exists": True}]}}}},
     {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"SK": {"S": [STATE_KEY]}}}},
 ]
@@ -40,8 +43,8 @@ def outbox_written(stream_record: Mapping[str, Any]) -> OutboxWritten | None:
     """The jobs an item carried when it was written (only new items: a job is sent once)."""
     if stream_record.get("eventName") != "INSERT":
         return None
-    carried = _new_image(stream_record).get("outbox", {}).get("S")
-    jobs = JOBS_JSON.validate_json(carried) if carried else []
+    carried = _new_image(stream_record).get("outbox")
+    jobs = JOBS_JSON.validate_json(unpack(carried)) if carried else []
     return OutboxWritten(tuple(jobs)) if jobs else None
 
 

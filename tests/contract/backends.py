@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import boto3
 
-from chalicelib.adapters.dynamo_store import DynamoStore
+from chalicelib.adapters.dynamo_store import DynamoStore, unpack_outbox
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.domain.notifications import NotificationJob
-from chalicelib.ports.records import JOBS_JSON
 from chalicelib.ports.store import DossierStore
 
 
@@ -29,7 +28,7 @@ def dynamo_backend(table: str) -> Backend:
         pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
         items = sorted((i for p in pages for i in p["Items"] if "outbox" in i),
                        key=lambda i: (i["PK"]["S"], i["SK"]["S"]))  # fmt: skip
-        return [job for i in items for job in JOBS_JSON.validate_json(i["outbox"]["S"])]
+        return [job for i in items for job in unpack_outbox(i)]
 
     return Backend(DynamoStore(table), outbox)
 

@@ -129,3 +129,30 @@ def test_every_module_of_the_zip_gets_its_bytecode(tmp_path):
         code = z.read(f"__pycache__/app.{tag}.pyc")
     assert code[:4] == importlib.util.MAGIC_NUMBER
     assert add_bytecode(archive) == []  # once
+
+
+def _functions(stage: str) -> dict[str, dict]:
+    prefix = f"motcua-{stage}-"
+    return {
+        r["Properties"]["FunctionName"].removeprefix(prefix): r["Properties"]
+        for r in compose.compose(stage)["Resources"].values()
+        if "FunctionName" in r.get("Properties", {})
+    }
+
+
+def test_functions_no_traced_request_calls_pass_tracing_through():
+    """The stream relay and the schedules would start traces at Lambda's fixed 1/s + 5%
+    (bench.cost prices each function's mode from here); the rest stay as Chalice sets them."""
+    functions = _functions("prod")
+    passing = {name for name, p in functions.items() if p.get("Tracing") == "PassThrough"}
+    assert passing == {"outbox_relay", "deadline_timer", "daily_digest"}
+
+
+def test_every_function_logs_json_without_platform_lines_at_its_stages_level():
+    for stage, level in (("prod", "INFO"), ("dev", "DEBUG")):
+        functions = _functions(stage)
+        assert len(functions) == 8
+        for name, properties in functions.items():
+            assert properties["LoggingConfig"] == {
+                "LogFormat": "JSON", "ApplicationLogLevel": level, "SystemLogLevel": "WARN"
+            }, name  # fmt: skip

@@ -12,7 +12,8 @@ def record(event, sk, **attributes):
     return {"eventName": event, "dynamodb": {"Keys": {}, "NewImage": image}}
 
 
-OUTBOX = {"outbox": {"S": "[]"}}
+OUTBOX = {"outbox": {"B": "eNqLjgUAARUAuQ=="}}  # packed, as the stream event carries it
+PLAIN_OUTBOX = {"outbox": {"S": "[]"}}  # written before packing
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,7 @@ OUTBOX = {"outbox": {"S": "[]"}}
     [
         (record("INSERT", "H#000002", **OUTBOX), True),  # a history entry's notices
         (record("INSERT", "A#due_soon", **OUTBOX), True),  # an alarm's
+        (record("INSERT", "H#000003", **PLAIN_OUTBOX), True),  # one written before packing
         (record("INSERT", "STATE"), True),  # a new dossier: the portal sync
         (record("MODIFY", "STATE"), True),  # a changed one
         (record("MODIFY", "H#000002", **OUTBOX), False),  # jobs are sent once, when new

@@ -73,3 +73,25 @@ def test_packing_loses_nothing(calendar):
 def test_a_state_written_before_packing_still_reads(calendar):
     dossier = crowded_dossier(calendar)
     assert unpack_state({"state": {"S": dossier.model_dump_json()}}) == dossier
+
+
+def test_a_history_entry_and_its_outbox_pack_and_read_back(calendar):
+    from chalicelib.adapters.dynamo_store import unpack_history, unpack_outbox
+    from chalicelib.domain.notifications import NotificationJob
+
+    opened = new_dossier(land_procedure(), calendar, at(2026, 3, 2, 9))
+    jobs = [
+        NotificationJob(key=f"k{n}", code=opened.dossier.code, kind="received", essential=True,
+                        phone="84912345678", emails=("a@example.com",), subject="Hồ sơ",
+                        text_vi="Hồ sơ của ông/bà đã được tiếp nhận. " * 6,
+                        sms_text="Ho so da duoc tiep nhan. " * 5, sms_parts=1)
+        for n in range(2)
+    ]  # fmt: skip
+    item = DynamoStore("motcua")._history_item(opened.dossier.code, opened.entry, jobs)
+    assert "B" in item["entry"] and "B" in item["outbox"]
+    assert unpack_history(item) == opened.entry
+    assert unpack_outbox(item) == jobs
+    assert item_size(item) < KB
+    plain = len(opened.entry.model_dump_json()) + sum(len(j.model_dump_json()) for j in jobs)
+    assert plain > KB  # the same as plain JSON would cost twice the write units
+    assert unpack_outbox({"outbox": {"S": "[]"}}) == [] and unpack_outbox({}) == []
