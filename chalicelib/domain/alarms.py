@@ -26,7 +26,14 @@ class AlarmKind(StrEnum):
     STEP_DUE_SOON = "step_due_soon"
     STEP_OVERDUE = "step_overdue"
     DUE_SOON = "due_soon"
+    # The apology (Mẫu 04) is due before the appointment: proposed to the leader of the
+    # agency that holds the dossier (the one causing the delay).
+    APOLOGY_DUE = "apology_due"
     OVERDUE = "overdue"
+    # A supplement awaited: the applicant is reminded before its deadline, and the officials
+    # are told when it lapses (the dossier may then be stopped, Mẫu 05).
+    SUPPLEMENT_REMINDER = "supplement_reminder"
+    SUPPLEMENT_LAPSED = "supplement_lapsed"
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,18 @@ class Dossier(BaseModel):
     supplement_requests: int = 0
     apologies: int = 0
     ended_at: datetime | None = None  # first of resolved, refused, withdrawn, stopped
+    # Set by the first extension with apology (Mẫu 04): the appointment QĐ 766 judges
+    # against; `due_at` is then the new one the applicant and the portal see. Both move with
+    # pauses.
+    original_due_at: datetime | None = None
+    # While a supplement is awaited (status 5): by when the applicant must bring it.
+    supplement_due_at: datetime | None = None
+    # A supplement request made after the law's limit from receipt, or a second one: QĐ 766
+    # counts the dossier late whatever its end date.
+    supplement_after_limit: bool = False
+    # Requests made before receipt (status 1, Mẫu 02 at the counter): no clock, not counted.
+    pre_receipt_supplements: int = 0
+    fees_requested: bool = False  # fees or taxes were asked: the dossier is in 3.6's count
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
     # What the QĐ 766 indicators count besides the course of the dossier (from the intake).
@@ -143,6 +155,13 @@ class Dossier(BaseModel):
         return self.paused_at is not None
 
 
+class PaymentChannel(StrEnum):
+    """How fees or taxes were paid (recorded with `fees_paid`; QĐ 766 indicator 3.6)."""
+
+    ONLINE = "online"  # through the payment platform, or a bank transfer online
+    COUNTER = "counter"  # cash or card at the one-stop counter, or at the tax office
+
+
 class Command(BaseModel):
     """What an official asks for. Validated by the state machine, not trusted."""
 
@@ -157,6 +176,8 @@ class Command(BaseModel):
     # With `resolve`: the result is issued as an electronic document (kết quả điện tử), which
     # QĐ 766 indicator 4.1 counts. Only the official resolving knows it.
     electronic_result: bool = False
+    # With `fees_paid`: how the applicant paid.
+    payment_channel: PaymentChannel | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -183,6 +204,10 @@ class HistoryEntry(BaseModel):
     paused_for: timedelta | None = None  # set on resume: the working time the clock stood still
     amount_vnd: int | None = None
     electronic_result: bool | None = None  # set by `resolve`: the result is electronic
+    original_due_at: datetime | None = None  # after an extension: the appointment judged
+    supplement_due_at: datetime | None = None  # set by `request_supplement`: the deadline
+    after_limit: bool | None = None  # set by `request_supplement`: counted late (QĐ 766)
+    payment_channel: PaymentChannel | None = None  # set by `fees_paid`
 
 
 class Transition(BaseModel):
