@@ -19,31 +19,41 @@ APP_NAME = "motcua"
 
 
 def _api(deps: bootstrap.Container) -> None:
+    # What the routes import when they run (app.py imports only what registering them needs,
+    # as every function imports app.py); the intake's parsing and PyJWT wait for their routes.
+    from chalicelib.http import request_models  # noqa: F401
+    from chalicelib.intake import checks  # noqa: F401  (dossier codes in paths)
+    from chalicelib.services import due_dates, reading, reports, transitions  # noqa: F401
+
     deps.store, deps.publisher, deps.calendar, deps.catalog, deps.webhook_secrets  # noqa: B018
 
 
+# Each builder imports what its worker imports when it runs (chalicelib/handlers/workers.py).
 def _intake(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
-    from chalicelib.services import intake  # noqa: F401
+    from chalicelib.services import envelopes, intake  # noqa: F401
 
     deps.intake_deps(), deps.publisher, deps.letters
 
 
 def _transitions(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
+    from chalicelib.services import envelopes, transitions  # noqa: F401
 
     deps.transition_deps(), deps.publisher, deps.letters
 
 
 def _relay(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
-    from chalicelib.services import portal_sync  # noqa: F401
+    from chalicelib.services import outbox, portal_sync  # noqa: F401
 
     deps.publisher  # noqa: B018
 
 
 def _notifier(deps: bootstrap.Container) -> None:
+    from chalicelib.domain import notifications  # noqa: F401
     from chalicelib.handlers import sqs, workers  # noqa: F401
+    from chalicelib.services import notifier  # noqa: F401
 
     deps.notifier_deps(), deps.publisher, deps.letters
 
@@ -58,12 +68,14 @@ def _portal_sync(deps: bootstrap.Container) -> None:
 
 def _timer(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.services import timers  # noqa: F401
 
     deps.timer_deps()
 
 
 def _digest(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.services import digests  # noqa: F401
 
     deps.digest_deps()
 
