@@ -9,11 +9,8 @@ from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import bootstrap, observability
 from chalicelib.adapters.table_stream import RELAY_FILTERS
-from chalicelib.domain.dossier import Actor
-from chalicelib.domain.statuses import DossierStatus
 from chalicelib.handlers.warmup import warm_up
-from chalicelib.http import request_models
-from chalicelib.http.handlers import answers_problems, dossier_code, parse_query
+from chalicelib.http.handlers import answers_problems
 from chalicelib.http.route_docs import (
     COMMAND_ID,
     DOSSIER_CODE,
@@ -24,13 +21,14 @@ from chalicelib.http.route_docs import (
     Answer,
     route_doc,
 )
-from chalicelib.services import due_dates, reading, reports, transitions
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from chalicelib.auth.webhooks import VerifiedWebhook
+    from chalicelib.domain.dossier import Actor
+    from chalicelib.http.request_models import ActionRequest
     from chalicelib.ports.webhook_clients import WebhookClient
     from chalicelib.services.envelopes import IntakeEnvelope
 
@@ -52,6 +50,11 @@ TIMER_MINUTES = DEPLOYED.timer_minutes
 # Lambda event filtering per stream function (Chalice has no argument for it): packaging puts it
 # on the event source mapping (infra/compose.py), the local runtime applies it the same way.
 EVENT_FILTERS = {"outbox_relay": RELAY_FILTERS}
+# Every function imports this module (a handler string is `app.<name>`), and only the API
+# parses requests and reads dossiers for people: the routes import the request models and the
+# services when they run (the API's warm-up imports them at INIT: chalicelib/handlers/warmup.py),
+# and their documentation names the request models (chalicelib/http/route_docs.py).
+REQUEST_MODELS = "chalicelib.http.request_models:"
 
 
 def _path() -> str | None:
@@ -79,6 +82,30 @@ def _requests() -> Any:
     return requests
 
 
+def _models() -> Any:
+    from chalicelib.http import request_models
+
+    return request_models
+
+
+def _reading() -> Any:
+    from chalicelib.services import reading
+
+    return reading
+
+
+def _dossier_code(code: str) -> str:
+    from chalicelib.http.handlers import dossier_code
+
+    return dossier_code(code, _deps().settings.province)
+
+
+def _parse_query(name: str) -> Any:
+    from chalicelib.http.handlers import parse_query
+
+    return parse_query(getattr(_models(), name), _query_params())
+
+
 def _accepted(body: dict[str, Any], location: str) -> Response:
     return Response(body=body, status_code=202, headers={"Location": location})
 
@@ -95,7 +122,8 @@ def _submit(envelope: IntakeEnvelope, receipts_path: str) -> Response:
         queue_url=deps.settings.intake_queue_url,
     )
     status_url = receipts_path + receipt.receipt_id
-    return _accepted({**reading.receipt_view(receipt), "status_url": status_url}, status_url)
+    view = _reading().receipt_view(receipt)
+    return _accepted({**view, "status_url": status_url}, status_url)
 
 
 def _official() -> Actor:
@@ -147,14 +175,16 @@ def openapi_document() -> dict[str, object]:
     summary="When is a dossier received at a moment due?",
     description="`received_at` with `working_days` or `working_hours` (exactly one), or a "
     "`procedure` whose cut-off and time limit apply. A naive `received_at` is Hà Nội time.",
-    query=request_models.DueDateQuery,
+    query=REQUEST_MODELS + "DueDateQuery",
     answers={200: Answer("DueDate", "the appointment date")},
     refusals=(400,),
 )
 @app.route("/v1/calendar/due-date", methods=["GET"])
 @problems
 def calendar_due_date() -> dict[str, object]:
-    query = parse_query(request_models.DueDateQuery, _query_params())
+    from chalicelib.services import due_dates
+
+    query = _parse_query("DueDateQuery")
     deps = _deps()
     return due_dates.due_date(query, deps.calendar, deps.catalog)
 
@@ -167,6 +197,7 @@ def calendar_due_date() -> dict[str, object]:
 @app.route("/v1/procedures", methods=["GET"])
 @problems
 def list_procedures() -> dict[str, object]:
+    reading = _reading()
     return {"items": [reading.procedure_view(p) for p in _deps().catalog.all()]}
 
 
@@ -181,7 +212,7 @@ def list_procedures() -> dict[str, object]:
 @problems
 def get_procedure(code: str) -> dict[str, object]:
     deps = _deps()
-    return reading.procedure_versions(code, deps.catalog, deps.now())
+    return _reading().procedure_versions(code, deps.catalog, deps.now())
 
 
 @route_doc(
@@ -197,8 +228,8 @@ def get_procedure(code: str) -> dict[str, object]:
 def public_dossier(code: str) -> dict[str, object]:
     params = _query_params()
     deps = _deps()
-    return reading.public_lookup(
-        dossier_code(code, deps.settings.province),
+    return _reading().public_lookup(
+        _dossier_code(code),
         params.get("phone_last4"),
         deps.store,
         deps.catalog,
@@ -242,14 +273,14 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     deps = _deps()
     # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
     caller = _requests().signed_caller(app.current_request, b"", deps, scope="dossiers")
-    return reading.receipt_for(receipt_id, caller.client.client_id, deps.store)
+    return _reading().receipt_for(receipt_id, caller.client.client_id, deps.store)
 
 
 @route_doc(
     tag="portals",
     summary="Another agency's system reports its part of an inter-agency step",
     params=(DOSSIER_CODE, IDEMPOTENCY),
-    body=request_models.SystemActionRequest,
+    body=REQUEST_MODELS + "SystemActionRequest",
     answers={202: Answer("QueuedCommand", "queued", location=True)},
     refusals=(403, 404),
 )
@@ -260,8 +291,8 @@ def inter_agency_action(code: str) -> Response:
     requests, deps = _requests(), _deps()
     raw, caller = _signed("inter-agency")
     actor = requests.system_actor(caller.client)
-    body = requests.model_from_json(request_models.SystemActionRequest, raw)
-    code = dossier_code(code, deps.settings.province)
+    body = requests.model_from_json(_models().SystemActionRequest, raw)
+    code = _dossier_code(code)
     requests.refuse_replay(caller, deps)
     # The signature is spent once every check passed: a refused call writes nothing.
     return _queue_action(
@@ -276,7 +307,7 @@ def inter_agency_action(code: str) -> Response:
 @route_doc(
     tag="portals",
     summary="An SMS/ZNS provider reports what became of a message",
-    body=request_models.DeliveryReceipt,
+    body=REQUEST_MODELS + "DeliveryReceipt",
     answers={202: Answer("Recorded", "recorded")},
     refusals=(404,),
 )
@@ -287,7 +318,7 @@ def delivery_receipt() -> Response:
     from chalicelib.services import deliveries
 
     deps = _deps()
-    _, body = _signed_body("delivery-receipts", request_models.DeliveryReceipt)
+    _, body = _signed_body("delivery-receipts", _models().DeliveryReceipt)
     deliveries.record_receipt(
         deps.delivery_log,
         provider=body.provider,
@@ -302,7 +333,7 @@ def delivery_receipt() -> Response:
     tag="portals",
     summary="A phone opts out of (or back into) survey invitations",
     description="Legally required notices are sent whatever the choice.",
-    body=request_models.OptOut,
+    body=REQUEST_MODELS + "OptOut",
     answers={202: Answer("OptOutRecorded", "recorded")},
 )
 @app.route("/v1/webhooks/opt-outs", methods=["POST"], content_types=ANY_TYPE)
@@ -313,7 +344,7 @@ def opt_out() -> Response:
     from chalicelib.services import deliveries
 
     deps = _deps()
-    client, body = _signed_body("opt-outs", request_models.OptOut)
+    client, body = _signed_body("opt-outs", _models().OptOut)
     deliveries.set_opt_out(
         deps.delivery_log,
         phone=body.phone,
@@ -352,7 +383,7 @@ def counter_intake() -> Response:
 def counter_receipt(receipt_id: str) -> dict[str, object]:
     actor = _official()
     client_id = _requests().counter_client(actor)
-    return reading.receipt_for(receipt_id, client_id, _deps().store)
+    return _reading().receipt_for(receipt_id, client_id, _deps().store)
 
 
 @route_doc(
@@ -361,7 +392,7 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
     description="Applied by the transition worker, in order, once; `expected_version` must be "
     "the version the official read.",
     params=(DOSSIER_CODE, IDEMPOTENCY),
-    body=request_models.ActionRequest,
+    body=REQUEST_MODELS + "ActionRequest",
     answers={202: Answer("QueuedCommand", "queued", location=True)},
     refusals=(404,),
 )
@@ -370,22 +401,24 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
 def dossier_action(code: str) -> Response:
     requests = _requests()
     actor = _official()
-    body = requests.model_from_json(request_models.ActionRequest, _body())
+    body = requests.model_from_json(_models().ActionRequest, _body())
     command_id = requests.command_id(app.current_request, actor.id)
     return _queue_action(code, body, actor, command_id=command_id)
 
 
 def _queue_action(
     code: str,
-    body: request_models.ActionRequest,
+    body: ActionRequest,
     actor: Actor,
     *,
     command_id: str,
     on_checked: Callable[[], None] | None = None,
 ) -> Response:
+    from chalicelib.services import transitions
+
     deps = _deps()
     envelope = transitions.request_action(
-        dossier_code(code, deps.settings.province),
+        _dossier_code(code),
         body,
         actor,
         store=deps.store,
@@ -413,7 +446,7 @@ def _queue_action(
 @problems
 def get_dossier(code: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
-    return reading.read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
+    return _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
 
 
 @route_doc(
@@ -426,13 +459,13 @@ def get_dossier(code: str) -> dict[str, object]:
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
 @problems
 def get_command(code: str, command_id: str) -> dict[str, object]:
-    return reading.command_status(code, command_id, _official(), _deps().store)
+    return _reading().command_status(code, command_id, _official(), _deps().store)
 
 
 @route_doc(
     tag="officials",
     summary="The open dossiers the official's agency holds, by due date",
-    query=request_models.WorklistQuery,
+    query=REQUEST_MODELS + "WorklistQuery",
     answers={200: Answer("Worklist", "one page")},
     refusals=(400,),
 )
@@ -440,9 +473,11 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    query = parse_query(request_models.WorklistQuery, _query_params())
+    from chalicelib.domain.statuses import DossierStatus
+
+    query = _parse_query("WorklistQuery")
     deps = _deps()
-    return reading.worklist(
+    return _reading().worklist(
         actor.agency,
         status=DossierStatus(query.status) if query.status else None,
         step=query.step,
@@ -456,7 +491,7 @@ def get_worklist() -> dict[str, object]:
 @route_doc(
     tag="officials",
     summary="QĐ 766 indicators of an agency over a range of months",
-    query=request_models.ReportQuery,
+    query=REQUEST_MODELS + "ReportQuery",
     answers={200: Answer("Report766", "the indicators and the counts behind them", csv=True)},
     refusals=(400,),
 )
@@ -465,7 +500,9 @@ def get_worklist() -> dict[str, object]:
 def report_766() -> object:
     """QĐ 766 indicators of an agency for a range of months, with the counts behind them."""
     actor = _official()
-    query = parse_query(request_models.ReportQuery, _query_params())
+    from chalicelib.services import reports
+
+    query = _parse_query("ReportQuery")
     result = reports.report_766(query, actor, _deps().store)
     if isinstance(result, str):
         return Response(

@@ -21,14 +21,14 @@ class AgencyLevel(StrEnum):
 
 
 class Unit(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     code: UnitCode
     name: Text
 
 
 class Agency(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     code: Annotated[str, StringConstraints(pattern=AGENCY_CODE.pattern)]
     name: Text

@@ -106,7 +106,7 @@ class OfficeHours:
 class YearOverrides(BaseModel):
     """One year's moves of the working calendar, as the government announces them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     days_off: list[date] = Field(default_factory=list, description="extra days off (nghỉ bù)")
     working_days: list[date] = Field(
@@ -125,7 +125,7 @@ def _parse_clock(value: str, field_name: str) -> time:
 class CalendarTable(BaseModel):
     """The editable calendar table (data/calendar.yaml): office hours, settings, yearly moves."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     office_hours: Annotated[list[tuple[str, str]], Field(min_length=1)] = [
         ("07:00", "11:30"),

@@ -65,7 +65,7 @@ class ValueKind(StrEnum):
 
 
 class Placeholder(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: ValueKind
     max_length: Annotated[int, Field(ge=1, le=1000)]  # characters in Vietnamese, septets in SMS
@@ -75,7 +75,7 @@ class MessageTemplate(BaseModel):
     """`text_vi` uses `{name}` placeholders (str.format syntax, no format specs); `placeholders`
     declares each one, its kind and its maximum length."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")]
     milestone: Milestone

@@ -42,7 +42,7 @@ class Level(StrEnum):
 
 
 class Fee(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: Text
     amount_vnd: NonNegativeInt
@@ -52,7 +52,7 @@ class Fee(BaseModel):
 class Component(BaseModel):
     """A document the applicant must (or may) submit: thành phần hồ sơ."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: Text
     required: bool = True
@@ -63,7 +63,7 @@ class Component(BaseModel):
 class ProcessStep(BaseModel):
     """One step of the electronic process (quy trình điện tử)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: Text
     role: Role
@@ -81,7 +81,7 @@ class ProcessStep(BaseModel):
 
 
 class Procedure(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     code: Annotated[str, StringConstraints(pattern=PROCEDURE_CODE.pattern)]
     version: PositiveInt = 1

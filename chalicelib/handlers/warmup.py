@@ -6,6 +6,11 @@ gives the process says which parts to build. Outside Lambda nothing is built her
 the local stack build what they use, when they use it). A part that cannot be built now (an
 SSM parameter not there yet) is left for the invocation to build, and to fail on with its
 reason: INIT itself never fails for it.
+
+What a function never uses is not built at all: the reference data's models (calendar,
+catalog, agencies, message templates) are built when the data is first loaded
+(`defer_build`), the alarm and digest serialisers when first used (chalicelib/ports/records.py);
+the builders below load or touch them for the functions that use them.
 """
 
 from __future__ import annotations
@@ -19,31 +24,43 @@ APP_NAME = "motcua"
 
 
 def _api(deps: bootstrap.Container) -> None:
+    # What the routes import when they run (app.py imports only what registering them needs,
+    # as every function imports app.py); the intake's parsing and PyJWT wait for their routes.
+    from chalicelib.http import request_models  # noqa: F401
+    from chalicelib.intake import checks  # noqa: F401  (dossier codes in paths)
+    from chalicelib.ports import records
+    from chalicelib.services import due_dates, reading, reports, transitions  # noqa: F401
+
+    records.ALARM_JSON.core_schema  # noqa: B018  (a dossier's alarms are shown)
     deps.store, deps.publisher, deps.calendar, deps.catalog, deps.webhook_secrets  # noqa: B018
 
 
+# Each builder imports what its worker imports when it runs (chalicelib/handlers/workers.py).
 def _intake(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
-    from chalicelib.services import intake  # noqa: F401
+    from chalicelib.services import envelopes, intake  # noqa: F401
 
     deps.intake_deps(), deps.publisher, deps.letters
 
 
 def _transitions(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
+    from chalicelib.services import envelopes, transitions  # noqa: F401
 
     deps.transition_deps(), deps.publisher, deps.letters
 
 
 def _relay(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import sqs, workers  # noqa: F401
-    from chalicelib.services import portal_sync  # noqa: F401
+    from chalicelib.services import outbox, portal_sync  # noqa: F401
 
     deps.publisher  # noqa: B018
 
 
 def _notifier(deps: bootstrap.Container) -> None:
+    from chalicelib.domain import notifications  # noqa: F401
     from chalicelib.handlers import sqs, workers  # noqa: F401
+    from chalicelib.services import notifier  # noqa: F401
 
     deps.notifier_deps(), deps.publisher, deps.letters
 
@@ -58,14 +75,20 @@ def _portal_sync(deps: bootstrap.Container) -> None:
 
 def _timer(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.ports import records
+    from chalicelib.services import timers  # noqa: F401
 
     deps.timer_deps()
+    records.ALARM_JSON.core_schema  # noqa: B018  (the alarms it fires are written)
 
 
 def _digest(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.ports import records
+    from chalicelib.services import digests  # noqa: F401
 
     deps.digest_deps()
+    records.DIGEST_JSON.core_schema  # noqa: B018  (the digests it writes)
 
 
 # Chalice's function name → what it builds, and the AWS clients it uses (from the one Session).

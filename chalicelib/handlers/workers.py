@@ -6,17 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import observability
-from chalicelib.adapters import table_stream
-from chalicelib.domain.notifications import NotificationJob
-from chalicelib.services import digests, notifier, outbox, timers, transitions
-from chalicelib.services.envelopes import IntakeEnvelope, TransitionEnvelope
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
 
-# Cold start: each worker is its own Lambda function. The batch loop (`chalicelib.handlers.sqs`)
-# is imported by the workers that take a batch, and the intake service
-# (phone numbers) by the intake worker only: the timer and the digest need neither.
+# Cold start: each worker is its own Lambda function, and imports only its own service (the
+# warm-up imports it at INIT: chalicelib/handlers/warmup.py). The batch loop
+# (`chalicelib.handlers.sqs`) is imported by the workers that take a batch: the timer and the
+# digest need none.
 
 
 def _code_of(body: dict[str, Any]) -> object:
@@ -27,8 +24,9 @@ def _code_of(body: dict[str, Any]) -> object:
 
 
 def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (the batch loop)
-    from chalicelib.services import intake  # lazy: cold start (phone numbers, intake checks)
+    from chalicelib.handlers.sqs import process_batch
+    from chalicelib.services import intake
+    from chalicelib.services.envelopes import IntakeEnvelope
 
     intake_deps = deps.intake_deps()
 
@@ -59,7 +57,9 @@ def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> di
 
 
 def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    from chalicelib.handlers.sqs import process_batch  # lazy: cold start (the batch loop)
+    from chalicelib.handlers.sqs import process_batch
+    from chalicelib.services import transitions
+    from chalicelib.services.envelopes import TransitionEnvelope
 
     transition_deps = deps.transition_deps()
 
@@ -96,6 +96,9 @@ def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -
 
 
 def _show_failed_command(raw: str, reason: str, deps: Container) -> None:
+    from chalicelib.services import transitions
+    from chalicelib.services.envelopes import TransitionEnvelope
+
     try:
         envelope = TransitionEnvelope.model_validate_json(raw)
     except ValueError:  # not a command at all: nobody to tell
@@ -104,6 +107,8 @@ def _show_failed_command(raw: str, reason: str, deps: Container) -> None:
 
 
 def run_timer(deps: Container, now: datetime | None = None) -> dict[str, Any]:
+    from chalicelib.services import timers
+
     report = timers.run(now or deps.now(), deps.timer_deps())
     log = observability.get_logger()
     for alarm in report.fired:
@@ -116,6 +121,8 @@ def run_timer(deps: Container, now: datetime | None = None) -> dict[str, Any]:
 
 
 def run_digest(deps: Container) -> dict[str, Any]:
+    from chalicelib.services import digests
+
     written = digests.run(deps.now(), deps.digest_deps())
     summary = {"digests": [{"agency": d.agency, "text": d.text_vi()} for d in written]}
     observability.get_logger().info("daily digest: %s", summary)
@@ -125,8 +132,9 @@ def run_digest(deps: Container) -> dict[str, Any]:
 def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     """The table's stream → the notifications queue (the jobs written with each change) and the
     national portal's sync queue (every new or changed dossier state)."""
+    from chalicelib.adapters import table_stream
     from chalicelib.handlers.sqs import partial_response
-    from chalicelib.services import portal_sync  # lazy: cold start of the other workers
+    from chalicelib.services import outbox, portal_sync
 
     publisher, settings = deps.publisher, deps.settings
 
@@ -149,8 +157,9 @@ def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> di
 
 
 def run_notifications_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    # lazy: cold start (the batch loop)
+    from chalicelib.domain.notifications import NotificationJob
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
+    from chalicelib.services import notifier
 
     notifier_deps = deps.notifier_deps()
 
@@ -181,9 +190,8 @@ def run_notifications_batch(event: dict[str, Any], context: Any, deps: Container
 
 
 def run_portal_sync_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
-    # lazy: cold start (the batch loop)
     from chalicelib.handlers.sqs import process_batch, visibility_backoff
-    from chalicelib.services import portal_sync  # lazy: cold start of the other workers
+    from chalicelib.services import portal_sync
 
     settings = deps.settings
 

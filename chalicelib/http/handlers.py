@@ -10,8 +10,6 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import observability
 from chalicelib.http.problems import Problem, from_validation_error, problem_for
-from chalicelib.intake.checks import check_dossier_code
-from chalicelib.intake.errors import CheckFailed
 from chalicelib.services.errors import FieldIssue
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -28,6 +26,11 @@ def dossier_code(code: str, province: str) -> str:
     """A dossier code in a path: well formed and of the province this system serves, else a
     400 naming `code` (a code of another province never names one of our dossiers). Only its
     form is checked: whether the dossier exists is the route's answer to give."""
+    # Here, not at import: every function imports app.py (for `answers_problems`), only the API
+    # reads codes in paths, and the intake checks compile their patterns when imported.
+    from chalicelib.intake.checks import check_dossier_code
+    from chalicelib.intake.errors import CheckFailed
+
     try:
         return check_dossier_code(code, province=province)
     except CheckFailed as failure:

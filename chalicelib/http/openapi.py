@@ -177,7 +177,7 @@ def _operation(route: Route, doc: RouteDoc) -> dict[str, Any]:
         responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     parameters = [PARAMETERS[name] for name in doc.params]
     if doc.query is not None:
-        parameters += _query_parameters(doc.query)
+        parameters += _query_parameters(route_docs.resolve(doc.query))
     operation: dict[str, Any] = {
         "tags": [doc.tag],
         "summary": doc.summary,

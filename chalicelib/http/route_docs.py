@@ -8,7 +8,8 @@ A route's who-may-call (its 401 and 403, its security) is not said here: it is t
 of the authorization matrix (chalicelib/http/authorization.py).
 
 Models are named by their class, or by their class name when loading them would cost the app
-its cold start (the answers' views, the intake's schemas): `"DossierView"` is a view of
+its cold start (the answers' views, the intake's schemas, the request models: every function
+imports app.py, and only the API parses requests): `"DossierView"` is a view of
 chalicelib/http/views.py, `"chalicelib.intake.schema:DossierSubmission"` a class of a module;
 the document loads them when it is first built.
 """
@@ -53,7 +54,7 @@ class RouteDoc:
     answers: Mapping[int, Answer]
     description: str = ""
     params: tuple[str, ...] = ()  # the shared parameters above, in order
-    query: type[BaseModel] | None = None  # the model the query string is parsed with
+    query: Model | None = None  # the model the query string is parsed with
     body: tuple[Model, ...] = ()  # the body's models: one of them (oneOf)
     refusals: tuple[int, ...] = ()  # statuses besides the matrix's, the body's and a fault's
     wrapped: bool = True  # behind the problem+json wrapper: a fault is a 500 problem
@@ -70,7 +71,7 @@ def route_doc(
     answers: Mapping[int, Answer],
     description: str = "",
     params: tuple[str, ...] = (),
-    query: type[BaseModel] | None = None,
+    query: Model | None = None,
     body: Model | tuple[Model, ...] = (),
     refusals: tuple[int, ...] = (),
     wrapped: bool = True,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cached_property
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -19,10 +21,32 @@ DUE_SHARDS = 16  # the timer queries each shard: enough to spread writes, few en
 # The QĐ 766 counters one change adds: ((agency, month, procedure), increments).
 Counted = tuple[tuple[str, str, str], Mapping[str, int]]
 
+T = TypeVar("T")
+
+
+class _BuiltOnFirstUse(Generic[T]):
+    """A TypeAdapter built when first used: every function imports this module, few keep
+    alarms or digests (building one costs the cold start of all the others)."""
+
+    def __init__(self, build: Callable[[], TypeAdapter[T]]) -> None:
+        self._build = build
+
+    @cached_property
+    def _adapter(self) -> TypeAdapter[T]:
+        return self._build()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapter, name)
+
+
+def _built_on_first_use(build: Callable[[], TypeAdapter[T]]) -> TypeAdapter[T]:
+    return cast("TypeAdapter[T]", _BuiltOnFirstUse(build))
+
+
 # How alarms, digests and outbox jobs are serialised where they are kept (and shown).
-ALARM_JSON = TypeAdapter(FiredAlarm)
-DIGEST_JSON = TypeAdapter(Digest)
-JOBS_JSON = TypeAdapter(list[NotificationJob])
+ALARM_JSON = _built_on_first_use(lambda: TypeAdapter(FiredAlarm))
+DIGEST_JSON = _built_on_first_use(lambda: TypeAdapter(Digest))
+JOBS_JSON = TypeAdapter(list[NotificationJob])  # every change writes its outbox: built now
 
 
 class ApplyOutcome(Enum):
