@@ -264,6 +264,12 @@ class WorkingCalendar:
         local = as_local(moment)
         return any(start <= local < end for start, end in self._periods_on(local.date()))
 
+    def within_office_hours(self, moment: datetime) -> bool:
+        """Whether `moment` falls in a working period, its closing moment included (an
+        appointment at 17:00 is within the day that closes then)."""
+        local = as_local(moment)
+        return any(start <= local <= end for start, end in self._periods_on(local.date()))
+
     def next_opening(self, moment: datetime) -> datetime:
         """`moment` itself if it is working time, else the start of the next working period."""
         local = as_local(moment)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     RETURN_RESULT = "return_result"
     EXTEND_WITH_APOLOGY = "extend_with_apology"
     RECOMPUTE_DUE = "recompute_due"  # the calendar changed: due dates counted again
+    RETURN_INELIGIBLE = "return_ineligible"  # NĐ 118 art. 19(3): not eligible, with reasons
 
     @property
     def label_vi(self) -> str:
@@ -54,6 +55,7 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.RETURN_RESULT: "Trả kết quả",
     Action.EXTEND_WITH_APOLOGY: "Xin lỗi và gia hạn",
     Action.RECOMPUTE_DUE: "Tính lại hạn do thay đổi lịch làm việc",
+    Action.RETURN_INELIGIBLE: "Trả lại hồ sơ không đủ điều kiện giải quyết",
 }
 
 
@@ -134,7 +136,9 @@ class Dossier(BaseModel):
     supplement_after_limit: bool = False
     # Requests made before receipt (status 1, Mẫu 02 at the counter): no clock, not counted.
     pre_receipt_supplements: int = 0
-    fees_requested: bool = False  # fees or taxes were asked: the dossier is in 3.6's count
+    fees_requested: bool = False  # fees or taxes are owed: the dossier is in 3.6's count
+    fees_paid_online: bool = False  # paid online while processing (`fees_paid`, channel online)
+    ineligible: bool = False  # resolved as not eligible (`return_ineligible`): the reasons
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
     # What the QĐ 766 indicators count besides the course of the dossier (from the intake).

@@ -6,10 +6,20 @@ it); the procedure is its `procedure_code`; the month is `month_key` of the mome
 change that causes the count. So every counter goes to the month of its own event:
 
 - received_ch1/2/3, paid_online, digitised: the month of receipt (status 2 reached);
-- ended, resolved, refused, withdrawn, stopped, on_time, late, electronic_result,
-  processing_seconds_sum, processing_count: the month processing ended (`ended_at`);
+- fees_owed: the month the dossier first owes fees (receipt for a procedure with fees, else
+  the first request for fees); fees_paid_online: the month of its first online payment;
+- ended, resolved, refused, withdrawn, stopped, ineligible, early, on_time, late,
+  electronic_result, processing_seconds_sum, processing_count: the month processing ended;
 - returned: the month the result was handed over (status 10);
-- supplement_dossiers, supplement_requests: the month of each REQUEST_SUPPLEMENT.
+- supplement_dossiers, supplement_requests, supplement_repeat_dossiers: the month of each
+  request made after receipt (one before receipt is the counter's check, not counted);
+- extended: the month of a dossier's first extension with apology.
+
+How the national portal judges (docs/law.md §9): a received dossier that ended (resolved,
+returned as ineligible, stopped, withdrawn) is on time when its end is at or before its
+original appointment, moved by the time spent waiting for the applicant; an extension with
+apology does not move it; more than one supplement request, or one after the law's limit,
+is late. A dossier refused before receipt is in neither.
 
 The store ADDs the increments of `delta_for_change` to that row in the same transaction that
 writes the change. Nothing here de-duplicates: it relies on the store applying each change
@@ -27,21 +37,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.calendar import WorkingCalendar, as_local
-from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.dossier import Action, Dossier, HistoryEntry, PaymentChannel
 from chalicelib.domain.state_machine import processing_time
 from chalicelib.domain.statuses import Channel, DossierStatus
 
 S = DossierStatus
 WORKING_DAY_SECONDS = 8 * 3600  # QĐ 766 reports processing time in working days of 8 h
 
-# Endings that count for 2.1 (on time / late): "first of resolved, returned, stopped/refused"
-# (returned always follows resolved, so resolved is the end). A dossier the applicant
-# withdraws (7) ends processing too but is neither on time nor late; it is counted in
-# `withdrawn` only. A dossier refused before it was ever received (no appointment date) is
-# counted in `refused` but not in on_time/late.
-TIMED_ENDINGS = frozenset({S.RESOLVED, S.REFUSED, S.STOPPED})
+# Endings judged on time or late, for received dossiers only (they have an appointment):
+# resolved (returned follows it), stopped, and withdrawn by the applicant (the portal's rule,
+# docs/law.md §9). Refused happens only before receipt: never judged.
+TIMED_ENDINGS = frozenset({S.RESOLVED, S.STOPPED, S.WITHDRAWN})
 ENDING_ACTIONS = {
     Action.RESOLVE: S.RESOLVED,
+    Action.RETURN_INELIGIBLE: S.RESOLVED,
     Action.REFUSE: S.REFUSED,
     Action.WITHDRAW: S.WITHDRAWN,
     Action.STOP: S.STOPPED,
@@ -62,10 +71,16 @@ class Counters:
     refused: int = 0  # status 3
     withdrawn: int = 0  # status 7
     stopped: int = 0  # status 8
-    on_time: int = 0  # ended (9/3/8, with an appointment date) at or before due_at, ≤1 supplement
-    late: int = 0  # ended after due_at, or with more than one supplement request (QĐ 766)
+    ineligible: int = 0  # resolved as not eligible (NĐ 118 art. 19(3)), also in `resolved`
+    on_time: int = 0  # judged on time (early ones included): see the module's docstring
+    early: int = 0  # of those, ended on a day before the appointment's day
+    late: int = 0  # judged late: after the appointment, or a second or late supplement request
     supplement_dossiers: int = 0  # dossiers with at least one supplement request
     supplement_requests: int = 0  # supplement requests in all
+    supplement_repeat_dossiers: int = 0  # dossiers asked more than once (late for QĐ 766)
+    extended: int = 0  # dossiers extended with an apology (Mẫu 04)
+    fees_owed: int = 0  # dossiers that owe fees: 3.6's denominator
+    fees_paid_online: int = 0  # of those, paid online while processing (not at submission)
     paid_online: int = 0  # received dossiers whose fees were paid online (intake flag)
     digitised: int = 0  # received dossiers digitised (intake flag)
     electronic_result: int = 0  # resolved dossiers with an electronic result
@@ -140,10 +155,20 @@ def delta_for_change(
         if amount:
             delta[key] = delta.get(key, 0) + amount
 
-    if after.received_at is not None and (before is None or before.received_at is None):
+    received_now = after.received_at is not None and (
+        before is None or before.received_at is None
+    )
+    if received_now:
         add(RECEIVED_KEY[after.channel])
         add("paid_online", int(paid_online))
         add("digitised", int(digitised))
+        add("fees_owed", int(after.fees_requested or paid_online))
+    elif before is not None and after.fees_requested and not before.fees_requested:
+        add("fees_owed", int(not paid_online))  # one paid at submission owed from receipt
+    if before is not None and after.fees_paid_online and not before.fees_paid_online:
+        add("fees_paid_online", int(not paid_online))
+    if before is not None and before.apologies == 0 and after.apologies > 0:
+        add("extended")
 
     supplements_before = before.supplement_requests if before is not None else 0
     new_requests = after.supplement_requests - supplements_before
@@ -151,12 +176,18 @@ def delta_for_change(
         add("supplement_requests", new_requests)
         if supplements_before == 0:
             add("supplement_dossiers")
+        if supplements_before <= 1 < after.supplement_requests:
+            add("supplement_repeat_dossiers")
 
     if after.ended_at is not None and (before is None or before.ended_at is None):
         add("ended")
         add(after.status.name.lower())  # resolved / refused / withdrawn / stopped
-        if after.status in TIMED_ENDINGS and after.due_at is not None:
-            add("on_time" if is_on_time(after.ended_at, after.due_at, after) else "late")
+        add("ineligible", int(after.ineligible))
+        appointment = after.original_due_at or after.due_at
+        if after.status in TIMED_ENDINGS and appointment is not None:
+            for key in judged(after.ended_at, appointment, after.supplement_requests,
+                              after.supplement_after_limit):  # fmt: skip
+                add(key)
         if after.status is S.RESOLVED:
             if processing is None:
                 raise ValueError("resolving a dossier needs its processing time")
@@ -169,10 +200,16 @@ def delta_for_change(
     return delta
 
 
-def is_on_time(ended_at: datetime, due_at: datetime, dossier: Dossier) -> bool:
-    """At or before the appointment date (which already moved by the paused time), with at
-    most one supplement request: QĐ 766 counts more than one as late."""
-    return ended_at <= due_at and dossier.supplement_requests <= 1
+def judged(
+    ended_at: datetime, appointment: datetime, supplement_requests: int, after_limit: bool
+) -> tuple[str, ...]:
+    """The counters an ending adds: ("on_time",), ("on_time", "early") or ("late",).
+    `appointment` is the original one, moved by the waits (never by an extension)."""
+    if ended_at > appointment or supplement_requests > 1 or after_limit:
+        return ("late",)
+    if as_local(ended_at).date() < as_local(appointment).date():
+        return ("on_time", "early")
+    return ("on_time",)
 
 
 # -- rebuild from history ---------------------------------------------------------------------
@@ -199,6 +236,7 @@ def rebuild(
     for life in dossiers_with_history:
         dossier = life.dossier
         supplements = 0
+        after_limit = owed = paid_while_processing = extended = False
         paused = timedelta(0)
         for entry in sorted(life.history, key=lambda e: e.version):
             delta: dict[str, int] = {}
@@ -208,17 +246,38 @@ def rebuild(
                 delta[RECEIVED_KEY[dossier.channel]] = 1
                 delta["paid_online"] = int(life.paid_online)
                 delta["digitised"] = int(life.digitised)
-            elif entry.action is Action.REQUEST_SUPPLEMENT:
+                owed = bool(entry.amount_vnd) or life.paid_online
+                delta["fees_owed"] = int(owed)
+            elif entry.action is Action.REQUEST_FEES:
+                if not owed and entry.amount_vnd != 0:
+                    owed = True
+                    delta["fees_owed"] = 1
+            elif entry.action is Action.FEES_PAID:
+                online = entry.payment_channel is PaymentChannel.ONLINE
+                if online and not paid_while_processing:
+                    paid_while_processing = True
+                    delta["fees_paid_online"] = int(not life.paid_online)
+            elif entry.action is Action.EXTEND_WITH_APOLOGY:
+                delta["extended"] = int(not extended)
+                extended = True
+            elif entry.action is Action.REQUEST_SUPPLEMENT and entry.from_status not in (
+                S.SUBMITTED,
+                None,
+            ):
                 supplements += 1
+                after_limit = after_limit or bool(entry.after_limit)
                 delta["supplement_requests"] = 1
                 delta["supplement_dossiers"] = int(supplements == 1)
+                delta["supplement_repeat_dossiers"] = int(supplements == 2)
             elif entry.action in ENDING_ACTIONS:
                 status = ENDING_ACTIONS[entry.action]
                 delta["ended"] = 1
                 delta[status.name.lower()] = 1
-                if status in TIMED_ENDINGS and entry.due_at is not None:
-                    on_time = entry.at <= entry.due_at and supplements <= 1
-                    delta["on_time" if on_time else "late"] = 1
+                delta["ineligible"] = int(entry.action is Action.RETURN_INELIGIBLE)
+                appointment = entry.original_due_at or entry.due_at
+                if status in TIMED_ENDINGS and appointment is not None:
+                    for counter in judged(entry.at, appointment, supplements, after_limit):
+                        delta[counter] = 1
                 if status is S.RESOLVED and dossier.clock_started_at is not None:
                     spent = calendar.between(dossier.clock_started_at, entry.at) - paused
                     electronic = entry.electronic_result
@@ -255,18 +314,18 @@ class Scoring:
     threshold: float | None = None  # percent
 
 
-# DOMAIN.md gives only group totals (progress 20, online 12, digitisation 22, satisfaction 18,
-# payment 10) and one threshold: 4.2 has full marks at ≥ 80 %. The per-indicator maximum
-# scores and the other thresholds are not in it, so they are None here (score None) until
-# the official table is provided; pass `scoring=` to `indicators` to use them.
+# Thresholds as the national portal's score table states them (docs/law.md §9: 3.3 50 %,
+# 4.2 80 %, 5.4 90 %). Its maximum points per indicator come from a third party's transcript
+# whose date and standing are not confirmed, so they stay None (score None) until the
+# province confirms them; pass `scoring=` to `indicators` to use them.
 SCORING: dict[str, Scoring] = {
-    "2.1": Scoring(),
+    "2.1": Scoring(),  # no threshold stated
     "2.2": Scoring(),  # a time, not a rate: its scoring rule is not the rate rule
-    "3.3": Scoring(),
-    "3.6": Scoring(),
-    "4.1": Scoring(),
+    "3.3": Scoring(threshold=50.0),
+    "3.6": Scoring(),  # no threshold stated
+    "4.1": Scoring(),  # no threshold stated
     "4.2": Scoring(threshold=80.0),
-    "5.4": Scoring(),
+    "5.4": Scoring(threshold=90.0),
 }
 
 NAMES_VI = {
@@ -279,6 +338,13 @@ NAMES_VI = {
     "5.4": "Mức độ hài lòng",
 }
 INDICATOR_CODES = tuple(NAMES_VI)
+# Where an indicator's numerator comes from, shown with the report: 4.1 and 4.2 need the
+# dossier's and the result's files (the documents issue); until then they are flags.
+SOURCES = {
+    "4.1": "intake flag: the resolving official says the result is electronic",
+    "4.2": "intake flag: the portal or counter says the dossier was digitised",
+    "5.4": "ratings and complaints: not collected yet, so not computed",
+}
 
 
 def score(rate: float | None, max_score: float | None, threshold: float | None) -> float | None:
@@ -297,20 +363,24 @@ def _percent(numerator: int, denominator: int) -> float | None:
 def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict[str, Indicator]:
     """The QĐ 766 indicators a dossier engine can compute, from summed counters.
 
-    Denominators: 2.1 and 5.4 the dossiers ended on time or late; 2.2 the resolved dossiers
-    (in working days of 8 h); 3.3, 3.6 and 4.2 the dossiers received; 4.1 the resolved ones.
-    5.4 = 100 % − (overdue % + unsatisfied-or-complained %), both of the timed dossiers;
-    ratings are not collected yet, so for now it equals the on-time rate.
+    Denominators: 2.1 the dossiers ended on time or late; 2.2 the resolved dossiers (in
+    working days of 8 h); 3.3 and 4.2 the dossiers received; 3.6 the dossiers that owe fees
+    (paid online at submission or while processing); 4.1 the resolved ones. 4.1 and 4.2 come
+    from the intake's and the resolving official's flags until files exist (`SOURCES`).
+    5.4 = 100 % − (late % + unsatisfied-or-complained %): not computed (None) until ratings or
+    complaints are collected, never a copy of the on-time rate.
     """
     unhappy = c.unsatisfied + c.complained
+    rated = c.rated + c.complained > 0
     terms: dict[str, tuple[int, int, str]] = {
         "2.1": (c.on_time, c.timed, "%"),
         "2.2": (c.processing_seconds_sum, c.processing_count * WORKING_DAY_SECONDS, "ngày"),
         "3.3": (c.received_ch2, c.received, "%"),
-        "3.6": (c.paid_online, c.received, "%"),
+        "3.6": (c.paid_online + c.fees_paid_online, c.fees_owed, "%"),
         "4.1": (c.electronic_result, c.resolved, "%"),
         "4.2": (c.digitised, c.received, "%"),
-        "5.4": (max(c.timed - c.late - unhappy, 0), c.timed, "%"),
+        "5.4": (max(c.timed - c.late - unhappy, 0) if rated else 0, c.timed if rated else 0,
+                "%"),
     }
     result: dict[str, Indicator] = {}
     for code, (numerator, denominator, unit) in terms.items():

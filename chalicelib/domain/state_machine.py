@@ -23,9 +23,11 @@ from chalicelib.domain.dossier import (
     Dossier,
     HistoryEntry,
     Location,
+    PaymentChannel,
     Transition,
 )
 from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
+from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Procedure
 from chalicelib.domain.statuses import Channel, DossierStatus, Role
 
@@ -46,6 +48,7 @@ class Place(Enum):
     """Where the actor must be for the action."""
 
     HOLDER = "the unit that holds the dossier"
+    HOLDER_AGENCY = "the agency that holds the dossier"
     RECEIVING_DESK = "the one-stop counter that received the dossier"
     RESOLVING_AGENCY = "the resolving agency"
     FIRST_STEP = "the unit of the first processing step"
@@ -83,8 +86,10 @@ R = Role
 RULES: dict[Action, Rule] = {
     Action.RECEIVE: _rule({S.SUBMITTED}, {R.RECEIVER}, (Place.RECEIVING_DESK,), Clock.START,
                           S.RECEIVED),
-    Action.REFUSE: _rule({S.SUBMITTED, S.RECEIVED}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.END,
-                         S.REFUSED, needs_note=True),
+    # Refusal (Mẫu 03) replaces the receipt: only a dossier not received, possibly waiting for
+    # a supplement asked before receipt. After receipt the endings are stop and resolve.
+    Action.REFUSE: _rule({S.SUBMITTED, S.SUPPLEMENT_REQUESTED}, {R.RECEIVER}, HOLDER_OR_DESK,
+                         Clock.END, S.REFUSED, needs_note=True),
     Action.TAKE_UP: _rule({S.RECEIVED}, {STEP_ROLE, R.LEADER}, (Place.FIRST_STEP,), Clock.NONE,
                           S.PROCESSING),
     Action.FORWARD: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.NONE,
@@ -95,9 +100,12 @@ RULES: dict[Action, Rule] = {
                            S.PROCESSING),
     Action.TRANSFER_BACK: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
                                 (Place.HOLDER,), Clock.NONE, S.PROCESSING),
-    Action.REQUEST_SUPPLEMENT: _rule({S.RECEIVED, S.PROCESSING}, {R.RECEIVER, R.SPECIALIST},
-                                     HOLDER_OR_DESK, Clock.PAUSE, S.SUPPLEMENT_REQUESTED,
-                                     needs_note=True),
+    # Mẫu 02: before receipt by the counter (no clock), after it once within the limit; a
+    # later or second request by a leader. The note lists everything missing.
+    Action.REQUEST_SUPPLEMENT: _rule({S.SUBMITTED, S.RECEIVED, S.PROCESSING},
+                                     {R.RECEIVER, R.SPECIALIST, R.LEADER},
+                                     (*HOLDER_OR_DESK, Place.RESOLVING_AGENCY), Clock.PAUSE,
+                                     S.SUPPLEMENT_REQUESTED, needs_note=True),
     Action.SUPPLEMENT_RECEIVED: _rule({S.SUPPLEMENT_REQUESTED}, {R.RECEIVER, R.SPECIALIST},
                                       HOLDER_OR_DESK, Clock.RESUME, None),
     Action.REQUEST_FEES: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
@@ -106,15 +114,24 @@ RULES: dict[Action, Rule] = {
                             HOLDER_OR_DESK, Clock.RESUME, None),
     Action.WITHDRAW: _rule({S.SUBMITTED, *OPEN}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.END,
                            S.WITHDRAWN, needs_note=True),
-    Action.STOP: _rule(OPEN, {R.LEADER}, (Place.HOLDER, Place.RESOLVING_AGENCY), Clock.END,
+    # Mẫu 05, by a leader; the counter closes a dossier whose supplement deadline lapsed
+    # (NĐ 118 art. 19(5): "đóng hồ sơ").
+    Action.STOP: _rule(OPEN, {R.LEADER, R.RECEIVER},
+                       (Place.HOLDER, Place.RESOLVING_AGENCY, Place.RECEIVING_DESK), Clock.END,
                        S.STOPPED, needs_note=True),
+    # NĐ 118 art. 19(3): "trả lại hồ sơ" not eligible for resolution, with the written reasons
+    # as its result, by a leader; a resolution, counted on time or late like any other.
+    Action.RETURN_INELIGIBLE: _rule({S.PROCESSING}, {R.LEADER}, (Place.HOLDER,
+                                    Place.RESOLVING_AGENCY), Clock.END, S.RESOLVED,
+                                    needs_note=True),
     Action.RESOLVE: _rule({S.PROCESSING}, {STEP_ROLE, R.LEADER}, (Place.HOLDER,), Clock.END,
                           S.RESOLVED),
     Action.RETURN_RESULT: _rule({S.RESOLVED}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.NONE,
                                 S.RETURNED),
-    Action.EXTEND_WITH_APOLOGY: _rule(OPEN, {R.SPECIALIST, R.LEADER},
-                                      (Place.RESOLVING_AGENCY,), Clock.EXTEND, None,
-                                      needs_note=True),
+    # Mẫu 04: signed by a leader of the agency causing the delay (the one holding the dossier).
+    Action.EXTEND_WITH_APOLOGY: _rule(OPEN, {R.LEADER},
+                                      (Place.HOLDER_AGENCY, Place.RESOLVING_AGENCY),
+                                      Clock.EXTEND, None, needs_note=True),
 }  # fmt: skip
 
 
@@ -177,7 +194,10 @@ def open_dossier(
     action = Action.RECEIVE if received else Action.SUBMIT
     dossier = _start_clock(base, procedure, calendar, at) if received else base
     dossier = alarms.scheduled(dossier, procedure, calendar, policy)
-    return Transition(dossier=dossier, entry=_entry(None, dossier, action, actor, at, note))
+    entry = _entry(None, dossier, action, actor, at, note)
+    if received and procedure.total_fees_vnd:  # the fees owed, for 3.6's count
+        entry = entry.model_copy(update={"amount_vnd": procedure.total_fees_vnd})
+    return Transition(dossier=dossier, entry=entry)
 
 
 def _start_clock(
@@ -185,12 +205,15 @@ def _start_clock(
 ) -> Dossier:
     start = calendar.start_of_count(now, procedure.cutoff)
     entered = _enter_step(dossier.model_copy(update={"step_index": 0}), procedure, calendar, 0, now)
+    due = calendar.add_duration(start, procedure.time_limit)
     return entered.model_copy(
         update={
             "status": S.RECEIVED,
             "received_at": now,
             "clock_started_at": start,
-            "due_at": calendar.add_duration(start, procedure.time_limit),
+            "due_at": due,
+            "original_due_at": due,
+            "fees_requested": procedure.total_fees_vnd > 0,
         }
     )
 
@@ -220,6 +243,7 @@ def apply(
     calendar: WorkingCalendar,
     now: datetime,
     policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY,
+    terms: LegalTerms = DEFAULT_TERMS,
 ) -> Transition:
     """Apply `command` to `dossier`, or raise IllegalTransition / NotPermitted / InvalidInput.
 
@@ -252,12 +276,17 @@ def apply(
             f"electronic_result is said when resolving a dossier, not with {command.action.value}",
             field="electronic_result",
         )
+    if command.payment_channel is not None and command.action is not Action.FEES_PAID:
+        raise InvalidInput(
+            f"payment_channel is said with fees_paid, not with {command.action.value}",
+            field="payment_channel",
+        )
     if rule.needs_note and not command.note.strip():
         raise InvalidInput(f"{command.action.value} needs a note giving the reason", field="note")
     _check_actor(dossier, command.action, rule, actor, procedure)
     handler = _HANDLERS.get(command.action, _plain)
-    changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule))
-    changed = _apply_clock(dossier, changed, rule, procedure, calendar, now)
+    changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule, terms))
+    changed = _apply_clock(dossier, changed, rule, procedure, calendar, now, terms)
     paused_for = changed.paused_total - dossier.paused_total
     changed = changed.model_copy(
         update={"version": dossier.version + 1, "revision": dossier.revision + 1}
@@ -266,8 +295,17 @@ def apply(
     entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
     if command.amount_vnd is not None:
         entry = entry.model_copy(update={"amount_vnd": command.amount_vnd})
-    if command.action is Action.RESOLVE:
+    if command.action in (Action.RESOLVE, Action.RETURN_INELIGIBLE):
         entry = entry.model_copy(update={"electronic_result": command.electronic_result})
+    if command.action is Action.RECEIVE and procedure.total_fees_vnd:
+        entry = entry.model_copy(update={"amount_vnd": procedure.total_fees_vnd})
+    if command.action is Action.REQUEST_SUPPLEMENT:
+        entry = entry.model_copy(update={
+            "supplement_due_at": changed.supplement_due_at,
+            "after_limit": changed.supplement_after_limit and not dossier.supplement_after_limit,
+        })  # fmt: skip
+    if command.action is Action.FEES_PAID:
+        entry = entry.model_copy(update={"payment_channel": command.payment_channel})
     return Transition(dossier=changed, entry=entry)
 
 
@@ -294,7 +332,7 @@ def _check_actor(
     if not any(_actor_at(actor, place, loc) for place, loc in places.items()):
         where = " or ".join(
             f"{place.value} ({loc.agency}/{loc.unit})"
-            if place is not Place.RESOLVING_AGENCY
+            if place not in (Place.RESOLVING_AGENCY, Place.HOLDER_AGENCY)
             else f"{place.value} ({loc.agency})"
             for place, loc in places.items()
         )
@@ -308,7 +346,7 @@ def _check_actor(
 
 
 def _actor_at(actor: Actor, place: Place, location: Location) -> bool:
-    if place is Place.RESOLVING_AGENCY:
+    if place in (Place.RESOLVING_AGENCY, Place.HOLDER_AGENCY):
         return actor.agency == location.agency
     return actor.is_at(location)
 
@@ -320,6 +358,8 @@ def _place(dossier: Dossier, procedure: Procedure, place: Place) -> Location:
         return dossier.received_by
     if place is Place.FIRST_STEP:
         return step_location(dossier, procedure, _first_step(procedure))
+    if place is Place.HOLDER_AGENCY:
+        return Location(agency=dossier.holder.agency, unit="*")
     return Location(agency=dossier.resolving_agency, unit="*")
 
 
@@ -338,6 +378,7 @@ class Context:
     calendar: WorkingCalendar
     now: datetime
     rule: Rule
+    terms: LegalTerms = DEFAULT_TERMS
 
     def refuse(self, message: str) -> IllegalTransition:
         return IllegalTransition(
@@ -431,26 +472,138 @@ def _resolve(c: Context) -> Dossier:
 
 
 def _extend(c: Context) -> Dossier:
+    d = c.dossier
+    if d.apologies >= c.terms.apologies_allowed:
+        raise c.refuse(
+            f"this dossier was already extended with an apology {d.apologies} time(s); the law "
+            f"allows {c.terms.apologies_allowed}"
+        )
     if c.command.new_due_at is None:
         raise InvalidInput("an extension needs the new appointment date", field="new_due_at")
     new_due = as_local(c.command.new_due_at, "new_due_at")
-    if c.dossier.due_at is not None and new_due <= c.dossier.due_at:
+    if d.due_at is None:
+        raise c.refuse("the dossier has no appointment date to extend")
+    if new_due <= d.due_at:
         raise InvalidInput(
-            f"the new appointment date must be after the current one "
-            f"({c.dossier.due_at.isoformat()})",
+            f"the new appointment date must be after the current one ({d.due_at.isoformat()})",
             field="new_due_at",
         )
     if new_due <= c.now:
         raise InvalidInput("the new appointment date must be in the future", field="new_due_at")
-    if c.dossier.apologies >= 1 and Role.LEADER not in c.actor.roles:
+    if not c.calendar.within_office_hours(new_due):
+        raise InvalidInput(
+            "the new appointment date must fall in working hours of a working day",
+            field="new_due_at",
+        )
+    allowed = c.procedure.time_limit.to_timedelta(c.calendar.working_day)
+    latest = c.calendar.add(d.due_at, allowed * c.terms.extension_at_most)
+    if new_due > latest:
+        raise InvalidInput(
+            f"the new appointment date may be at most {c.terms.extension_at_most:g} × the "
+            f"procedure's time limit after the current one: {latest.isoformat()} at the latest",
+            field="new_due_at",
+        )
+    return d.model_copy(update={
+        "due_at": new_due,
+        "original_due_at": d.original_due_at or d.due_at,  # QĐ 766 still judges this one
+        "apologies": d.apologies + 1,
+        "overdue": False,
+    })  # fmt: skip
+
+
+def _request_supplement(c: Context) -> Dossier:
+    d = c.dossier
+    at_hand = c.actor.is_at(d.holder) or c.actor.is_at(d.received_by)
+    if not at_hand and Role.LEADER not in c.actor.roles:  # the agency's leader may, anywhere
         raise NotPermitted(
-            "this dossier was already extended with an apology; another extension needs a leader",
+            f"request_supplement is asked by the unit that holds the dossier "
+            f"({d.holder.agency}/{d.holder.unit}), the counter, or a leader of the agency",
             action=c.command.action.value,
-            status=c.dossier.status,
+            status=d.status,
+            field="agency",
+        )
+    deadline = c.now + timedelta(days=c.terms.supplement_wait_days)
+    if d.received_at is None:  # the counter's check before receipt: no clock yet
+        if Role.RECEIVER not in c.actor.roles:
+            raise NotPermitted(
+                "before receipt only the counter's receiver asks for a supplement",
+                action=c.command.action.value,
+                status=d.status,
+                field="roles",
+            )
+        return d.model_copy(
+            update={"status": S.SUPPLEMENT_REQUESTED, "supplement_due_at": deadline}
+        )
+    # The catalog may set the procedure's own limit (None: the law's, in the terms).
+    limit = getattr(c.procedure, "supplement_request_within", None)
+    within = (
+        limit.to_timedelta(c.calendar.working_day) if limit else c.terms.supplement_request_within
+    )
+    since_receipt = processing_time(d, c.calendar, c.now)
+    late = d.supplement_requests >= 1 or since_receipt > within
+    if late and Role.LEADER not in c.actor.roles:
+        why = (
+            "a second supplement request"
+            if d.supplement_requests >= 1
+            else f"a supplement request more than {within} of working time after receipt"
+        )
+        raise NotPermitted(
+            f"{why} needs a leader (it counts the dossier late for QĐ 766)",
+            action=c.command.action.value,
+            status=d.status,
             field="roles",
         )
+    return d.model_copy(update={
+        "status": S.SUPPLEMENT_REQUESTED,
+        "supplement_due_at": deadline,
+        "supplement_after_limit": d.supplement_after_limit or late,
+    })  # fmt: skip
+
+
+def _refuse(c: Context) -> Dossier:
+    if c.dossier.received_at is not None:
+        raise c.refuse(
+            "a received dossier is not refused: stop it (Mẫu 05) or resolve it with the reasons"
+        )
+    return c.dossier.model_copy(update={"status": S.REFUSED, "supplement_due_at": None})
+
+
+def _stop(c: Context) -> Dossier:
+    d = c.dossier
+    if d.received_at is None:
+        raise c.refuse("a dossier not received is refused (Mẫu 03), not stopped")
+    if Role.LEADER not in c.actor.roles:
+        lapsed = d.supplement_due_at is not None and d.supplement_due_at <= c.now
+        if not (d.status is S.SUPPLEMENT_REQUESTED and lapsed):
+            raise NotPermitted(
+                "stop needs a leader; the counter closes a dossier only once its supplement "
+                "deadline has passed",
+                action=c.command.action.value,
+                status=d.status,
+                field="roles",
+            )
+    return d.model_copy(update={"status": S.STOPPED, "supplement_due_at": None})
+
+
+def _return_ineligible(c: Context) -> Dossier:
+    _not_lent(c)
+    resolved = c.dossier.model_copy(update={"status": S.RESOLVED, "ineligible": True})
+    _, last = processing_range(c.procedure)
+    if last + 1 < len(c.procedure.steps):  # the counter hands the notice over
+        resolved = _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
+    return resolved
+
+
+def _request_fees(c: Context) -> Dossier:
+    # Owed unless the request says 0 (the portal leaves fee lists of all 0 out of 3.6).
+    owed = c.dossier.fees_requested or c.command.amount_vnd != 0
+    return c.dossier.model_copy(update={"status": S.FEES_REQUESTED, "fees_requested": owed})
+
+
+def _fees_paid(c: Context) -> Dossier:
+    online = c.command.payment_channel is PaymentChannel.ONLINE
     return c.dossier.model_copy(
-        update={"due_at": new_due, "apologies": c.dossier.apologies + 1, "overdue": False}
+        update={"fees_paid_online": c.dossier.fees_paid_online or online}
     )
 
 
@@ -462,6 +615,12 @@ _HANDLERS: dict[Action, Handler] = {
     Action.TRANSFER_BACK: _transfer_back,
     Action.RESOLVE: _resolve,
     Action.EXTEND_WITH_APOLOGY: _extend,
+    Action.REQUEST_SUPPLEMENT: _request_supplement,
+    Action.REFUSE: _refuse,
+    Action.STOP: _stop,
+    Action.RETURN_INELIGIBLE: _return_ineligible,
+    Action.REQUEST_FEES: _request_fees,
+    Action.FEES_PAID: _fees_paid,
 }
 
 
@@ -483,28 +642,44 @@ def _apply_clock(
     procedure: Procedure,
     calendar: WorkingCalendar,
     now: datetime,
+    terms: LegalTerms = DEFAULT_TERMS,
 ) -> Dossier:
     if rule.clock is Clock.START:
         return _start_clock(after, procedure, calendar, now)
     if rule.clock is Clock.PAUSE:
+        supplement = rule.target is S.SUPPLEMENT_REQUESTED
+        received = before.received_at is not None
         return after.model_copy(update={
             "paused_at": now,
             "paused_from": before.status,
-            "supplement_requests": before.supplement_requests
-            + (rule.target is S.SUPPLEMENT_REQUESTED),
+            "supplement_requests": before.supplement_requests + (supplement and received),
+            "pre_receipt_supplements": before.pre_receipt_supplements
+            + (supplement and not received),
         })  # fmt: skip
     if rule.clock is Clock.RESUME:
+        resumed = {"status": before.paused_from or S.PROCESSING, "paused_at": None,
+                   "paused_from": None, "supplement_due_at": None}  # fmt: skip
+        if before.received_at is None:  # back to the counter's check: no clock to move
+            return after.model_copy(update=resumed)
         paused = paused_working_time(before, calendar, now)
-        return after.model_copy(update={
-            "status": before.paused_from or S.PROCESSING,
-            "paused_at": None,
-            "paused_from": None,
+        shifted = after.model_copy(update={
+            **resumed,
             "paused_total": before.paused_total + paused,
             "due_at": _shift(before.due_at, paused, calendar),
+            "original_due_at": _shift(before.original_due_at or before.due_at, paused, calendar),
             "step_due_at": _shift(before.step_due_at, paused, calendar),
         })  # fmt: skip
+        if _restarts(before, terms):
+            # NĐ 118 art. 19(5): the time limit counts again from the complete dossier; what
+            # QĐ 766 judges (original_due_at) only moved by the wait.
+            restarted = _enter_step(shifted, procedure, calendar, shifted.step_index, now)
+            start = calendar.start_of_count(now, procedure.cutoff)
+            return restarted.model_copy(
+                update={"due_at": calendar.add_duration(start, procedure.time_limit)}
+            )
+        return shifted
     if rule.clock is Clock.END:
-        paused = paused_working_time(before, calendar, now)
+        paused = paused_working_time(before, calendar, now) if before.received_at else ZERO
         return after.model_copy(update={
             "ended_at": now,
             "paused_at": None,
@@ -512,6 +687,17 @@ def _apply_clock(
             "paused_total": before.paused_total + paused,
         })  # fmt: skip
     return after
+
+
+def _restarts(before: Dossier, terms: LegalTerms) -> bool:
+    """A supplement asked in time after receipt, now received: the appointment restarts."""
+    return (
+        terms.supplement_restarts_clock
+        and before.status is S.SUPPLEMENT_REQUESTED
+        and before.received_at is not None
+        and before.apologies == 0  # an extended appointment is kept as promised
+        and not before.supplement_after_limit
+    )
 
 
 def _shift(
@@ -558,5 +744,6 @@ def _entry(
         note=note,
         due_at=after.due_at,
         previous_due_at=before.due_at if before and before.due_at != after.due_at else None,
+        original_due_at=after.original_due_at,
         paused_for=paused_for if paused_for else None,
     )

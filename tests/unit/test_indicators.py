@@ -77,9 +77,9 @@ class Ledger:
         row = row_key(after, entry.at)
         self.rows[row] = self.rows.get(row, Counters()).plus(delta)
 
-    def live(self, code, channel, when, steps, **flags):
+    def live(self, code, channel, when, steps, received=True, **flags):
         flags = {"paid_online": False, "digitised": False, "electronic_result": False} | flags
-        t = open_(self.calendar, code, channel, when)
+        t = open_(self.calendar, code, channel, when, received=received)
         self.add(None, t, flags)
         dossier, history = t.dossier, [t.entry]
         for action, actor, moment in steps:
@@ -107,10 +107,11 @@ def through(resolve_at, first=None):
 @pytest.fixture
 def five(calendar):
     """Five dossiers, all received Monday 5/1/2026 at 9:00 (due 16/1 9:00):
-    A online, paid online, digitised, electronic result: resolved 9/1, returned 12/1 — on time;
+    A online, paid online, digitised, electronic result: resolved 9/1, returned 12/1 — early;
     B online, digitised: resolved 2/2 — late (February);
-    C online, two supplement requests, resolved 12/1 before its moved due date — late;
-    D at the counter: refused 6/1 — on time;
+    C online, two supplement requests (the second by a leader), resolved 12/1 before its
+      appointment — late;
+    D at the counter, not received: refused 6/1 — neither on time nor late;
     E by post: still processing."""
     ledger = Ledger(calendar)
     received = at(2026, 1, 5, 9)
@@ -122,12 +123,13 @@ def five(calendar):
         (Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10)),
         (Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 1, 6, 9)),
         (Action.SUPPLEMENT_RECEIVED, SPECIALIST, at(2026, 1, 7, 9)),
-        (Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 1, 8, 9)),
+        (Action.REQUEST_SUPPLEMENT, LEADER, at(2026, 1, 8, 9)),
         (Action.SUPPLEMENT_RECEIVED, SPECIALIST, at(2026, 1, 9, 9)),
         *through(at(2026, 1, 12, 10), first=at(2026, 1, 9, 10))[1:],
     ])  # fmt: skip
     assert c.ended_at < c.due_at  # on time by the date, late by the second supplement
-    ledger.live("D", Channel.IN_PERSON, received, [(Action.REFUSE, RECEIVER, at(2026, 1, 6, 8))])
+    ledger.live("D", Channel.IN_PERSON, received, [(Action.REFUSE, RECEIVER, at(2026, 1, 6, 8))],
+                received=False)  # fmt: skip
     ledger.live("E", Channel.POSTAL, received, [(Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10))])
     return ledger
 
@@ -139,10 +141,10 @@ def test_five_dossiers_hand_counted_per_month(five):
     # A 5/1 9:00 → 9/1 10:00: 6 (5/1) + 24 (6-8/1) + 3 (9/1) = 33 h;
     # C 6 + 2 before the first pause, 8 between pauses, 6 + 8 + 3 after = 33 h.
     assert five.rows[jan] == Counters(
-        received_ch1=1, received_ch2=3, received_ch3=1, ended=3, resolved=2, returned=1,
-        refused=1, on_time=2, late=1, supplement_dossiers=1, supplement_requests=2,
-        paid_online=1, digitised=2, electronic_result=1,
-        processing_seconds_sum=66 * H, processing_count=2,
+        received_ch2=3, received_ch3=1, ended=3, resolved=2, returned=1,
+        refused=1, on_time=1, early=1, late=1, supplement_dossiers=1, supplement_requests=2,
+        supplement_repeat_dossiers=1, fees_owed=1, paid_online=1, digitised=2,
+        electronic_result=1, processing_seconds_sum=66 * H, processing_count=2,
     )  # fmt: skip
     # B: 6 (5/1) + 32 (6-9/1) + 8 (Sat 10/1) + 3 weeks × 40 + 3 (2/2) = 169 h.
     assert five.rows[feb] == Counters(
@@ -154,19 +156,19 @@ def test_five_dossiers_indicators(five):
     total = sum(five.rows.values(), Counters())
     got = indicators(total)
     assert {code: (i.numerator, i.denominator, i.value) for code, i in got.items()} == {
-        "2.1": (2, 4, 50.0),
+        "2.1": (1, 3, 33.33),  # A on time; B and C late; D refused before receipt: neither
         "2.2": (235 * H, 3 * 8 * H, 9.79),  # 235 h over 3 dossiers, 8 h days
-        "3.3": (3, 5, 60.0),
-        "3.6": (1, 5, 20.0),
+        "3.3": (3, 4, 75.0),
+        "3.6": (1, 1, 100.0),  # only A owes fees (it paid them online)
         "4.1": (1, 3, 33.33),
-        "4.2": (2, 5, 40.0),
-        "5.4": (2, 4, 50.0),  # 100 − 50 % overdue − 0 % unsatisfied (ratings not collected)
+        "4.2": (2, 4, 50.0),
+        "5.4": (0, 0, None),  # no ratings or complaints collected: not computed
     }
     assert got["2.2"].unit == "ngày làm việc" and got["2.1"].unit == "%"
     assert got["4.2"].threshold == 80.0
     assert all(i.score is None for i in got.values())  # official max scores unknown
     scored = indicators(total, scoring={"4.2": Scoring(max_score=10, threshold=80)})
-    assert scored["4.2"].score == 5.0  # 40 × 10 ÷ 80
+    assert scored["4.2"].score == 6.25  # 50 × 10 ÷ 80
     assert scored["2.1"].score is None
 
 

@@ -15,6 +15,7 @@ from chalicelib.services.outbox import Notices
 from chalicelib.services.transitions import TransitionDeps, apply_envelope
 from tests.unit.builders import (
     HOME,
+    LEADER,
     RECEIVER,
     SPECIALIST,
     TAX_SYSTEM,
@@ -116,7 +117,7 @@ def test_the_apology_names_the_missed_date_and_the_new_one(world):
         world,
         2,
         Action.EXTEND_WITH_APOLOGY,
-        SPECIALIST,
+        LEADER,
         at(2026, 3, 13, 10),
         note="Chờ kết quả xác minh",
         new_due_at=at(2026, 3, 20, 17),

@@ -21,6 +21,7 @@ PROCEDURE = land_procedure(
 )  # fmt: skip
 SPECIALIST = official(Role.SPECIALIST, "VAN_PHONG", WARD)
 DESK = official(Role.RECEIVER, "MOT_CUA", WARD)
+WARD_LEADER = official(Role.LEADER, "LANH_DAO", WARD)
 
 
 def setup(calendar, codes=("X",)):
@@ -71,7 +72,7 @@ def test_a_date_promised_with_an_apology_is_kept(calendar):
     store.apply(Change(t.dossier, t.entry, expected_revision=dossier.revision, command_id="t"))
     promised = at(2026, 12, 4, 17)
     e = apply(t.dossier, Command(action=Action.EXTEND_WITH_APOLOGY, note="Xin lỗi",
-                                 new_due_at=promised), SPECIALIST, PROCEDURE, calendar,
+                                 new_due_at=promised), WARD_LEADER, PROCEDURE, calendar,
               at(2026, 11, 17, 10))  # fmt: skip
     store.apply(Change(e.dossier, e.entry, expected_revision=t.dossier.revision, command_id="e"))
     new = CalendarTable(culture_day_off=True).build()

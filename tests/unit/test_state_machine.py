@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
+from chalicelib.domain.legal import LegalTerms
 from chalicelib.domain.state_machine import RULES, allowed_actions, apply, processing_time
 from chalicelib.domain.statuses import DossierStatus as S
 from chalicelib.domain.statuses import Role
@@ -71,19 +72,38 @@ def test_a_portal_dossier_waits_at_status_1_until_the_counter_receives_it(calend
     assert received.due_at == at(2026, 3, 23, 8)
 
 
-def test_supplement_pauses_the_clock_and_moves_the_due_date(calendar):
+def test_a_timely_supplement_restarts_the_appointment_and_qd766_moves_it_by_the_wait(calendar):
+    # NĐ 118 art. 19(5): the time limit counts again from the complete dossier; QĐ 766 judges
+    # against the original appointment moved by the time the applicant took (docs/law.md §1c).
     d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
     d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
-    due, step_due = d.due_at, d.step_due_at
+    due = d.due_at
     d = act(calendar, d, Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9),
             note="Thiếu bản vẽ").dossier  # fmt: skip
     assert d.status is S.SUPPLEMENT_REQUESTED and d.supplement_requests == 1
+    assert d.supplement_due_at == at(2026, 3, 18, 9)  # 15 days from the notice
+    assert not d.supplement_after_limit
     t = act(calendar, d, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 6, 9))
     d = t.dossier
-    assert d.status is S.PROCESSING
+    assert d.status is S.PROCESSING and d.supplement_due_at is None
     assert t.entry.paused_for == timedelta(hours=24)  # 3 working days
-    assert calendar.between(due, d.due_at) == timedelta(hours=24)
-    assert d.due_at == at(2026, 3, 19, 9)  # 16/3 09:00 moved by 3 working days
+    assert d.original_due_at == at(2026, 3, 19, 9)  # 16/3 09:00 moved by 3 working days
+    assert calendar.between(due, d.original_due_at) == timedelta(hours=24)
+    assert d.due_at == calendar.add(at(2026, 3, 6, 9), timedelta(hours=80))  # 10 days again
+    assert d.step_started_at == at(2026, 3, 6, 9)  # the step counts again too
+    assert t.entry.due_at == d.due_at and t.entry.previous_due_at == due
+
+
+def test_with_the_pause_model_the_appointment_moves_by_the_wait_only(calendar):
+    terms = LegalTerms(supplement_restarts_clock=False)
+    d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
+    d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
+    step_due = d.step_due_at
+    d = apply(d, Command(action=Action.REQUEST_SUPPLEMENT, note="Thiếu bản vẽ"), SPECIALIST,
+              PROCEDURE, calendar, at(2026, 3, 3, 9), terms=terms).dossier  # fmt: skip
+    d = apply(d, Command(action=Action.SUPPLEMENT_RECEIVED), RECEIVER, PROCEDURE, calendar,
+              at(2026, 3, 6, 9), terms=terms).dossier  # fmt: skip
+    assert d.due_at == d.original_due_at == at(2026, 3, 19, 9)
     assert calendar.between(step_due, d.step_due_at) == timedelta(hours=24)
 
 
@@ -189,23 +209,28 @@ def test_transfer_to_another_agency_and_back(calendar):
     assert back.holder == d.holder and back.transferred_from is None
 
 
-def test_extension_with_apology_once_unless_a_leader_overrides(calendar):
+def test_extension_with_apology_by_a_leader_once_to_a_bounded_working_moment(calendar):
     d = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9)).dossier
     d = act(calendar, d, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10)).dossier
-    with pytest.raises(InvalidInput) as err:
+    due = d.due_at  # 16/3 09:00
+    with pytest.raises(NotPermitted, match="leader"):  # Mẫu 04 is signed by a leader
         act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 3, 9),
-            note="Chờ ý kiến", new_due_at=at(2026, 3, 10))  # fmt: skip
-    assert err.value.field == "new_due_at"  # earlier than the current date
-    d = act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 3, 9),
-            note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17)).dossier  # fmt: skip
+            note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17))  # fmt: skip
+    for bad in (at(2026, 3, 10), at(2026, 3, 21, 9), at(2026, 3, 20, 20), at(2026, 4, 30, 9)):
+        # earlier than the current date; a Saturday; after office hours; beyond 10 more days
+        with pytest.raises(InvalidInput) as err:
+            act(calendar, d, Action.EXTEND_WITH_APOLOGY, LEADER, at(2026, 3, 3, 9),
+                note="Chờ ý kiến", new_due_at=bad)  # fmt: skip
+        assert err.value.field == "new_due_at"
+    t = act(calendar, d, Action.EXTEND_WITH_APOLOGY, LEADER, at(2026, 3, 3, 9),
+            note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17))  # fmt: skip
+    d = t.dossier
     assert d.due_at == at(2026, 3, 20, 17) and d.apologies == 1
-    with pytest.raises(NotPermitted, match="needs a leader"):
-        act(calendar, d, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 4, 9),
+    assert d.original_due_at == due == t.entry.original_due_at  # QĐ 766 judges this one
+    assert t.entry.previous_due_at == due
+    with pytest.raises(IllegalTransition, match="allows 1"):  # NĐ 118 art. 19(6): once
+        act(calendar, d, Action.EXTEND_WITH_APOLOGY, LEADER, at(2026, 3, 4, 9),
             note="Lần 2", new_due_at=at(2026, 3, 27, 17))  # fmt: skip
-    leader = official(Role.LEADER, "LANH_DAO")
-    d = act(calendar, d, Action.EXTEND_WITH_APOLOGY, leader, at(2026, 3, 4, 9),
-            note="Lần 2", new_due_at=at(2026, 3, 27, 17)).dossier  # fmt: skip
-    assert d.apologies == 2
 
 
 def test_withdraw_while_paused_closes_the_pause(calendar):

@@ -13,7 +13,14 @@ from chalicelib.domain.state_machine import apply
 from chalicelib.domain.statuses import Role
 from chalicelib.ports.records import Change
 from chalicelib.services import timers
-from tests.unit.builders import RECEIVER, SPECIALIST, at, land_procedure, stored_dossier
+from tests.unit.builders import (
+    LEADER,
+    RECEIVER,
+    SPECIALIST,
+    at,
+    land_procedure,
+    stored_dossier,
+)
 
 PROCEDURE = land_procedure()
 CODE = "000.00.32.H19-260302-0001"
@@ -90,8 +97,10 @@ def test_no_alarm_while_paused_and_the_date_moves_by_the_pause(deps, calendar):
     # Long after every threshold, nothing fires while the applicant owes the supplement.
     assert timers.run(at(2026, 3, 20), deps).fired == []
     resumed = advance(deps, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 6, 9))
-    assert calendar.between(due_before, resumed.due_at) == timedelta(hours=24)  # 3 working days
-    assert resumed.due_at == at(2026, 3, 19, 9)
+    # 3 working days: what QĐ 766 judges moved by the wait; the appointment restarted
+    assert calendar.between(due_before, resumed.original_due_at) == timedelta(hours=24)
+    assert resumed.original_due_at == at(2026, 3, 19, 9)
+    assert resumed.due_at > resumed.original_due_at
     assert resumed.next_alarm_at is not None
 
 
@@ -105,7 +114,7 @@ def test_an_extension_with_apology_gets_new_alarms(deps):
     advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
     timers.run(at(2026, 3, 16, 10), deps)
     assert deps.store.get(CODE).overdue
-    extended = advance(deps, Action.EXTEND_WITH_APOLOGY, SPECIALIST, at(2026, 3, 16, 11),
+    extended = advance(deps, Action.EXTEND_WITH_APOLOGY, LEADER, at(2026, 3, 16, 11),
                        note="Chờ ý kiến", new_due_at=at(2026, 3, 20, 17))  # fmt: skip
     assert not extended.overdue and extended.next_alarm_at is not None
     again = timers.run(at(2026, 3, 20, 17), deps)

@@ -140,7 +140,7 @@ def test_pause_then_resume_through_the_worker(deps):
     for step in steps:
         assert apply_envelope(step, deps).result is Result.APPLIED
     after = deps.store.get(CODE)
-    assert deps.calendar.between(due_before, after.due_at) == timedelta(hours=24)
+    assert deps.calendar.between(due_before, after.original_due_at) == timedelta(hours=24)
 
 
 def test_a_dead_lettered_command_shows_as_failed_until_it_applies(deps):
