@@ -158,8 +158,8 @@ def for_entry(
         values["amount"] = entry.amount_vnd if entry.amount_vnd is not None else fees_vnd
         values["place"] = result_place
     elif milestone is messages.Milestone.RESULT_READY:
-        electronic = entry.electronic_result or dossier.electronic_result
-        values["where"] = messages.result_where(bool(electronic), result_place)
+        # Only the resolving official's word says an electronic result exists (not the intake's).
+        values["where"] = messages.result_where(bool(entry.electronic_result), result_place)
     elif milestone is messages.Milestone.RESULT_RETURNED:
         values["returned_at"] = entry.at
     elif milestone is messages.Milestone.REFUSED:
