@@ -92,7 +92,9 @@ class Container:
     def notices(self) -> Notices:
         from chalicelib.services.outbox import Notices
 
-        return Notices(self.agencies, survey_url=self.settings.survey_url)
+        return Notices(
+            self.agencies, survey_url=self.settings.survey_url, lookup_url=self.settings.lookup_url
+        )
 
     @cached_property
     def counter(self) -> Counter:

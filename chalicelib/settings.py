@@ -59,6 +59,8 @@ class Settings(BaseModel):
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
     survey_url: Annotated[str, _env("SURVEY_URL")] = ""
+    # The public lookup page named in every notice to the applicant; {code} is the dossier's.
+    lookup_url: Annotated[str, _env("LOOKUP_URL")] = ""
     # Channels: "sns" or "http" (a telco gateway configured by SSM JSON) for SMS; "zalo" or
     # "none" for ZNS; "ses", "local" or "none" for email. A local outbox file, when set,
     # receives a copy of every message sent (the local stage lists it with the CLI).

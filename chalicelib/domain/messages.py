@@ -6,6 +6,10 @@ the parts. Every placeholder has a maximum length that bounds both renderings: f
 with '...', and a value that must not be cut (a code, an amount, a link) is refused when too
 long. So a template's worst-case SMS cost is known before anything is sent, and
 validate_templates refuses one that could exceed its budget of parts.
+
+A placeholder may be optional, with the words around it in a `segment` ("Hạn nộp: {}. "): with
+no value the whole segment is left out, so a notice says a deadline or a lookup link only when
+there is one, and the worst case counts the segment's words too.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ class Milestone(StrEnum):
     REFUSED = "refused"  # Mẫu 03
     OVERDUE_APOLOGY = "overdue_apology"  # Mẫu 04: apology and a new appointment
     SURVEY_INVITATION = "survey_invitation"
+    STOPPED = "stopped"  # Mẫu 05: processing stopped
+    WITHDRAWN = "withdrawn"  # the applicant withdrew the dossier
+    # Resumed with a new appointment date (the pause moved it).
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    FEES_PAID = "fees_paid"
+    SUPPLEMENT_REMINDER = "supplement_reminder"  # the supplement's deadline is near
 
 
 class ValueKind(StrEnum):
@@ -64,11 +74,37 @@ class ValueKind(StrEnum):
     LINK = "link"  # an http(s) URL: never cut
 
 
+SEGMENT_SLOT: Final = "{}"
+
+
 class Placeholder(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: ValueKind
     max_length: Annotated[int, Field(ge=1, le=1000)]  # characters in Vietnamese, septets in SMS
+    # Optional: the value with its words around it, `{}` where it goes; left out without one.
+    segment: Annotated[str, StringConstraints(min_length=2, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _one_slot(self) -> Placeholder:
+        if self.segment is not None and (
+            self.segment.count(SEGMENT_SLOT) != 1
+            or self.segment.replace(SEGMENT_SLOT, "").count("{")
+            or "}" in self.segment.replace(SEGMENT_SLOT, "")
+        ):
+            raise ValueError("a segment holds '{}' once and no other brace")
+        return self
+
+    @property
+    def optional(self) -> bool:
+        return self.segment is not None
+
+    def words(self) -> tuple[str, str]:
+        """The segment's words before and after the value ('' for a required placeholder)."""
+        if self.segment is None:
+            return "", ""
+        before, after = self.segment.split(SEGMENT_SLOT)
+        return before, after
 
 
 class MessageTemplate(BaseModel):
@@ -199,11 +235,21 @@ def render_template(
         if name not in template.placeholders:
             raise InvalidInput(f"template {template.id} has no placeholder {name}", field=name)
     params: dict[str, tuple[str, str]] = {}
+    shown: dict[str, tuple[str, str]] = {}  # with a segment's words, as the text shows it
     for name, spec in template.placeholders.items():
         raw = values.get(name)
         if raw is None:
-            raise InvalidInput(f"template {template.id} needs {name}", field=name)
+            if not spec.optional:
+                raise InvalidInput(f"template {template.id} needs {name}", field=name)
+            shown[name] = ("", "")  # left out, and absent from params
+            continue
         params[name] = _format(name, spec, raw, show_time)
+        before, after = spec.words()
+        vi, sms = params[name]
+        shown[name] = (
+            f"{before}{vi}{after}",
+            f"{unaccent(before)}{sms}{unaccent(after)}",
+        )
     text_vi: list[str] = []
     sms_text: list[str] = []
     # The static text is unaccented piece by piece: unaccent is per character, so this equals
@@ -212,8 +258,8 @@ def render_template(
         text_vi.append(literal)
         sms_text.append(unaccent(literal))
         if placeholder is not None:
-            text_vi.append(params[placeholder][0])
-            sms_text.append(params[placeholder][1])
+            text_vi.append(shown[placeholder][0])
+            sms_text.append(shown[placeholder][1])
     sms = "".join(sms_text)
     return RenderedMessage(
         template_id=template.id,
@@ -227,6 +273,7 @@ def render_template(
 
 def worst_case_septets(template: MessageTemplate) -> int:
     static = "".join(literal for literal, *_ in string.Formatter().parse(template.text_vi))
+    static += "".join("".join(p.words()) for p in template.placeholders.values())
     return septets(unaccent(static)) + sum(p.max_length for p in template.placeholders.values())
 
 
@@ -275,75 +322,182 @@ def validate_templates(
     return by_milestone
 
 
-def _p(kind: ValueKind, max_length: int) -> Placeholder:
-    return Placeholder(kind=kind, max_length=max_length)
+def _p(kind: ValueKind, max_length: int, segment: str | None = None) -> Placeholder:
+    return Placeholder(kind=kind, max_length=max_length, segment=segment)
 
 
 _CODE_P = _p(ValueKind.CODE, 40)
 _DATE_P = _p(ValueKind.DATE, DATE_LENGTH)
+# The public lookup link, when the province has one (the code is in every notice anyway).
+_LOOKUP_P = _p(ValueKind.LINK, 90, segment=" Tra cứu: {}")
+_WHERE_P = _p(ValueKind.TEXT, 95)  # a sentence built by `submit_where` / `result_where`
+_MISSING_P = _p(ValueKind.TEXT, 150)
+_SUPPLEMENT_BY_P = _p(ValueKind.DATE, DATE_LENGTH, segment="Hạn nộp bổ sung: {}. ")
+
+# Where a supplement or a payment is made: the portal for an online dossier, else the counter.
+PORTAL_VI: Final = "Cổng Dịch vụ công"
+
+
+def submit_where(online: bool, counter: str) -> str:
+    """How the applicant hands in a supplement: online on the portal, or at the counter."""
+    return f"trực tuyến trên {PORTAL_VI}" if online else f"tại {counter}"
+
+
+def result_where(electronic: bool, counter: str) -> str:
+    """Where the result is: the counter, and the portal when an electronic result exists."""
+    if electronic:
+        return f"Kết quả điện tử đã có trên {PORTAL_VI}; bản giấy (nếu có) nhận tại {counter}."
+    return f"Mời ông/bà nhận kết quả tại {counter}."
+
 
 DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType(
     validate_templates(
         [
             MessageTemplate(
-                id="received.v1",
+                id="received.v2",
                 milestone=Milestone.RECEIVED,
-                # Matches the production SMS word for word once unaccented.
-                text_vi="Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả: {appointment}",
-                placeholders={"code": _CODE_P, "appointment": _DATE_P},
+                # Matches the production SMS word for word once unaccented (without a link).
+                text_vi="Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả: {appointment}{lookup}",
+                placeholders={
+                    "code": _CODE_P,
+                    "appointment": _DATE_P,
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
             ),
             MessageTemplate(
-                id="supplement_requested.v1",
+                id="supplement_requested.v2",
                 milestone=Milestone.SUPPLEMENT_REQUESTED,
                 text_vi=(
-                    "Hồ sơ {code} cần bổ sung, hoàn thiện: {missing}. Thời hạn giải quyết "
-                    "tạm dừng đến khi nhận đủ hồ sơ bổ sung."
+                    "Hồ sơ {code} cần bổ sung: {missing}. {supplement_by}Nộp bổ sung {where}."
+                    "{lookup}"
                 ),
-                placeholders={"code": _CODE_P, "missing": _p(ValueKind.TEXT, 300)},
+                placeholders={
+                    "code": _CODE_P,
+                    "missing": _MISSING_P,
+                    "supplement_by": _SUPPLEMENT_BY_P,
+                    "where": _WHERE_P,
+                    "lookup": _LOOKUP_P,
+                },
             ),
             MessageTemplate(
-                id="fees_requested.v1",
+                id="supplement_reminder.v1",
+                milestone=Milestone.SUPPLEMENT_REMINDER,
+                text_vi=(
+                    "Nhắc: hồ sơ {code} đang chờ ông/bà bổ sung{missing}. {supplement_by}"
+                    "Nộp bổ sung {where}. Quá hạn, hồ sơ có thể bị dừng xử lý.{lookup}"
+                ),
+                placeholders={
+                    "code": _CODE_P,
+                    "missing": _p(ValueKind.TEXT, 95, segment=": {}"),
+                    "supplement_by": _SUPPLEMENT_BY_P,
+                    "where": _WHERE_P,
+                    "lookup": _LOOKUP_P,
+                },
+            ),
+            MessageTemplate(
+                id="supplement_received.v1",
+                milestone=Milestone.SUPPLEMENT_RECEIVED,
+                text_vi=(
+                    "Hồ sơ {code} đã nhận hồ sơ bổ sung và tiếp tục được giải quyết. "
+                    "Ngày hẹn trả mới: {appointment}{lookup}"
+                ),
+                placeholders={
+                    "code": _CODE_P,
+                    "appointment": _DATE_P,
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
+            ),
+            MessageTemplate(
+                id="fees_requested.v2",
                 milestone=Milestone.FEES_REQUESTED,
                 text_vi=(
-                    "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính: {amount}. Kết quả được "
-                    "trả sau khi ông/bà hoàn thành nghĩa vụ tài chính."
+                    "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính: {amount}. Ông/bà nộp "
+                    f"trực tuyến trên {PORTAL_VI} hoặc tại {{place}}. Kết quả được trả sau khi "
+                    "hoàn thành nghĩa vụ tài chính.{lookup}"
                 ),
-                placeholders={"code": _CODE_P, "amount": _p(ValueKind.AMOUNT, 26)},
+                placeholders={
+                    "code": _CODE_P,
+                    "amount": _p(ValueKind.AMOUNT, 26),
+                    "place": _p(ValueKind.TEXT, 90),
+                    "lookup": _LOOKUP_P,
+                },
             ),
             MessageTemplate(
-                id="result_ready.v1",
+                id="fees_paid.v1",
+                milestone=Milestone.FEES_PAID,
+                text_vi=(
+                    "Hồ sơ {code} đã hoàn thành nghĩa vụ tài chính và tiếp tục được giải quyết. "
+                    "Ngày hẹn trả mới: {appointment}{lookup}"
+                ),
+                placeholders={
+                    "code": _CODE_P,
+                    "appointment": _DATE_P,
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
+            ),
+            MessageTemplate(
+                id="result_ready.v2",
                 milestone=Milestone.RESULT_READY,
-                text_vi="Hồ sơ {code} đã có kết quả. Mời ông/bà nhận kết quả tại {place}.",
-                placeholders={"code": _CODE_P, "place": _p(ValueKind.TEXT, 150)},
+                text_vi="Hồ sơ {code} đã có kết quả. {where}{lookup}",
+                placeholders={
+                    "code": _CODE_P,
+                    "where": _p(ValueKind.TEXT, 160),
+                    "lookup": _LOOKUP_P,
+                },
             ),
             MessageTemplate(
-                id="result_returned.v1",
+                id="result_returned.v2",
                 milestone=Milestone.RESULT_RETURNED,
                 text_vi=(
                     "Hồ sơ {code} đã được trả kết quả ngày {returned_at}. "
-                    "Cảm ơn ông/bà đã sử dụng dịch vụ công."
+                    "Cảm ơn ông/bà đã sử dụng dịch vụ công.{lookup}"
                 ),
-                placeholders={"code": _CODE_P, "returned_at": _DATE_P},
+                placeholders={"code": _CODE_P, "returned_at": _DATE_P, "lookup": _LOOKUP_P},
             ),
             MessageTemplate(
-                id="refused.v1",
+                id="refused.v2",
                 milestone=Milestone.REFUSED,
-                text_vi="Hồ sơ {code} không được tiếp nhận. Lý do: {reason}",
-                placeholders={"code": _CODE_P, "reason": _p(ValueKind.TEXT, 300)},
+                text_vi="Hồ sơ {code} không được tiếp nhận. Lý do: {reason}{lookup}",
+                placeholders={
+                    "code": _CODE_P,
+                    "reason": _p(ValueKind.TEXT, 270),
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
             ),
             MessageTemplate(
-                id="overdue_apology.v1",
+                id="stopped.v1",
+                milestone=Milestone.STOPPED,
+                text_vi=("{agency} thông báo dừng xử lý hồ sơ {code}. Lý do: {reason}{lookup}"),
+                placeholders={
+                    "agency": _p(ValueKind.TEXT, 80),
+                    "code": _CODE_P,
+                    "reason": _p(ValueKind.TEXT, 190),
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
+            ),
+            MessageTemplate(
+                id="withdrawn.v1",
+                milestone=Milestone.WITHDRAWN,
+                text_vi=(
+                    "Hồ sơ {code} đã được rút theo đề nghị của ông/bà ngày {withdrawn_at}.{lookup}"
+                ),
+                placeholders={"code": _CODE_P, "withdrawn_at": _DATE_P, "lookup": _LOOKUP_P},
+            ),
+            MessageTemplate(
+                id="overdue_apology.v2",
                 milestone=Milestone.OVERDUE_APOLOGY,
                 text_vi=(
                     "{agency} xin lỗi ông/bà vì hồ sơ {code} chưa trả kết quả đúng hẹn "
-                    "ngày {old_appointment}. Lý do: {reason}. Ngày hẹn trả mới: {new_appointment}"
+                    "ngày {old_appointment}. Lý do: {reason}. Ngày hẹn trả mới: "
+                    "{new_appointment}{lookup}"
                 ),
                 placeholders={
                     "agency": _p(ValueKind.TEXT, 80),
                     "code": _CODE_P,
                     "old_appointment": _DATE_P,
-                    "reason": _p(ValueKind.TEXT, 160),
+                    "reason": _p(ValueKind.TEXT, 110),
                     "new_appointment": _DATE_P,
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
                 },
             ),
             MessageTemplate(

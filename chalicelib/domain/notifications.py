@@ -12,10 +12,11 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import messages
-from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
-from chalicelib.domain.statuses import DossierStatus
+from chalicelib.domain.sms import is_landline
+from chalicelib.domain.statuses import Channel, DossierStatus
 
 # What each applied action tells the applicant. Legally required notices ignore opt-outs.
 MILESTONES: dict[Action, messages.Milestone] = {
@@ -26,15 +27,40 @@ MILESTONES: dict[Action, messages.Milestone] = {
     Action.RETURN_RESULT: messages.Milestone.RESULT_RETURNED,
     Action.REFUSE: messages.Milestone.REFUSED,
     Action.EXTEND_WITH_APOLOGY: messages.Milestone.OVERDUE_APOLOGY,
+    Action.STOP: messages.Milestone.STOPPED,
+    Action.WITHDRAW: messages.Milestone.WITHDRAWN,
+    # Told only when the pause moved the appointment date (see `for_entry`).
+    Action.SUPPLEMENT_RECEIVED: messages.Milestone.SUPPLEMENT_RECEIVED,
+    Action.FEES_PAID: messages.Milestone.FEES_PAID,
 }
+RESUMED = frozenset({messages.Milestone.SUPPLEMENT_RECEIVED, messages.Milestone.FEES_PAID})
+# The key under which the timer puts the supplement request's note (what is missing) on a
+# SUPPLEMENT_REMINDER alarm: the dossier itself does not keep it.
+MISSING_KEY = "missing"
 NOT_ESSENTIAL = frozenset({messages.Milestone.SURVEY_INVITATION})
 BY_EMAIL_TOO = frozenset(
     {
         messages.Milestone.RESULT_READY,
         messages.Milestone.OVERDUE_APOLOGY,
         messages.Milestone.REFUSED,
+        messages.Milestone.STOPPED,
+        messages.Milestone.WITHDRAWN,
     }
 )
+# Officials' alerts that ask for an act: what the alert is about (when the alarm brings no
+# words of its own) and what to do, after the alarm's own words.
+OFFICIAL_ALERTS_VI: dict[AlarmKind, tuple[str, str]] = {
+    AlarmKind.APOLOGY_DUE: (
+        "cần văn bản xin lỗi trước ngày hẹn trả",
+        "Đề nghị lãnh đạo cơ quan làm chậm hồ sơ ký văn bản xin lỗi và hẹn lại ngày trả kết "
+        "quả (Mẫu 04), gửi người nộp chậm nhất 01 ngày làm việc trước ngày hẹn trả.",
+    ),
+    AlarmKind.SUPPLEMENT_LAPSED: (
+        "đã hết thời hạn bổ sung hồ sơ",
+        "Người nộp chưa bổ sung hồ sơ trong thời hạn. Đề nghị xem xét dừng xử lý hồ sơ "
+        "(Mẫu 05) và thông báo cho người nộp.",
+    ),
+}
 
 
 class NotificationJob(BaseModel):
@@ -47,6 +73,9 @@ class NotificationJob(BaseModel):
     kind: str  # a milestone, an alarm kind, or "digest"
     essential: bool
     phone: str | None = None  # 84…: ZNS first, then SMS
+    # A fixed line (sms.is_landline): no SMS text, so the notifier sends nothing to the phone;
+    # the notice goes by email when there is an address, and this records why not by phone.
+    landline: bool = False
     emails: tuple[str, ...] = ()
     subject: str = ""
     text_vi: str  # with diacritics: email, and what officials read
@@ -65,7 +94,11 @@ def _applicant_job(
     hours: bool,
 ) -> NotificationJob | None:
     applicant = dossier.applicant
-    emails = (applicant.email,) if applicant.email and milestone in BY_EMAIL_TOO else ()
+    landline = applicant.phone is not None and is_landline(applicant.phone)
+    textable = applicant.phone is not None and not landline
+    # Without a phone that takes SMS, every notice goes by email, not only the main ones.
+    by_email = milestone in BY_EMAIL_TOO or not textable
+    emails = (applicant.email,) if applicant.email and by_email else ()
     if not applicant.phone and not emails:
         return None
     rendered = messages.render(milestone, values, show_time=hours)
@@ -75,11 +108,12 @@ def _applicant_job(
         kind=milestone.value,
         essential=milestone not in NOT_ESSENTIAL,
         phone=applicant.phone,
+        landline=landline,
         emails=emails,
         subject=f"Hồ sơ {dossier.code}",
         text_vi=rendered.text_vi,
-        sms_text=rendered.sms_text,
-        sms_parts=rendered.sms_parts,
+        sms_text=rendered.sms_text if textable else None,
+        sms_parts=rendered.sms_parts if textable else None,
         zns_template=milestone.value,
         zns_data={k: str(v) for k, v in rendered.params.items()},
     )
@@ -94,28 +128,46 @@ def for_entry(
     survey_link: str | None,
     fees_vnd: int = 0,
     hours: bool = False,
+    lookup_link: str | None = None,
 ) -> list[NotificationJob]:
-    """The applicant's notices for one applied change (none for most steps inside the office)."""
+    """The applicant's notices for one applied change (none for most steps inside the office).
+
+    `agency_name` is the agency that acted (it apologises or stops), `result_place` the
+    receiving counter (where results, supplements and payments are handed in), `lookup_link`
+    the public lookup page of this dossier when the province has one.
+    """
     milestone = MILESTONES.get(entry.action)
     if entry.action is Action.RECEIVE and entry.to_status is not DossierStatus.RECEIVED:
+        milestone = None
+    if milestone in RESUMED and not _appointment_moved(dossier, entry):
         milestone = None
     if milestone is None:
         return []
     key = f"{dossier.code}:v{entry.version}:{milestone.value}"
-    values: dict[str, object] = {"code": dossier.code}
-    if milestone is messages.Milestone.RECEIVED:
+    values: dict[str, object] = {"code": dossier.code, "lookup": lookup_link}
+    if milestone is messages.Milestone.RECEIVED or milestone in RESUMED:
         values["appointment"] = dossier.due_at
-    elif milestone in (messages.Milestone.SUPPLEMENT_REQUESTED,):
-        values["missing"] = entry.note or "giấy tờ theo hướng dẫn của cán bộ"
+    elif milestone is messages.Milestone.SUPPLEMENT_REQUESTED:
+        values.update(
+            missing=entry.note or "giấy tờ theo hướng dẫn của cán bộ",
+            supplement_by=entry.supplement_due_at or dossier.supplement_due_at,
+            where=_submit_where(dossier, result_place),
+        )
     elif milestone is messages.Milestone.FEES_REQUESTED:
         # The amount the tax office or the official stated, else the procedure's own fees.
         values["amount"] = entry.amount_vnd if entry.amount_vnd is not None else fees_vnd
-    elif milestone is messages.Milestone.RESULT_READY:
         values["place"] = result_place
+    elif milestone is messages.Milestone.RESULT_READY:
+        # Only the resolving official's word says an electronic result exists (not the intake's).
+        values["where"] = messages.result_where(bool(entry.electronic_result), result_place)
     elif milestone is messages.Milestone.RESULT_RETURNED:
         values["returned_at"] = entry.at
     elif milestone is messages.Milestone.REFUSED:
         values["reason"] = entry.note
+    elif milestone is messages.Milestone.STOPPED:
+        values.update(agency=agency_name, reason=entry.note or "theo quy định")
+    elif milestone is messages.Milestone.WITHDRAWN:
+        values["withdrawn_at"] = entry.at
     elif milestone is messages.Milestone.OVERDUE_APOLOGY:
         values.update(
             agency=agency_name,
@@ -138,6 +190,42 @@ def for_entry(
     return [job for job in jobs if job is not None]
 
 
+def _appointment_moved(dossier: Dossier, entry: HistoryEntry) -> bool:
+    # The entry keeps the date before the change only when the change moved it.
+    return (
+        entry.previous_due_at is not None
+        and dossier.due_at is not None
+        and entry.previous_due_at != dossier.due_at
+    )
+
+
+def _submit_where(dossier: Dossier, counter: str) -> str:
+    return messages.submit_where(dossier.channel is Channel.ONLINE, counter)
+
+
+def for_supplement_reminder(
+    alarm: FiredAlarm,
+    dossier: Dossier,
+    *,
+    counter: str,
+    lookup_link: str | None = None,
+    hours: bool = False,
+) -> list[NotificationJob]:
+    """The applicant's reminder that a supplement is still awaited, before its deadline.
+    What is missing is the request's note, carried by the alarm under MISSING_KEY."""
+    reminder = messages.Milestone.SUPPLEMENT_REMINDER
+    values: dict[str, object] = {
+        "code": dossier.code,
+        "missing": alarm.extra.get(MISSING_KEY) or None,
+        "supplement_by": dossier.supplement_due_at,
+        "where": _submit_where(dossier, counter),
+        "lookup": lookup_link,
+    }
+    key = f"{dossier.code}:alarm:{alarm.key}"
+    job = _applicant_job(dossier, key, reminder, values, hours=hours)
+    return [job] if job is not None else []
+
+
 def _previous_due(dossier: Dossier, entry: HistoryEntry) -> datetime | None:
     # The entry records the due date after the change; the apology names the one missed.
     return entry.previous_due_at or dossier.due_at
@@ -147,6 +235,8 @@ def for_alarm(alarm: FiredAlarm, mailboxes: tuple[str, ...]) -> list[Notificatio
     """Officials' alert: to the mailboxes of the agencies named by the alarm's recipients."""
     if not mailboxes:
         return []
+    title, action = OFFICIAL_ALERTS_VI.get(alarm.kind, ("cảnh báo", ""))
+    headline = alarm.message_vi or f"Hồ sơ {alarm.code}: {title}"
     return [
         NotificationJob(
             key=f"{alarm.code}:alarm:{alarm.key}",
@@ -154,8 +244,8 @@ def for_alarm(alarm: FiredAlarm, mailboxes: tuple[str, ...]) -> list[Notificatio
             kind=alarm.kind.value,
             essential=True,
             emails=mailboxes,
-            subject=f"[motcua] {alarm.message_vi[:120]}",
-            text_vi=alarm.message_vi,
+            subject=f"[motcua] {headline[:120]}",
+            text_vi=f"{headline}\n{action}" if action else headline,
         )
     ]
 

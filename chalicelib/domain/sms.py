@@ -185,3 +185,21 @@ def fit_septets(text: str, limit: int, ellipsis: str = "...") -> str:
             break
         kept.append(char)
     return "".join(kept).rstrip() + ellipsis
+
+
+def is_landline(phone: str) -> bool:
+    """A Vietnamese fixed-line number, which cannot receive an SMS.
+
+    Since the area-code change of 2017 (Bộ TT&TT, Quyết định 2036/QĐ-BTTTT of 21/11/2016,
+    under the numbering plan of Thông tư 22/2014/TT-BTTTT; done by 31/08/2017) every fixed
+    number is 0 + an area code starting with 2 (2X for Hà Nội and TP HCM, 2XX elsewhere) + the
+    subscriber number: 11 digits nationally, 10 after the 0, `842…` normalised. No mobile
+    number starts with 2, so the first digit after the country code decides. Accepts the
+    normalised form (`84…`), the international one (`+84…`) and the national one (`0…`).
+    """
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.lstrip().startswith("+") or (digits.startswith("84") and len(digits) >= 11):
+        national = digits.removeprefix("84")
+    else:
+        national = digits.removeprefix("0")
+    return national.startswith("2") and 9 <= len(national) <= 10

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
-from chalicelib.domain.alarms import FiredAlarm
+from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Dossier, HistoryEntry
@@ -26,24 +26,49 @@ NotificationJob = notifications.NotificationJob
 class Notices:
     agencies: AgencyRegistry
     survey_url: str = ""  # e.g. https://dichvucong.dongnai.gov.vn/danh-gia?ma={code}
+    # The public lookup page, e.g. https://dichvucong.dongnai.gov.vn/tra-cuu?ma={code}
+    lookup_url: str = ""
 
     def _name(self, agency: str) -> str:
         return self.agencies.name_of(agency)
 
+    def _counter(self, dossier: Dossier) -> str:
+        # Where the applicant hands in and collects: the counter that received the dossier.
+        return f"Bộ phận Một cửa - {self._name(dossier.received_by.agency)}"
+
+    def _lookup(self, dossier: Dossier) -> str | None:
+        return self.lookup_url.format(code=dossier.code) if self.lookup_url else None
+
     def for_entry(self, dossier: Dossier, entry: HistoryEntry,
                   procedure: Procedure) -> list[NotificationJob]:  # fmt: skip
-        desk = self._name(dossier.received_by.agency)
         return notifications.for_entry(
             dossier,
             entry,
-            agency_name=self._name(dossier.resolving_agency),
-            result_place=f"Bộ phận Một cửa - {desk}",
+            # The agency that acted: the one that apologises (Mẫu 04) or stops (Mẫu 05).
+            agency_name=self._name(entry.actor_agency),
+            result_place=self._counter(dossier),
             survey_link=self.survey_url.format(code=dossier.code) if self.survey_url else None,
             fees_vnd=procedure.total_fees_vnd,
             hours=procedure.time_limit.unit is TimeUnit.WORKING_HOURS,
+            lookup_link=self._lookup(dossier),
         )
 
-    def for_alarm(self, alarm: FiredAlarm) -> list[NotificationJob]:
+    def for_alarm(
+        self, alarm: FiredAlarm, dossier: Dossier | None = None, procedure: Procedure | None = None
+    ) -> list[NotificationJob]:
+        """Officials' alerts to their agencies' mailboxes; the supplement reminder goes to the
+        applicant instead, and needs the dossier (without it, nothing is sent)."""
+        if alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
+            if dossier is None:
+                return []
+            hours = procedure is not None and procedure.time_limit.unit is TimeUnit.WORKING_HOURS
+            return notifications.for_supplement_reminder(
+                alarm,
+                dossier,
+                counter=self._counter(dossier),
+                lookup_link=self._lookup(dossier),
+                hours=hours,
+            )
         mailboxes: list[str] = []
         for recipient in alarm.recipients:
             agency = self.agencies.get(recipient.agency)

@@ -16,11 +16,13 @@ from chalicelib.domain.messages import (
     format_vnd,
     render,
     render_template,
+    result_where,
+    submit_where,
     validate_templates,
     worst_case_septets,
     worst_case_sms_parts,
 )
-from chalicelib.domain.sms import encoding_of, sms_parts, unaccent
+from chalicelib.domain.sms import encoding_of, septets, sms_parts, unaccent
 
 ICT = timezone(timedelta(hours=7))
 CODE = "000.00.32.H19-260212-0001"
@@ -36,7 +38,7 @@ def test_received_sms_is_the_production_text_in_one_part():
         "Ho so 000.00.32.H19-260212-0001 da duoc tiep nhan. Ngay hen tra: 24/02/2026"
     )
     assert message.sms_parts == 1
-    assert message.template_id == "received.v1"
+    assert message.template_id == "received.v2"
     assert message.params == {"code": CODE, "appointment": "24/02/2026"}
 
 
@@ -63,25 +65,92 @@ def test_naive_datetime_is_refused():
     assert caught.value.field == "appointment"
 
 
-def test_supplement_request():
+COUNTER = "Bộ phận Một cửa - UBND xã Phú Hòa"
+LOOKUP = "https://dichvucong.dongnai.gov.vn/tra-cuu?ma=000.00.32.H19-260212-0001"
+
+
+def test_supplement_request_says_what_by_when_and_where():
     message = render(
         Milestone.SUPPLEMENT_REQUESTED,
-        {"code": CODE, "missing": "Bản sao  giấy chứng nhận\nquyền sử dụng đất"},
+        {
+            "code": CODE,
+            "missing": "Bản sao  giấy chứng nhận\nquyền sử dụng đất",
+            "supplement_by": APPOINTMENT,
+            "where": submit_where(False, COUNTER),
+            "lookup": LOOKUP,
+        },
     )
     assert message.text_vi == (
-        "Hồ sơ 000.00.32.H19-260212-0001 cần bổ sung, hoàn thiện: Bản sao giấy chứng nhận "
-        "quyền sử dụng đất. Thời hạn giải quyết tạm dừng đến khi nhận đủ hồ sơ bổ sung."
+        "Hồ sơ 000.00.32.H19-260212-0001 cần bổ sung: Bản sao giấy chứng nhận quyền sử dụng "
+        "đất. Hạn nộp bổ sung: 24/02/2026. Nộp bổ sung tại Bộ phận Một cửa - UBND xã Phú Hòa. "
+        f"Tra cứu: {LOOKUP}"
+    )
+    assert message.sms_text == unaccent(message.text_vi)
+    assert message.sms_parts == 2
+
+
+def test_supplement_request_without_a_deadline_or_link_leaves_them_out():
+    message = render(
+        Milestone.SUPPLEMENT_REQUESTED,
+        {"code": CODE, "missing": "Tờ khai", "where": submit_where(True, COUNTER)},
     )
     assert message.sms_text == (
-        "Ho so 000.00.32.H19-260212-0001 can bo sung, hoan thien: Ban sao giay chung nhan "
-        "quyen su dung dat. Thoi han giai quyet tam dung den khi nhan du ho so bo sung."
+        "Ho so 000.00.32.H19-260212-0001 can bo sung: To khai. "
+        "Nop bo sung truc tuyen tren Cong Dich vu cong."
     )
-    assert len(message.sms_text) == 159
-    assert message.sms_parts == 1
-    missing = "Bản sao giấy chứng nhận quyền sử dụng đất ở"
-    longer = render(Milestone.SUPPLEMENT_REQUESTED, {"code": CODE, "missing": missing})
-    assert len(longer.sms_text) == 161
-    assert longer.sms_parts == 2
+    assert "supplement_by" not in message.params and "lookup" not in message.params
+
+
+def test_supplement_reminder_and_resumptions():
+    reminder = render(
+        Milestone.SUPPLEMENT_REMINDER,
+        {"code": CODE, "supplement_by": APPOINTMENT, "where": submit_where(False, COUNTER)},
+    )
+    assert reminder.sms_text == (
+        "Nhac: ho so 000.00.32.H19-260212-0001 dang cho ong/ba bo sung. Han nop bo sung: "
+        "24/02/2026. Nop bo sung tai Bo phan Mot cua - UBND xa Phu Hoa. Qua han, ho so co the "
+        "bi dung xu ly."
+    )
+    for milestone in (Milestone.SUPPLEMENT_RECEIVED, Milestone.FEES_PAID):
+        resumed = render(milestone, {"code": CODE, "appointment": APPOINTMENT, "lookup": LOOKUP})
+        assert "tiep tuc duoc giai quyet. Ngay hen tra moi: 24/02/2026. Tra cuu: " in (
+            resumed.sms_text
+        )
+
+
+def test_stop_and_withdrawal_are_told():
+    stopped = render(
+        Milestone.STOPPED,
+        {"code": CODE, "agency": "UBND xã Phú Hòa", "reason": "Quá hạn bổ sung hồ sơ"},
+    )
+    assert stopped.text_vi == (
+        "UBND xã Phú Hòa thông báo dừng xử lý hồ sơ 000.00.32.H19-260212-0001. "
+        "Lý do: Quá hạn bổ sung hồ sơ"
+    )
+    withdrawn = render(Milestone.WITHDRAWN, {"code": CODE, "withdrawn_at": APPOINTMENT})
+    assert withdrawn.sms_text == (
+        "Ho so 000.00.32.H19-260212-0001 da duoc rut theo de nghi cua ong/ba ngay 24/02/2026."
+    )
+
+
+def test_optional_segments_count_in_the_worst_case():
+    template = DEFAULT_TEMPLATES[Milestone.SUPPLEMENT_REQUESTED]
+    longest = {
+        "code": "X" * 40,
+        "missing": "y" * 400,
+        "supplement_by": APPOINTMENT,
+        "where": "z" * 400,
+        "lookup": "https://e.vn/" + "a" * 77,
+    }
+    message = render_template(template, longest, show_time=True)
+    assert septets(message.sms_text) <= worst_case_septets(template)
+    assert message.sms_parts == worst_case_sms_parts(template) == 3
+
+
+@pytest.mark.parametrize("segment", ["no slot", "{} twice {}", "{x} {}", "a } {}", "{ {}"])
+def test_a_segment_holds_one_slot_and_no_other_brace(segment):
+    with pytest.raises(ValueError):
+        Placeholder(kind=ValueKind.LINK, max_length=90, segment=segment)
 
 
 @pytest.mark.parametrize(
@@ -96,23 +165,28 @@ def test_supplement_request():
     ],
 )
 def test_fees_amount_is_formatted_the_vietnamese_way(amount, shown):
-    message = render("fees_requested", {"code": CODE, "amount": amount})
+    message = render("fees_requested", {"code": CODE, "amount": amount, "place": COUNTER})
     assert f"nghĩa vụ tài chính: {shown}." in message.text_vi
     assert f"nghia vu tai chinh: {unaccent(shown)}." in message.sms_text
 
 
-def test_fees_message_text():
-    message = render("fees_requested", {"code": CODE, "amount": 1_500_000})
+def test_fees_message_says_how_much_and_how_to_pay():
+    message = render(
+        "fees_requested", {"code": CODE, "amount": 1_500_000, "place": COUNTER, "lookup": LOOKUP}
+    )
     assert message.sms_text == (
         "Ho so 000.00.32.H19-260212-0001 can thuc hien nghia vu tai chinh: 1.500.000 dong. "
-        "Ket qua duoc tra sau khi ong/ba hoan thanh nghia vu tai chinh."
+        "Ong/ba nop truc tuyen tren Cong Dich vu cong hoac tai Bo phan Mot cua - UBND xa Phu "
+        "Hoa. Ket qua duoc tra sau khi hoan thanh nghia vu tai chinh. "
+        f"Tra cuu: {LOOKUP}"
     )
+    assert message.sms_parts == 2
 
 
 @pytest.mark.parametrize("amount", [-1, 1.5, 1500.0, True, "1500000", Decimal("1.5")])
 def test_bad_amounts_are_refused(amount):
     with pytest.raises(InvalidInput) as caught:
-        render("fees_requested", {"code": CODE, "amount": amount})
+        render("fees_requested", {"code": CODE, "amount": amount, "place": COUNTER})
     assert caught.value.field == "amount"
 
 
@@ -121,10 +195,19 @@ def test_format_vnd():
 
 
 def test_result_ready_returned_refused_and_survey():
-    ready = render("result_ready", {"code": CODE, "place": "Trung tâm Phục vụ hành chính công"})
+    place = "Trung tâm Phục vụ hành chính công"
+    ready = render("result_ready", {"code": CODE, "where": result_where(False, place)})
     assert ready.sms_text == (
         "Ho so 000.00.32.H19-260212-0001 da co ket qua. "
         "Moi ong/ba nhan ket qua tai Trung tam Phuc vu hanh chinh cong."
+    )
+    online = render(
+        "result_ready", {"code": CODE, "where": result_where(True, place), "lookup": LOOKUP}
+    )
+    assert online.text_vi == (
+        "Hồ sơ 000.00.32.H19-260212-0001 đã có kết quả. Kết quả điện tử đã có trên Cổng Dịch "
+        "vụ công; bản giấy (nếu có) nhận tại Trung tâm Phục vụ hành chính công. "
+        f"Tra cứu: {LOOKUP}"
     )
     returned = render("result_returned", {"code": CODE, "returned_at": APPOINTMENT})
     assert returned.text_vi == (
@@ -246,9 +329,10 @@ def test_default_templates_cover_every_milestone_within_three_parts():
 
 def test_worst_case_of_the_received_template():
     template = DEFAULT_TEMPLATES[Milestone.RECEIVED]
-    # 40 for the code, 16 for the date, 40 of fixed text.
-    assert worst_case_septets(template) == 96
-    assert worst_case_sms_parts(template) == 1
+    # 40 for the code, 16 for the date, 40 of fixed text; 11 and 90 for the lookup link,
+    # when there is one (without it, the production text in one part).
+    assert worst_case_septets(template) == 96 + 11 + 90
+    assert worst_case_sms_parts(template) == 2
 
 
 def _template(max_length: int, text: str = "Lý do: {reason}") -> MessageTemplate:

@@ -158,3 +158,14 @@ def test_each_send_is_counted_by_channel_and_outcome():
         ("NotificationFailed", 1, {"channel": "zns"}),
         ("NotificationSent", 1, {"channel": "sms"}),
     ]
+
+
+def test_a_landline_job_sends_no_sms_only_its_email():
+    email = InMemoryProvider("ses", Channel.EMAIL)
+    d = deps(zns=InMemoryProvider("zalo", Channel.ZNS), email=email)
+    landline = job(emails=("lan@example.vn",)).model_copy(
+        update={"phone": "842513822222", "landline": True, "sms_text": None, "sms_parts": None}
+    )
+    attempts = deliver(landline, d, NOW)
+    assert d.sms.sent == [] and d.zns.sent == []
+    assert [a.channel for a in attempts] == ["email"] and len(email.sent) == 1

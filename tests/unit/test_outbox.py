@@ -94,6 +94,7 @@ def test_a_life_writes_one_notice_per_milestone(world):
     assert [j.kind for j in jobs] == [
         "received",
         "supplement_requested",
+        "supplement_received",  # the pause moved the appointment: the new date is told
         "fees_requested",
         "result_ready",
         "result_returned",
@@ -103,12 +104,15 @@ def test_a_life_writes_one_notice_per_milestone(world):
     received = jobs[0]
     assert received.sms_text == f"Ho so {CODE} da duoc tiep nhan. Ngay hen tra: 16/03/2026"
     assert received.sms_parts == 1 and received.emails == ()
-    assert "1.500.000" in jobs[2].sms_text
-    assert jobs[3].emails == ("lan@example.vn",)  # the result also goes by email
-    assert "Bộ phận Một cửa" in jobs[3].text_vi
+    resumed = jobs[2]
+    assert resumed.sms_text.startswith(f"Ho so {CODE} da nhan ho so bo sung")
+    assert "Ngay hen tra moi: 17/03/2026" in resumed.sms_text
+    assert "1.500.000" in jobs[3].sms_text
+    assert jobs[4].emails == ("lan@example.vn",)  # the result also goes by email
+    assert "Bộ phận Một cửa" in jobs[4].text_vi
     assert all(encoding_of(j.sms_text) == "GSM-7" for j in jobs)
-    assert [j.essential for j in jobs] == [True] * 5 + [False]  # the survey may be refused
-    assert "khao-sat?ma=" in jobs[5].sms_text
+    assert [j.essential for j in jobs] == [True] * 6 + [False]  # the survey may be refused
+    assert "khao-sat?ma=" in jobs[6].sms_text
 
 
 def test_the_apology_names_the_missed_date_and_the_new_one(world):
