@@ -12,6 +12,7 @@ from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
 WARD = "000.00.41.H19"
+OTHER_WARD = "000.00.42.H19"
 
 
 @pytest.fixture
@@ -99,9 +100,35 @@ def test_a_good_dossier_is_queued_with_a_receipt(client, aws):
     assert queued(aws) == 1
 
 
-def counter_token(role="receiver"):
-    return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=WARD, unit="MOT_CUA",
+def counter_token(role="receiver", agency=WARD):
+    return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=agency, unit="MOT_CUA",
                           roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip
+
+
+def test_another_communes_counter_receives_only_cross_boundary_procedures(client, aws):
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {counter_token(agency=OTHER_WARD)}"}  # fmt: skip
+    birth = json.dumps(valid(channel=1, external_id="x-1", received_by_agency=None)).encode()
+    refused = client.http.post("/v1/dossiers", body=birth, headers=headers)
+    assert refused.status_code == 400, refused.body
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    [error] = json.loads(refused.body)["errors"]
+    assert error["field"] == "received_by_agency"
+    assert "không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính" in error["message"]
+    assert written_items(aws) == [] and queued(aws) == 0
+    copy = json.dumps(valid(channel=1, external_id="x-2", received_by_agency=None,
+                            procedure_code="2.000815")).encode()  # fmt: skip
+    accepted = client.http.post("/v1/dossiers", body=copy, headers=headers)
+    assert accepted.status_code == 202, accepted.body
+    assert queued(aws) == 1
+
+
+def test_a_portal_names_a_receiving_place_within_the_boundary(client, aws):
+    body = json.dumps(valid(received_by_agency=OTHER_WARD)).encode()
+    answer = client.http.post("/v1/webhooks/dossiers", body=body, headers=signed(body))
+    assert answer.status_code == 400, answer.body
+    assert [e["field"] for e in json.loads(answer.body)["errors"]] == ["received_by_agency"]
+    assert written_items(aws) == [] and queued(aws) == 0
 
 
 def test_the_counter_needs_a_receiver_and_channel_1_or_3(client, aws):
