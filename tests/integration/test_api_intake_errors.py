@@ -172,3 +172,39 @@ def test_actions_validate_their_body(client, aws):
     take_up = json.dumps({"action": "take_up", "expected_version": 1})
     missing = client.http.post(f"/v1/dossiers/{code}/actions", headers=headers, body=take_up)
     assert missing.status_code == 404
+
+
+def test_a_transfer_to_an_unknown_agency_or_unit_is_refused_at_once(client, aws):
+    from chalicelib import bootstrap
+    from tests.unit.builders import HOME, at, land_procedure, stored_dossier
+
+    deps = bootstrap.container()
+    code = "000.00.32.H19-260309-0001"
+    stored_dossier(deps.store, land_procedure(), deps.calendar, at(2026, 3, 9, 9), code=code)
+    token = mint_dev_token(DEV_JWT_KEY, sub="u2", name="Chuyên viên", agency=HOME,
+                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-dev",
+                           audience="motcua")  # fmt: skip
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    before = written_items(aws)
+    for target, field in [
+        ({"target_agency": "000.00.77.H19", "target_unit": "MOT_CUA"}, "target_agency"),
+        ({"target_agency": "000.00.90.H26", "target_unit": "LANH_DAO"}, "target_agency"),
+        ({"target_agency": "000.00.90.H19", "target_unit": "PHONG_X"}, "target_unit"),
+    ]:
+        body = json.dumps({"action": "transfer", "expected_version": 1, **target})
+        answer = client.http.post(f"/v1/dossiers/{code}/actions", body=body, headers=headers)
+        assert answer.status_code == 400, answer.body
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        [error] = json.loads(answer.body)["errors"]
+        assert error["field"] == field and error["message"] != "Giá trị không hợp lệ"
+    transitions = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=aws["MOTCUA_TRANSITIONS_QUEUE_URL"],
+        AttributeNames=["ApproximateNumberOfMessages"],
+    )["Attributes"]
+    assert transitions["ApproximateNumberOfMessages"] == "0"
+    assert written_items(aws) == before
+    known = {"action": "transfer", "expected_version": 1, "target_agency": "000.00.90.H19",
+             "target_unit": "PHONG_QLTK"}  # fmt: skip
+    answer = client.http.post(f"/v1/dossiers/{code}/actions", body=json.dumps(known),
+                              headers=headers)  # fmt: skip
+    assert answer.status_code == 202, answer.body
