@@ -422,6 +422,7 @@ def _queue_action(
         body,
         actor,
         store=deps.store,
+        agencies=deps.agencies,
         publisher=deps.publisher,
         queue_url=deps.settings.transitions_queue_url,
         command_id=command_id,

@@ -188,7 +188,11 @@ class Container:
         from chalicelib.services.transitions import TransitionDeps
 
         return TransitionDeps(
-            store=self.store, catalog=self.catalog, calendar=self.calendar, notices=self.notices
+            store=self.store,
+            catalog=self.catalog,
+            calendar=self.calendar,
+            agencies=self.agencies,
+            notices=self.notices,
         )
 
     def timer_deps(self) -> TimerDeps:

@@ -97,6 +97,12 @@ class Procedure(BaseModel):
     fees: list[Fee] = Field(default_factory=list)
     components: Annotated[list[Component], Field(min_length=1)]
     fully_online: bool = False
+    # On the province's approved list of procedures received regardless of administrative
+    # boundary (phi địa giới): any one-stop counter of the province may receive it.
+    cross_boundary: bool = False
+    # How long after receipt a supplement may still be requested; None: the law's default
+    # (a setting), for procedures whose decision sets no other limit.
+    supplement_request_within: WorkingDuration | None = None
     sample: bool = False
     steps: Annotated[list[ProcessStep], Field(min_length=1)]
 
@@ -116,6 +122,12 @@ class Procedure(BaseModel):
                 "time_limit",
                 f"the steps take {_hours(used)} working hours, more than the time limit "
                 f"of {_hours(total)} ({self.time_limit})",
+            )
+        within = self.supplement_request_within
+        if within is not None and within.to_timedelta(LEGAL_WORKING_DAY) > total:
+            raise broken(
+                "supplement_request_within",
+                f"{within} is longer than the time limit of the procedure ({self.time_limit})",
             )
         for index, step in enumerate(self.steps):
             if step.agency is not None and step.agency == self.resolving_agency:
@@ -141,6 +153,10 @@ class Procedure(BaseModel):
     def step_agency(self, index: int, home_agency: str) -> str:
         """Where step `index` runs for a dossier whose resolving agency is `home_agency`."""
         return self.steps[index].agency or home_agency
+
+    def agencies_at_work(self, home_agency: str) -> frozenset[str]:
+        """Every agency that runs a step of a dossier resolved by `home_agency`."""
+        return frozenset(self.step_agency(i, home_agency) for i in range(len(self.steps)))
 
 
 def _hours(delta: timedelta) -> str:

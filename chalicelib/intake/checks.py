@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
 
-from chalicelib.domain.agencies import AgencyLevel, AgencyRegistry
+from chalicelib.domain.agencies import Agency, AgencyLevel, AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.codes import AGENCY_ID, parse_code
 from chalicelib.domain.errors import InvalidInput
@@ -26,7 +26,7 @@ from chalicelib.domain.identifiers import (
     PROCEDURE_CODE_INPUT,
     UNIT_CODE,
 )
-from chalicelib.domain.procedures import Catalog, Level
+from chalicelib.domain.procedures import Catalog, Level, Procedure
 from chalicelib.domain.statuses import ApplicantKind
 from chalicelib.intake.errors import CheckFailed, FieldIssue
 from chalicelib.intake.model import IntakeRequest
@@ -393,8 +393,10 @@ def check_against_catalog(
     a commune procedure names a commune-level resolving agency that exists; a province or
     internal procedure names no other resolving agency than the catalog's; an internal
     procedure (TTHC nội bộ) comes from a state agency; the receiving agency exists, is a
-    province or commune agency (phi địa giới: it may differ from the resolving one) and has
-    the receiving unit. Fields carry the caller's names (`MaTTHC` for a DVCQG item).
+    province or commune agency and has the receiving unit; and it lies within the procedure's
+    administrative boundary, unless the catalog lists the procedure as received regardless of
+    boundary (phi địa giới, `Procedure.cross_boundary`). Fields carry the caller's names
+    (`MaTTHC`, `NoiNopHoSo` for a DVCQG item).
     """
     issues: list[FieldIssue] = []
 
@@ -501,4 +503,43 @@ def check_against_catalog(
             f"unit {request.received_by_unit} does not exist at agency {receiving.code}",
             "Bộ phận tiếp nhận không có tại cơ quan",
         )
+    elif (
+        procedure is not None
+        and (home := _resolving_agency(request, procedure, agencies))
+        and not _within_boundary(receiving, home, procedure)
+    ):
+        issue(
+            "received_by_agency",
+            f"procedure {code} is not on the province's list of procedures received regardless "
+            f"of administrative boundary (cross_boundary): agency {receiving.code} may not "
+            f"receive it for {home}; it is filed at {home}",
+            f"Thủ tục {code} không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính; "
+            f"hồ sơ phải nộp tại {agencies.name_of(home)}",
+        )
     return issues
+
+
+def _resolving_agency(
+    request: IntakeRequest, procedure: Procedure, agencies: AgencyRegistry
+) -> str | None:
+    """The agency that will resolve the dossier, once the checks above found it valid."""
+    if procedure.level is Level.COMMUNE:
+        commune = agencies.get(request.resolving_agency or "")
+        return commune.code if commune and commune.level is AgencyLevel.COMMUNE else None
+    return procedure.resolving_agency
+
+
+def _within_boundary(receiving: Agency, home: str, procedure: Procedure) -> bool:
+    """Whether `receiving` may take in a dossier of `procedure` resolved by `home` without
+    the procedure being on the cross-boundary list (phi địa giới).
+
+    Within the boundary: the resolving agency's own counter; an agency that runs one of the
+    procedure's steps; and, for a province-level or internal procedure, any province-level
+    counter (the provincial service centre hosts the departments' counters: the
+    administrative boundary of a province procedure is the province). A commune procedure's
+    boundary is its commune."""
+    if procedure.cross_boundary or receiving.code == home:
+        return True
+    if receiving.code in procedure.agencies_at_work(home):
+        return True
+    return procedure.level is not Level.COMMUNE and receiving.level is AgencyLevel.PROVINCE

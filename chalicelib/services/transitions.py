@@ -9,16 +9,17 @@ from enum import Enum
 from typing import Protocol
 
 from chalicelib.domain import indicators
+from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
-from chalicelib.domain.dossier import Actor, Command, Dossier
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.dossier import Action, Actor, Command, Dossier
+from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.records import ApplyOutcome, Change, Refusal
 from chalicelib.ports.store import DossierLookup, TransitionStore
 from chalicelib.services.envelopes import TransitionEnvelope
-from chalicelib.services.errors import FieldIssue, Forbidden, NotFound
+from chalicelib.services.errors import FieldIssue, Forbidden, Invalid, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
 
@@ -58,12 +59,51 @@ def require_visible(code: str, dossier: Dossier | None, actor: Actor) -> Dossier
     return dossier
 
 
+def transfer_target_issue(command: Command, agencies: AgencyRegistry) -> FieldIssue | None:
+    """What is wrong with where a transfer sends the dossier; None when nothing is (or the
+    command is no transfer). The target is an agency of the province's registry (another
+    province's code is not in it) and a unit of that agency. The registry does not say which
+    roles each unit has, so a unit that exists is taken as one that can act."""
+    if command.action is not Action.TRANSFER:
+        return None
+    if not command.target_agency:
+        return FieldIssue(
+            "target_agency",
+            "a transfer names the agency the dossier is sent to",
+            "Chưa chọn cơ quan nhận hồ sơ chuyển đến",
+        )
+    agency = agencies.get(command.target_agency)
+    if agency is None:
+        return FieldIssue(
+            "target_agency",
+            f"agency {command.target_agency} is not in the province's agency registry: a "
+            "dossier is transferred only to an agency of the registry",
+            f"Cơ quan {command.target_agency} không có trong danh mục cơ quan của tỉnh",
+        )
+    if not command.target_unit:
+        return FieldIssue(
+            "target_unit",
+            f"a transfer names the unit of {agency.code} that takes the dossier",
+            f"Chưa chọn bộ phận của {agency.name} nhận hồ sơ",
+        )
+    if not agency.has_unit(command.target_unit):
+        units = ", ".join(unit.code for unit in agency.units)
+        return FieldIssue(
+            "target_unit",
+            f"unit {command.target_unit} does not exist at agency {agency.code} "
+            f"({agency.name}); its units are {units}",
+            f"Bộ phận {command.target_unit} không có tại {agency.name}",
+        )
+    return None
+
+
 def request_action(
     code: str,
     request: ActionRequested,
     actor: Actor,
     *,
     store: DossierLookup,
+    agencies: AgencyRegistry,
     publisher: Publisher,
     queue_url: str,
     command_id: str,
@@ -73,17 +113,22 @@ def request_action(
     """Check what the API can check cheaply, then queue the command for the worker.
 
     Roles, units and the state machine are checked by the worker against the state it holds
-    when it applies the command: checking them here would be checking a stale copy.
-    `on_checked` runs once the checks passed, before queueing (a webhook spends its signature
-    there, so that a refused call writes nothing).
+    when it applies the command: checking them here would be checking a stale copy. The
+    target of a transfer is checked against the registry here (answered at once) and again
+    by the worker. `on_checked` runs once the checks passed, before queueing (a webhook
+    spends its signature there, so that a refused call writes nothing).
     """
     require_visible(code, store.get(code), actor)
+    command = request.command()
+    issue = transfer_target_issue(command, agencies)
+    if issue is not None:
+        raise Invalid(f"{issue.field}: {issue.reason}", errors=[issue])
     if on_checked is not None:
         on_checked()
     envelope = TransitionEnvelope(
         command_id=command_id,
         code=code,
-        command=request.command(),
+        command=command,
         actor=actor,
         expected_version=request.expected_version,
         requested_at=now,
@@ -114,6 +159,7 @@ class TransitionDeps:
     store: TransitionStore
     catalog: Catalog
     calendar: WorkingCalendar
+    agencies: AgencyRegistry  # where a transfer may send a dossier
     notices: Notices | None = None  # None: no notices (tests of other concerns)
 
 
@@ -143,6 +189,9 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
             f"{dossier.code} is missing from the catalog"
         )
     try:
+        # Checked again here: the registry may have changed since the API queued the command.
+        if issue := transfer_target_issue(envelope.command, deps.agencies):
+            raise InvalidInput(issue.reason, field=issue.field)
         transition = apply(
             dossier,
             envelope.command,

@@ -12,6 +12,7 @@ from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
 WARD = "000.00.41.H19"
+OTHER_WARD = "000.00.42.H19"
 
 
 @pytest.fixture
@@ -99,9 +100,35 @@ def test_a_good_dossier_is_queued_with_a_receipt(client, aws):
     assert queued(aws) == 1
 
 
-def counter_token(role="receiver"):
-    return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=WARD, unit="MOT_CUA",
+def counter_token(role="receiver", agency=WARD):
+    return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=agency, unit="MOT_CUA",
                           roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip
+
+
+def test_another_communes_counter_receives_only_cross_boundary_procedures(client, aws):
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {counter_token(agency=OTHER_WARD)}"}  # fmt: skip
+    birth = json.dumps(valid(channel=1, external_id="x-1", received_by_agency=None)).encode()
+    refused = client.http.post("/v1/dossiers", body=birth, headers=headers)
+    assert refused.status_code == 400, refused.body
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    [error] = json.loads(refused.body)["errors"]
+    assert error["field"] == "received_by_agency"
+    assert "không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính" in error["message"]
+    assert written_items(aws) == [] and queued(aws) == 0
+    copy = json.dumps(valid(channel=1, external_id="x-2", received_by_agency=None,
+                            procedure_code="2.000815")).encode()  # fmt: skip
+    accepted = client.http.post("/v1/dossiers", body=copy, headers=headers)
+    assert accepted.status_code == 202, accepted.body
+    assert queued(aws) == 1
+
+
+def test_a_portal_names_a_receiving_place_within_the_boundary(client, aws):
+    body = json.dumps(valid(received_by_agency=OTHER_WARD)).encode()
+    answer = client.http.post("/v1/webhooks/dossiers", body=body, headers=signed(body))
+    assert answer.status_code == 400, answer.body
+    assert [e["field"] for e in json.loads(answer.body)["errors"]] == ["received_by_agency"]
+    assert written_items(aws) == [] and queued(aws) == 0
 
 
 def test_the_counter_needs_a_receiver_and_channel_1_or_3(client, aws):
@@ -145,3 +172,39 @@ def test_actions_validate_their_body(client, aws):
     take_up = json.dumps({"action": "take_up", "expected_version": 1})
     missing = client.http.post(f"/v1/dossiers/{code}/actions", headers=headers, body=take_up)
     assert missing.status_code == 404
+
+
+def test_a_transfer_to_an_unknown_agency_or_unit_is_refused_at_once(client, aws):
+    from chalicelib import bootstrap
+    from tests.unit.builders import HOME, at, land_procedure, stored_dossier
+
+    deps = bootstrap.container()
+    code = "000.00.32.H19-260309-0001"
+    stored_dossier(deps.store, land_procedure(), deps.calendar, at(2026, 3, 9, 9), code=code)
+    token = mint_dev_token(DEV_JWT_KEY, sub="u2", name="Chuyên viên", agency=HOME,
+                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-dev",
+                           audience="motcua")  # fmt: skip
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    before = written_items(aws)
+    for target, field in [
+        ({"target_agency": "000.00.77.H19", "target_unit": "MOT_CUA"}, "target_agency"),
+        ({"target_agency": "000.00.90.H26", "target_unit": "LANH_DAO"}, "target_agency"),
+        ({"target_agency": "000.00.90.H19", "target_unit": "PHONG_X"}, "target_unit"),
+    ]:
+        body = json.dumps({"action": "transfer", "expected_version": 1, **target})
+        answer = client.http.post(f"/v1/dossiers/{code}/actions", body=body, headers=headers)
+        assert answer.status_code == 400, answer.body
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        [error] = json.loads(answer.body)["errors"]
+        assert error["field"] == field and error["message"] != "Giá trị không hợp lệ"
+    transitions = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=aws["MOTCUA_TRANSITIONS_QUEUE_URL"],
+        AttributeNames=["ApproximateNumberOfMessages"],
+    )["Attributes"]
+    assert transitions["ApproximateNumberOfMessages"] == "0"
+    assert written_items(aws) == before
+    known = {"action": "transfer", "expected_version": 1, "target_agency": "000.00.90.H19",
+             "target_unit": "PHONG_QLTK"}  # fmt: skip
+    answer = client.http.post(f"/v1/dossiers/{code}/actions", body=json.dumps(known),
+                              headers=headers)  # fmt: skip
+    assert answer.status_code == 202, answer.body

@@ -88,6 +88,25 @@ def test_civil_status_procedures_are_filed_in_any_commune(catalog: Catalog) -> N
     assert catalog.current(KHAI_SINH).name == "Đăng ký khai sinh"
 
 
+def test_a_few_procedures_are_received_regardless_of_boundary(catalog: Catalog) -> None:
+    listed = {p.code for p in catalog.all() if p.cross_boundary}
+    # Certified copies and copies of civil-status extracts, and the judicial record.
+    assert {"2.000815", "2.000635", JUDICIAL_RECORD} <= listed
+    assert KHAI_SINH not in listed and LAND not in listed
+    assert len(listed) * 2 < len(catalog.codes())  # the list is the exception
+
+
+def test_building_permits_limit_when_a_supplement_may_be_requested(catalog: Catalog) -> None:
+    permit = catalog.current("1.013225")
+    assert permit is not None and permit.supplement_request_within is not None
+    assert (permit.supplement_request_within.amount, permit.supplement_request_within.unit) == (
+        7,
+        TimeUnit.WORKING_DAYS,
+    )
+    # Elsewhere the law's default applies: a setting, not the catalog.
+    assert catalog.current(KHAI_SINH).supplement_request_within is None
+
+
 def test_land_procedure_has_an_inter_agency_tax_step(
     catalog: Catalog, agencies: AgencyRegistry
 ) -> None:
@@ -226,6 +245,34 @@ BREAKAGES = [
     ),
     ("zero-limit", KHAI_SINH, _set("time_limit.amount", 0), "1.001193 v1", "time_limit.amount"),
     ("cutoff-25h", KHAI_SINH, _set("cutoff", "25:00"), "1.001193 v1", "cutoff"),
+    (
+        "cross-boundary-not-a-flag",
+        KHAI_SINH,
+        _set("cross_boundary", "perhaps"),
+        "1.001193 v1",
+        "cross_boundary",
+    ),
+    (
+        "supplement-limit-in-calendar-days",
+        KHAI_SINH,
+        _set("supplement_request_within", {"amount": 3, "unit": "calendar_days"}),
+        "1.001193 v1",
+        "supplement_request_within.unit",
+    ),
+    (
+        "supplement-limit-zero",
+        KHAI_SINH,
+        _set("supplement_request_within", {"amount": 0, "unit": "working_days"}),
+        "1.001193 v1",
+        "supplement_request_within.amount",
+    ),
+    (
+        "supplement-limit-a-number",
+        KHAI_SINH,
+        _set("supplement_request_within", 3),
+        "1.001193 v1",
+        "supplement_request_within",
+    ),
     # What YAML makes of an unquoted 15:00; pydantic alone would read it as 00:15 UTC.
     ("cutoff-unquoted", KHAI_SINH, _set("cutoff", 900), "1.001193 v1", "cutoff"),
     ("cutoff-with-offset", KHAI_SINH, _set("cutoff", "15:00+07:00"), "1.001193 v1", "cutoff"),
@@ -315,8 +362,18 @@ def test_broken_procedure_is_refused_naming_procedure_and_field(
         (KHAI_SINH, _set("time_limit", {"amount": 4, "unit": "working_hours"}), "time_limit"),
         (JUDICIAL_RECORD, _delete("resolving_agency"), "resolving_agency"),
         (LAND, _set("steps.2.agency", "000.01.09.H19"), "steps[2].agency"),
+        (
+            KHAI_SINH,
+            _set("supplement_request_within", {"amount": 2, "unit": "working_days"}),
+            "supplement_request_within",
+        ),
     ],
-    ids=["steps-exceed-limit", "province-without-agency", "step-agency-is-home"],
+    ids=[
+        "steps-exceed-limit",
+        "province-without-agency",
+        "step-agency-is-home",
+        "supplement-limit-beyond-time-limit",
+    ],
 )
 def test_cross_field_rules_name_their_field(code: str, mutate: Mutation, field: str) -> None:
     broken = raw_procedure(code)
@@ -336,8 +393,18 @@ def test_cross_field_rules_name_their_field(code: str, mutate: Mutation, field: 
         ),
         (JUDICIAL_RECORD, _delete("resolving_agency"), "required for a province procedure"),
         (LAND, _set("steps.2.agency", "000.01.09.H19"), "is the resolving agency"),
+        (
+            KHAI_SINH,
+            _set("supplement_request_within", {"amount": 9, "unit": "working_hours"}),
+            "9 working hours is longer than the time limit of the procedure (1 working days)",
+        ),
     ],
-    ids=["steps-exceed-limit", "province-without-agency", "step-agency-is-home"],
+    ids=[
+        "steps-exceed-limit",
+        "province-without-agency",
+        "step-agency-is-home",
+        "supplement-limit-beyond-time-limit",
+    ],
 )
 def test_cross_field_rules_name_the_procedure(code: str, mutate: Mutation, reason: str) -> None:
     broken = raw_procedure(code)

@@ -18,6 +18,7 @@ SO_TAI_CHINH = "000.00.07.H19"  # province (Sở Tài chính)
 SO_NOI_VU = "000.00.05.H19"  # province (Sở Nội vụ)
 SERVICE_CENTRE = "000.00.01.H19"  # province (Trung tâm Phục vụ hành chính công)
 TAX = "000.00.90.H19"  # central branch (Thuế tỉnh), no one-stop counter
+LAND = "000.01.09.H19"  # province (Văn phòng Đăng ký đất đai)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,10 @@ def fields(issues) -> list[str]:
     "changes",
     [
         {},
-        # phi địa giới: filed in one commune, resolved by another
-        {"received_by_agency": BIEN_HOA},
+        # phi địa giới: a certified copy, on the cross-boundary list, filed in one commune and
+        # resolved by another, or filed at the provincial service centre
+        {"procedure_code": "2.000815", "received_by_agency": BIEN_HOA},
+        {"procedure_code": "2.000815", "received_by_agency": SERVICE_CENTRE},
         # a province procedure: the catalog names the agency; the request may leave it out…
         {"procedure_code": "2.000488", "resolving_agency": None, "received_by_agency": SO_TU_PHAP},
         # …or name the same one, and be received at the service centre or at a commune
@@ -70,7 +73,14 @@ def fields(issues) -> list[str]:
         },
         {"procedure_code": "2.000488", "resolving_agency": None, "received_by_agency": BIEN_HOA},
         # the second version of the land procedure, in effect since 1/7/2025
-        {"procedure_code": "1.012766", "resolving_agency": None},
+        {"procedure_code": "1.012766", "resolving_agency": None, "received_by_agency": LAND},
+        # …or received at the province's service centre: a province procedure's
+        # administrative boundary is the province
+        {
+            "procedure_code": "1.012766",
+            "resolving_agency": None,
+            "received_by_agency": SERVICE_CENTRE,
+        },
         # an internal procedure filed by a state agency
         {
             "procedure_code": "2.002456",
@@ -112,6 +122,11 @@ def test_requests_that_agree_with_the_catalog(changes, catalog, agencies):
         ),
         ({"received_by_agency": "000.00.99.H19"}, "received_by_agency"),  # unknown agency
         ({"received_by_agency": TAX}, "received_by_agency"),  # not a one-stop counter
+        # not on the cross-boundary list: a birth is registered at the resolving commune…
+        ({"received_by_agency": BIEN_HOA}, "received_by_agency"),
+        ({"received_by_agency": SERVICE_CENTRE}, "received_by_agency"),
+        # …and a land dossier at a province-level counter, not at a commune's
+        ({"procedure_code": "1.012766", "resolving_agency": None}, "received_by_agency"),
         # a portal's code given by an agency of this province that is not in the registry
         ({"code": "000.00.77.H19-260105-0001"}, "code"),
         ({"received_by_unit": "PHONG_X"}, "received_by_unit"),  # unit unknown
@@ -171,6 +186,20 @@ def test_the_reasons_name_the_codes(catalog, agencies):
         request(procedure_code="2.000488", resolving_agency=SO_TAI_CHINH), catalog, agencies
     )
     assert SO_TU_PHAP in issue.reason
+
+
+def test_a_refusal_for_the_boundary_names_the_counter_and_where_to_file(catalog, agencies):
+    (issue,) = check_against_catalog(request(received_by_agency=BIEN_HOA), catalog, agencies)
+    assert issue.field == "received_by_agency"
+    assert "1.001193" in issue.reason and BIEN_HOA in issue.reason and TRAN_BIEN in issue.reason
+    assert issue.message_vi.startswith(
+        "Thủ tục 1.001193 không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính"
+    )
+    assert agencies.name_of(TRAN_BIEN) in issue.message_vi
+    (portal,) = check_against_catalog(
+        request(source="dvcqg", received_by_agency=BIEN_HOA), catalog, agencies
+    )
+    assert portal.field == "NoiNopHoSo"
 
 
 def test_the_check_is_pure(catalog, agencies):

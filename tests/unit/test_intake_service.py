@@ -8,15 +8,18 @@ import pytest
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.queues import InMemoryPublisher
+from chalicelib.domain.dossier import Location
 from chalicelib.domain.statuses import DossierStatus as S
-from chalicelib.intake.parse import parse_submission
+from chalicelib.domain.statuses import Role
+from chalicelib.intake.parse import parse_counter_submission, parse_submission
 from chalicelib.services.counters import RecordedCounts
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import IntakeDeps, create_dossier, receipt_id_for, submit
-from tests.unit.builders import at
+from tests.unit.builders import at, official
 
 NOW = at(2026, 3, 9, 10)
 COMMUNE = "000.00.41.H19"
+OTHER_COMMUNE = "000.00.42.H19"
 
 
 def body(**overrides):
@@ -85,6 +88,41 @@ def test_catalog_problems_refuse_the_receipt_and_create_nothing(deps):
     assert receipt.status == "refused"
     assert [e["field"] for e in receipt.errors] == ["procedure_code"]
     assert deps.store.dossiers == {} and deps.store.get_receipt(receipt.receipt_id) == receipt
+
+
+def counter_envelope(raw, agency):
+    """What the counter API queues: received now, at the official's agency and counter."""
+    officer = official(Role.RECEIVER, "MOT_CUA", agency)
+    counter = Location(agency=agency, unit="MOT_CUA")
+    request = parse_counter_submission(raw, province="H19", now=NOW, max_bytes=65536,
+                                       received_by=counter)  # fmt: skip
+    client = f"counter:{agency}"
+    return IntakeEnvelope(receipt_id=receipt_id_for(client, request.external_id),
+                          client_id=client, request=request, accepted_at=NOW,
+                          actor=officer)  # fmt: skip
+
+
+def test_another_communes_counter_is_refused_a_procedure_not_listed_cross_boundary(deps):
+    birth = body(channel=1, received_by_agency=None)
+    receipt = create_dossier(counter_envelope(birth, OTHER_COMMUNE), deps, now=NOW)
+    assert receipt.status == "refused"
+    [error] = receipt.errors
+    assert error["field"] == "received_by_agency"
+    assert error["message"].startswith(
+        "Thủ tục 1.001193 không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính"
+    )
+    assert deps.store.dossiers == {}
+
+
+def test_another_communes_counter_receives_a_cross_boundary_procedure(deps):
+    copy = body(channel=1, received_by_agency=None, procedure_code="2.000815",
+                summary="Chứng thực bản sao giấy khai sinh")  # fmt: skip
+    receipt = create_dossier(counter_envelope(copy, OTHER_COMMUNE), deps, now=NOW)
+    assert receipt.status == "accepted", receipt.errors
+    dossier = deps.store.get(receipt.code)
+    assert dossier.received_by == Location(agency=OTHER_COMMUNE, unit="MOT_CUA")
+    assert dossier.resolving_agency == COMMUNE
+    assert receipt.code.startswith(OTHER_COMMUNE)  # numbered by the counter that received it
 
 
 def test_a_reused_portal_code_is_refused(deps):

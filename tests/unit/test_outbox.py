@@ -57,7 +57,11 @@ def world(calendar):
         )
     )
     deps = TransitionDeps(
-        store=store, catalog=Catalog([PROCEDURE]), calendar=calendar, notices=notices
+        store=store,
+        catalog=Catalog([PROCEDURE]),
+        calendar=calendar,
+        agencies=AgencyRegistry([]),  # no transfers here
+        notices=notices,
     )
     return deps
 

@@ -69,7 +69,9 @@ def world(calendar):
         catalog=Catalog([PROCEDURE]),
         agencies=AGENCIES,
     )
-    moves = TransitionDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
+    moves = TransitionDeps(
+        store=store, catalog=Catalog([PROCEDURE]), calendar=calendar, agencies=AGENCIES
+    )
     return deps, moves, portal
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.queues import InMemoryPublisher
+from chalicelib.domain.agencies import Agency, AgencyRegistry
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import DossierStatus as S
@@ -14,7 +15,7 @@ from chalicelib.http.problems import problem_for
 from chalicelib.http.request_models import ActionRequest
 from chalicelib.ports.records import Opening, Receipt
 from chalicelib.services.envelopes import TransitionEnvelope
-from chalicelib.services.errors import Forbidden, NotFound
+from chalicelib.services.errors import Forbidden, Invalid, NotFound
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.transitions import (
     Result,
@@ -23,9 +24,11 @@ from chalicelib.services.transitions import (
     request_action,
 )
 from tests.unit.builders import (
+    HOME,
     OTHER,
     RECEIVER,
     SPECIALIST,
+    TAX,
     at,
     land_procedure,
     new_dossier,
@@ -36,12 +39,25 @@ PROCEDURE = land_procedure()
 CODE = "000.00.32.H19-260302-0001"
 
 
+def _agency(code, name, level, *units):
+    return Agency(code=code, name=name, level=level,
+                  units=[{"code": unit, "name": unit} for unit in units])  # fmt: skip
+
+
+AGENCIES = AgencyRegistry([
+    _agency(HOME, "Văn phòng Đăng ký đất đai", "province", "MOT_CUA", "PHONG_DD", "LANH_DAO"),
+    _agency(TAX, "Thuế tỉnh", "central", "THUE", "LANH_DAO"),
+])  # fmt: skip
+
+
 @pytest.fixture
 def deps(calendar):
     store = MemoryStore()
     opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9), code=CODE)
     store.create(Opening(opened.dossier, opened.entry, intake_key="portal#1", receipt=_receipt()))
-    return TransitionDeps(store=store, catalog=Catalog([PROCEDURE]), calendar=calendar)
+    return TransitionDeps(
+        store=store, catalog=Catalog([PROCEDURE]), calendar=calendar, agencies=AGENCIES
+    )
 
 
 def _receipt():
@@ -115,7 +131,8 @@ def test_unknown_dossier_is_a_permanent_failure(deps):
 def test_request_action_checks_existence_and_involvement(deps):
     publisher = InMemoryPublisher()
     body = ActionRequest(action=Action.TAKE_UP, expected_version=1)
-    common = {"store": deps.store, "publisher": publisher, "queue_url": "q", "now": at(2026, 3, 2)}
+    common = {"store": deps.store, "agencies": AGENCIES, "publisher": publisher,
+              "queue_url": "q", "now": at(2026, 3, 2)}  # fmt: skip
     with pytest.raises(NotFound) as missing:
         request_action("000.00.32.H19-260302-9999", body, SPECIALIST, command_id="1", **common)
     assert getattr(problem_for(missing.value), "status", None) == 404
@@ -168,3 +185,62 @@ def test_the_transition_worker_shows_its_dead_letters_on_the_dossier(deps):
     workers._show_failed_command(
         '{"not": "a command"}', "body does not match its contract", container
     )
+
+
+UNKNOWN_TARGETS = [
+    # (target agency, target unit, field named)
+    ("000.00.77.H19", "THUE", "target_agency"),  # not in the registry
+    ("000.00.90.H26", "THUE", "target_agency"),  # another province's agency
+    (TAX, "PHONG_X", "target_unit"),  # no such unit at the tax branch
+    (TAX, "PHONG_DD", "target_unit"),  # a unit of the sending agency, not of the target
+    (None, "THUE", "target_agency"),
+    (TAX, None, "target_unit"),
+]
+
+
+@pytest.mark.parametrize(("agency", "unit", "field"), UNKNOWN_TARGETS)
+def test_the_api_refuses_a_transfer_to_an_unknown_target_and_queues_nothing(
+    deps, agency, unit, field
+):
+    publisher = InMemoryPublisher()
+    body = ActionRequest(action=Action.TRANSFER, target_agency=agency, target_unit=unit,
+                         expected_version=2)  # fmt: skip
+    spent = []
+    with pytest.raises(Invalid) as refused:
+        request_action(CODE, body, SPECIALIST, store=deps.store, agencies=AGENCIES,
+                       publisher=publisher, queue_url="q", command_id="t", now=at(2026, 3, 2),
+                       on_checked=lambda: spent.append(1))  # fmt: skip
+    problem = problem_for(refused.value)
+    assert problem is not None and problem.status == 400
+    [issue] = problem.errors
+    assert issue.field == field and issue.message != "Giá trị không hợp lệ"
+    assert publisher.sent == [] and spent == []
+
+
+@pytest.mark.parametrize(("agency", "unit", "field"), UNKNOWN_TARGETS)
+def test_the_worker_refuses_a_transfer_to_an_unknown_target(deps, agency, unit, field):
+    assert apply_envelope(envelope("u", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10)),
+                          deps).result is Result.APPLIED  # fmt: skip
+    transfer = envelope("t", Action.TRANSFER, SPECIALIST, 2, at(2026, 3, 2, 11),
+                        target_agency=agency, target_unit=unit)  # fmt: skip
+    result = apply_envelope(transfer, deps)
+    assert result.result is Result.REFUSED
+    assert (result.refusal.kind, result.refusal.field) == ("invalid_input", field)
+    dossier = deps.store.get(CODE)
+    assert dossier.version == 2 and dossier.holder.agency == HOME
+
+
+def test_a_transfer_to_a_unit_of_an_agency_in_the_registry_applies(deps):
+    publisher = InMemoryPublisher()
+    body = ActionRequest(action=Action.TRANSFER, target_agency=TAX, target_unit="THUE",
+                         expected_version=2)  # fmt: skip
+    request_action(CODE, body, SPECIALIST, store=deps.store, agencies=AGENCIES,
+                   publisher=publisher, queue_url="q", command_id="t",
+                   now=at(2026, 3, 2))  # fmt: skip
+    [(_, message, _)] = publisher.sent
+    apply_envelope(envelope("u", Action.TAKE_UP, SPECIALIST, 1, at(2026, 3, 2, 10)), deps)
+    queued = TransitionEnvelope.model_validate(message)
+    applied = apply_envelope(queued.model_copy(update={"requested_at": at(2026, 3, 2, 11)}), deps)
+    assert applied.result is Result.APPLIED
+    dossier = deps.store.get(CODE)
+    assert (dossier.holder.agency, dossier.holder.unit) == (TAX, "THUE")
