@@ -155,9 +155,7 @@ def delta_for_change(
         if amount:
             delta[key] = delta.get(key, 0) + amount
 
-    received_now = after.received_at is not None and (
-        before is None or before.received_at is None
-    )
+    received_now = after.received_at is not None and (before is None or before.received_at is None)
     if received_now:
         add(RECEIVED_KEY[after.channel])
         add("paid_online", int(paid_online))
@@ -379,8 +377,7 @@ def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict
         "3.6": (c.paid_online + c.fees_paid_online, c.fees_owed, "%"),
         "4.1": (c.electronic_result, c.resolved, "%"),
         "4.2": (c.digitised, c.received, "%"),
-        "5.4": (max(c.timed - c.late - unhappy, 0) if rated else 0, c.timed if rated else 0,
-                "%"),
+        "5.4": (max(c.timed - c.late - unhappy, 0) if rated else 0, c.timed if rated else 0, "%"),
     }
     result: dict[str, Indicator] = {}
     for code, (numerator, denominator, unit) in terms.items():

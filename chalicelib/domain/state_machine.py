@@ -534,8 +534,7 @@ def _request_supplement(c: Context) -> Dossier:
         return d.model_copy(
             update={"status": S.SUPPLEMENT_REQUESTED, "supplement_due_at": deadline}
         )
-    # The catalog may set the procedure's own limit (None: the law's, in the terms).
-    limit = getattr(c.procedure, "supplement_request_within", None)
+    limit = c.procedure.supplement_request_within  # None: the law's, in the terms
     within = (
         limit.to_timedelta(c.calendar.working_day) if limit else c.terms.supplement_request_within
     )
@@ -602,9 +601,7 @@ def _request_fees(c: Context) -> Dossier:
 
 def _fees_paid(c: Context) -> Dossier:
     online = c.command.payment_channel is PaymentChannel.ONLINE
-    return c.dossier.model_copy(
-        update={"fees_paid_online": c.dossier.fees_paid_online or online}
-    )
+    return c.dossier.model_copy(update={"fees_paid_online": c.dossier.fees_paid_online or online})
 
 
 _HANDLERS: dict[Action, Handler] = {
