@@ -98,7 +98,7 @@ def test_a_life_writes_one_notice_per_milestone(world):
     assert [j.kind for j in jobs] == [
         "received",
         "supplement_requested",
-        "supplement_received",  # the pause moved the appointment: the new date is told
+        "supplement_received",  # the appointment restarted (NĐ 118 19(5)): the new date is told
         "fees_requested",
         "result_ready",
         "result_returned",
@@ -110,7 +110,7 @@ def test_a_life_writes_one_notice_per_milestone(world):
     assert received.sms_parts == 1 and received.emails == ()
     resumed = jobs[2]
     assert resumed.sms_text.startswith(f"Ho so {CODE} da nhan ho so bo sung")
-    assert "Ngay hen tra moi: 17/03/2026" in resumed.sms_text
+    assert "Ngay hen tra moi: 19/03/2026" in resumed.sms_text  # 5/3 09:00 + 10 working days
     assert "1.500.000" in jobs[3].sms_text
     assert jobs[4].emails == ("lan@example.vn",)  # the result also goes by email
     assert "Bộ phận Một cửa" in jobs[4].text_vi
