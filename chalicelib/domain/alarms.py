@@ -1,9 +1,14 @@
 """Deadline alarms: when each dossier must be looked at, and what to say when it is.
 
-Four thresholds, each firing at most once:
+Thresholds, each firing at most once:
 - a step due soon (its unit is alerted) and a step overdue (the unit and its leader);
-- the dossier due soon, and the dossier overdue (flagged; the leader is alerted; the apology
-  with a new appointment date, Mẫu 04, is prepared for the applicant).
+- the dossier due soon; the apology due (Mẫu 04 must go out at least one working day before
+  the appointment, NĐ 118 art. 19(6): the leader of the agency holding the dossier gets the
+  prepared apology); the dossier overdue (flagged; the leaders are alerted, and told when the
+  apology is still missing);
+- while a supplement is awaited (the clock stands still): the applicant reminded before the
+  deadline, and the officials told when it lapses (the counter may then close the dossier,
+  art. 19(5)). A dossier never waits in status 5 without anyone being told.
 
 A threshold's key names what it is about: a step alarm belongs to one visit of one step (a
 dossier sent back and forwarded again gets new ones), a dossier alarm to one appointment date
@@ -18,6 +23,7 @@ from enum import StrEnum
 
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.dossier import Dossier, Location
+from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import LEGAL_WORKING_DAY, Procedure
 from chalicelib.domain.statuses import DossierStatus, Role
 
@@ -44,6 +50,7 @@ class AlarmPolicy:
 
     warn_ahead: timedelta = LEGAL_WORKING_DAY
     warn_fraction: float = 0.25
+    terms: LegalTerms = DEFAULT_TERMS  # the apology's and the supplement's own moments
 
     def lead(self, allowed: timedelta) -> timedelta:
         return min(self.warn_ahead, allowed * self.warn_fraction)
@@ -115,6 +122,8 @@ def thresholds(
     dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, policy: AlarmPolicy
 ) -> list[Alarm]:
     """Every alarm of the dossier's present state, fired or not, earliest first."""
+    if dossier.status is DossierStatus.SUPPLEMENT_REQUESTED and dossier.supplement_due_at:
+        return _supplement_alarms(dossier.supplement_due_at, policy.terms)
     if not watched(dossier):
         return []
     found: list[Alarm] = []
@@ -148,8 +157,22 @@ def thresholds(
                 calendar.subtract(dossier.due_at, lead),
             )
         )
+        if dossier.apologies < policy.terms.apologies_allowed:
+            apology_at = calendar.subtract(dossier.due_at, policy.terms.apology_ahead)
+            found.append(Alarm(AlarmKind.APOLOGY_DUE, f"apology_due:{appointment}", apology_at))
         found.append(Alarm(AlarmKind.OVERDUE, f"overdue:{appointment}", dossier.due_at))
     return sorted(found, key=lambda alarm: alarm.at)
+
+
+def _supplement_alarms(deadline: datetime, terms: LegalTerms) -> list[Alarm]:
+    """The awaited supplement's reminder and lapse, keyed by its deadline (a new request has
+    a new one)."""
+    ahead = timedelta(days=terms.supplement_reminder_days)
+    return [
+        Alarm(AlarmKind.SUPPLEMENT_REMINDER, f"supplement_reminder:{_stamp(deadline)}",
+              deadline - ahead),
+        Alarm(AlarmKind.SUPPLEMENT_LAPSED, f"supplement_lapsed:{_stamp(deadline)}", deadline),
+    ]  # fmt: skip
 
 
 def pending(
@@ -199,7 +222,7 @@ def fire(
     due = [a for a in pending(dossier, procedure, calendar, policy) if a.at <= now]
     if not due:
         return dossier, []
-    fired = [_describe(a, dossier, procedure, calendar, now) for a in due]
+    fired = [_describe(a, dossier, procedure, calendar, now, policy) for a in due]
     updated = dossier.model_copy(
         update={
             "alarms_fired": dossier.alarms_fired | {a.key for a in due},
@@ -215,7 +238,12 @@ def _leader_of(place: Location) -> Recipient:
 
 
 def _describe(
-    alarm: Alarm, dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar, now: datetime
+    alarm: Alarm,
+    dossier: Dossier,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    now: datetime,
+    policy: AlarmPolicy = DEFAULT_POLICY,
 ) -> FiredAlarm:
     holder = dossier.holder
     step = procedure.steps[dossier.step_index]
@@ -234,13 +262,35 @@ def _describe(
         assert dossier.due_at is not None  # only a dossier with a due date has this alarm
         recipients = (unit, _leader_of(resolving))
         text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({_shown(dossier.due_at)})."
-    else:
-        recipients = (_leader_of(resolving), unit)
+    elif alarm.kind is AlarmKind.APOLOGY_DUE:
+        assert dossier.due_at is not None
+        recipients = tuple(dict.fromkeys((_leader_of(holder), _leader_of(resolving))))
         apology = prepare_apology(dossier, procedure, calendar, now)
         text = (
-            f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({_shown(alarm.at)}). Đề nghị ban "
-            f"hành văn bản xin lỗi, hẹn lại ngày trả: {_shown(apology.new_due_at)}."
+            f"Hồ sơ {dossier.code} có thể không kịp ngày hẹn trả ({_shown(dossier.due_at)}). "
+            f"Dự kiến hẹn lại: {_shown(apology.new_due_at)}."
         )
+    elif alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
+        recipients = ()  # the applicant (services/outbox.Notices.for_alarm)
+        text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {_shown(alarm.at)}."
+    elif alarm.kind is AlarmKind.SUPPLEMENT_LAPSED:
+        recipients = (Recipient(dossier.received_by.agency, dossier.received_by.unit,
+                                Role.RECEIVER), unit, _leader_of(holder))  # fmt: skip
+        text = (
+            f"Hồ sơ {dossier.code} đã quá hạn bổ sung ({_shown(alarm.at)}) mà người nộp chưa "
+            "bổ sung."
+        )
+    else:
+        recipients = (_leader_of(resolving), _leader_of(holder), unit)
+        text = f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({_shown(alarm.at)})."
+        if dossier.apologies < policy.terms.apologies_allowed:
+            apology = prepare_apology(dossier, procedure, calendar, now)
+            text += (
+                " Văn bản xin lỗi (Mẫu 04) chưa được ban hành. Đề nghị ban hành, hẹn lại ngày "
+                f"trả: {_shown(apology.new_due_at)}."
+            )
+        else:
+            text += " Hồ sơ đã được gia hạn một lần: đề nghị giải quyết ngay."
     return FiredAlarm(
         code=dossier.code,
         kind=alarm.kind,

@@ -72,8 +72,9 @@ class TransitionStore(DossierLookup, ChangeWriter, Protocol):
     def record_refusal(self, code: str, refusal: Refusal) -> None: ...
 
 
-class TimerStore(DossierLookup, Protocol):
-    """The deadline timer: the due index, and fired alarms written once."""
+class TimerStore(DossierLookup, DossierLoader, Protocol):
+    """The deadline timer: the due index, fired alarms written once, and a dossier's history
+    (what a supplement reminder says is missing)."""
 
     def due_codes(self, shard: int, until: datetime) -> list[str]: ...
 

@@ -8,11 +8,13 @@ items are conditional puts and the state write is conditional on the revision re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.domain import alarms
 from chalicelib.domain.calendar import WorkingCalendar
+from chalicelib.domain.dossier import Action
+from chalicelib.domain.notifications import MISSING_KEY
 from chalicelib.domain.procedures import Catalog
 from chalicelib.ports.records import DUE_SHARDS, ApplyOutcome
 from chalicelib.ports.store import TimerStore
@@ -59,6 +61,26 @@ def run(now: datetime, deps: TimerDeps) -> TimerReport:
     return report
 
 
+def _with_missing(
+    fired: list[alarms.FiredAlarm], code: str, store: TimerStore
+) -> list[alarms.FiredAlarm]:
+    """A supplement reminder carries what is missing: the note of the last request (read from
+    the history only then: reminders are rare)."""
+    if not any(a.kind is alarms.AlarmKind.SUPPLEMENT_REMINDER for a in fired):
+        return fired
+    record = store.load(code)
+    requests = [
+        e.note for e in (record.history if record else ()) if e.action is Action.REQUEST_SUPPLEMENT
+    ]
+    missing = requests[-1] if requests else ""
+    return [
+        replace(a, extra={**a.extra, MISSING_KEY: missing})
+        if a.kind is alarms.AlarmKind.SUPPLEMENT_REMINDER
+        else a
+        for a in fired
+    ]
+
+
 def fire_one(code: str, now: datetime, deps: TimerDeps, report: TimerReport) -> None:
     dossier = deps.store.get(code)
     report.dossiers_read += 1
@@ -71,7 +93,12 @@ def fire_one(code: str, now: datetime, deps: TimerDeps, report: TimerReport) -> 
     updated, fired = alarms.fire(dossier, procedure, deps.calendar, now, deps.policy)
     if not fired:
         return
-    outbox = {a.key: deps.notices.for_alarm(a) for a in fired} if deps.notices else None
+    fired = _with_missing(fired, code, deps.store)
+    outbox = (
+        {a.key: deps.notices.for_alarm(a, dossier, procedure) for a in fired}
+        if deps.notices
+        else None
+    )
     outcome = deps.store.record_alarms(
         updated, fired, expected_revision=dossier.revision, outbox=outbox
     )

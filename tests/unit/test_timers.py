@@ -55,18 +55,24 @@ def test_a_dossier_passes_due_soon_then_overdue_each_alarm_once(deps):
     assert soon.fired[0].recipients[0].unit == "PHONG_DD"
     assert timers.run(at(2026, 3, 9, 12), deps).fired == []  # nothing twice
     late = timers.run(at(2026, 3, 13, 9), deps)
-    assert kinds(late) == [AlarmKind.STEP_OVERDUE, AlarmKind.DUE_SOON]
+    # one working day before the appointment: due soon, and the apology is due (NĐ 118 19(6))
+    assert kinds(late) == [AlarmKind.STEP_OVERDUE, AlarmKind.DUE_SOON, AlarmKind.APOLOGY_DUE]
+    proposed = late.fired[2]
+    assert proposed.apology.old_due_at == at(2026, 3, 16, 9)
+    assert {(r.unit, r.role) for r in proposed.recipients} == {("LANH_DAO", Role.LEADER)}
     overdue = timers.run(at(2026, 3, 16, 9, 5), deps)
     assert kinds(overdue) == [AlarmKind.OVERDUE]
     apology = overdue.fired[0].apology
     assert apology.old_due_at == at(2026, 3, 16, 9) and apology.new_due_at > at(2026, 3, 17)
     assert {r.role for r in overdue.fired[0].recipients} >= {Role.LEADER}
+    assert "chưa được ban hành" in overdue.fired[0].message_vi  # the apology is still missing
     dossier = deps.store.get(CODE)
     assert dossier.overdue and dossier.next_alarm_at is None and dossier.version == 2
     assert timers.run(at(2026, 4, 1), deps).fired == []
     record = deps.store.load(CODE)
     assert [a.kind for a in record.alarms] == [AlarmKind.STEP_DUE_SOON, AlarmKind.STEP_OVERDUE,
-                                               AlarmKind.DUE_SOON, AlarmKind.OVERDUE]  # fmt: skip
+                                               AlarmKind.DUE_SOON, AlarmKind.APOLOGY_DUE,
+                                               AlarmKind.OVERDUE]  # fmt: skip
 
 
 def test_two_timers_at_the_same_moment_fire_each_alarm_once(deps):
@@ -84,22 +90,31 @@ def test_two_timers_at_the_same_moment_fire_each_alarm_once(deps):
     for thread in threads:
         thread.join()
     fired = [a.key for report in reports for a in report.fired]
-    assert sorted(fired) == sorted(set(fired)) and len(fired) == 4
-    assert len(deps.store.alarms) == 4
+    assert sorted(fired) == sorted(set(fired)) and len(fired) == 5
+    assert len(deps.store.alarms) == 5
 
 
-def test_no_alarm_while_paused_and_the_date_moves_by_the_pause(deps, calendar):
+def test_while_a_supplement_is_awaited_only_its_reminder_and_lapse_fire(deps, calendar):
     advance(deps, Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10))
     due_before = deps.store.get(CODE).due_at
     paused = advance(deps, Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9),
                      note="Thiếu bản vẽ")  # fmt: skip
-    assert paused.next_alarm_at is None
-    # Long after every threshold, nothing fires while the applicant owes the supplement.
-    assert timers.run(at(2026, 3, 20), deps).fired == []
-    resumed = advance(deps, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 6, 9))
-    # 3 working days: what QĐ 766 judges moved by the wait; the appointment restarted
-    assert calendar.between(due_before, resumed.original_due_at) == timedelta(hours=24)
-    assert resumed.original_due_at == at(2026, 3, 19, 9)
+    # 15 days to bring it (NĐ 118 19(5)): reminded 3 days before, the officials told at lapse.
+    assert paused.supplement_due_at == at(2026, 3, 18, 9)
+    assert paused.next_alarm_at == at(2026, 3, 15, 9)
+    assert timers.run(at(2026, 3, 15, 8), deps).fired == []
+    reminded = timers.run(at(2026, 3, 15, 9), deps)
+    assert kinds(reminded) == [AlarmKind.SUPPLEMENT_REMINDER]
+    assert reminded.fired[0].extra["missing"] == "Thiếu bản vẽ"
+    lapsed = timers.run(at(2026, 3, 20), deps)  # no deadline alarm: the clock stands still
+    assert kinds(lapsed) == [AlarmKind.SUPPLEMENT_LAPSED]
+    assert {r.role for r in lapsed.fired[0].recipients} >= {Role.RECEIVER, Role.LEADER}
+    assert deps.store.get(CODE).next_alarm_at is None
+    resumed = advance(deps, Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 20, 9))
+    # 13 working days (3/3 9:00 → 20/3 9:00): what QĐ 766 judges moved by the wait; the
+    # appointment restarted from the complete dossier
+    assert calendar.between(due_before, resumed.original_due_at) == timedelta(hours=13 * 8)
+    assert resumed.due_at == calendar.add(at(2026, 3, 20, 9), timedelta(hours=80))
     assert resumed.due_at > resumed.original_due_at
     assert resumed.next_alarm_at is not None
 
