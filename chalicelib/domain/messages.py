@@ -59,6 +59,7 @@ class Milestone(StrEnum):
     OVERDUE_APOLOGY = "overdue_apology"  # Mẫu 04: apology and a new appointment
     SURVEY_INVITATION = "survey_invitation"
     STOPPED = "stopped"  # Mẫu 05: processing stopped
+    INELIGIBLE = "ineligible"  # NĐ 118 art. 19(3): returned as not eligible, with reasons
     WITHDRAWN = "withdrawn"  # the applicant withdrew the dossier
     # Resumed with a new appointment date (the pause moved it).
     SUPPLEMENT_RECEIVED = "supplement_received"
@@ -472,6 +473,20 @@ DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType
                     "agency": _p(ValueKind.TEXT, 80),
                     "code": _CODE_P,
                     "reason": _p(ValueKind.TEXT, 190),
+                    "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
+                },
+            ),
+            MessageTemplate(
+                id="ineligible.v1",
+                milestone=Milestone.INELIGIBLE,
+                text_vi=(
+                    "Hồ sơ {code} không đủ điều kiện giải quyết. Lý do: {reason}. Mời ông/bà "
+                    "nhận thông báo và hồ sơ tại {place}{lookup}"
+                ),
+                placeholders={
+                    "code": _CODE_P,
+                    "reason": _p(ValueKind.TEXT, 140),
+                    "place": _p(ValueKind.TEXT, 80),
                     "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
                 },
             ),

@@ -28,6 +28,7 @@ MILESTONES: dict[Action, messages.Milestone] = {
     Action.REFUSE: messages.Milestone.REFUSED,
     Action.EXTEND_WITH_APOLOGY: messages.Milestone.OVERDUE_APOLOGY,
     Action.STOP: messages.Milestone.STOPPED,
+    Action.RETURN_INELIGIBLE: messages.Milestone.INELIGIBLE,
     Action.WITHDRAW: messages.Milestone.WITHDRAWN,
     # Told only when the pause moved the appointment date (see `for_entry`).
     Action.SUPPLEMENT_RECEIVED: messages.Milestone.SUPPLEMENT_RECEIVED,
@@ -44,6 +45,7 @@ BY_EMAIL_TOO = frozenset(
         messages.Milestone.OVERDUE_APOLOGY,
         messages.Milestone.REFUSED,
         messages.Milestone.STOPPED,
+        messages.Milestone.INELIGIBLE,
         messages.Milestone.WITHDRAWN,
     }
 )
@@ -166,6 +168,8 @@ def for_entry(
         values["reason"] = entry.note
     elif milestone is messages.Milestone.STOPPED:
         values.update(agency=agency_name, reason=entry.note or "theo quy định")
+    elif milestone is messages.Milestone.INELIGIBLE:
+        values.update(reason=entry.note, place=result_place)
     elif milestone is messages.Milestone.WITHDRAWN:
         values["withdrawn_at"] = entry.at
     elif milestone is messages.Milestone.OVERDUE_APOLOGY:
