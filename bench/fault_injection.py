@@ -19,7 +19,7 @@ test's two minutes only without a socket and a thread switch per call. The HTTP 
 
 Lives, by dossier number modulo 10: 0–4 and 9 a birth registration at the ward (take up,
 forward, resolve, return); 5 the same with two officials taking it up at the same version
-(one is refused as stale); 6 refused at the counter; 7 a birth registration with a supplement
+(one is refused as stale); 6 submitted online and refused by the counter before receipt; 7 a birth registration with a supplement
 request; 8 a death registration; and one dossier in 20 (n % 20 == 19) a land transfer from the
 national portal with a supplement and the tax department's steps (its signed webhook). One
 applicant in four gives an email; ZNS has no Zalo account for numbers ending in an odd digit
@@ -133,7 +133,8 @@ class Life:
         return receipt_id_for(self.client_id, self.external_id)
 
     def expected_actions(self) -> list[str]:
-        return ["receive"] + [s.action for wave in self.waves for s in wave if s.applies]
+        first = "submit" if self.kind == "refused" else "receive"
+        return [first] + [s.action for wave in self.waves for s in wave if s.applies]
 
     def expected_refusals(self) -> list[str]:
         return ["stale_version" for wave in self.waves for s in wave if not s.applies]
@@ -191,7 +192,8 @@ def make_life(n: int, run: str, submitted: datetime) -> Life:
         "resolving_agency": WARD,
         "received_by_agency": WARD,
         "submitted_at": submitted.isoformat(),
-        "awaiting_counter_check": False,
+        # A refusal (Mẫu 03) is the counter's answer before receipt (NĐ 118 art. 17).
+        "awaiting_counter_check": kind == "refused",
         "summary": "Hồ sơ thử nghiệm lỗi",
     }
     return Life(n, kind, PORTAL_CLIENT, external, payload, waves, 3 if kind == "refused" else 10)

@@ -19,7 +19,7 @@ The day's mix (per 100 dossiers; channels: the portal's webhook or the counter):
 certifications of copies at a ward counter; 18 birth registrations online, 3 more with two
 officials taking up the same version (one refused as stale) and 4 with a supplement request;
 8 marriages (half at the counter), 4 deaths, 8 marital status confirmations, 7 civil-status
-extracts online; 5 household businesses at the counter; 3 refused at the counter; 5 land
+extracts online; 5 household businesses at the counter; 3 submitted online and refused by the counter before receipt; 5 land
 transfers from the national portal (DongBoHoSoMC) with a supplement and the tax department's
 signed webhooks; 3 company registrations at the provincial counter (a stale race in one of
 three). Spread over three wards. Every dossier must end in its expected state, history and
@@ -92,7 +92,7 @@ PROCEDURES = {
     "refused": "2.000815",
     "company": "2.002043",
 }
-COUNTER = {"certification", "marriage_counter", "household_business", "refused", "company"}
+COUNTER = {"certification", "marriage_counter", "household_business", "company"}
 
 
 def _kinds(seed: int = 2026) -> list[str]:
@@ -128,7 +128,8 @@ class Life:
     failures: list[str] = field(default_factory=list)
 
     def expected_actions(self) -> list[str]:
-        return ["receive"] + [s.action for wave in self.waves for s in wave if s.applies]
+        first = "submit" if self.kind == "refused" else "receive"
+        return [first] + [s.action for wave in self.waves for s in wave if s.applies]
 
     def expected_refusals(self) -> list[str]:
         return ["stale_version" for wave in self.waves for s in wave if not s.applies]
@@ -263,7 +264,9 @@ def make_life(n: int, run: str, submitted: datetime) -> Life:
     if kind in COUNTER:
         counter = payload | {"channel": 1, "resolving_agency": ward}
         return Life(n, kind, "/v1/dossiers", counter, f"{w}.receiver", waves, final)
-    payload |= {"channel": 2, "resolving_agency": ward, "received_by_agency": ward}
+    payload |= {"channel": 2, "resolving_agency": ward, "received_by_agency": ward,
+                # A refusal (Mẫu 03) is the counter's answer before receipt (NĐ 118 art. 17).
+                "awaiting_counter_check": kind == "refused"}  # fmt: skip
     return Life(n, kind, "/v1/webhooks/dossiers", payload, "portal-dev", waves, final)
 
 
