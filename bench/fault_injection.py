@@ -18,12 +18,12 @@ test's two minutes only without a socket and a thread switch per call. The HTTP 
 `tests/e2e` drives; the load test (`bench/load.py`) measures it.
 
 Lives, by dossier number modulo 10: 0–4 and 9 a birth registration at the ward (take up,
-forward, resolve, return); 5 the same with two officials taking it up at the same version
-(one is refused as stale); 6 submitted online and refused by the counter before receipt; 7 a birth registration with a supplement
-request; 8 a death registration; and one dossier in 20 (n % 20 == 19) a land transfer from the
-national portal with a supplement and the tax department's steps (its signed webhook). One
-applicant in four gives an email; ZNS has no Zalo account for numbers ending in an odd digit
-(fallback to SMS).
+forward, resolve, return); 5 the same with two officials taking it up at the same version (one
+is refused as stale); 6 submitted online and refused by the counter before receipt; 7 a birth
+registration with a supplement request; 8 a death registration; and one dossier in 20 (n % 20
+== 19) a land transfer from the national portal with a supplement and the tax department's
+steps (its signed webhook). One applicant in four gives an email; ZNS has no Zalo account for
+numbers ending in an odd digit (fallback to SMS).
 """
 
 from __future__ import annotations

@@ -17,13 +17,13 @@ Backends:
 
 The day's mix (per 100 dossiers; channels: the portal's webhook or the counter): 32
 certifications of copies at a ward counter; 18 birth registrations online, 3 more with two
-officials taking up the same version (one refused as stale) and 4 with a supplement request;
-8 marriages (half at the counter), 4 deaths, 8 marital status confirmations, 7 civil-status
-extracts online; 5 household businesses at the counter; 3 submitted online and refused by the counter before receipt; 5 land
-transfers from the national portal (DongBoHoSoMC) with a supplement and the tax department's
-signed webhooks; 3 company registrations at the provincial counter (a stale race in one of
-three). Spread over three wards. Every dossier must end in its expected state, history and
-refusals (read through the store port): any mismatch fails the run.
+officials taking up the same version (one refused as stale) and 4 with a supplement request; 8
+marriages (half at the counter), 4 deaths, 8 marital status confirmations, 7 civil-status
+extracts online; 5 household businesses at the counter; 3 submitted online and refused by the
+counter before receipt; 5 land transfers from the national portal (DongBoHoSoMC) with a
+supplement and the tax department's signed webhooks; 3 company registrations at the provincial
+counter (a stale race in one of three). Spread over three wards. Every dossier must end in its
+expected state, history and refusals (read through the store port): any mismatch fails the run.
 
 Our code's share: one extra process replays a sample (`--profile-dossiers`) under cProfile;
 the CPU time of functions in `chalicelib/` and `app.py` over the whole.

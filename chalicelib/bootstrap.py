@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import Clock, FixedClock, SystemClock
+from chalicelib.domain.legal import WORKING_DAY, LegalTerms
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
@@ -193,13 +194,33 @@ class Container:
             calendar=self.calendar,
             agencies=self.agencies,
             notices=self.notices,
+            terms=self.legal_terms,
         )
 
     def timer_deps(self) -> TimerDeps:
+        from chalicelib.domain.alarms import AlarmPolicy
         from chalicelib.services.timers import TimerDeps
 
         return TimerDeps(
-            store=self.store, catalog=self.catalog, calendar=self.calendar, notices=self.notices
+            store=self.store,
+            catalog=self.catalog,
+            calendar=self.calendar,
+            notices=self.notices,
+            policy=AlarmPolicy(terms=self.legal_terms),
+        )
+
+    @cached_property
+    def legal_terms(self) -> LegalTerms:
+        """The law's limits (chalicelib/domain/legal.py) as the province set them."""
+        s, day = self.settings, WORKING_DAY
+        return LegalTerms(
+            supplement_request_within=s.supplement_request_within_days * day,
+            supplement_restarts_clock=s.supplement_restarts_clock,
+            supplement_wait_days=s.supplement_wait_days,
+            supplement_reminder_days=s.supplement_reminder_days,
+            apology_ahead=s.apology_ahead_days * day,
+            apologies_allowed=s.apologies_allowed,
+            extension_at_most=s.extension_at_most,
         )
 
     def digest_deps(self) -> DigestDeps:

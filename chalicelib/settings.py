@@ -80,6 +80,17 @@ class Settings(BaseModel):
     portal_sync_queue_url: Annotated[str, _env("PORTAL_SYNC_QUEUE_URL")] = ""
     portal_sync_dlq_url: Annotated[str, _env("PORTAL_SYNC_DLQ_URL")] = ""
     portal_parameter: Annotated[str, _env("PORTAL_PARAMETER")] = ""
+    # The law's limits at the edges of a dossier's life (chalicelib/domain/legal.py cites
+    # each; a province may set them, and the catalog a procedure's own supplement limit).
+    supplement_request_within_days: Annotated[
+        float, _env("SUPPLEMENT_REQUEST_WITHIN_DAYS", gt=0, le=60)
+    ] = 3
+    supplement_restarts_clock: Annotated[bool, _env("SUPPLEMENT_RESTARTS_CLOCK")] = True
+    supplement_wait_days: Annotated[int, _env("SUPPLEMENT_WAIT_DAYS", ge=1, le=365)] = 15
+    supplement_reminder_days: Annotated[int, _env("SUPPLEMENT_REMINDER_DAYS", ge=0, le=30)] = 3
+    apology_ahead_days: Annotated[float, _env("APOLOGY_AHEAD_DAYS", ge=0, le=10)] = 1
+    apologies_allowed: Annotated[int, _env("APOLOGIES_ALLOWED", ge=0, le=5)] = 1
+    extension_at_most: Annotated[float, _env("EXTENSION_AT_MOST", gt=0, le=5)] = 1.0
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
     # A fixed "now" for tests and the local stage, to watch deadlines pass; refused in prod.

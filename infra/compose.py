@@ -111,6 +111,22 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
             "Description": "Satisfaction survey link sent after the result; {code} is the dossier.",
         },
     ),
+    "LookupUrl": (
+        "MOTCUA_LOOKUP_URL",
+        {
+            "Type": "String",
+            "Default": "",
+            "Description": "Public lookup link named in every notice; {code} is the dossier.",
+        },
+    ),
+    "SupplementWaitDays": (
+        "MOTCUA_SUPPLEMENT_WAIT_DAYS",
+        {
+            "Type": "Number",
+            "Default": 15,
+            "Description": "Days the applicant has to supplement (NĐ 118 art. 19(5)).",
+        },
+    ),
     "SmsProvider": (
         "MOTCUA_SMS_PROVIDER",
         {"Type": "String", "Default": "sns", "AllowedValues": ["sns", "http", "none"]},

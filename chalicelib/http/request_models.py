@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.domain.dossier import Action, Command
+from chalicelib.domain.dossier import Action, Command, PaymentChannel
 from chalicelib.domain.identifiers import AGENCY_CODE, PROCEDURE_CODE
 from chalicelib.http.problems import FieldIssue, Problem
 from chalicelib.intake import checks
@@ -42,6 +42,7 @@ class ActionRequest(BaseModel):
     new_due_at: datetime | None = None
     amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
     electronic_result: StrictBool = False  # with resolve: the result is an electronic document
+    payment_channel: PaymentChannel | None = None  # with fees_paid: online or at the counter
     expected_version: Annotated[int, Field(ge=1)]
 
     @field_validator("electronic_result")
@@ -71,6 +72,7 @@ class ActionRequest(BaseModel):
             new_due_at=self.new_due_at,
             amount_vnd=self.amount_vnd,
             electronic_result=self.electronic_result,
+            payment_channel=self.payment_channel,
         )
 
 

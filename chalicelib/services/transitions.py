@@ -13,6 +13,7 @@ from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Action, Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError, InvalidInput
+from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.ports.queues import Publisher
@@ -161,6 +162,7 @@ class TransitionDeps:
     calendar: WorkingCalendar
     agencies: AgencyRegistry  # where a transfer may send a dossier
     notices: Notices | None = None  # None: no notices (tests of other concerns)
+    terms: LegalTerms = DEFAULT_TERMS  # the law's limits, as the province set them
 
 
 def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyResult:
@@ -199,6 +201,7 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
             procedure,
             deps.calendar,
             envelope.requested_at,
+            terms=deps.terms,
         )
     except DomainError as error:
         if store.command(envelope.code, envelope.command_id) is not None:

@@ -3,7 +3,7 @@ builds its parts from them, or takes the ones it is given."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.bootstrap import Container
 from chalicelib.clock import FixedClock, SystemClock
 from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.domain.legal import LegalTerms
 from chalicelib.settings import Settings, SettingsError
 
 
@@ -24,6 +25,8 @@ from chalicelib.settings import Settings, SettingsError
         ({"MOTCUA_NOW": "yesterday"}, "MOTCUA_NOW"),
         ({"MOTCUA_STAGE": "prod", "MOTCUA_NOW": "2026-03-02T08:00:00+07:00"}, "MOTCUA_NOW"),
         ({"MOTCUA_STAGE": "prod", "MOTCUA_AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, "ENDPOINT"),
+        ({"MOTCUA_SUPPLEMENT_WAIT_DAYS": "0"}, "MOTCUA_SUPPLEMENT_WAIT_DAYS"),
+        ({"MOTCUA_APOLOGIES_ALLOWED": "many"}, "MOTCUA_APOLOGIES_ALLOWED"),
     ],
 )
 def test_a_bad_value_fails_naming_its_variable(variables, named):
@@ -60,3 +63,18 @@ def test_a_given_part_is_used_and_an_unknown_one_refused():
     assert deps.store is store and deps.transition_deps().store is store
     with pytest.raises(TypeError, match="stor"):
         Container(Settings(), stor=store)
+
+
+def test_the_laws_limits_come_from_the_settings_into_the_services():
+    settings = Settings.from_environment(
+        {"MOTCUA_SUPPLEMENT_WAIT_DAYS": "20", "MOTCUA_SUPPLEMENT_RESTARTS_CLOCK": "false",
+         "MOTCUA_SUPPLEMENT_REQUEST_WITHIN_DAYS": "5"}
+    )  # fmt: skip
+    container = Container(settings, store=MemoryStore())
+    terms = container.legal_terms
+    assert (terms.supplement_wait_days, terms.supplement_restarts_clock) == (20, False)
+    assert terms.supplement_request_within == timedelta(hours=40)
+    assert container.transition_deps().terms is terms
+    assert container.timer_deps().policy.terms is terms
+    default = Container(Settings.from_environment({}), store=MemoryStore()).legal_terms
+    assert default == LegalTerms()  # the law's own figures (docs/law.md)
