@@ -504,7 +504,8 @@ def report_766() -> object:
     from chalicelib.services import reports
 
     query = _parse_query("ReportQuery")
-    result = reports.report_766(query, actor, _deps().store)
+    deps = _deps()
+    result = reports.report_766(query, actor, deps.store, deps.now())
     if isinstance(result, str):
         return Response(
             body=result, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"}

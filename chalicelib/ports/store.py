@@ -119,7 +119,10 @@ class ReadingStore(DossierLookup, DossierLoader, Protocol):
 
 
 class ReportStore(DossierLoader, Protocol):
-    """The QĐ 766 report, and the operator's rebuild that checks its counters."""
+    """The QĐ 766 report (with the open dossiers already overdue), and the operator's rebuild
+    that checks its counters."""
+
+    def open_due_before(self, agency: str, until: datetime) -> list[Dossier]: ...
 
     def stats(self, agency: str, month: str) -> dict[str, dict[str, int]]: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain import indicators
@@ -14,6 +15,10 @@ from chalicelib.services.errors import FieldIssue, Forbidden
 
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # the years this system can have counted
 MAX_MONTHS = 36
+# Dossiers still open at the period's start are counted from this many months before it
+# (received there and not ended before the period): one query a month, and a dossier open
+# longer than two years is a case for the operator's rebuild, not for this report.
+CARRY_OVER_MONTHS = 24
 
 
 class ReportAsked(Protocol):
@@ -42,7 +47,26 @@ def may_read(actor: Actor, agency: str) -> bool:
     return actor.agency == agency or Role.ADMIN in actor.roles
 
 
-def report_766(query: ReportAsked, actor: Actor, store: ReportStore) -> dict[str, Any] | str:
+def _month_before(month: str, back: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 - back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _totals(store: ReportStore, agency: str, first: str, last: str) -> indicators.Counters:
+    return sum(
+        (
+            indicators.Counters.from_mapping(counts)
+            for month in months(first, last)
+            for counts in store.stats(agency, month).values()
+        ),
+        indicators.Counters(),
+    )
+
+
+def report_766(
+    query: ReportAsked, actor: Actor, store: ReportStore, now: datetime | None = None
+) -> dict[str, Any] | str:
     if not may_read(actor, query.agency):
         raise Forbidden(
             f"agency {actor.agency} cannot read the report of {query.agency}",
@@ -61,12 +85,36 @@ def report_766(query: ReportAsked, actor: Actor, store: ReportStore) -> dict[str
     if query.format == "csv":
         return indicators.to_csv(rows)
     total = sum(rows.values(), indicators.Counters())
+    before = _totals(
+        store,
+        query.agency,
+        _month_before(query.from_, CARRY_OVER_MONTHS),
+        _month_before(query.from_, 1),
+    )
+    carried_over = max(before.received - before.ended, 0)
+    period: dict[str, Any] = {
+        "carried_over": carried_over,  # open when the period began (received in the 24 months)
+        "received": total.received,
+        "ended": total.ended,
+        "in_progress_at_end": max(carried_over + total.received - total.ended, 0),
+        "early": total.early,
+        "on_time": total.on_time,
+        "late": total.late,
+        "extended_with_apology": total.extended,
+        "more_than_one_supplement": total.supplement_repeat_dossiers,
+    }
+    if now is not None:  # what the national portal shows: open, held here, already overdue
+        held = store.open_due_before(query.agency, now)  # resolved ones wait for the hand-over
+        overdue = [d for d in held if d.ended_at is None and d.due_at and d.due_at < now]
+        period["overdue_now"] = {"as_of": now.isoformat(), "count": len(overdue)}
     return {
         "agency": query.agency,
         "from": query.from_,
         "to": query.to,
+        "period": period,
         "counts": total.as_dict(),
         "indicators": {code: asdict(ind) for code, ind in indicators.indicators(total).items()},
+        "sources": indicators.SOURCES,
         "rows": [
             {"month": month, "procedure": procedure, **counts.as_dict()}
             for (_, month, procedure), counts in sorted(rows.items())
