@@ -177,12 +177,15 @@ def test_a_closed_dossier_leaves_the_worklist_and_the_due_index(store, calendar)
     store.apply(Change(paused.dossier, paused.entry, command_id="p", expected_revision=1))
     page = store.worklist(AGENCY, status=None, step=None, limit=5, cursor=None)
     assert [d.code for d in page.items] == [CODE]  # paused: still on the worklist …
-    assert due_anywhere(store, at(2027, 1, 1)) == []  # … with no alarm to fire
+    # … with only the awaited supplement's reminder and lapse to fire
+    assert due_anywhere(store, at(2027, 1, 1)) == [CODE]
+    assert paused.dossier.next_alarm_at == paused.dossier.supplement_due_at - timedelta(days=3)
     closed = apply(paused.dossier, Command(action=Action.WITHDRAW, note="Rút"), RECEIVER,
                    PROCEDURE, calendar, at(2026, 3, 3, 10))  # fmt: skip
     store.apply(Change(closed.dossier, closed.entry, command_id="w", expected_revision=2))
     assert store.worklist(AGENCY, status=None, step=None, limit=5, cursor=None).items == []
     assert store.open_due_before(AGENCY, at(2027, 1, 1)) == []
+    assert due_anywhere(store, at(2027, 1, 1)) == []
 
 
 # -- refusals, commands, receipts, sequences ------------------------------------------------------

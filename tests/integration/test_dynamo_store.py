@@ -43,7 +43,8 @@ def test_index_keys_follow_the_state(store, calendar):
                    RECEIVER, PROCEDURE, calendar, at(2026, 3, 2, 10))  # fmt: skip
     store.apply(Change(paused.dossier, paused.entry, expected_revision=1, command_id="p"))
     item = raw_state(store, first.dossier.code)
-    assert "DUE_PK" not in item and "WL_PK" in item  # paused: no alarm, still on the worklist
+    # paused: still on the worklist; only the awaited supplement's reminder is due
+    assert "WL_PK" in item and item["DUE_SK"]["S"].endswith(first.dossier.code)
     closed = apply(paused.dossier, Command(action=Action.WITHDRAW, note="Rút"), RECEIVER,
                    PROCEDURE, calendar, at(2026, 3, 3, 10))  # fmt: skip
     store.apply(Change(closed.dossier, closed.entry, expected_revision=2, command_id="w"))

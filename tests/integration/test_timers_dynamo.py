@@ -39,9 +39,9 @@ def test_due_soon_then_overdue_once_each_on_dynamodb(deps):
     assert timers.run(at(2026, 3, 9, 11), deps).dossiers_read == 0  # off the index until due
     late = timers.run(at(2026, 3, 16, 10), deps)
     assert [a.kind for a in late.fired] == [AlarmKind.STEP_OVERDUE, AlarmKind.DUE_SOON,
-                                            AlarmKind.OVERDUE]  # fmt: skip
+                                            AlarmKind.APOLOGY_DUE, AlarmKind.OVERDUE]  # fmt: skip
     record = deps.store.load(CODE)
-    assert len(record.alarms) == 4 and record.dossier.overdue
+    assert len(record.alarms) == 5 and record.dossier.overdue
     assert record.dossier.version == 2  # officials are not made stale by alarms
     [overdue] = [a for a in record.alarms if a.kind is AlarmKind.OVERDUE]
     assert overdue.apology is not None and overdue.apology.new_due_at > at(2026, 3, 16, 10)
@@ -61,5 +61,5 @@ def test_two_timers_at_once_fire_each_alarm_once(deps):
     for thread in threads:
         thread.join()
     keys = [a.key for report in reports for a in report.fired]
-    assert len(keys) == len(set(keys)) == 4
-    assert len(deps.store.load(CODE).alarms) == 4
+    assert len(keys) == len(set(keys)) == 5  # the apology due one working day before, too
+    assert len(deps.store.load(CODE).alarms) == 5
