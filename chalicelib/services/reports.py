@@ -113,7 +113,13 @@ def report_766(
         "to": query.to,
         "period": period,
         "counts": total.as_dict(),
-        "indicators": {code: asdict(ind) for code, ind in indicators.indicators(total).items()},
+        # An indicator that cannot be computed yet (5.4 without ratings or complaints) is left
+        # out, never shown as a copy of another; `sources` says why.
+        "indicators": {
+            code: asdict(ind)
+            for code, ind in indicators.indicators(total).items()
+            if not (code == "5.4" and ind.denominator == 0)
+        },
         "sources": indicators.SOURCES,
         "rows": [
             {"month": month, "procedure": procedure, **counts.as_dict()}

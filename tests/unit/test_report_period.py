@@ -61,4 +61,5 @@ def test_carried_over_in_progress_and_overdue_now(calendar):
     # february[2] was due 10/3 and the March one 16/3: both open and overdue on 20/3.
     assert period["overdue_now"] == {"as_of": at(2026, 3, 20, 9).isoformat(), "count": 2}
     assert report["sources"]["4.2"].startswith("intake flag")
-    assert report["indicators"]["5.4"]["value"] is None
+    assert "5.4" not in report["indicators"]  # no ratings: absent, not the on-time rate
+    assert "not collected" in report["sources"]["5.4"]
