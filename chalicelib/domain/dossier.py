@@ -139,6 +139,9 @@ class Dossier(BaseModel):
     fees_requested: bool = False  # fees or taxes are owed: the dossier is in 3.6's count
     fees_paid_online: bool = False  # paid online while processing (`fees_paid`, channel online)
     ineligible: bool = False  # resolved as not eligible (`return_ineligible`): the reasons
+    # Submitted online for a procedure the catalog offers fully online (toàn trình): QĐ 766
+    # counts these apart. Fixed at opening.
+    fully_online: bool = False
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
     # What the QĐ 766 indicators count besides the course of the dossier (from the intake).

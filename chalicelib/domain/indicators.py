@@ -5,7 +5,7 @@ agency (a dossier received at another agency's counter still counts for the one 
 it); the procedure is its `procedure_code`; the month is `month_key` of the moment of the
 change that causes the count. So every counter goes to the month of its own event:
 
-- received_ch1/2/3, paid_online, digitised: the month of receipt (status 2 reached);
+- received_ch1/2/3, paid_online, digitised, fully_online: the month of receipt (status 2);
 - fees_owed: the month the dossier first owes fees (receipt for a procedure with fees, else
   the first request for fees); fees_paid_online: the month of its first online payment;
 - ended, resolved, refused, withdrawn, stopped, ineligible, early, on_time, late,
@@ -82,6 +82,7 @@ class Counters:
     fees_owed: int = 0  # dossiers that owe fees: 3.6's denominator
     fees_paid_online: int = 0  # of those, paid online while processing (not at submission)
     paid_online: int = 0  # received dossiers whose fees were paid online (intake flag)
+    fully_online: int = 0  # received online for a procedure offered fully online (toàn trình)
     digitised: int = 0  # received dossiers digitised (intake flag)
     electronic_result: int = 0  # resolved dossiers with an electronic result
     processing_seconds_sum: int = 0  # working seconds, pauses out, of resolved dossiers
@@ -161,6 +162,7 @@ def delta_for_change(
         add("paid_online", int(paid_online))
         add("digitised", int(digitised))
         add("fees_owed", int(after.fees_requested or paid_online))
+        add("fully_online", int(after.fully_online))
     elif before is not None and after.fees_requested and not before.fees_requested:
         add("fees_owed", int(not paid_online))  # one paid at submission owed from receipt
     if before is not None and after.fees_paid_online and not before.fees_paid_online:
@@ -246,6 +248,7 @@ def rebuild(
                 delta["digitised"] = int(life.digitised)
                 owed = bool(entry.amount_vnd) or life.paid_online
                 delta["fees_owed"] = int(owed)
+                delta["fully_online"] = int(dossier.fully_online)
             elif entry.action is Action.REQUEST_FEES:
                 if not owed and entry.amount_vnd != 0:
                     owed = True

@@ -190,6 +190,7 @@ def open_dossier(
         involved_agencies=frozenset({resolving_agency, received_by.agency}),
         submitted_at=at,
         version=1,
+        fully_online=procedure.fully_online and channel is Channel.ONLINE,
     )
     action = Action.RECEIVE if received else Action.SUBMIT
     dossier = _start_clock(base, procedure, calendar, at) if received else base

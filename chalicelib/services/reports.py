@@ -95,6 +95,7 @@ def report_766(
     period: dict[str, Any] = {
         "carried_over": carried_over,  # open when the period began (received in the 24 months)
         "received": total.received,
+        "fully_online": total.fully_online,
         "ended": total.ended,
         "in_progress_at_end": max(carried_over + total.received - total.ended, 0),
         "early": total.early,

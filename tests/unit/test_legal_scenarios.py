@@ -41,6 +41,7 @@ from tests.unit.builders import (
 
 PROCEDURE = land_procedure(fees=[{"name": "Lệ phí", "amount_vnd": 50000}])
 FREE = land_procedure(code="1.000002")  # no fees
+FULLY_ONLINE = land_procedure(code="1.000003", fully_online=True)
 CODE = "000.00.32.H19-260302-0001"
 RECEIVED = at(2026, 3, 2, 9)
 DUE = at(2026, 3, 16, 9)
@@ -240,6 +241,9 @@ ROWS = [
         [*TO_LEADER[:1], (Action.TRANSFER, SPECIALIST, at(2026, 3, 3, 9),
                           {"target_agency": "000.00.90.H19", "target_unit": "KHONG_CO"})],
         S.PROCESSING, DUE, DUE, refused=("invalid_input", "target_unit")),
+    Row("received online for a procedure offered fully online: counted apart (QĐ 766)",
+        [], S.RECEIVED, DUE, DUE, counts={"fully_online": 1, "received_ch2": 1},
+        procedure=FULLY_ONLINE),
     Row("the payment channel is said with fees_paid only",
         [(Action.TAKE_UP, SPECIALIST, at(2026, 3, 2, 10),
           {"payment_channel": PaymentChannel.ONLINE})],
