@@ -387,7 +387,7 @@ class Fixture:
                 "Keys": {"PK": item["PK"], "SK": item["SK"]},
                 "NewImage": item,
                 "SequenceNumber": str(time.time_ns()),
-                "SizeBytes": len(json.dumps(item)),
+                "SizeBytes": len(json.dumps(item, default=str)),  # packed values are bytes
                 "StreamViewType": "NEW_AND_OLD_IMAGES",
             },
         }
