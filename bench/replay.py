@@ -33,6 +33,7 @@ Run: `.venv/bin/python -m bench.replay --dossiers 200`, `--backend moto --dossie
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import cProfile
 import itertools
@@ -44,6 +45,7 @@ import random
 import sys
 import time
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -688,12 +690,27 @@ def prefill(table_name: str, items: int, templates: list[Life]) -> int:
                 agency, _, number = old.split("-")
                 new = f"{agency}-{OLD_DAYS[copy % len(OLD_DAYS)]}-{number}"
                 for attributes in partition:
-                    text = json.dumps(attributes, ensure_ascii=False).replace(old, new)
-                    table.put_item(json.loads(text))
+                    table.put_item(_renamed(attributes, old, new))
                     count += 1
     finally:
         table.stream_shard = stream
     return count
+
+
+def _renamed(attributes: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """An item's attributes with one dossier code put for another, packed values included
+    (deflated JSON: unpacked, renamed, packed again)."""
+    renamed: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if "B" in value:
+            raw = value["B"]
+            raw = base64.b64decode(raw) if isinstance(raw, str) else raw
+            text = zlib.decompress(raw).decode().replace(old, new)
+            renamed[name] = {"B": zlib.compress(text.encode(), 9)}
+        else:
+            text = json.dumps(value, ensure_ascii=False).replace(old, new)
+            renamed[name] = json.loads(text)
+    return renamed
 
 
 # Past working days' dates: the copies' codes (agency-yymmdd-number) are theirs.
