@@ -38,7 +38,10 @@ from tests.unit.builders import (
     stored_dossier,
 )
 
-PROCEDURE = land_procedure(resolving_agency=HOME)
+PROCEDURE = land_procedure(
+    resolving_agency=HOME,
+    fees=[{"name": "Lệ phí đăng ký biến động", "amount_vnd": 25000}],
+)
 CODE = "000.00.32.H19-260302-0001"
 AGENCIES = AgencyRegistry(
     [
@@ -91,13 +94,20 @@ def test_a_new_dossier_reaches_the_portal_with_its_first_step(world):
     deps, _, portal = world
     assert portal_sync.sync(CODE, deps, at(2026, 3, 2, 9)) is portal_sync.SyncResult.PUSHED
     item = portal.dossiers[CODE]
-    assert item["TrangThaiHoSo"] == 2 and item["MaTTHC"] == PROCEDURE.code
+    assert item["TrangThaiHoSo"] == "2" and item["MaTTHC"] == PROCEDURE.code
     assert item["NgayTiepNhan"] == "20260302090000"
     assert item["NgayHenTra"].startswith("202603")  # 10 working days later
     assert item["SoDienThoai"] == "84912345678"
-    assert item["NoiNopHoSo"] == "Văn phòng Đăng ký đất đai"
+    assert item["DonViXuLy"] == "Văn phòng Đăng ký đất đai"  # the name, not the code
+    assert item["NoiNopHoSo"] == "2"  # a code: submitted on the province's system
+    assert item["TrichYeuHoSo"] == PROCEDURE.name  # no summary was given at intake
+    assert item["DanhSachLePhi"] == [
+        {"TenPhiLePhi": "Lệ phí đăng ký biến động", "MaPhiLePhi": "1", "HinhThucThu": "1",
+         "Gia": "25000", "LoaiPhiLePhi": "1"}
+    ]  # fmt: skip
+    assert item["DuocThanhToanTrucTuyen"] == "3"  # a fee is owed, not paid online
     [step] = portal.steps.values()
-    assert step["TrangThai"] == 2 and step["NoiDungXuLy"] == "Tiếp nhận hồ sơ"
+    assert step["TrangThai"] == "2" and step["NoiDungXuLy"] == "Tiếp nhận hồ sơ"
     assert step["ChucDanh"] == "Cán bộ một cửa"
     assert step["PhongBanXuLy"] == "Bộ phận Một cửa - Văn phòng Đăng ký đất đai"
 
@@ -117,9 +127,76 @@ def test_only_new_steps_are_pushed_and_the_latest_status_wins(world):
     act(moves, 2, Action.REQUEST_SUPPLEMENT, SPECIALIST, 2, 11, note="Thiếu sổ hộ khẩu")
     portal_sync.sync(CODE, deps, at(2026, 3, 2, 11))
     assert portal.status_of(CODE) == int(S.SUPPLEMENT_REQUESTED)
-    assert sorted(s["TrangThai"] for s in portal.steps.values()) == [2, 4, 5]
-    assert portal.dossiers[CODE]["DanhSachHoSoBoSung"][0]["NoiDung"] == "Thiếu sổ hộ khẩu"
+    assert sorted(int(s["TrangThai"]) for s in portal.steps.values()) == [2, 4, 5]
+    [asked] = portal.dossiers[CODE]["DanhSachHoSoBoSung"]
+    assert asked["NoiDungBoSung"] == "Thiếu sổ hộ khẩu" and asked["TrangThaiBoSung"] == "0"
     assert deps.log.get(CODE).version == 3
+
+
+def scalars(value):
+    """Every scalar inside a pushed item, however deep."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in scalars(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in scalars(v)]
+    return [value]
+
+
+def test_an_answered_supplement_is_pushed_with_the_contract_keys(world):
+    deps, moves, portal = world
+    act(moves, 1, Action.TAKE_UP, SPECIALIST, 1, 10)
+    act(moves, 2, Action.REQUEST_SUPPLEMENT, SPECIALIST, 2, 11, note="Thiếu sổ hộ khẩu")
+    act(moves, 3, Action.SUPPLEMENT_RECEIVED, RECEIVER, 3, 14, note="Đã nộp bản sao")
+    portal_sync.sync(CODE, deps, at(2026, 3, 2, 14))
+    record = deps.store.load(CODE)
+    asked, answered = record.history[2], record.history[3]
+    [item] = portal.dossiers[CODE]["DanhSachHoSoBoSung"]
+    assert item == {
+        "HoSoBoSungId": "3",
+        "NguoiYeuCauBoSung": SPECIALIST.name,
+        "NoiDungBoSung": "Thiếu sổ hộ khẩu",
+        "NgayBoSung": "20260302110000",
+        "NguoiTiepNhanBoSung": RECEIVER.name,
+        "ThongTinTiepNhan": "Đã nộp bản sao",
+        "NgayTiepNhanBoSung": "20260302140000",
+        "TrangThaiBoSung": "1",
+        "DanhSachGiayToBoSung": [],
+        "DanhSachLePhiBoSung": [],
+        "NgayHenTraTruoc": portal_records.portal_moment(asked.due_at),
+        "NgayHenTraMoi": portal_records.portal_moment(answered.due_at),
+    }
+    assert item["NgayHenTraMoi"] != ""
+    every = scalars(portal.dossiers[CODE]) + scalars(list(portal.steps.values()))
+    assert every and all(isinstance(v, str) for v in every), [
+        v for v in every if not isinstance(v, str)
+    ]
+
+
+def test_the_summary_is_the_dossiers_own_and_the_agency_is_named(calendar):
+    from chalicelib.domain.dossier import Applicant
+    from chalicelib.domain.state_machine import open_dossier
+    from chalicelib.domain.statuses import Channel
+    from tests.unit.builders import DESK
+
+    def item(note):
+        opened = open_dossier(
+            code=CODE, procedure=PROCEDURE, channel=Channel.POSTAL,
+            applicant=Applicant(name="Trần Thị B", id_number="075089002657"),
+            resolving_agency=HOME, received_by=DESK, actor=RECEIVER,
+            at=at(2026, 3, 2, 9), calendar=calendar, received=True, note=note,
+        )  # fmt: skip
+        return portal_records.dossier_item(
+            opened.dossier, PROCEDURE, [opened.entry], resolving_agency_name="VP ĐKĐĐ"
+        )
+
+    pushed = item("Chuyển nhượng thửa 12, tờ bản đồ 5")
+    assert pushed["TrichYeuHoSo"] == "Chuyển nhượng thửa 12, tờ bản đồ 5"
+    assert pushed["DonViXuLy"] == "VP ĐKĐĐ" and pushed["MaLinhVuc"] == ""
+    assert pushed["HinhThuc"] == "1" and pushed["KenhThucHien"] == "3"  # by post
+    assert pushed["DinhDanhCHS"] == [{"LoaiDinhDanh": "1", "SoDinhDanh": "075089002657"}]
+    assert pushed["TaiLieuNop"] == [] and pushed["NgayNopHoSo"] == "20260302090000"
+    assert len(item("x" * 1500)["TrichYeuHoSo"]) == 1000
+    assert item("  ")["TrichYeuHoSo"] == PROCEDURE.name
 
 
 def test_a_failed_push_moves_no_mark_and_the_retry_completes(world):
