@@ -86,7 +86,7 @@ def supplement_items(history: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
     """DanhSachHoSoBoSung (contract §2.4): each supplement request, with the supplement that
     answered it (the next `supplement_received`). Its id is the request's history version,
     the same every time the dossier is pushed."""
-    items = []
+    items: list[dict[str, Any]] = []
     for n, asked in enumerate(history):
         if asked.action is not Action.REQUEST_SUPPLEMENT:
             continue
