@@ -1,16 +1,23 @@
-"""A stand-in for the national public-service portal (DVCQG) on loopback.
+"""A stand-in for the national public-service portal (DVCQG) on loopback that holds the
+province to the contract (docs/dvcqg-contract.md §1-§4), as the real one would:
 
-It speaks the contract of `chalicelib.adapters.national_portal` (login, then `DongBoHoSoMC` and
-`CapNhatTienDoHoSoMC` with the session), keeps what it is told with the portal's upsert rules,
-and can be told to fail:
+- `POST /mapi/login` with `{"username", "password"}` and the `dstcode` header →
+  `{"error_code": "0", "session": …}`;
+- `POST /mapi/g` with `{"session", "madonvi", "service", …}` and the `dstcode` header, for
+  `DongBoHoSoMC` (`isUpdating` "True"/"False", `data`), `CapNhatTienDoHoSoMC` (`data`) and
+  `TraCuuHoSo` (`mahoso`, answered with what it holds under `result`);
+- refused with the portal's error answer `{"error_code": "-1", "message": …}` (HTTP 200):
+  a missing, unknown or ended session, a wrong `madonvi` or `dstcode`, a key the contract does
+  not list, a scalar that is not a string, a required key missing; "-3" "đã tồn tại" for
+  `isUpdating` "False" on a dossier it holds, and "-1" for "True" on one it does not.
 
+It can be told to misbehave (attributes in-process, or `POST /_control` for `make run`):
 - `fail_rate`: the share of pushes answered 503. Half of those fail before anything is
-  recorded, half after (the portal recorded the push but the answer was lost), which is the
-  case that tests idempotency;
+  recorded, half after (the portal recorded the push but the answer was lost);
+- `lose_rate`: the share of pushes acknowledged as recorded and then forgotten;
+- `delay_seconds`: how long each answer waits (a slow portal);
 - `session_seconds`: how long a session lives (short ones make the client log in again).
-
-Control over HTTP, for `make run`: `GET /_records` (what it holds), `POST /_control`
-with `{"fail_rate": 0.3, "session_seconds": 60}`. In-process: the attributes themselves.
+`GET /_records` shows what it holds.
 """
 
 from __future__ import annotations
@@ -24,11 +31,28 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from chalicelib.adapters.national_portal import PortalRejected, record_push
+from chalicelib.adapters.national_portal import (
+    LOOKUP_SERVICE,
+    contract_problems,
+    held,
+    record_push,
+)
+from chalicelib.domain.portal_records import DOSSIER_SERVICE, PROGRESS_SERVICE
 
-SERVICES = ("DongBoHoSoMC", "CapNhatTienDoHoSoMC")
+LOGIN_PATH = "/mapi/login"
+INTEGRATION_PATH = "/mapi/g"
 USERNAME = "motcua-local"
 PASSWORD = "motcua-local-portal-password"  # the local stage's only; never a real account
+MADONVI = "000.00.00.H19"
+DSTCODE = "LOCAL-DVCQG"
+SESSION_ENDED = "Phiên đăng nhập không hợp lệ hoặc đã hết hạn"
+CONTROLS = ("fail_rate", "lose_rate", "delay_seconds", "session_seconds")
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def refused(message: str, code: str = "-1") -> Answer:
+    return 200, {"error_code": code, "message": message}
 
 
 class FakePortal:
@@ -38,14 +62,19 @@ class FakePortal:
         host: str = "127.0.0.1",
         port: int = 0,
         fail_rate: float = 0.0,
+        lose_rate: float = 0.0,
+        delay_seconds: float = 0.0,
         session_seconds: float = 1800.0,
         seed: int | None = None,
     ) -> None:
         self.fail_rate = fail_rate
+        self.lose_rate = lose_rate
+        self.delay_seconds = delay_seconds
         self.session_seconds = session_seconds
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.steps: dict[tuple[str, str], dict[str, Any]] = {}
-        self.counts = {"logins": 0, "pushes": 0, "failed": 0, "recorded_then_failed": 0}
+        self.counts = {"logins": 0, "pushes": 0, "failed": 0, "recorded_then_failed": 0,
+                       "lost": 0, "refused": 0, "lookups": 0}  # fmt: skip
         self._sessions: dict[str, float] = {}
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -96,39 +125,99 @@ class FakePortal:
 
     def config_json(self) -> str:
         """The SSM value the sync worker reads (chalicelib.adapters.national_portal)."""
-        return json.dumps({"url": self.url, "username": USERNAME, "password": PASSWORD})
+        return json.dumps({
+            "login_url": self.url + LOGIN_PATH, "integration_url": self.url + INTEGRATION_PATH,
+            "username": USERNAME, "password": PASSWORD, "madonvi": MADONVI, "dstcode": DSTCODE,
+        })  # fmt: skip
 
     # --- what the handler calls ----------------------------------------------------------
-    def login(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def login(self, body: Any, dstcode: str | None) -> Answer:
+        if dstcode != DSTCODE:
+            return refused("Thiếu hoặc sai dstcode")
+        if not isinstance(body, dict):
+            body = {}
         if body.get("username") != USERNAME or body.get("password") != PASSWORD:
-            return 403, {"error_code": 1, "message": "sai tên đăng nhập hoặc mật khẩu"}
+            return refused("Sai tên đăng nhập hoặc mật khẩu", "1")
         token = secrets.token_hex(16)
         with self._lock:
             self.counts["logins"] += 1
             self._sessions[token] = time.monotonic() + self.session_seconds
-        return 200, {"session": token, "expires_in": self.session_seconds}
+        return 200, {"error_code": "0", "message": "Thành công", "session": token}
 
-    def push(self, service: str, token: str, body: Any) -> tuple[int, dict[str, Any]]:
+    def call(self, body: Any, dstcode: str | None) -> Answer:
+        """One call to the integration URL, refused as the contract says or served."""
+        if self.delay_seconds > 0:
+            time.sleep(self.delay_seconds)
+        if dstcode != DSTCODE:
+            return refused("Thiếu hoặc sai dstcode")
+        if not isinstance(body, dict):
+            return refused("Nội dung yêu cầu phải là một đối tượng JSON")
         with self._lock:
-            expires = self._sessions.get(token)
+            expires = self._sessions.get(str(body.get("session")))
             if expires is None or expires <= time.monotonic():
-                return 401, {"error_code": 401, "message": "phiên đăng nhập đã hết hạn"}
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                return 400, {"error_code": 2, "message": "thiếu danh sách data"}
+                return refused(SESSION_ENDED)
+        if body.get("madonvi") != MADONVI:
+            return refused(f"madonvi không đúng: {body.get('madonvi')!r}")
+        service = body.get("service")
+        if service == LOOKUP_SERVICE:
+            return self._look_up(body)
+        if service in (DOSSIER_SERVICE, PROGRESS_SERVICE):
+            return self._push(service, body)
+        return refused(f"service không được hỗ trợ: {service!r}")
+
+    def _look_up(self, body: dict[str, Any]) -> Answer:
+        unknown = set(body) - {"session", "madonvi", "service", "mahoso"}
+        if unknown or not isinstance(body.get("mahoso"), str):
+            return refused(f"TraCuuHoSo: trường không hợp lệ {sorted(unknown) or ['mahoso']}")
+        with self._lock:
+            self.counts["lookups"] += 1
+            found = held(self.dossiers, self.steps, body["mahoso"])
+        return 200, {"error_code": "0", "message": "Thành công", "result": [found] if found else []}
+
+    def _push(self, service: str, body: dict[str, Any]) -> Answer:
+        envelope = {"session", "madonvi", "service", "data"}
+        if service == DOSSIER_SERVICE:
+            envelope.add("isUpdating")
+            if body.get("isUpdating") not in ("True", "False"):
+                return self._refuse('isUpdating phải là chuỗi "True" hoặc "False"')
+        unknown = sorted(set(body) - envelope)
+        problems = [f"{k}: trường không có trong đặc tả" for k in unknown]
+        problems += contract_problems(service, body.get("data"))
+        if problems:
+            return self._refuse(f"{service}: dữ liệu không hợp lệ: {'; '.join(problems[:5])}")
+        items = body["data"]
+        with self._lock:
+            if service == DOSSIER_SERVICE:
+                updating = body["isUpdating"] == "True"
+                for item in items:
+                    if not updating and item["MaHoSo"] in self.dossiers:
+                        return self._refuse(f"Hồ sơ {item['MaHoSo']} đã tồn tại", "-3", locked=True)
+                    if updating and item["MaHoSo"] not in self.dossiers:
+                        return self._refuse(
+                            f"Không tìm thấy hồ sơ {item['MaHoSo']} để cập nhật", locked=True
+                        )
             self.counts["pushes"] += 1
             failing = self._random.random() < self.fail_rate
             lost_answer = failing and self._random.random() < 0.5
             if failing and not lost_answer:
                 self.counts["failed"] += 1
-                return 503, {"error_code": 503, "message": "hệ thống đang bận"}
-            try:
-                record_push(self.dossiers, self.steps, service, body["data"])
-            except (KeyError, TypeError, ValueError, PortalRejected) as exc:
-                return 400, {"error_code": 3, "message": f"dữ liệu không hợp lệ: {exc}"}
+                return 503, {"error_code": "503", "message": "Hệ thống đang bận"}
+            if not failing and self._random.random() < self.lose_rate:
+                self.counts["lost"] += 1  # acknowledged below, never recorded
+            else:
+                record_push(self.dossiers, self.steps, service, items)
             if lost_answer:
                 self.counts["recorded_then_failed"] += 1
-                return 503, {"error_code": 503, "message": "hệ thống đang bận"}
-        return 200, {"error_code": 0, "message": "thành công"}
+                return 503, {"error_code": "503", "message": "Hệ thống đang bận"}
+        return 200, {"error_code": "0", "message": "Thành công"}
+
+    def _refuse(self, message: str, code: str = "-1", *, locked: bool = False) -> Answer:
+        if locked:
+            self.counts["refused"] += 1
+        else:
+            with self._lock:
+                self.counts["refused"] += 1
+        return refused(message, code)
 
     def records(self) -> dict[str, Any]:
         with self._lock:
@@ -136,15 +225,14 @@ class FakePortal:
                 "dossiers": dict(self.dossiers),
                 "steps": list(self.steps.values()),
                 "counts": dict(self.counts),
-                "fail_rate": self.fail_rate,
+                **{name: getattr(self, name) for name in CONTROLS},
             }
 
     def control(self, body: dict[str, Any]) -> dict[str, Any]:
-        if "fail_rate" in body:
-            self.fail_rate = float(body["fail_rate"])
-        if "session_seconds" in body:
-            self.session_seconds = float(body["session_seconds"])
-        return {"fail_rate": self.fail_rate, "session_seconds": self.session_seconds}
+        for name in CONTROLS:
+            if name in body:
+                setattr(self, name, float(body[name]))
+        return {name: getattr(self, name) for name in CONTROLS}
 
 
 def _handler_for(portal: FakePortal) -> Callable[..., BaseHTTPRequestHandler]:
@@ -175,13 +263,12 @@ def _handler_for(portal: FakePortal) -> Callable[..., BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self._body()
-            name = self.path.strip("/")
-            if name == "login":
-                self._answer(*portal.login(body if isinstance(body, dict) else {}))
-            elif name in SERVICES:
-                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-                self._answer(*portal.push(name, token, body))
-            elif name == "_control" and isinstance(body, dict):
+            dstcode = self.headers.get("dstcode")
+            if self.path == LOGIN_PATH:
+                self._answer(*portal.login(body, dstcode))
+            elif self.path == INTEGRATION_PATH:
+                self._answer(*portal.call(body, dstcode))
+            elif self.path == "/_control" and isinstance(body, dict):
                 self._answer(200, portal.control(body))
             else:
                 self._answer(404, {"error_code": 404})

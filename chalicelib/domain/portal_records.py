@@ -1,5 +1,6 @@
 """What the national public-service portal (DVCQG) is told: a dossier as `DongBoHoSoMC` and each
-processing step as `CapNhatTienDoHoSoMC` (field names from DOMAIN.md, "National portal sync").
+processing step as `CapNhatTienDoHoSoMC`, with the keys and types of docs/dvcqg-contract.md
+(§2, §3): every scalar a string, blanks as "", lists always present.
 
 Pure: the sync service loads the dossier and passes in the names it needs. Dates are
 `yyyyMMddHHmmss` in local time (Asia/Ho_Chi_Minh), as the portal writes them itself.
@@ -14,7 +15,7 @@ from typing import Any, Final
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
-from chalicelib.domain.statuses import DossierStatus, Role
+from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus, Role
 
 DOSSIER_SERVICE: Final = "DongBoHoSoMC"
 PROGRESS_SERVICE: Final = "CapNhatTienDoHoSoMC"
@@ -29,7 +30,14 @@ ROLE_TITLES_VI: Final[dict[Role, str]] = {
 }
 _TITLE_ORDER: Final = (Role.LEADER, Role.SPECIALIST, Role.RECEIVER, Role.ADMIN, Role.SYSTEM)
 
-UnitName = Callable[[str, str], str]  # (agency, unit) → "<unit> - <agency>"
+UnitName = Callable[[str, str | None], str]  # (agency, unit) → "<unit> - <agency>"
+
+# NoiNopHoSo is a code, not an agency (contract §2): TD and X1 send "2" (submitted on the
+# province's own system); "1" is what the portal sends for dossiers submitted on it.
+SUBMITTED_ON_PROVINCE_SYSTEM: Final = "2"
+SUMMARY_LIMIT: Final = 1000
+ACTOR_NAME_LIMIT: Final = 50  # NguoiXuLy: TD cuts it there (contract §3)
+_OPENINGS: Final = (Action.RECEIVE, Action.SUBMIT)
 
 
 def portal_moment(moment: datetime | None) -> str:
@@ -41,8 +49,85 @@ def _title(roles: Sequence[Role]) -> str:
     return next((ROLE_TITLES_VI[r] for r in _TITLE_ORDER if r in roles), "")
 
 
+def _first_at(history: Sequence[HistoryEntry], action: Action) -> datetime | None:
+    return next((e.at for e in history if e.action is action), None)
+
+
 def _returned_at(history: Sequence[HistoryEntry]) -> datetime | None:
     return next((e.at for e in history if e.to_status is DossierStatus.RETURNED), None)
+
+
+def summary(procedure: Procedure | None, history: Sequence[HistoryEntry]) -> str:
+    """TrichYeuHoSo: the dossier's own summary, which intake keeps as the note of the opening
+    entry (receive or submit); the procedure's name when there is none. Never blank, at most
+    1,000 characters (contract §2)."""
+    opening = history[0] if history else None
+    note = opening.note.strip() if opening and opening.action in _OPENINGS else ""
+    return (note or (procedure.name if procedure else ""))[:SUMMARY_LIMIT]
+
+
+def fee_items(procedure: Procedure | None) -> list[dict[str, str]]:
+    """DanhSachLePhi (contract §2.3): `Gia` in VND as a string of digits. The value sets of
+    `MaPhiLePhi`, `HinhThucThu` and `LoaiPhiLePhi` are not known; "1" is what TD sends."""
+    fees = procedure.fees if procedure else []
+    return [
+        {
+            "TenPhiLePhi": f.name,
+            "MaPhiLePhi": "1",
+            "HinhThucThu": "1",
+            "Gia": str(f.amount_vnd),
+            "LoaiPhiLePhi": "1",
+        }
+        for f in fees
+    ]
+
+
+def supplement_items(history: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    """DanhSachHoSoBoSung (contract §2.4): each supplement request, with the supplement that
+    answered it (the next `supplement_received`). Its id is the request's history version,
+    the same every time the dossier is pushed."""
+    items: list[dict[str, Any]] = []
+    for n, asked in enumerate(history):
+        if asked.action is not Action.REQUEST_SUPPLEMENT:
+            continue
+        answered = _answer_to(history[n + 1 :])
+        items.append(
+            {
+                "HoSoBoSungId": str(asked.version),
+                "NguoiYeuCauBoSung": asked.actor_name,
+                "NoiDungBoSung": asked.note,
+                "NgayBoSung": portal_moment(asked.at),
+                "NguoiTiepNhanBoSung": answered.actor_name if answered else "",
+                "ThongTinTiepNhan": answered.note if answered else "",
+                "NgayTiepNhanBoSung": portal_moment(answered.at if answered else None),
+                "TrangThaiBoSung": "1" if answered else "0",
+                "DanhSachGiayToBoSung": [],
+                "DanhSachLePhiBoSung": [],
+                "NgayHenTraTruoc": portal_moment(asked.due_at),
+                "NgayHenTraMoi": portal_moment(answered.due_at if answered else None),
+            }
+        )
+    return items
+
+
+def _answer_to(later: Sequence[HistoryEntry]) -> HistoryEntry | None:
+    """The supplement received after a request, unless another request came first."""
+    for entry in later:
+        if entry.action is Action.SUPPLEMENT_RECEIVED:
+            return entry
+        if entry.action is Action.REQUEST_SUPPLEMENT:
+            return None
+    return None
+
+
+def identity_items(applicant_kind: ApplicantKind, id_number: str | None) -> list[dict[str, str]]:
+    """DinhDanhCHS: a person's 12-digit CCCD ("1") or 9-digit id card ("2"); other numbers
+    (tax codes, passports) have no type in the contract, so none is sent."""
+    number = id_number or ""
+    if applicant_kind is ApplicantKind.STATE_AGENCY or not number.isdigit():
+        return []
+    kind = {12: "1", 9: "2"}.get(len(number))
+    return [{"LoaiDinhDanh": kind, "SoDinhDanh": number}] if kind else []
 
 
 def dossier_item(
@@ -50,64 +135,75 @@ def dossier_item(
     procedure: Procedure | None,
     history: Sequence[HistoryEntry],
     *,
-    received_at_name: str,
+    resolving_agency_name: str,
 ) -> dict[str, Any]:
-    """The dossier as the portal keeps it: the latest status, dates and flags. The portal
-    upserts by `MaHoSo`, so pushing the same snapshot twice changes nothing."""
+    """The dossier as the portal keeps it: the latest status, dates and flags, every scalar a
+    string ("" when blank) and every list present (contract §2). Pushing the same snapshot
+    twice changes nothing at the portal."""
     applicant = dossier.applicant
-    supplements = [
-        {"NgayYeuCau": portal_moment(e.at), "NoiDung": e.note}
-        for e in history
-        if e.action is Action.REQUEST_SUPPLEMENT
-    ]
-    fees = procedure.fees if procedure else []
+    fees = fee_items(procedure)
+    if dossier.paid_online:
+        paid_online = "1"
+    elif fees or dossier.fees_requested:
+        paid_online = "3"  # a fee is owed, not paid online (TD)
+    else:
+        paid_online = "0"
     return {
         "MaHoSo": dossier.code,
         "MaTTHC": dossier.procedure_code,
         "TenTTHC": procedure.name if procedure else "",
-        "MaLinhVuc": "",  # the catalog keeps the field's name only
+        "MaLinhVuc": "",  # the portal's field code: our catalog keeps the field's name only
         "TenLinhVuc": procedure.field if procedure else "",
-        "KenhThucHien": int(dossier.channel),
+        "KenhThucHien": str(int(dossier.channel)),
+        "SoBienNhan": "",
         "ChuHoSo": applicant.name,
-        "LoaiDoiTuong": int(applicant.kind),
-        "MaDoiTuong": "",
         "SoGiayToChuHoSo": applicant.id_number or "",
-        "SoDienThoai": applicant.phone or "",
+        "LoaiDoiTuong": str(int(applicant.kind)),
+        "MaDoiTuong": "",  # the applicant's portal account: not kept by intake
+        "ThongTinKhac": "",
         "Email": applicant.email or "",
-        "TrichYeuHoSo": procedure.name if procedure else "",
+        "Fax": "",
+        "SoDienThoai": applicant.phone or "",
+        "TrichYeuHoSo": summary(procedure, history),
         "NgayTiepNhan": portal_moment(dossier.received_at or dossier.submitted_at),
         "NgayHenTra": portal_moment(dossier.due_at),
-        "TrangThaiHoSo": int(dossier.status),
+        "TrangThaiHoSo": str(int(dossier.status)),
         "NgayTra": portal_moment(_returned_at(history)),
+        "ThongTinTra": "",
+        # How the result goes back: "1" by post for a postal dossier, else "0" at the desk.
+        "HinhThuc": "1" if dossier.channel is Channel.POSTAL else "0",
         "NgayKetThucXuLy": portal_moment(dossier.ended_at),
-        "DonViXuLy": dossier.resolving_agency,
-        "NoiNopHoSo": received_at_name,
-        "HoSoCoThanhPhanSoHoa": 1 if dossier.digitised else 0,
-        "DuocThanhToanTrucTuyen": 1 if dossier.paid_online else 0,
-        "TaiLieuNop": [],  # files stay with the portal that took them
-        "DanhSachLePhi": [{"TenPhiLePhi": f.name, "MucPhi": f.amount_vnd} for f in fees],
-        "DanhSachHoSoBoSung": supplements,
+        "DonViXuLy": resolving_agency_name,
+        "GhiChu": "",
+        "NoiNopHoSo": SUBMITTED_ON_PROVINCE_SYSTEM,
+        "HoSoCoThanhPhanSoHoa": "1" if dossier.digitised else "0",
+        "TaiKhoanDuocXacThucVoiVNeID": "0",  # not known to intake
+        "DuocThanhToanTrucTuyen": paid_online,
+        "NgayTuChoi": portal_moment(_first_at(history, Action.REFUSE)),
+        "NgayNopHoSo": portal_moment(dossier.submitted_at),
+        "DinhDanhCHS": identity_items(applicant.kind, applicant.id_number),
+        "DSKetNoiCSDL": [],
+        "TaiLieuNop": [],  # intake keeps no document list yet (the documents issue)
+        "DanhSachLePhi": fees,
+        "DanhSachTepDinhKemKhac": [],
+        "DanhSachHoSoBoSung": supplement_items(history),
         "DanhSachGiayToKetQua": [],
     }
 
 
-def progress_item(code: str, entry: HistoryEntry, *, unit_name: UnitName) -> dict[str, Any]:
+def progress_item(code: str, entry: HistoryEntry, *, unit_name: UnitName) -> dict[str, str]:
     """One applied change as a processing step: the same entry always gives the same item, so
     a step pushed twice is recorded once."""
     note = f": {entry.note}" if entry.note else ""
     return {
         "MaHoSo": code,
-        "NguoiXuLy": entry.actor_name,
+        "NguoiXuLy": entry.actor_name[:ACTOR_NAME_LIMIT],
         "ChucDanh": _title(entry.actor_roles),
         "ThoiDiemXuLy": portal_moment(entry.at),
-        # A system speaks for its whole agency: no unit, its agency's code.
-        "PhongBanXuLy": (
-            unit_name(entry.actor_agency, entry.actor_unit)
-            if entry.actor_unit
-            else entry.actor_agency
-        ),
+        # A system speaks for its whole agency: no unit, its agency's name.
+        "PhongBanXuLy": unit_name(entry.actor_agency, entry.actor_unit),
         "NoiDungXuLy": f"{entry.action.label_vi}{note}",
-        "TrangThai": int(entry.to_status),
+        "TrangThai": str(int(entry.to_status)),
         "NgayBatDau": portal_moment(entry.at),
         "NgayKetThucTheoQuyDinh": portal_moment(entry.due_at),
     }

@@ -17,7 +17,13 @@ class PortalRejected(Exception):
 
 
 class NationalPortal(Protocol):
-    def push(self, service: str, items: Sequence[dict[str, Any]]) -> None: ...
+    def push(self, service: str, items: Sequence[dict[str, Any]]) -> None:
+        """Record `items` of one service; `DongBoHoSoMC` creates or replaces each dossier."""
+        ...
+
+    def look_up(self, code: str) -> dict[str, Any] | None:
+        """What the portal holds for the dossier `code` (`TraCuuHoSo`); None: nothing."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
         dossier,
         deps.catalog.get(dossier.procedure_code, dossier.procedure_version),
         record.history,
-        received_at_name=deps.agencies.name_of(dossier.received_by.agency),
+        resolving_agency_name=deps.agencies.name_of(dossier.resolving_agency),
     )
     steps = [
         portal_records.progress_item(code, entry, unit_name=deps.agencies.place_name)
