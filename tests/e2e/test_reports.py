@@ -42,6 +42,7 @@ def test_the_ward_report_counts_the_online_birth_registration(reported):
         "returned": 1,
         "on_time": 1,
         "early": 1,
+        "fully_online": 1,  # online, and the catalog offers the procedure fully online
         "digitised": 1,
         "processing_count": 1,
     }
