@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.domain.codes import parse_code
+from chalicelib.domain.codes import AGENCY_ID, parse_code
 from chalicelib.domain.dossier import Applicant
 from chalicelib.domain.identifiers import DEFAULT_UNIT
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus
@@ -139,6 +139,13 @@ def _list(value: object) -> object:
     return [] if _blank(value) else value
 
 
+def _submission_place(value: object) -> object:
+    """NoiNopHoSo: a place code (2 or "2"), an agency identifier kept as text, or blank."""
+    if isinstance(value, str) and AGENCY_ID.fullmatch(value.strip()):
+        return value.strip()
+    return _optional_number(value)
+
+
 Number = Annotated[int, BeforeValidator(_number)]
 OptionalNumber = Annotated[int | None, BeforeValidator(_optional_number)]
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
@@ -207,7 +214,9 @@ class DongBoHoSoMC(BaseModel):
     NgayTra: PortalMoment = None
     NgayKetThucXuLy: PortalMoment = None
     DonViXuLy: OptionalText = None  # a name (as integrations send it) or a code
-    NoiNopHoSo: OptionalNumber = None
+    # "1"/"2"; an agency code of this province (the old convention of some senders) is
+    # tolerated and not read: the receiving agency is MaHoSo's prefix.
+    NoiNopHoSo: Annotated[int | str | None, BeforeValidator(_submission_place)] = None
     HoSoCoThanhPhanSoHoa: Flag = None
     DuocThanhToanTrucTuyen: OptionalNumber = None
     TaiLieuNop: Annotated[list[TaiLieuNopItem], BeforeValidator(_list)] = Field(
@@ -332,12 +341,15 @@ class DongBoHoSoMC(BaseModel):
 
     @field_validator("NoiNopHoSo")
     @classmethod
-    def _submitted_on(cls, value: int | None) -> int | None:
+    def _submitted_on(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+        if isinstance(value, str):  # an agency: of this province, and not used
+            province = IntakeContext.of(info).province
+            return checked(checks.check_agency_code, value, province=province)
         if value is not None and value not in SUBMISSION_PLACES:
             places = "; ".join(f'"{code}" {place}' for code, place in SUBMISSION_PLACES.items())
             raise as_field_error(
-                f"{value} is not a place of submission: {places} (an agency is not named here: "
-                "the dossier code's prefix is the receiving agency)",
+                f"{value} is not a place of submission: {places} (the receiving agency is "
+                "MaHoSo's prefix)",
                 'Nơi nộp hồ sơ phải là "1" (Cổng DVCQG) hoặc "2" (hệ thống của tỉnh)',
             )
         return value
