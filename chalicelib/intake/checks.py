@@ -44,9 +44,10 @@ _CCCD: Final = re.compile(r"[0-9]{12}")
 _CMND: Final = re.compile(r"[0-9]{9}")
 _PASSPORT: Final = re.compile(r"[A-Z][0-9]{7}")
 _TAX_CODE: Final = re.compile(r"[0-9]{10}(?:-?[0-9]{3})?")
-# A foreign passport's number (ICAO 9303: up to 9 letters and digits), with at least one letter:
-# all-digit numbers are read as Vietnamese ids, so that a mistyped CCCD is not taken as one.
-_FOREIGN_PASSPORT: Final = re.compile(r"(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{6,9}")
+# A foreign passport's number (ICAO 9303: up to 9 letters and digits; 8 or 9 in practice) with
+# at least one letter and one digit: all-digit numbers are read as Vietnamese ids (a mistyped
+# CCCD is not taken as a passport), all-letter ones are words ("KHONGCO").
+_FOREIGN_PASSPORT: Final = re.compile(r"(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{8,9}")
 _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})")
 _DOMAIN_LABEL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _TOP_LEVEL: Final = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
@@ -234,7 +235,7 @@ def check_id_number(value: str, kind: ApplicantKind) -> str:
     """The applicant's identity document, by kind of applicant:
 
     - citizen: CCCD (12 digits, starting with a province code 001–096), old CMND (9 digits),
-      Vietnamese passport (one letter and 7 digits) or a foreign passport (6 to 9 letters and
+      Vietnamese passport (one letter and 7 digits) or a foreign passport (8 or 9 letters and
       digits, at least one a letter); letters are upper-cased;
     - business: tax/enterprise code, 10 digits or 13 for a branch (with or without the dash
       after the tenth; kept with it), or the owner's CCCD for a household business (hộ kinh
@@ -275,7 +276,7 @@ def check_id_number(value: str, kind: ApplicantKind) -> str:
     else:
         reason = (
             "is neither a CCCD (12 digits), an old CMND (9 digits) nor a passport (A1234567, "
-            "or a foreign one of 6 to 9 letters and digits)"
+            "or a foreign one of 8 or 9 letters and digits)"
         )
     raise CheckFailed(reason, "Số giấy tờ tùy thân không hợp lệ")
 
