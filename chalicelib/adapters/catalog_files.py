@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chalicelib.adapters import prebuilt
-from chalicelib.domain.agencies import AgencyRegistry, parse_agencies
+from chalicelib.domain.agencies import AgencyRegistry, parse_agencies, parse_agency_aliases
 from chalicelib.domain.errors import CatalogError
 from chalicelib.domain.procedures import Catalog, parse_catalog
 
@@ -21,6 +21,7 @@ from chalicelib.domain.procedures import Catalog, parse_catalog
 # that ship the files elsewhere set MOTCUA_DATA_DIR (chalicelib/settings.py).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 AGENCIES_FILE = "agencies.yaml"
+AGENCY_ALIASES_FILE = "agency_aliases.yaml"  # optional, beside the registry
 CATALOG_FILE = "procedures.yaml"
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -29,9 +30,15 @@ T = TypeVar("T")
 
 
 def load_agencies(path: PathLike | None = None) -> AgencyRegistry:
-    """The agency registry in `path` (default: the packaged `data/agencies.yaml`)."""
+    """The agency registry in `path` (default: the packaged `data/agencies.yaml`), with the
+    alias table `agency_aliases.yaml` of the same folder when there is one (names and former
+    codes of its agencies: editing that file needs no code change)."""
     source = Path(path) if path is not None else DATA_DIR / AGENCIES_FILE
-    return _parse_file(source, parse_agencies)
+    registry = _parse_file(source, parse_agencies)
+    aliases = source.with_name(AGENCY_ALIASES_FILE)
+    if not aliases.exists():
+        return registry
+    return _parse_file(aliases, lambda document: parse_agency_aliases(document, registry))
 
 
 def load_catalog(path: PathLike | None, agencies: AgencyRegistry) -> Catalog:

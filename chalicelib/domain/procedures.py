@@ -87,6 +87,8 @@ class Procedure(BaseModel):
     version: PositiveInt = 1
     effective_from: date | None = None
     name: Text
+    # Other titles the national portal gives it (TenTTHC), accepted as naming this procedure.
+    aliases: list[Text] = Field(default_factory=list)
     field: Text  # lĩnh vực
     level: Level
     # The agency that resolves it. Empty for commune procedures: the commune where it is filed.

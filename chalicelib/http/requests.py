@@ -22,7 +22,7 @@ from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.statuses import Role
 from chalicelib.http.body import check_body, invalid, parse_json, parse_model
 from chalicelib.http.problems import Problem
-from chalicelib.intake.checks import check_against_catalog
+from chalicelib.intake.checks import check_against_catalog, resolve_agencies
 from chalicelib.intake.errors import IntakeInvalid
 from chalicelib.intake.model import IntakeRequest
 from chalicelib.intake.parse import parse_counter_submission, parse_submission
@@ -129,7 +129,8 @@ def _checked(request: IntakeRequest, deps: Container) -> IntakeRequest:
     issues = check_against_catalog(request, deps.catalog, deps.agencies)
     if issues:
         raise invalid(IntakeInvalid(issues), "the dossier is not valid")
-    return request
+    # A DVCQG item names agencies by name or former code: it is queued with current codes.
+    return resolve_agencies(request, deps.catalog, deps.agencies)
 
 
 def portal_envelope(raw: bytes, client_id: str, deps: Container) -> IntakeEnvelope:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
 
-from chalicelib.domain.agencies import Agency, AgencyLevel, AgencyRegistry
+from chalicelib.domain.agencies import Agency, AgencyLevel, AgencyRegistry, fold_name
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.codes import AGENCY_ID, parse_code
 from chalicelib.domain.errors import InvalidInput
@@ -43,7 +43,11 @@ _PHONE_CHARS: Final = re.compile(r"\+?[0-9 .()-]{3,24}|\(\+[0-9]{1,3}\)[0-9 .()-
 _CCCD: Final = re.compile(r"[0-9]{12}")
 _CMND: Final = re.compile(r"[0-9]{9}")
 _PASSPORT: Final = re.compile(r"[A-Z][0-9]{7}")
-_TAX_CODE: Final = re.compile(r"[0-9]{10}(?:-[0-9]{3})?")
+_TAX_CODE: Final = re.compile(r"[0-9]{10}(?:-?[0-9]{3})?")
+# A foreign passport's number (ICAO 9303: up to 9 letters and digits; 8 or 9 in practice) with
+# at least one letter and one digit: all-digit numbers are read as Vietnamese ids (a mistyped
+# CCCD is not taken as a passport), all-letter ones are words ("KHONGCO").
+_FOREIGN_PASSPORT: Final = re.compile(r"(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{8,9}")
 _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})")
 _DOMAIN_LABEL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _TOP_LEVEL: Final = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
@@ -217,17 +221,25 @@ def _citizen_id(text: str) -> str | None:
                 "Số căn cước công dân không hợp lệ (mã tỉnh)",
             )
         return text
-    if _CMND.fullmatch(text) or _PASSPORT.fullmatch(text):
+    if _CMND.fullmatch(text) or _PASSPORT.fullmatch(text) or _FOREIGN_PASSPORT.fullmatch(text):
         return text
     return None
+
+
+def _tax_code(text: str) -> str:
+    """A branch's 13-digit code written with its dash: 3602345678001 → 3602345678-001."""
+    return f"{text[:10]}-{text[10:]}" if len(text) == 13 else text
 
 
 def check_id_number(value: str, kind: ApplicantKind) -> str:
     """The applicant's identity document, by kind of applicant:
 
-    - citizen: CCCD (12 digits, starting with a province code 001–096), old CMND (9 digits)
-      or passport (one letter and 7 digits; the letter is upper-cased);
-    - business: tax/enterprise code, 10 digits or 10 digits + '-' + 3 digits (a branch);
+    - citizen: CCCD (12 digits, starting with a province code 001–096), old CMND (9 digits),
+      Vietnamese passport (one letter and 7 digits) or a foreign passport (8 or 9 letters and
+      digits, at least one a letter); letters are upper-cased;
+    - business: tax/enterprise code, 10 digits or 13 for a branch (with or without the dash
+      after the tenth; kept with it), or the owner's CCCD for a household business (hộ kinh
+      doanh, identified by its owner's personal id since 1/7/2025);
     - state agency: tax code or QCVN 102 agency identifier;
     - other organisation: tax code, or its representative's citizen document.
     """
@@ -235,28 +247,37 @@ def check_id_number(value: str, kind: ApplicantKind) -> str:
     is_tax_code = _TAX_CODE.fullmatch(text) is not None
     if kind is ApplicantKind.BUSINESS:
         if is_tax_code:
-            return text
+            return _tax_code(text)
+        if _CCCD.fullmatch(text):
+            return _citizen_id(text) or text  # a household business: its owner's CCCD
         raise CheckFailed(
-            "a business is identified by its tax/enterprise code: 10 digits, or 10 digits, "
-            "'-' and 3 digits for a branch",
-            "Mã số doanh nghiệp/mã số thuế phải gồm 10 chữ số hoặc 10 chữ số-3 chữ số",
+            "a business is identified by its tax/enterprise code (10 digits, or 13 for a "
+            "branch: 10 digits, '-' and 3 digits, the dash optional), a household business by "
+            "its owner's 12-digit CCCD",
+            "Mã số doanh nghiệp/mã số thuế phải gồm 10 hoặc 13 chữ số; hộ kinh doanh dùng số "
+            "căn cước công dân 12 chữ số",
         )
     if kind is ApplicantKind.STATE_AGENCY:
-        if is_tax_code or AGENCY_ID.fullmatch(text):
+        if is_tax_code:
+            return _tax_code(text)
+        if AGENCY_ID.fullmatch(text):
             return text
         raise CheckFailed(
             "a state agency is identified by its tax code or QCVN 102 identifier (000.00.00.H00)",
             "Mã định danh cơ quan không hợp lệ",
         )
     if kind is ApplicantKind.OTHER_ORGANISATION and is_tax_code:
-        return text
+        return _tax_code(text)
     known = _citizen_id(text)
     if known is not None:
         return known
     if text.isascii() and text.isdigit():
         reason = f"has {len(text)} digits: a CCCD has 12, an old CMND 9"
     else:
-        reason = "is neither a CCCD (12 digits), an old CMND (9 digits) nor a passport (A1234567)"
+        reason = (
+            "is neither a CCCD (12 digits), an old CMND (9 digits) nor a passport (A1234567, "
+            "or a foreign one of 8 or 9 letters and digits)"
+        )
     raise CheckFailed(reason, "Số giấy tờ tùy thân không hợp lệ")
 
 
@@ -370,14 +391,60 @@ def check_url(value: str, *, schemes: Collection[str] = ("https",)) -> str:
     return value
 
 
+# -- agencies of a portal item -----------------------------------------------------------------
+def resolve_agencies(
+    request: IntakeRequest, catalog: Catalog, agencies: AgencyRegistry
+) -> IntakeRequest:
+    """A DVCQG item's agencies as current registry codes (other requests are returned as they
+    are). Received by: the agency that gave `MaHoSo` (its prefix), through the alias table when
+    that code is a former one. Resolved by, the first that names one:
+    1. `MaHoSo`'s prefix, when that agency may resolve the procedure (a commune for a commune
+       procedure, the catalog's agency otherwise);
+    2. the procedure's catalog entry (province and internal procedures name their agency);
+    3. `DonViXuLy`, a code (current or former) or a name (the registry's or an alias).
+    None of them: `resolving_agency` stays None and `check_against_catalog` refuses it,
+    naming `DonViXuLy`. An unknown procedure resolves nothing (MaTTHC is refused)."""
+    if request.source != "dvcqg":
+        return request
+    prefix = agencies.current_code(request.received_by_agency)
+    procedure = catalog.current(request.procedure_code, _local_day(request))
+    resolving: str | None = None
+    if procedure is not None and procedure.level is Level.COMMUNE:
+        home = agencies.get(prefix or "")
+        if home is not None and home.level is AgencyLevel.COMMUNE:
+            resolving = home.code
+        elif request.resolving_agency_named is not None:
+            resolving = agencies.resolve(request.resolving_agency_named)
+    elif procedure is not None:
+        resolving = procedure.resolving_agency
+    return request.model_copy(
+        update={
+            "received_by_agency": prefix or request.received_by_agency,
+            "resolving_agency": resolving,
+        }
+    )
+
+
+def _local_day(request: IntakeRequest) -> date:
+    return request.submitted_at.astimezone(LOCAL_TZ).date()
+
+
+def _titles_agree(title: str, procedure: Procedure) -> bool:
+    """Whether the portal's TenTTHC names `procedure`: its catalog name or one of its aliases,
+    compared folded (case, accents and spacing aside)."""
+    folded = fold_name(title)
+    return any(folded == fold_name(name) for name in (procedure.name, *procedure.aliases))
+
+
 # -- against the catalog ------------------------------------------------------------------------
 # How the national portal's items name the fields that catalog issues are about.
 _DVCQG_FIELDS: Final = {
     "code": "MaHoSo",
     "procedure_code": "MaTTHC",
     "resolving_agency": "DonViXuLy",
-    "received_by_agency": "NoiNopHoSo",
-    "received_by_unit": "NoiNopHoSo",
+    # The dossier code's prefix is the receiving agency; NoiNopHoSo is no agency (contract §2).
+    "received_by_agency": "MaHoSo",
+    "received_by_unit": "MaHoSo",
     "applicant.kind": "LoaiDoiTuong",
 }
 _RECEIVING_LEVELS: Final = frozenset({AgencyLevel.PROVINCE, AgencyLevel.COMMUNE})
@@ -395,17 +462,21 @@ def check_against_catalog(
     procedure (TTHC nội bộ) comes from a state agency; the receiving agency exists, is a
     province or commune agency and has the receiving unit; and it lies within the procedure's
     administrative boundary, unless the catalog lists the procedure as received regardless of
-    boundary (phi địa giới, `Procedure.cross_boundary`). Fields carry the caller's names
-    (`MaTTHC`, `NoiNopHoSo` for a DVCQG item).
+    boundary (phi địa giới, `Procedure.cross_boundary`). For a DVCQG item, also: its agencies
+    are resolved first (`resolve_agencies`), and its `TenTTHC` names the procedure `MaTTHC`
+    is. Fields carry the caller's names (`MaTTHC`, `MaHoSo`, `DonViXuLy` for a DVCQG item).
     """
     issues: list[FieldIssue] = []
+    request = resolve_agencies(request, catalog, agencies)
 
     def issue(field: str, reason: str, message_vi: str) -> None:
         if request.source == "dvcqg":
             field = _DVCQG_FIELDS.get(field, field)
         issues.append(FieldIssue(field, reason, message_vi))
 
-    if request.code is not None and (given_by := parse_code(request.code).agency) not in agencies:
+    given_by = parse_code(request.code).agency if request.code is not None else None
+    code_refused = given_by is not None and agencies.current_code(given_by) is None
+    if code_refused:
         issue(
             "code",
             f"dossier code {request.code} was given by agency {given_by}, which is not in the "
@@ -414,7 +485,7 @@ def check_against_catalog(
         )
 
     code = request.procedure_code
-    day: date = request.submitted_at.astimezone(LOCAL_TZ).date()
+    day = _local_day(request)
     procedure = catalog.current(code, day)
     if code not in catalog:
         issue(
@@ -428,10 +499,37 @@ def check_against_catalog(
             f"procedure {code} has no version in effect on {day.isoformat()}",
             "Thủ tục hành chính chưa có hiệu lực vào ngày nộp hồ sơ",
         )
+    elif request.procedure_title is not None and not _titles_agree(
+        request.procedure_title, procedure
+    ):
+        issue(
+            "procedure_code",
+            f"MaTTHC {code} is {procedure.name!r} in the catalog, but TenTTHC is "
+            f"{show(request.procedure_title, 120)}: the code and the title name different "
+            "procedures (a title the portal uses for this code is listed in the catalog's "
+            "aliases)",
+            f"Mã thủ tục (MaTTHC) {code} là thủ tục “{procedure.name}”, không khớp với tên thủ "
+            "tục (TenTTHC) đã gửi",
+        )
 
     resolving = request.resolving_agency
     if procedure is not None and procedure.level is Level.COMMUNE:
-        if resolving is None:
+        if resolving is None and request.source == "dvcqg":
+            named = request.resolving_agency_named
+            issue(
+                "resolving_agency",
+                f"procedure {code} is a commune procedure and no commune resolves it: "
+                f"MaHoSo's agency {request.received_by_agency} is not a commune, and "
+                + (
+                    f"DonViXuLy {show(named, 120)} is neither the code nor the name of an "
+                    "agency in the registry or its alias table"
+                    if named is not None
+                    else "DonViXuLy is blank"
+                ),
+                "Không xác định được xã, phường giải quyết: Đơn vị xử lý (DonViXuLy) không có "
+                "trong danh mục cơ quan",
+            )
+        elif resolving is None:
             issue(
                 "resolving_agency",
                 f"procedure {code} is a commune procedure: name the commune that resolves it",
@@ -484,7 +582,9 @@ def check_against_catalog(
         )
 
     receiving = agencies.get(request.received_by_agency)
-    if receiving is None:
+    if receiving is None and code_refused and given_by == request.received_by_agency:
+        pass  # the same agency, already refused as the dossier code's
+    elif receiving is None:
         issue(
             "received_by_agency",
             f"unknown agency {request.received_by_agency}",

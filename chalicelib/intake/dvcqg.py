@@ -9,6 +9,11 @@ integrations differ, strict where a value would be guessed:
 - text must be JSON strings (a phone sent as a number has lost its leading zero).
 Only statuses 1 (Mới đăng ký) and 2 (Được tiếp nhận) are taken in; later statuses are progress
 (CapNhatTienDoHoSoMC), not new dossiers. Mapping to IntakeRequest: docs/intake-schema.md.
+
+Agencies (docs/dvcqg-contract.md §2): the dossier is received by the agency that gave `MaHoSo`
+(its prefix); `DonViXuLy` is a name or a code, kept as sent and resolved against the registry
+and its alias table by `checks.resolve_agencies`, after the prefix and the catalog; `NoiNopHoSo`
+is where the dossier was submitted ("1" DVCQG, "2" the province's own system), not an agency.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pydantic import (
 )
 
 from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.domain.codes import AGENCY_ID, parse_code
 from chalicelib.domain.dossier import Applicant
 from chalicelib.domain.identifiers import DEFAULT_UNIT
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus
@@ -41,9 +47,14 @@ INTAKE_STATUSES: Final = frozenset({DossierStatus.SUBMITTED, DossierStatus.RECEI
 # DuocThanhToanTrucTuyen: 0 not paid online, 1 paid on DVCQG, 2 paid through the province's
 # payment portal (QĐ 766 indicator 3.6 counts both).
 PAID_ONLINE_CODES: Final = frozenset({1, 2})
+# 3: a fee is due and was not paid online (TD; docs/dvcqg-contract.md §2).
+PAYMENT_CODES: Final = frozenset({0, *PAID_ONLINE_CODES, 3})
+# NoiNopHoSo: where the dossier was submitted (docs/dvcqg-contract.md §2; TD and X1 send "2").
+SUBMISSION_PLACES: Final = {1: "DVCQG", 2: "the province's or ministry's own system"}
 _PORTAL_MOMENT: Final = re.compile(r"[0-9]{14}")
 _DIGITS: Final = re.compile(r"[0-9]{1,15}")
 _TRUE: Final = frozenset({"1", "true"})
+MAX_NAMED: Final = 500  # a procedure's or an agency's name as the portal writes it
 _FALSE: Final = frozenset({"0", "false"})
 
 
@@ -128,6 +139,13 @@ def _list(value: object) -> object:
     return [] if _blank(value) else value
 
 
+def _submission_place(value: object) -> object:
+    """NoiNopHoSo: a place code (2 or "2"), an agency identifier kept as text, or blank."""
+    if isinstance(value, str) and AGENCY_ID.fullmatch(value.strip()):
+        return value.strip()
+    return _optional_number(value)
+
+
 Number = Annotated[int, BeforeValidator(_number)]
 OptionalNumber = Annotated[int | None, BeforeValidator(_optional_number)]
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
@@ -179,7 +197,7 @@ class DongBoHoSoMC(BaseModel):
 
     MaHoSo: StrictStr
     MaTTHC: StrictStr
-    TenTTHC: Any = None  # the catalog's name wins
+    TenTTHC: OptionalText = None  # checked against the catalog's name of MaTTHC
     MaLinhVuc: Any = None
     TenLinhVuc: Any = None
     KenhThucHien: Number
@@ -191,12 +209,14 @@ class DongBoHoSoMC(BaseModel):
     Email: OptionalText = None
     TrichYeuHoSo: OptionalText = None
     NgayTiepNhan: PortalMoment
-    NgayHenTra: PortalMoment = None  # the engine computes its own appointment
+    NgayHenTra: PortalMoment = None  # the portal's appointment, kept beside ours
     TrangThaiHoSo: Number
     NgayTra: PortalMoment = None
     NgayKetThucXuLy: PortalMoment = None
-    DonViXuLy: StrictStr
-    NoiNopHoSo: OptionalText = None
+    DonViXuLy: OptionalText = None  # a name (as integrations send it) or a code
+    # "1"/"2"; an agency code of this province (the old convention of some senders) is
+    # tolerated and not read: the receiving agency is MaHoSo's prefix.
+    NoiNopHoSo: Annotated[int | str | None, BeforeValidator(_submission_place)] = None
     HoSoCoThanhPhanSoHoa: Flag = None
     DuocThanhToanTrucTuyen: OptionalNumber = None
     TaiLieuNop: Annotated[list[TaiLieuNopItem], BeforeValidator(_list)] = Field(
@@ -227,6 +247,11 @@ class DongBoHoSoMC(BaseModel):
     @classmethod
     def _procedure(cls, value: str) -> str:
         return checked(checks.normalise_procedure_code, value.strip())
+
+    @field_validator("TenTTHC", "DonViXuLy")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return None if value is None else checked(checks.clean_text, value, max_length=MAX_NAMED)
 
     @field_validator("KenhThucHien")
     @classmethod
@@ -289,8 +314,17 @@ class DongBoHoSoMC(BaseModel):
 
     @field_validator("NgayHenTra")
     @classmethod
-    def _appointment(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else checked(checks.check_moment, value, now=None)
+    def _appointment(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        due = checked(checks.check_moment, value, now=None)
+        received = info.data.get("NgayTiepNhan")
+        if received is not None and due < received:
+            raise as_field_error(
+                f"the appointment {due.isoformat()} is before NgayTiepNhan {received.isoformat()}",
+                "Ngày hẹn trả trước ngày tiếp nhận",
+            )
+        return due
 
     @field_validator("TrangThaiHoSo")
     @classmethod
@@ -305,28 +339,29 @@ class DongBoHoSoMC(BaseModel):
             )
         return value
 
-    @field_validator("DonViXuLy")
-    @classmethod
-    def _resolving_agency(cls, value: str, info: ValidationInfo) -> str:
-        province = IntakeContext.of(info).province
-        return checked(checks.check_agency_code, value.strip(), province=province)
-
     @field_validator("NoiNopHoSo")
     @classmethod
-    def _received_by(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        province = IntakeContext.of(info).province
-        return checked(checks.check_agency_code, value.strip(), province=province)
+    def _submitted_on(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+        if isinstance(value, str):  # an agency: of this province, and not used
+            province = IntakeContext.of(info).province
+            return checked(checks.check_agency_code, value, province=province)
+        if value is not None and value not in SUBMISSION_PLACES:
+            places = "; ".join(f'"{code}" {place}' for code, place in SUBMISSION_PLACES.items())
+            raise as_field_error(
+                f"{value} is not a place of submission: {places} (the receiving agency is "
+                "MaHoSo's prefix)",
+                'Nơi nộp hồ sơ phải là "1" (Cổng DVCQG) hoặc "2" (hệ thống của tỉnh)',
+            )
+        return value
 
     @field_validator("DuocThanhToanTrucTuyen")
     @classmethod
     def _paid_online(cls, value: int | None) -> int | None:
-        if value is not None and value not in (0, *PAID_ONLINE_CODES):
+        if value is not None and value not in PAYMENT_CODES:
             raise as_field_error(
-                "must be 0 (not paid online), 1 (paid on DVCQG) or 2 (paid through the "
-                "province's payment portal)",
-                "Phải là 0, 1 hoặc 2",
+                "must be 0 (not paid online), 1 (paid on DVCQG), 2 (paid through the "
+                "province's payment portal) or 3 (a fee is due, not paid online)",
+                "Phải là 0, 1, 2 hoặc 3",
             )
         return value
 
@@ -357,10 +392,14 @@ class DongBoHoSoMC(BaseModel):
                 phone=self.SoDienThoai,
                 email=self.Email,
             ),
-            resolving_agency=self.DonViXuLy,
-            received_by_agency=self.NoiNopHoSo or self.DonViXuLy,
+            # Resolved against the registry and the catalog by checks.resolve_agencies.
+            resolving_agency=None,
+            resolving_agency_named=self.DonViXuLy,
+            received_by_agency=parse_code(self.MaHoSo).agency,
             received_by_unit=DEFAULT_UNIT,
             submitted_at=self.NgayTiepNhan,
+            procedure_title=self.TenTTHC,
+            portal_due_at=self.NgayHenTra,
             awaiting_counter_check=self.TrangThaiHoSo == DossierStatus.SUBMITTED,
             summary=self.TrichYeuHoSo or "",
             documents=documents,

@@ -97,6 +97,13 @@ class IntakeRequest(BaseModel):
     received_by_agency: AgencyCode
     received_by_unit: UnitCode = DEFAULT_UNIT
     submitted_at: AwareDatetime  # always in Asia/Ho_Chi_Minh
+    # A DVCQG item's DonViXuLy as sent, a code or a name: `checks.resolve_agencies` reads it
+    # against the registry when neither the dossier code nor the catalog names the resolver.
+    resolving_agency_named: Annotated[str, StringConstraints(max_length=500)] | None = None
+    # A DVCQG item's TenTTHC: checked against the catalog's name of procedure_code.
+    procedure_title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    # A DVCQG item's NgayHenTra: the appointment the portal gave the citizen, kept beside ours.
+    portal_due_at: AwareDatetime | None = None
     # True: status 1, the counter checks the papers first; False: received directly, status 2.
     awaiting_counter_check: bool
     summary: Annotated[str, StringConstraints(max_length=2000)] = ""  # TrichYeuHoSo
@@ -116,10 +123,10 @@ class IntakeRequest(BaseModel):
                 raise ValueError(exc.message) from None
         return value
 
-    @field_validator("submitted_at")
+    @field_validator("submitted_at", "portal_due_at")
     @classmethod
-    def _local_time(cls, value: datetime) -> datetime:
-        return value.astimezone(LOCAL_TZ)
+    def _local_time(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(LOCAL_TZ)
 
     @field_validator("applicant")
     @classmethod

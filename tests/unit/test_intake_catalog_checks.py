@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.intake.checks import check_against_catalog
+from chalicelib.intake.checks import check_against_catalog, resolve_agencies
 from chalicelib.intake.model import IntakeRequest
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -161,22 +161,107 @@ def test_every_disagreement_is_reported(catalog, agencies):
     assert fields(issues) == ["procedure_code", "resolving_agency", "received_by_unit"]
 
 
+def item(given_by: str = TRAN_BIEN, **changes) -> IntakeRequest:
+    """A DVCQG item as parsed: received by the agency that gave its code, DonViXuLy as sent."""
+    code = f"{given_by}-260105-0001"
+    return request(
+        source="dvcqg",
+        code=code,
+        external_id=code,
+        resolving_agency=None,
+        received_by_agency=given_by,
+        **changes,
+    )
+
+
 def test_a_dvcqg_request_is_answered_in_the_portals_field_names(catalog, agencies):
     issues = check_against_catalog(
-        request(
-            source="dvcqg",
-            procedure_code="1.999999",
-            resolving_agency=SO_TU_PHAP,
-            received_by_agency="000.00.99.H19",
-        ),
+        item(procedure_code="1.999999", resolving_agency_named=SO_TU_PHAP), catalog, agencies
+    )
+    assert fields(issues) == ["MaTTHC"]
+    unknown = check_against_catalog(
+        item("000.00.99.H19", resolving_agency_named=TRAN_BIEN), catalog, agencies
+    )
+    assert fields(unknown) == ["MaHoSo"]  # once: the code's agency is the receiving one
+    commune = check_against_catalog(
+        item(given_by=SERVICE_CENTRE, resolving_agency_named="Sở Tư pháp tỉnh Đồng Nai"),
         catalog,
         agencies,
     )
-    assert fields(issues) == ["MaTTHC", "NoiNopHoSo"]
-    commune = check_against_catalog(
-        request(source="dvcqg", resolving_agency=SO_TU_PHAP), catalog, agencies
-    )
     assert fields(commune) == ["DonViXuLy"]
+
+
+TRIEU_LUC = "2.000635"  # commune procedure received regardless of boundary
+
+
+@pytest.mark.parametrize(
+    ("given_by", "named", "resolved"),
+    [
+        (BIEN_HOA, "Ủy ban nhân dân phường Trấn Biên", BIEN_HOA),  # 1. MaHoSo's commune
+        ("000.35.40.H19", None, "000.00.44.H19"),  # 1. a former code of a merged commune
+        (SERVICE_CENTRE, TRAN_BIEN, TRAN_BIEN),  # 3. DonViXuLy, a code
+        (SERVICE_CENTRE, "UBND  phuong tran bien", TRAN_BIEN),  # 3. a name, folded
+        (SERVICE_CENTRE, "000.15.22.H43", "000.00.47.H19"),  # 3. a former Bình Phước code
+        (SERVICE_CENTRE, "Ủy ban nhân dân huyện Xuân Lộc", "000.00.44.H19"),  # 3. an alias
+    ],
+)
+def test_the_resolving_agency_of_a_commune_procedure(catalog, agencies, given_by, named, resolved):
+    subject = item(given_by, procedure_code=TRIEU_LUC, resolving_agency_named=named)
+    assert check_against_catalog(subject, catalog, agencies) == []
+    found = resolve_agencies(subject, catalog, agencies)
+    assert found.resolving_agency == resolved
+    assert found.received_by_agency == agencies.current_code(given_by)
+
+
+def test_a_province_procedure_is_resolved_by_the_catalog_whatever_donvixuly_says(catalog, agencies):
+    subject = item(SERVICE_CENTRE, procedure_code="2.000488", resolving_agency_named="Nơi nào đó")
+    assert check_against_catalog(subject, catalog, agencies) == []
+    assert resolve_agencies(subject, catalog, agencies).resolving_agency == SO_TU_PHAP
+
+
+@pytest.mark.parametrize("named", [None, "Ủy ban nhân dân xã Không Có", "000.00.99.H19"])
+def test_no_resolving_agency_is_refused_naming_donvixuly(catalog, agencies, named):
+    subject = item(SERVICE_CENTRE, procedure_code=TRIEU_LUC, resolving_agency_named=named)
+    (issue,) = check_against_catalog(subject, catalog, agencies)
+    assert issue.field == "DonViXuLy"
+    assert SERVICE_CENTRE in issue.reason and ("blank" if named is None else named) in issue.reason
+    assert resolve_agencies(subject, catalog, agencies).resolving_agency is None
+
+
+def test_other_sources_are_not_resolved(catalog, agencies):
+    ours = request(received_by_agency=BIEN_HOA)
+    assert resolve_agencies(ours, catalog, agencies) is ours
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Đăng ký khai sinh",
+        "  đăng   ký KHAI SINH ",
+        "Dang ky khai sinh",
+    ],
+)
+def test_a_title_naming_the_procedure_is_accepted(catalog, agencies, title):
+    assert check_against_catalog(item(procedure_title=title), catalog, agencies) == []
+
+
+def test_a_title_naming_another_procedure_is_refused_naming_both_fields(catalog, agencies):
+    (issue,) = check_against_catalog(item(procedure_title="Đăng ký kết hôn"), catalog, agencies)
+    assert issue.field == "MaTTHC"
+    assert "TenTTHC" in issue.reason and "TenTTHC" in issue.message_vi
+    assert "Đăng ký khai sinh" in issue.reason and "Đăng ký kết hôn" in issue.reason
+
+
+def test_a_title_the_catalog_lists_as_an_alias_is_accepted(catalog, agencies):
+    land = item(
+        LAND,
+        procedure_code="1.012766",
+        procedure_title="Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền "
+        "với đất",
+    )
+    assert check_against_catalog(land, catalog, agencies) == []
+    shortened = land.model_copy(update={"procedure_title": "Đăng ký biến động đất đai"})
+    assert fields(check_against_catalog(shortened, catalog, agencies)) == ["MaTTHC"]
 
 
 def test_the_reasons_name_the_codes(catalog, agencies):
@@ -196,10 +281,11 @@ def test_a_refusal_for_the_boundary_names_the_counter_and_where_to_file(catalog,
         "Thủ tục 1.001193 không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính"
     )
     assert agencies.name_of(TRAN_BIEN) in issue.message_vi
+    # A portal item is received by the agency that gave its code (MaHoSo).
     (portal,) = check_against_catalog(
-        request(source="dvcqg", received_by_agency=BIEN_HOA), catalog, agencies
+        item(SERVICE_CENTRE, resolving_agency_named=TRAN_BIEN), catalog, agencies
     )
-    assert portal.field == "NoiNopHoSo"
+    assert portal.field == "MaHoSo"
 
 
 def test_the_check_is_pure(catalog, agencies):

@@ -81,7 +81,7 @@ def dvcqg_item() -> dict:
         "NgayTra": "",
         "NgayKetThucXuLy": "",
         "DonViXuLy": COMMUNE,
-        "NoiNopHoSo": COMMUNE,
+        "NoiNopHoSo": "2",
         "HoSoCoThanhPhanSoHoa": "1",
         "DuocThanhToanTrucTuyen": "0",
         "TaiLieuNop": [
@@ -132,6 +132,19 @@ def expected_request(source="motcua", external_id="DVC-2026-000123") -> IntakeRe
         paid_online=False,
         digitised=True,
         source=source,
+    )
+
+
+def expected_item_request() -> IntakeRequest:
+    """What dvcqg_item() maps to: DonViXuLy kept as sent (resolved against the registry by
+    checks.resolve_agencies), received by MaHoSo's agency, TenTTHC and NgayHenTra kept."""
+    return expected_request(source="dvcqg", external_id=CODE).model_copy(
+        update={
+            "resolving_agency": None,
+            "resolving_agency_named": COMMUNE,
+            "procedure_title": "Đăng ký khai sinh",
+            "portal_due_at": datetime(2026, 1, 6, 8, 30, tzinfo=LOCAL_TZ),
+        }
     )
 
 
@@ -198,8 +211,11 @@ def test_our_schema_maps_to_the_normalised_request():
 def test_a_dvcqg_item_with_the_same_facts_maps_to_the_same_request():
     from_ours = parse(encode(changed(our_body(), {"external_id": DELETE})))
     from_theirs = parse(theirs())
-    assert from_theirs == expected_request(source="dvcqg", external_id=CODE)
-    assert from_ours.model_copy(update={"source": "dvcqg"}) == from_theirs
+    assert from_theirs == expected_item_request()
+    portal_only = {"procedure_title", "portal_due_at", "resolving_agency_named"}
+    assert from_ours.model_copy(
+        update={"source": "dvcqg", "resolving_agency": None}
+    ) == from_theirs.model_copy(update=dict.fromkeys(portal_only))
     assert from_ours.source == "motcua"
 
 
@@ -242,7 +258,8 @@ def test_dvcqg_is_tolerant_of_new_fields_numbers_as_strings_and_blanks():
     )
     request = parse(encode(item))
     assert request.applicant.email is None
-    assert request.received_by_agency == COMMUNE  # NoiNopHoSo absent: DonViXuLy
+    assert request.received_by_agency == COMMUNE  # MaHoSo's agency; NoiNopHoSo is no agency
+    assert request.portal_due_at is None
     assert request.channel is Channel.ONLINE
 
 
@@ -273,8 +290,8 @@ def test_external_id_defaults_to_the_code_and_the_receiver_to_the_resolving_agen
 def test_received_elsewhere_phi_dia_gioi():
     request = parse(ours(received_by_agency=OTHER_COMMUNE))
     assert (request.resolving_agency, request.received_by_agency) == (COMMUNE, OTHER_COMMUNE)
-    item = parse(theirs({"NoiNopHoSo": OTHER_COMMUNE}))
-    assert item.received_by_agency == OTHER_COMMUNE
+    item = parse(theirs({"MaHoSo": CODE.replace(COMMUNE, OTHER_COMMUNE)}))
+    assert (item.resolving_agency_named, item.received_by_agency) == (COMMUNE, OTHER_COMMUNE)
 
 
 def test_a_province_procedure_needs_no_resolving_agency():
@@ -312,6 +329,12 @@ def test_phone_numbers_are_normalised(given, normalised):
         (1, "c1234567", "C1234567"),  # passport, upper-cased
         (2, "3600123456", "3600123456"),
         (2, "3600123456-001", "3600123456-001"),
+        (2, "3600123456001", "3600123456-001"),  # a branch's 13 digits, the dash optional
+        (2, "075090001234", "075090001234"),  # a household business: its owner's CCCD
+        (1, "c01x00t47", "C01X00T47"),  # a foreign passport (9 letters and digits)
+        (1, "n1234567a", "N1234567A"),
+        (1, "AB123456", "AB123456"),
+        (4, "3600123456001", "3600123456-001"),
         (3, "000.00.41.H19", "000.00.41.H19"),
         (4, "3600123456", "3600123456"),
         (4, "075090001234", "075090001234"),
@@ -521,9 +544,14 @@ OUR_CASES = [
     ("applicant.id_number", {"applicant.id_number": "12345678"}),
     ("applicant.id_number", {"applicant.id_number": "099090001234"}),
     ("applicant.id_number", {"applicant.id_number": "000090001234"}),
-    ("applicant.id_number", {"applicant.id_number": "B12345678"}),
+    ("applicant.id_number", {"applicant.id_number": "B1234"}),  # too short for a passport
+    ("applicant.id_number", {"applicant.id_number": "B1234567890"}),  # too long
+    ("applicant.id_number", {"applicant.id_number": "KHONGCO"}),  # "none": no digit
+    ("applicant.id_number", {"applicant.id_number": "C01X-00T47"}),
+    ("applicant.id_number", {"applicant.kind": 2, "applicant.id_number": "36001234560012"}),
+    ("applicant.id_number", {"applicant.kind": 2, "applicant.id_number": "099090001234"}),
     ("applicant.id_number", {"applicant.id_number": "3600123456"}),  # a tax code, for a citizen
-    ("applicant.id_number", {"applicant.kind": 2, "applicant.id_number": "075090001234"}),
+    ("applicant.id_number", {"applicant.kind": 2, "applicant.id_number": "075090001"}),
     ("applicant.id_number", {"applicant.kind": 2, "applicant.id_number": "3600123456-1"}),
     ("applicant.id_number", {"applicant.kind": 3, "applicant.id_number": "UBND"}),
     # emails
@@ -579,7 +607,7 @@ DVCQG_CASES = [
     ("LoaiDoiTuong", {"LoaiDoiTuong": "7"}),
     ("LoaiDoiTuong", {"LoaiDoiTuong": DELETE}),
     ("SoGiayToChuHoSo", {"SoGiayToChuHoSo": "1234"}),
-    ("SoGiayToChuHoSo", {"LoaiDoiTuong": "2", "SoGiayToChuHoSo": "075090001234"}),
+    ("SoGiayToChuHoSo", {"LoaiDoiTuong": "2", "SoGiayToChuHoSo": "07509000123"}),
     ("SoDienThoai", {"SoDienThoai": "0123"}),
     ("SoDienThoai", {"SoDienThoai": "+1 415 555 0100"}),
     ("SoDienThoai", {"SoDienThoai": 912345678}),
@@ -600,11 +628,14 @@ DVCQG_CASES = [
     ("TrangThaiHoSo", {"TrangThaiHoSo": "10"}),
     ("TrangThaiHoSo", {"TrangThaiHoSo": "3"}),
     ("TrangThaiHoSo", {"TrangThaiHoSo": 11}),
-    ("DonViXuLy", {"DonViXuLy": "UBND phường Trấn Biên"}),
-    ("DonViXuLy", {"DonViXuLy": "000.00.41.H56"}),
-    ("NoiNopHoSo", {"NoiNopHoSo": "000.00.41.H26"}),
+    ("NgayHenTra", {"NgayHenTra": "20260105082959"}),  # before NgayTiepNhan
+    ("TenTTHC", {"TenTTHC": 1001193}),
+    ("DonViXuLy", {"DonViXuLy": "<b>UBND phường Trấn Biên</b>"}),
+    ("DonViXuLy", {"DonViXuLy": 41}),
+    ("NoiNopHoSo", {"NoiNopHoSo": "000.00.41.H26"}),  # an agency: not what NoiNopHoSo says
+    ("NoiNopHoSo", {"NoiNopHoSo": "3"}),
     ("HoSoCoThanhPhanSoHoa", {"HoSoCoThanhPhanSoHoa": "yes"}),
-    ("DuocThanhToanTrucTuyen", {"DuocThanhToanTrucTuyen": "3"}),
+    ("DuocThanhToanTrucTuyen", {"DuocThanhToanTrucTuyen": "4"}),
     ("TaiLieuNop[1].DuongDanTaiTepTin", {"TaiLieuNop[1].DuongDanTaiTepTin": "javascript:x"}),
     ("TaiLieuNop[2].TenTepDinhKem", {"TaiLieuNop[2].TenTepDinhKem": "-1+cmd|x"}),
     ("TaiLieuNop", {"TaiLieuNop": "Tờ khai"}),
@@ -946,7 +977,7 @@ def dvcqg_item_of(f: dict) -> dict:
         "NgayTiepNhan": local_portal(f["submitted_at"]),
         "TrangThaiHoSo": "1" if f["awaiting"] else "2",
         "DonViXuLy": f["resolving_agency"],
-        "NoiNopHoSo": f["received_by_agency"],
+        "NoiNopHoSo": "1",
         "HoSoCoThanhPhanSoHoa": "" if f["digitised"] is None else str(int(f["digitised"])),
         "DuocThanhToanTrucTuyen": "1" if f["paid_online"] else "0",
         "TaiLieuNop": [
@@ -967,7 +998,13 @@ def test_any_valid_submission_round_trips_through_json_bytes(f, ascii_only):
     assert IntakeRequest.model_validate_json(request.model_dump_json()) == request
     if f["code"] is not None:
         item = json.dumps(dvcqg_item_of(f), ensure_ascii=ascii_only).encode("utf-8")
-        assert parse(item) == request_of(f, "dvcqg")
+        assert parse(item) == request_of(f, "dvcqg").model_copy(
+            update={
+                "resolving_agency": None,
+                "resolving_agency_named": f["resolving_agency"],
+                "received_by_agency": f["code"].split("-")[0],  # MaHoSo's agency
+            }
+        )
 
 
 KNOWN_KEYS = sorted(

@@ -10,6 +10,7 @@ from chalicelib.adapters import holiday_table, prebuilt
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.catalog_files import (
     AGENCIES_FILE,
+    AGENCY_ALIASES_FILE,
     CATALOG_FILE,
     DATA_DIR,
     load_agencies,
@@ -60,13 +61,13 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
         load_calendar(data / "calendar.yaml"),
     )
     built = prebuilt.build_all(data)
-    assert {p.name for p in built} == {
-        name + prebuilt.SUFFIX for name in (AGENCIES_FILE, CATALOG_FILE, "calendar.yaml")
-    }
-    for path in (data / AGENCIES_FILE, data / CATALOG_FILE, data / "calendar.yaml"):
+    sources = (AGENCIES_FILE, AGENCY_ALIASES_FILE, CATALOG_FILE, "calendar.yaml")
+    assert {p.name for p in built} == {name + prebuilt.SUFFIX for name in sources}
+    for path in (data / name for name in sources):
         assert prebuilt.document_for(path, path.read_bytes())[0]  # read from the prebuilt form
     agencies = load_agencies(data / AGENCIES_FILE)
     assert agencies.all() == from_yaml[0].all()
+    assert agencies.aliases == from_yaml[0].aliases and agencies.aliases
     assert load_catalog(data / CATALOG_FILE, agencies).all() == from_yaml[1].all()
     assert load_calendar(data / "calendar.yaml") == from_yaml[2]
 
