@@ -68,11 +68,20 @@ def test_a_flaky_portal_ends_with_every_dossier_latest_status(stack, capsys):
         assert on_portal["TrangThaiHoSo"] == str(int(record.dossier.status)), code
         local_due = record.dossier.due_at.astimezone(LOCAL_TZ)
         assert on_portal["NgayHenTra"] == local_due.strftime("%Y%m%d%H%M%S")
+        # The same fees at the portal as here (the push once sent `MucPhi`, which the portal
+        # and our own intake read as no fee at all).
+        procedure = bootstrap.container().catalog.get(
+            record.dossier.procedure_code, record.dossier.procedure_version
+        )
+        fees = [(f["TenPhiLePhi"], int(f["Gia"])) for f in on_portal["DanhSachLePhi"]]
+        assert fees == [(f.name, f.amount_vnd) for f in procedure.fees], code
         steps = stack.portal.steps_of(code)
         assert sorted(int(s["TrangThai"]) for s in steps) == sorted(
             int(e.to_status) for e in record.history
         ), code
     assert final["checked"] == len(codes) and final["behind"] == 0, final
+    charged = [int(f["Gia"]) for c in codes for f in stack.portal.dossiers[c]["DanhSachLePhi"]]
+    assert charged and all(amount > 0 for amount in charged)  # the land dossier's fees
 
     counts = stack.portal.counts
     assert counts["failed"] + counts["recorded_then_failed"] > 0  # the portal did fail
