@@ -142,6 +142,9 @@ class Dossier(BaseModel):
     # Submitted online for a procedure the catalog offers fully online (toàn trình): QĐ 766
     # counts these apart. Fixed at opening.
     fully_online: bool = False
+    # The appointment the national portal gave the applicant (its NgayHenTra), kept beside
+    # ours so that officials see when the two differ (issue 15); None for other channels.
+    portal_due_at: datetime | None = None
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
     # What the QĐ 766 indicators count besides the course of the dossier (from the intake).

@@ -149,6 +149,8 @@ class OptOutRecorded(BaseModel):
 class DossierState(Dossier):
     status_label: str
     procedure_name: str | None
+    # The national portal promised the applicant another appointment than ours (issue 15).
+    portal_due_differs: bool = False
 
 
 class HistoryView(HistoryEntry):

@@ -120,7 +120,11 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         note=request.summary,
     )
     dossier = opened.dossier.model_copy(
-        update={"paid_online": request.paid_online, "digitised": request.digitised}
+        update={
+            "paid_online": request.paid_online,
+            "digitised": request.digitised,
+            "portal_due_at": request.portal_due_at,
+        }
     )
     accepted = _receipt(
         envelope,

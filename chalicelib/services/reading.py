@@ -75,6 +75,9 @@ def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
     state = dossier.model_dump(mode="json")
     state["status_label"] = dossier.status.label_vi
     state["procedure_name"] = procedure.name if procedure else None
+    state["portal_due_differs"] = (
+        dossier.portal_due_at is not None and dossier.portal_due_at != dossier.due_at
+    )
     return {
         "dossier": state,
         "steps": steps_view(dossier, record.history, procedure),

@@ -158,3 +158,27 @@ def test_a_new_dossier_is_counted_once_and_a_redelivery_or_refusal_not_at_all(de
         create_dossier(message, counted, now=NOW)
     create_dossier(envelope(body(external_id="x", procedure_code="9.999999")), counted, now=NOW)
     assert counts.counted == [("DossierReceived", 1, {})]
+
+
+def test_the_portals_appointment_is_kept_beside_ours_and_a_difference_shown(deps):
+    from pathlib import Path
+
+    from chalicelib.intake.checks import resolve_agencies
+    from chalicelib.services.reading import dossier_view
+
+    item = Path(__file__).parents[1] / "fixtures" / "dvcqg" / "real-shape-postal-no-lists.json"
+    request = parse_submission(item.read_bytes(), province="H19", now=at(2026, 3, 20, 12),
+                               max_bytes=65536)  # fmt: skip
+    request = resolve_agencies(request, deps.catalog, deps.agencies)
+    message = IntakeEnvelope(receipt_id=receipt_id_for("portal-dev", request.external_id),
+                             client_id="portal-dev", request=request,
+                             accepted_at=at(2026, 3, 18, 10, 5))  # fmt: skip
+    receipt = create_dossier(message, deps, now=at(2026, 3, 18, 10, 5))
+    assert receipt.status == "accepted"
+    dossier = deps.store.get(receipt.code)
+    assert dossier.portal_due_at == at(2026, 3, 18, 16, 30)  # the item's NgayHenTra
+    view = dossier_view(deps.store.load(receipt.code), deps.catalog)["dossier"]
+    assert view["portal_due_at"] == at(2026, 3, 18, 16, 30).isoformat()
+    # Ours counts the procedure's limit from the receipt (10:02:44), the portal said 16:30.
+    assert dossier.due_at != dossier.portal_due_at and view["portal_due_differs"] is True
+    assert view["due_at"] == dossier.due_at.isoformat()
