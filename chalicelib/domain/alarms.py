@@ -25,7 +25,7 @@ from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.dossier import Dossier, Location
 from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import LEGAL_WORKING_DAY, Procedure
-from chalicelib.domain.statuses import DossierStatus, Role
+from chalicelib.domain.statuses import Channel, DossierStatus, Role
 
 
 class AlarmKind(StrEnum):
@@ -40,6 +40,9 @@ class AlarmKind(StrEnum):
     # are told when it lapses (the dossier may then be stopped, Mẫu 05).
     SUPPLEMENT_REMINDER = "supplement_reminder"
     SUPPLEMENT_LAPSED = "supplement_lapsed"
+    # An online dossier not received nor asked to supplement within 8 working hours (NĐ 118
+    # art. 17(2)): the counter and its leader are alerted.
+    COUNTER_CHECK_DUE = "counter_check_due"
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ def thresholds(
     """Every alarm of the dossier's present state, fired or not, earliest first."""
     if dossier.status is DossierStatus.SUPPLEMENT_REQUESTED and dossier.supplement_due_at:
         return _supplement_alarms(dossier.supplement_due_at, policy.terms)
+    if dossier.status is DossierStatus.SUBMITTED and dossier.channel == Channel.ONLINE:
+        check_by = calendar.add(dossier.submitted_at, policy.terms.counter_check_within)
+        return [Alarm(AlarmKind.COUNTER_CHECK_DUE, "counter_check_due", check_by)]
     if not watched(dossier):
         return []
     found: list[Alarm] = []
@@ -273,6 +279,13 @@ def _describe(
     elif alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
         recipients = ()  # the applicant (services/outbox.Notices.for_alarm)
         text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {_shown(alarm.at)}."
+    elif alarm.kind is AlarmKind.COUNTER_CHECK_DUE:
+        desk = dossier.received_by
+        recipients = (Recipient(desk.agency, desk.unit, Role.RECEIVER), _leader_of(desk))
+        text = (
+            f"Hồ sơ {dossier.code} nộp trực tuyến lúc {_shown(dossier.submitted_at)} chưa được "
+            f"tiếp nhận hay yêu cầu bổ sung sau 8 giờ làm việc ({_shown(alarm.at)})."
+        )
     elif alarm.kind is AlarmKind.SUPPLEMENT_LAPSED:
         recipients = (Recipient(dossier.received_by.agency, dossier.received_by.unit,
                                 Role.RECEIVER), unit, _leader_of(holder))  # fmt: skip

@@ -28,6 +28,9 @@ class LegalTerms:
     supplement_wait_days: int = 15
     # A reminder this many days before that deadline (good practice, not the law's).
     supplement_reminder_days: int = 3
+    # 17(2): the counter receives an online dossier, or asks for what is missing, within 8
+    # working hours of it arriving; then the counter and its leader are alerted.
+    counter_check_within: timedelta = WORKING_DAY
     # 19(6): the apology with a new appointment (Mẫu 04) at the latest one day before the
     # appointment; read as one working day.
     apology_ahead: timedelta = WORKING_DAY

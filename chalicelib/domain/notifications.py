@@ -57,6 +57,11 @@ OFFICIAL_ALERTS_VI: dict[AlarmKind, tuple[str, str]] = {
         "Đề nghị lãnh đạo cơ quan làm chậm hồ sơ ký văn bản xin lỗi và hẹn lại ngày trả kết "
         "quả (Mẫu 04), gửi người nộp chậm nhất 01 ngày làm việc trước ngày hẹn trả.",
     ),
+    AlarmKind.COUNTER_CHECK_DUE: (
+        "hồ sơ trực tuyến chưa được tiếp nhận",
+        "Đề nghị Bộ phận Một cửa tiếp nhận hồ sơ hoặc yêu cầu bổ sung một lần (Mẫu 02) "
+        "ngay (Nghị định 118/2025, Điều 17).",
+    ),
     AlarmKind.SUPPLEMENT_LAPSED: (
         "đã hết thời hạn bổ sung hồ sơ",
         "Người nộp chưa bổ sung hồ sơ trong thời hạn. Đề nghị xem xét dừng xử lý hồ sơ "

@@ -90,6 +90,15 @@ ROWS = [
         [(Action.REQUEST_SUPPLEMENT, RECEIVER, at(2026, 3, 2, 10), {"note": "Thiếu CCCD"}),
          (Action.SUPPLEMENT_RECEIVED, RECEIVER, at(2026, 3, 4, 10), {})],
         S.SUBMITTED, None, None, ("supplement_requested",), received=False),
+    Row("an online dossier not received within 8 working hours: the counter and its leader "
+        "are alerted (17(2))",
+        [_timer(at(2026, 3, 3, 8, 59)), _timer(at(2026, 3, 3, 9))],
+        S.SUBMITTED, None, None, alarms=("counter_check_due",), received=False),
+    Row("received in time: no such alarm",
+        [(Action.RECEIVE, RECEIVER, at(2026, 3, 2, 16), {}), _timer(at(2026, 3, 3, 9))],
+        S.RECEIVED, at(2026, 3, 16, 16), at(2026, 3, 16, 16), ("received",),
+        alarms=("step_due_soon",),  # the counter's own step, not the 8-hour check
+        counts={"received_ch2": 1}, received=False),
     Row("refusal (Mẫu 03) ends a dossier not received, neither on time nor late (8(1)(b))",
         [(Action.REFUSE, RECEIVER, at(2026, 3, 2, 10), {"note": "Không thuộc thẩm quyền"})],
         S.REFUSED, None, None, ("refused",),
