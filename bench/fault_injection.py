@@ -29,6 +29,7 @@ numbers ending in an odd digit (fallback to SMS).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -159,22 +160,10 @@ def make_life(n: int, run: str, submitted: datetime) -> Life:
     external = f"fi-{run}-{n}"
     if kind == "land":
         applicant = _applicant(n)
-        payload: dict[str, Any] = {
-            "MaHoSo": f"{LAND_OFFICE}-{submitted:%y%m%d}-{5000 + n // 10:04d}",
-            "MaTTHC": "1.012766.000.00.00.H19",
-            "TenTTHC": "Đăng ký biến động quyền sử dụng đất",
-            "KenhThucHien": 2,
-            "ChuHoSo": applicant["name"],
-            "LoaiDoiTuong": 1,
-            "SoGiayToChuHoSo": applicant["id_number"],
-            "SoDienThoai": applicant["phone"],
-            "TrichYeuHoSo": f"Chuyển nhượng quyền sử dụng đất thửa {n}",
-            "NgayTiepNhan": submitted.strftime("%Y%m%d%H%M%S"),
-            "TrangThaiHoSo": 2,
-            "DonViXuLy": LAND_OFFICE,
-            "NoiNopHoSo": LAND_OFFICE,
-            "HoSoCoThanhPhanSoHoa": 1,
-        }
+        code = f"{LAND_OFFICE}-{submitted:%y%m%d}-{5000 + n // 10:04d}"
+        no_email = {k: v for k, v in applicant.items() if k != "email"}  # as the portal sent it
+        summary = f"Chuyển nhượng quyền sử dụng đất thửa {n}"
+        payload = demo.land_transfer_item(code, submitted, no_email, summary)
         external = payload["MaHoSo"]
         return Life(n, kind, PORTAL_CLIENT, external, payload, _land_steps(), 10)
     waves = _ward_steps(supplement=kind == "supplement")
@@ -559,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _hot_conflicts(dossiers: int, seed: int) -> int:
-    plan = FaultPlan(conflict=HOT_CONFLICTS_PLAN.conflict, hot_conflicts=True, seed=seed)
+    plan = dataclasses.replace(HOT_CONFLICTS_PLAN, seed=seed)
     tally = run(dossiers, plan, outages=False)
     returned = sum(tally["returned_to_queues"].values())
     met = "met" if returned == 0 and not tally["wrong"] else "MISSED"

@@ -33,7 +33,6 @@ Run: `.venv/bin/python -m bench.replay --dossiers 200`, `--backend moto --dossie
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import cProfile
 import itertools
@@ -45,13 +44,14 @@ import random
 import sys
 import time
 import uuid
-import zlib
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from chalicelib.adapters.packing import pack, unpack
 
 DAY = 7_000  # dossiers in a working day of Đồng Nai
 TARGET_SECONDS = 15 * 60
@@ -229,22 +229,12 @@ def make_life(n: int, run: str, submitted: datetime) -> Life:
     kind = KINDS[n % len(KINDS)]
     applicant = _applicant(n, kind)
     if kind == "land":
-        payload: dict[str, Any] = {
-            "MaHoSo": f"{LAND_OFFICE}-{submitted:%y%m%d}-{n % 10_000:04d}",
-            "MaTTHC": "1.012766.000.00.00.H19",
-            "TenTTHC": "Đăng ký biến động quyền sử dụng đất",
-            "KenhThucHien": 2,
-            "ChuHoSo": applicant["name"],
-            "LoaiDoiTuong": 1,
-            "SoGiayToChuHoSo": applicant["id_number"],
-            "SoDienThoai": applicant["phone"],
-            "TrichYeuHoSo": f"Chuyển nhượng quyền sử dụng đất thửa {n}",
-            "NgayTiepNhan": submitted.strftime("%Y%m%d%H%M%S"),
-            "TrangThaiHoSo": 2,
-            "DonViXuLy": LAND_OFFICE,
-            "NoiNopHoSo": LAND_OFFICE,
-            "HoSoCoThanhPhanSoHoa": 1,
-        }
+        code = f"{LAND_OFFICE}-{submitted:%y%m%d}-{n % 10_000:04d}"
+        no_email = {k: v for k, v in applicant.items() if k != "email"}  # as the portal sent it
+        summary = f"Chuyển nhượng quyền sử dụng đất thửa {n}"
+        from devstack.demo import land_transfer_item
+
+        payload = land_transfer_item(code, submitted, no_email, summary)
         return Life(n, kind, "/v1/webhooks/dossiers", payload, "portal-dev", _land_waves(), 10)
     w = f"w{n % len(WARDS)}"
     ward = WARDS[n % len(WARDS)]
@@ -699,17 +689,13 @@ def prefill(table_name: str, items: int, templates: list[Life]) -> int:
 
 def _renamed(attributes: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     """An item's attributes with one dossier code put for another, packed values included
-    (deflated JSON: unpacked, renamed, packed again)."""
+    (unpacked, renamed, packed again)."""
     renamed: dict[str, Any] = {}
     for name, value in attributes.items():
         if "B" in value:
-            raw = value["B"]
-            raw = base64.b64decode(raw) if isinstance(raw, str) else raw
-            text = zlib.decompress(raw).decode().replace(old, new)
-            renamed[name] = {"B": zlib.compress(text.encode(), 9)}
+            renamed[name] = pack(unpack(value).decode().replace(old, new))
         else:
-            text = json.dumps(value, ensure_ascii=False).replace(old, new)
-            renamed[name] = json.loads(text)
+            renamed[name] = json.loads(json.dumps(value, ensure_ascii=False).replace(old, new))
     return renamed
 
 

@@ -104,29 +104,46 @@ def birth_registration(cast: Cast) -> str:
     return code
 
 
-def land_transfer(cast: Cast) -> str:
-    o = cast.officials
-    received = _moment(30)
-    receipt = cast.portal.submit({
-        # The national portal gives the code; the sequence is its own (above ours here).
-        "MaHoSo": f"{LAND_OFFICE}-{received:%y%m%d}-{next(PORTAL_SEQUENCE):04d}",
+def land_transfer_item(
+    code: str, received: datetime, applicant: dict[str, str], summary: str
+) -> dict[str, Any]:
+    """A land transfer (1.012766) as the national portal sends it (`DongBoHoSoMC`): the demo's,
+    and the benches' lives."""
+    item: dict[str, Any] = {
+        "MaHoSo": code,
         "MaTTHC": "1.012766.000.00.00.H19",
         "TenTTHC": "Đăng ký biến động quyền sử dụng đất",
         "KenhThucHien": 2,
-        "ChuHoSo": "Trần Văn Bình",
+        "ChuHoSo": applicant["name"],
         "LoaiDoiTuong": 1,
-        "SoGiayToChuHoSo": "075085001234",
-        "SoDienThoai": "0987654321",
-        "Email": "binh.tran@example.vn",
-        "TrichYeuHoSo": "Chuyển nhượng quyền sử dụng đất thửa 125, tờ bản đồ 12",
+        "SoGiayToChuHoSo": applicant["id_number"],
+        "SoDienThoai": applicant["phone"],
+        "TrichYeuHoSo": summary,
         "NgayTiepNhan": received.strftime("%Y%m%d%H%M%S"),
         "TrangThaiHoSo": 2,
         "DonViXuLy": LAND_OFFICE,
         "NoiNopHoSo": LAND_OFFICE,
         "HoSoCoThanhPhanSoHoa": 1,
-        "TaiLieuNop": [{"TenTepDinhKem": "Hợp đồng chuyển nhượng",
-                        "DuongDanTaiTepTin": "https://dichvucong.example/hd.pdf"}],
-    })  # fmt: skip
+    }
+    if applicant.get("email"):
+        item["Email"] = applicant["email"]
+    return item
+
+
+def land_transfer(cast: Cast) -> str:
+    o = cast.officials
+    received = _moment(30)
+    # The national portal gives the code; the sequence is its own (above ours here).
+    item = land_transfer_item(
+        f"{LAND_OFFICE}-{received:%y%m%d}-{next(PORTAL_SEQUENCE):04d}",
+        received,
+        {"name": "Trần Văn Bình", "id_number": "075085001234", "phone": "0987654321",
+         "email": "binh.tran@example.vn"},
+        "Chuyển nhượng quyền sử dụng đất thửa 125, tờ bản đồ 12",
+    )  # fmt: skip
+    item["TaiLieuNop"] = [{"TenTepDinhKem": "Hợp đồng chuyển nhượng",
+                           "DuongDanTaiTepTin": "https://dichvucong.example/hd.pdf"}]  # fmt: skip
+    receipt = cast.portal.submit(item)
     code = _accepted(receipt)
     _applied(o["land_specialist"].act(code, "take_up"))
     _applied(o["land_specialist"].act(code, "request_supplement",

@@ -467,8 +467,15 @@ def _resolve(c: Context) -> Dossier:
     resolved = c.dossier.model_copy(
         update={"status": S.RESOLVED, "electronic_result": c.command.electronic_result}
     )
-    if last + 1 < len(c.procedure.steps):  # hand the result to the counter's return step
-        resolved = _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
+    return _to_counter(c, resolved)
+
+
+def _to_counter(c: Context, resolved: Dossier) -> Dossier:
+    """Hand a resolved dossier (its result, or the reasons it is not eligible) to the counter's
+    return step, where the procedure has one."""
+    _, last = processing_range(c.procedure)
+    if last + 1 < len(c.procedure.steps):
+        return _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
     return resolved
 
 
@@ -587,11 +594,7 @@ def _stop(c: Context) -> Dossier:
 
 def _return_ineligible(c: Context) -> Dossier:
     _not_lent(c)
-    resolved = c.dossier.model_copy(update={"status": S.RESOLVED, "ineligible": True})
-    _, last = processing_range(c.procedure)
-    if last + 1 < len(c.procedure.steps):  # the counter hands the notice over
-        resolved = _enter_step(resolved, c.procedure, c.calendar, last + 1, c.now)
-    return resolved
+    return _to_counter(c, c.dossier.model_copy(update={"status": S.RESOLVED, "ineligible": True}))
 
 
 def _request_fees(c: Context) -> Dossier:

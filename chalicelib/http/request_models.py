@@ -52,6 +52,15 @@ class ActionRequest(BaseModel):
             raise ValueError("electronic_result is said only with the action resolve")
         return value
 
+    @field_validator("payment_channel")
+    @classmethod
+    def _only_when_paid(
+        cls, value: PaymentChannel | None, info: ValidationInfo
+    ) -> PaymentChannel | None:
+        if value is not None and info.data.get("action") is not Action.FEES_PAID:
+            raise ValueError("payment_channel is said only with the action fees_paid")
+        return value
+
     @field_validator("note")
     @classmethod
     def _safe_note(cls, value: str) -> str:

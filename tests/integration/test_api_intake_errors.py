@@ -164,6 +164,14 @@ def test_actions_validate_their_body(client, aws):
             {"action": "resolve", "expected_version": 1, "electronic_result": "yes"},
             "electronic_result",
         ),
+        (
+            {"action": "take_up", "expected_version": 1, "payment_channel": "online"},
+            "payment_channel",
+        ),
+        (
+            {"action": "fees_paid", "expected_version": 1, "payment_channel": "cash"},
+            "payment_channel",
+        ),
     ]:
         answer = client.http.post(f"/v1/dossiers/{code}/actions", body=json.dumps(body),
                                   headers=headers)  # fmt: skip

@@ -5,30 +5,14 @@ written before packing still read."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from bench.aws_calls import item_size  # DynamoDB's sizing rules, as the cost model uses them
 from chalicelib.adapters.dynamo_store import DynamoStore, pack_state, unpack_state
 from chalicelib.domain.dossier import Applicant, Location
 from chalicelib.domain.statuses import ApplicantKind, DossierStatus
 from tests.unit.builders import OTHER, at, land_procedure, new_dossier
 
 KB = 1024
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's size of an item: names and values in bytes, numbers about one byte per two
-    digits plus one."""
-    size = 0
-    for name, value in item.items():
-        ((kind, content),) = value.items()
-        size += len(name.encode())
-        if kind == "N":
-            size += len(content.lstrip("-").replace(".", "")) // 2 + 2
-        elif kind == "B":
-            size += len(content)
-        else:
-            size += len(content.encode())
-    return size
 
 
 def crowded_dossier(calendar):
