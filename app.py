@@ -241,13 +241,16 @@ def public_dossier(code: str) -> dict[str, object]:
     tag="portals",
     summary="A portal sends a dossier (our schema or a DongBoHoSoMC item)",
     description="See docs/intake-schema.md. Queued: the receipt says what became of it. The "
-    "national portal's envelope `{service, data: [item]}` is accepted too.",
+    "national portal's envelope `{service, isUpdating, data: [item]}` is accepted too. The same "
+    "id again: the same body gets the same receipt; another body is an update with isUpdating "
+    '"True", else 409 naming the id.',
     body=(
         "chalicelib.intake.schema:DossierSubmission",
         "chalicelib.intake.dvcqg:DongBoHoSoMC",
         "chalicelib.http.portal_envelope:DongBoHoSoMCEnvelope",
     ),
     answers={202: Answer("QueuedReceipt", "queued", location=True)},
+    refusals=(409,),
 )
 @app.route("/v1/webhooks/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems
@@ -361,6 +364,7 @@ def opt_out() -> Response:
     summary="The counter receives a dossier in person (channel 1) or by post (3)",
     body="chalicelib.intake.schema:DossierSubmission",
     answers={202: Answer("QueuedReceipt", "queued", location=True)},
+    refusals=(409,),
 )
 @app.route("/v1/dossiers", methods=["POST"], content_types=ANY_TYPE)
 @problems

@@ -46,6 +46,7 @@ from chalicelib.ports.records import (
     CreateOutcome,
     CreateResult,
     DossierRecord,
+    IntakeMark,
     Opening,
     Page,
     Receipt,
@@ -131,9 +132,27 @@ class DynamoStore:
         return _with_outbox(item, outbox)
 
     # -- creating ---------------------------------------------------------------------------
-    def find_intake(self, intake_key: str) -> str | None:
+    def find_intake(self, intake_key: str) -> IntakeMark | None:
         found = self._get(f"INTAKE#{intake_key}", "INTAKE")
-        return found["code"]["S"] if found else None
+        if not found:
+            return None
+        return IntakeMark(
+            code=found["code"]["S"],
+            fingerprint=found["fingerprint"]["S"] if "fingerprint" in found else None,
+            request_json=unpack(found["request"]).decode() if "request" in found else None,
+        )
+
+    def _intake_item(self, intake_key: str, mark: IntakeMark) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "PK": _s(f"INTAKE#{intake_key}"),
+            "SK": _s("INTAKE"),
+            "code": _s(mark.code),
+        }
+        if mark.fingerprint is not None:
+            item["fingerprint"] = _s(mark.fingerprint)
+        if mark.request_json is not None:
+            item["request"] = pack(mark.request_json)
+        return item
 
     def next_sequence(self, agency: str, day: date) -> int:
         answer = self._db.update_item(
@@ -158,11 +177,7 @@ class DynamoStore:
                 "Put": {
                     "TableName": self.table,
                     "ConditionExpression": not_there,
-                    "Item": {
-                        "PK": _s(f"INTAKE#{intake_key}"),
-                        "SK": _s("INTAKE"),
-                        "code": _s(dossier.code),
-                    },
+                    "Item": self._intake_item(intake_key, opening.mark),
                 }
             },
             {
@@ -188,7 +203,7 @@ class DynamoStore:
         if codes and codes[0] == FAILED_CHECK:
             existing = self.find_intake(intake_key)
             if existing:
-                return CreateResult(CreateOutcome.DUPLICATE, existing)
+                return CreateResult(CreateOutcome.DUPLICATE, existing.code)
         if len(codes) > 1 and codes[1] == FAILED_CHECK:
             raise DossierCodeTaken(dossier.code)
         raise TransactionRefused(codes)
@@ -271,6 +286,13 @@ class DynamoStore:
             },
         ]
         items += self._counters_update(dossier.code, change.counted)
+        if change.intake is not None:  # an update of the submission: its mark and receipt
+            items += [
+                {"Put": {"TableName": self.table, "Item": self._intake_item(
+                    change.intake.intake_key, change.intake.mark)}},
+                {"Put": {"TableName": self.table,
+                         "Item": self._receipt_item(change.intake.receipt)}},
+            ]  # fmt: skip
         codes = transact(self._db, items)
         if codes is None:
             return ApplyOutcome.APPLIED

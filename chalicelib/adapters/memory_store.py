@@ -25,6 +25,7 @@ from chalicelib.ports.records import (
     CreateOutcome,
     CreateResult,
     DossierRecord,
+    IntakeMark,
     Opening,
     Page,
     Receipt,
@@ -40,7 +41,7 @@ class MemoryStore:
         self.history: dict[str, list[HistoryEntry]] = defaultdict(list)
         self.commands: dict[tuple[str, str], CommandRecord] = {}
         self.refusals: dict[tuple[str, str], Refusal] = {}
-        self.intake: dict[str, str] = {}
+        self.intake: dict[str, IntakeMark] = {}
         self.receipts: dict[str, Receipt] = {}
         self.sequences: dict[tuple[str, date], int] = defaultdict(int)
         self.alarms: dict[tuple[str, str], FiredAlarm] = {}
@@ -49,7 +50,7 @@ class MemoryStore:
         self.outbox: list[NotificationJob] = []
         self.counters: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
 
-    def find_intake(self, intake_key: str) -> str | None:
+    def find_intake(self, intake_key: str) -> IntakeMark | None:
         return self.intake.get(intake_key)
 
     def next_sequence(self, agency: str, day: date) -> int:
@@ -61,10 +62,10 @@ class MemoryStore:
         dossier = opening.dossier
         with self._lock:
             if opening.intake_key in self.intake:
-                return CreateResult(CreateOutcome.DUPLICATE, self.intake[opening.intake_key])
+                return CreateResult(CreateOutcome.DUPLICATE, self.intake[opening.intake_key].code)
             if dossier.code in self.dossiers:
                 raise DossierCodeTaken(dossier.code)
-            self.intake[opening.intake_key] = dossier.code
+            self.intake[opening.intake_key] = opening.mark
             self.dossiers[dossier.code] = dossier
             self.history[dossier.code].append(opening.entry)
             self.receipts[opening.receipt.receipt_id] = opening.receipt
@@ -101,6 +102,9 @@ class MemoryStore:
             )
             self.outbox.extend(change.outbox)
             self._count(change.counted)
+            if change.intake is not None:
+                self.intake[change.intake.intake_key] = change.intake.mark
+                self.receipts[change.intake.receipt.receipt_id] = change.intake.receipt
         return ApplyOutcome.APPLIED
 
     def record_alarms(

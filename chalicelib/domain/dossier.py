@@ -30,6 +30,7 @@ class Action(StrEnum):
     EXTEND_WITH_APOLOGY = "extend_with_apology"
     RECOMPUTE_DUE = "recompute_due"  # the calendar changed: due dates counted again
     RETURN_INELIGIBLE = "return_ineligible"  # NĐ 118 art. 19(3): not eligible, with reasons
+    UPDATE_DETAILS = "update_details"  # the portal corrected what the citizen submitted
 
     @property
     def label_vi(self) -> str:
@@ -56,6 +57,7 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.EXTEND_WITH_APOLOGY: "Xin lỗi và gia hạn",
     Action.RECOMPUTE_DUE: "Tính lại hạn do thay đổi lịch làm việc",
     Action.RETURN_INELIGIBLE: "Trả lại hồ sơ không đủ điều kiện giải quyết",
+    Action.UPDATE_DETAILS: "Cập nhật thông tin hồ sơ",
 }
 
 
@@ -218,6 +220,7 @@ class HistoryEntry(BaseModel):
     supplement_due_at: datetime | None = None  # set by `request_supplement`: the deadline
     after_limit: bool | None = None  # set by `request_supplement`: counted late (QĐ 766)
     payment_channel: PaymentChannel | None = None  # set by `fees_paid`
+    summary: str | None = None  # set by `update_details` when the summary (TrichYeuHoSo) changed
 
 
 class Transition(BaseModel):
@@ -227,3 +230,35 @@ class Transition(BaseModel):
 
     dossier: Dossier
     entry: HistoryEntry
+
+
+def change_entry(
+    before: Dossier | None,
+    after: Dossier,
+    action: Action,
+    actor: Actor,
+    at: datetime,
+    note: str,
+    paused_for: timedelta | None = None,
+) -> HistoryEntry:
+    """The history entry of the change from `before` (None: the opening) to `after`."""
+    return HistoryEntry(
+        version=after.version,
+        at=at,
+        action=action,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        actor_roles=tuple(sorted(actor.roles)),
+        actor_agency=actor.agency,
+        actor_unit=actor.unit,
+        from_status=before.status if before else None,
+        to_status=after.status,
+        from_step=before.step_index if before else None,
+        to_step=after.step_index,
+        holder=after.holder,
+        note=note,
+        due_at=after.due_at,
+        previous_due_at=before.due_at if before and before.due_at != after.due_at else None,
+        original_due_at=after.original_due_at,
+        paused_for=paused_for if paused_for else None,
+    )

@@ -355,13 +355,23 @@ DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType
     validate_templates(
         [
             MessageTemplate(
-                id="received.v2",
+                id="received.v3",
                 milestone=Milestone.RECEIVED,
-                # Matches the production SMS word for word once unaccented (without a link).
-                text_vi="Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả: {appointment}{lookup}",
+                # Matches the production SMS word for word once unaccented (without a link and
+                # when the portal promised the same day).
+                text_vi=(
+                    "Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả: {appointment}"
+                    "{portal_appointment}{lookup}"
+                ),
                 placeholders={
                     "code": _CODE_P,
                     "appointment": _DATE_P,
+                    # Ours is later than the portal's: the notice says it replaces that one.
+                    "portal_appointment": _p(
+                        ValueKind.DATE,
+                        DATE_LENGTH,
+                        segment=f" (thay ngày hẹn {{}} trên {PORTAL_VI})",
+                    ),
                     "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
                 },
             ),

@@ -126,6 +126,18 @@ def _applicant_job(
     )
 
 
+def _appointments(dossier: Dossier) -> dict[str, object]:
+    """The appointment a receipt notice gives. The national portal told the citizen its own
+    (NgayHenTra): a later one of ours replaces it and says so; an earlier one of ours is not
+    sent, so the citizen holds one date, and it is kept (docs/dvcqg-contract.md §5)."""
+    ours, portal = dossier.due_at, dossier.portal_due_at
+    if portal is None or ours is None or ours == portal:
+        return {"appointment": ours}
+    if ours < portal:
+        return {"appointment": portal}
+    return {"appointment": ours, "portal_appointment": portal}
+
+
 def for_entry(
     dossier: Dossier,
     entry: HistoryEntry,
@@ -152,7 +164,9 @@ def for_entry(
         return []
     key = f"{dossier.code}:v{entry.version}:{milestone.value}"
     values: dict[str, object] = {"code": dossier.code, "lookup": lookup_link}
-    if milestone is messages.Milestone.RECEIVED or milestone in RESUMED:
+    if milestone is messages.Milestone.RECEIVED:
+        values.update(_appointments(dossier))
+    elif milestone in RESUMED:
         values["appointment"] = dossier.due_at
     elif milestone is messages.Milestone.SUPPLEMENT_REQUESTED:
         values.update(

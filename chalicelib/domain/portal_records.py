@@ -59,10 +59,13 @@ def _returned_at(history: Sequence[HistoryEntry]) -> datetime | None:
 
 def summary(procedure: Procedure | None, history: Sequence[HistoryEntry]) -> str:
     """TrichYeuHoSo: the dossier's own summary, which intake keeps as the note of the opening
-    entry (receive or submit); the procedure's name when there is none. Never blank, at most
-    1,000 characters (contract §2)."""
+    entry (receive or submit) and an update records when it changes it; the procedure's name
+    when there is none. Never blank, at most 1,000 characters (contract §2)."""
+    updated = [e.summary for e in history if e.summary is not None]
     opening = history[0] if history else None
     note = opening.note.strip() if opening and opening.action in _OPENINGS else ""
+    if updated:
+        note = updated[-1].strip()
     return (note or (procedure.name if procedure else ""))[:SUMMARY_LIMIT]
 
 

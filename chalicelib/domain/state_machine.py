@@ -21,10 +21,10 @@ from chalicelib.domain.dossier import (
     Applicant,
     Command,
     Dossier,
-    HistoryEntry,
     Location,
     PaymentChannel,
     Transition,
+    change_entry,
 )
 from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
@@ -195,7 +195,7 @@ def open_dossier(
     action = Action.RECEIVE if received else Action.SUBMIT
     dossier = _start_clock(base, procedure, calendar, at) if received else base
     dossier = alarms.scheduled(dossier, procedure, calendar, policy)
-    entry = _entry(None, dossier, action, actor, at, note)
+    entry = change_entry(None, dossier, action, actor, at, note)
     if received and procedure.total_fees_vnd:  # the fees owed, for 3.6's count
         entry = entry.model_copy(update={"amount_vnd": procedure.total_fees_vnd})
     return Transition(dossier=dossier, entry=entry)
@@ -293,7 +293,7 @@ def apply(
         update={"version": dossier.version + 1, "revision": dossier.revision + 1}
     )
     changed = alarms.scheduled(changed, procedure, calendar, policy)
-    entry = _entry(dossier, changed, command.action, actor, now, command.note, paused_for)
+    entry = change_entry(dossier, changed, command.action, actor, now, command.note, paused_for)
     if command.amount_vnd is not None:
         entry = entry.model_copy(update={"amount_vnd": command.amount_vnd})
     if command.action in (Action.RESOLVE, Action.RETURN_INELIGIBLE):
@@ -717,34 +717,3 @@ def processing_time(dossier: Dossier, calendar: WorkingCalendar, now: datetime) 
     elapsed = calendar.between(dossier.clock_started_at, end)
     ongoing = paused_working_time(dossier, calendar, end)
     return elapsed - dossier.paused_total - ongoing
-
-
-def _entry(
-    before: Dossier | None,
-    after: Dossier,
-    action: Action,
-    actor: Actor,
-    at: datetime,
-    note: str,
-    paused_for: timedelta | None = None,
-) -> HistoryEntry:
-    return HistoryEntry(
-        version=after.version,
-        at=at,
-        action=action,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        actor_roles=tuple(sorted(actor.roles)),
-        actor_agency=actor.agency,
-        actor_unit=actor.unit,
-        from_status=before.status if before else None,
-        to_status=after.status,
-        from_step=before.step_index if before else None,
-        to_step=after.step_index,
-        holder=after.holder,
-        note=note,
-        due_at=after.due_at,
-        previous_due_at=before.due_at if before and before.due_at != after.due_at else None,
-        original_due_at=after.original_due_at,
-        paused_for=paused_for if paused_for else None,
-    )

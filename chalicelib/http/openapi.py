@@ -40,6 +40,7 @@ _ERRORS = {
     401: ("Unauthorized", "No valid credentials: a bearer token or a webhook signature."),
     403: ("Forbidden", "Authenticated, but not allowed: see `x-motcua-authorization`."),
     404: ("NotFound", "No such resource (or not yours to know of)."),
+    409: ("Conflict", "The request contradicts what is stored: `errors` names the field."),
     413: ("TooLarge", "The body is larger than the limit (256 KiB by default)."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
     500: ("InternalError", "A fault of ours: logged, nothing half-written."),

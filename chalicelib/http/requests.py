@@ -25,7 +25,7 @@ from chalicelib.http.problems import Problem
 from chalicelib.intake.checks import check_against_catalog, resolve_agencies
 from chalicelib.intake.errors import IntakeInvalid
 from chalicelib.intake.model import IntakeRequest
-from chalicelib.intake.parse import parse_counter_submission, parse_submission
+from chalicelib.intake.parse import parse_counter_submission, parse_webhook
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.errors import FieldIssue, Forbidden
 from chalicelib.services.intake import receipt_id_for
@@ -136,17 +136,18 @@ def _checked(request: IntakeRequest, deps: Container) -> IntakeRequest:
 def portal_envelope(raw: bytes, client_id: str, deps: Container) -> IntakeEnvelope:
     settings, now = deps.settings, deps.now()
     try:
-        request = parse_submission(
+        submission = parse_webhook(
             raw, province=settings.province, now=now, max_bytes=settings.max_body_bytes
         )
     except IntakeInvalid as error:
         raise invalid(error, "the dossier is not valid") from error
-    request = _checked(request, deps)
+    request = _checked(submission.request, deps)
     return IntakeEnvelope(
         receipt_id=receipt_id_for(client_id, request.external_id),
         client_id=client_id,
         request=request,
         accepted_at=now,
+        updating=submission.updating,
     )
 
 

@@ -9,9 +9,10 @@ Shapes (one dossier per webhook):
 - our schema (`procedure_code` present): DossierSubmission;
 - a DongBoHoSoMC item (`MaHoSo` or `MaTTHC` present): DongBoHoSoMC;
 - the national portal's envelope `{"service": "DongBoHoSoMC", "data": [item], ...}`: its one
-  item, with field paths prefixed `data[0].`; other envelope keys (`session`, `madonvi`,
-  `isUpdating`) are ignored. An envelope with several items is refused: each dossier is its
-  own webhook, so that each is acknowledged, retried and de-duplicated on its own.
+  item, with field paths prefixed `data[0].`; `isUpdating` "True" marks it as an update of a
+  dossier sent before (`intake.resend`); other envelope keys (`session`, `madonvi`) are
+  ignored. An envelope with several items is refused: each dossier is its own webhook, so that
+  each is acknowledged, retried and de-duplicated on its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -31,6 +33,7 @@ from chalicelib.intake.schema import DossierSubmission
 
 MAX_DEPTH: Final = 20
 ENVELOPE_KEY: Final = "data"
+UPDATING_KEY: Final = "isUpdating"
 OUR_KEYS: Final = frozenset(DossierSubmission.model_fields)
 DVCQG_KEYS: Final = frozenset(DongBoHoSoMC.model_fields)
 _BOM: Final = "\ufeff"
@@ -58,18 +61,54 @@ def parse_submission(raw: bytes, *, province: str, now: datetime, max_bytes: int
     may be at most 5 minutes ahead of it), `max_bytes` the largest body accepted.
     Raises IntakeInvalid listing every field at fault.
     """
+    return parse_webhook(raw, province=province, now=now, max_bytes=max_bytes).request
+
+
+@dataclass(frozen=True)
+class WebhookSubmission:
+    request: IntakeRequest
+    updating: bool  # the national portal's envelope said `isUpdating` "True"
+
+
+def parse_webhook(raw: bytes, *, province: str, now: datetime, max_bytes: int) -> WebhookSubmission:
+    """`parse_submission`, with whether the sender marks it as an update of one sent before."""
     IntakeContext(province=province, now=now, source="motcua")  # checks the arguments
     document = read_body(raw, max_bytes=max_bytes)
     shape, item, prefix = detect_shape(document)
     if shape == "motcua":
         submission = DossierSubmission.validate_submission(item, province=province, now=now)
-        return submission.to_intake()
+        return WebhookSubmission(submission.to_intake(), updating=False)
+    updating = _update_flag(document) if prefix else False
     try:
-        return DongBoHoSoMC.validate_item(item, province=province, now=now).to_intake()
+        request = DongBoHoSoMC.validate_item(item, province=province, now=now).to_intake()
     except IntakeInvalid as exc:
         if not prefix:
             raise
         raise IntakeInvalid(_prefixed(issue, prefix) for issue in exc.errors) from None
+    return WebhookSubmission(request, updating=updating)
+
+
+_TRUE: Final = ("True", "true", "1")
+_FALSE: Final = ("False", "false", "0", "")
+
+
+def _update_flag(envelope: dict[str, Any]) -> bool:
+    """`isUpdating` as the portal sends it ("True"/"False", docs/dvcqg-contract.md §1.4), or
+    a JSON boolean; absent is "False"."""
+    value = envelope.get(UPDATING_KEY, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in _TRUE + _FALSE:
+        return value in _TRUE
+    raise IntakeInvalid(
+        [
+            FieldIssue(
+                UPDATING_KEY,
+                f'must be "True" or "False", not {show(value)}',
+                'Chỉ nhận "True" hoặc "False"',
+            )
+        ]
+    )
 
 
 def parse_counter_submission(

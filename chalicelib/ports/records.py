@@ -96,6 +96,19 @@ class Receipt(BaseModel):
     dossier_status: int | None = None
     errors: list[dict[str, str]] = []
     updated_at: datetime
+    # The SHA-256 of the normalised submission this receipt is about (`intake.resend`): the same
+    # id with another body is an update or a conflict, never the same receipt.
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeMark:
+    """What a submission became: its dossier's code, and the submission last applied to it
+    (fingerprint and normalised JSON; None on marks written before re-sends were compared)."""
+
+    code: str
+    fingerprint: str | None = None
+    request_json: str | None = None
 
 
 class CommandRecord(BaseModel):
@@ -141,6 +154,7 @@ class Change(Written):
 
     command_id: str = field(kw_only=True)
     expected_revision: int = field(kw_only=True)
+    intake: IntakeUpdate | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,21 @@ class Opening(Written):
 
     intake_key: str = field(kw_only=True)
     receipt: Receipt = field(kw_only=True)
+    fingerprint: str | None = field(default=None, kw_only=True)
+    request_json: str | None = field(default=None, kw_only=True)
+
+    @property
+    def mark(self) -> IntakeMark:
+        return IntakeMark(self.dossier.code, self.fingerprint, self.request_json)
+
+
+@dataclass(frozen=True)
+class IntakeUpdate:
+    """Written with an `update_details` change: the submission it applied, and its receipt."""
+
+    intake_key: str
+    mark: IntakeMark
+    receipt: Receipt
 
 
 def utc_key(moment: datetime | None) -> str:

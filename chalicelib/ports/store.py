@@ -23,6 +23,7 @@ from chalicelib.ports.records import (
     CommandRecord,
     CreateResult,
     DossierRecord,
+    IntakeMark,
     Opening,
     Page,
     Receipt,
@@ -57,7 +58,11 @@ class OpenDossiers(Protocol):
 class IntakeStore(ReceiptStore, Protocol):
     """The intake worker: one dossier per submission."""
 
-    def find_intake(self, intake_key: str) -> str | None: ...
+    def find_intake(self, intake_key: str) -> IntakeMark | None: ...
+
+    def get(self, code: str) -> Dossier | None: ...
+
+    def apply(self, change: Change) -> ApplyOutcome: ...
 
     def next_sequence(self, agency: str, day: date) -> int: ...
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.dossier import Actor, Command
+from chalicelib.intake import resend
 from chalicelib.intake.model import IntakeRequest
 
 
@@ -20,10 +21,16 @@ class IntakeEnvelope(BaseModel):
     request: IntakeRequest
     accepted_at: datetime
     actor: Actor | None = None  # the counter official; None for portals
+    # The national portal's `isUpdating` "True": a changed body under a known id is an update.
+    updating: bool = False
 
     @property
     def intake_key(self) -> str:
         return f"{self.client_id}#{self.request.external_id}"
+
+    @property
+    def fingerprint(self) -> str:
+        return resend.fingerprint(self.request)
 
 
 class TransitionEnvelope(BaseModel):

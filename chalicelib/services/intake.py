@@ -8,19 +8,32 @@ from datetime import datetime
 
 from chalicelib.domain import indicators
 from chalicelib.domain.agencies import AgencyRegistry
+from chalicelib.domain.amendment import update_details
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.codes import make_code
 from chalicelib.domain.dossier import Actor, Location
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
+from chalicelib.intake import resend
 from chalicelib.intake.checks import check_against_catalog
+from chalicelib.intake.model import IntakeRequest
 from chalicelib.ports.errors import DossierCodeTaken
 from chalicelib.ports.queues import Publisher
-from chalicelib.ports.records import CreateOutcome, Opening, Receipt
+from chalicelib.ports.records import (
+    ApplyOutcome,
+    Change,
+    CreateOutcome,
+    IntakeMark,
+    IntakeUpdate,
+    Opening,
+    Receipt,
+)
 from chalicelib.ports.store import IntakeStore, ReceiptStore
 from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.envelopes import IntakeEnvelope
+from chalicelib.services.errors import Conflict, FieldIssue
+from chalicelib.services.failures import ChangedMeanwhile, PermanentFailure
 from chalicelib.services.outbox import Notices
 
 # Receipt ids derive from (client, external id): a portal that re-sends a dossier gets the same
@@ -49,20 +62,50 @@ def submit(
 
     The message is sent before the receipt is written: if the send fails nothing is recorded
     and the caller gets a 5xx to retry; if the receipt write fails, the worker writes it.
+    Sent again under the same id: the same body gets the same receipt and queues nothing; a
+    different one is queued as an update when the caller says so (`isUpdating`), and is a
+    Conflict otherwise (a refused submission may be sent again corrected).
     """
+    fingerprint = envelope.fingerprint
     known = store.get_receipt(envelope.receipt_id)
-    if known is not None and known.status == "accepted":
-        return known  # the same dossier again: nothing new to do
+    if known is not None and known.status != "refused":
+        if known.fingerprint in (None, fingerprint):
+            return known  # the same submission again: nothing new to do
+        if not envelope.updating:
+            raise _conflict(envelope)
     publisher.send(queue_url, envelope.model_dump(mode="json"))
-    queued = Receipt(
-        receipt_id=envelope.receipt_id,
-        client_id=envelope.client_id,
-        external_id=envelope.request.external_id,
-        status="queued",
-        updated_at=envelope.accepted_at,
+    queued = _receipt(
+        envelope,
+        "queued",
+        envelope.accepted_at,
+        code=known.code if known is not None else None,
     )
+    if known is not None:
+        store.put_receipt(queued)  # an update, or a correction of a refused submission
+        return queued
     store.put_receipt(queued, only_if_new=True)
-    return store.get_receipt(envelope.receipt_id) or queued
+    written = store.get_receipt(envelope.receipt_id) or queued
+    if written.fingerprint not in (None, fingerprint) and not envelope.updating:
+        # Another body under this id got there first; the worker will not open this one.
+        raise _conflict(envelope)
+    return written
+
+
+def _conflict(envelope: IntakeEnvelope) -> Conflict:
+    field = resend.id_field(envelope.request)
+    external_id = envelope.request.external_id
+    return Conflict(
+        f"{field} {external_id} was sent before with different content",
+        errors=[
+            FieldIssue(
+                field,
+                f"{external_id} was sent before with different content; send the same content "
+                "again, or mark it as an update (isUpdating) to correct it",
+                f"Mã {external_id} đã được gửi với nội dung khác; gửi lại đúng nội dung cũ, "
+                "hoặc gửi dưới dạng cập nhật",
+            )
+        ],
+    )
 
 
 def _receipt(envelope: IntakeEnvelope, status: str, at: datetime, **fields: object) -> Receipt:
@@ -72,6 +115,7 @@ def _receipt(envelope: IntakeEnvelope, status: str, at: datetime, **fields: obje
         external_id=envelope.request.external_id,
         status=status,
         updated_at=at,
+        fingerprint=envelope.fingerprint,
         **fields,  # type: ignore[arg-type]
     )
 
@@ -81,8 +125,16 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
     store = deps.store
     request = envelope.request
     existing = store.find_intake(envelope.intake_key)
+    receipt = store.get_receipt(envelope.receipt_id)
     if existing is not None:
-        return _accepted_again(store, envelope, existing, now)
+        if existing.fingerprint in (None, envelope.fingerprint):
+            return _accepted_again(store, envelope, existing.code, now)
+        return _sent_again(envelope, existing, receipt, deps, now=now)
+    if not _owns(receipt, envelope):
+        # Another body under this id holds the receipt: this one was answered 409, or an
+        # update superseded it before it was opened. Opening it would lose the other.
+        assert receipt is not None
+        return receipt
 
     issues = check_against_catalog(request, deps.catalog, deps.agencies)
     if issues:
@@ -100,12 +152,7 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         received_at,
         store.next_sequence(received_by.agency, received_at.astimezone(LOCAL_TZ).date()),
     )
-    actor = envelope.actor or Actor(
-        id=envelope.client_id,
-        name=envelope.client_id,
-        agency=received_by.agency,
-        roles=frozenset({Role.SYSTEM}),
-    )
+    actor = _portal_actor(envelope, received_by.agency)
     opened = open_dossier(
         code=code,
         procedure=procedure,
@@ -142,6 +189,8 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
                 opened.entry,
                 intake_key=envelope.intake_key,
                 receipt=accepted,
+                fingerprint=envelope.fingerprint,
+                request_json=request.model_dump_json(),
                 outbox=outbox,
                 counted=indicators.counted_change(None, dossier, received_at, deps.calendar),
             )
@@ -172,8 +221,120 @@ def _accepted_again(
 ) -> Receipt:
     """A redelivery: the receipt was written with the dossier, in the same transaction."""
     written = store.get_receipt(envelope.receipt_id)
-    if written is not None and written.status == "accepted":
+    if (
+        written is not None
+        and written.status == "accepted"
+        and written.fingerprint in (None, envelope.fingerprint)
+    ):
         return written
     repaired = _receipt(envelope, "accepted", now, code=code)
     store.put_receipt(repaired)
     return repaired
+
+
+def _owns(receipt: Receipt | None, envelope: IntakeEnvelope) -> bool:
+    """Whether the receipt is this submission's to write: none yet, its own, or a refusal
+    (a refused submission may be sent again corrected)."""
+    return (
+        receipt is None
+        or receipt.status == "refused"
+        or receipt.fingerprint in (None, envelope.fingerprint)
+    )
+
+
+def _sent_again(
+    envelope: IntakeEnvelope,
+    mark: IntakeMark,
+    receipt: Receipt | None,
+    deps: IntakeDeps,
+    *,
+    now: datetime,
+) -> Receipt:
+    """A submission with the id of one that opened a dossier, and other content."""
+    store = deps.store
+    if receipt is not None and not _owns(receipt, envelope):
+        return receipt  # answered 409, or a later update superseded this one
+    if not envelope.updating:
+        conflict = _conflict(envelope).errors[0]
+        return _refuse_again(store, envelope, mark.code, now, [conflict])
+    request = envelope.request
+    before = IntakeRequest.model_validate_json(mark.request_json) if mark.request_json else None
+    found = resend.changes(before, request) if before is not None else []
+    if locked := [change for change in found if change.locked]:
+        return _refuse_again(store, envelope, mark.code, now, [
+            FieldIssue(
+                change.shown_as,
+                f"{change.shown_as} cannot change once the dossier was received: send a new "
+                "dossier",
+                f"Không thể cập nhật {change.label_vi} của hồ sơ đã tiếp nhận",
+            )
+            for change in locked
+        ])  # fmt: skip
+    dossier = store.get(mark.code)
+    if dossier is None:
+        raise PermanentFailure(f"dossier {mark.code} of intake {envelope.intake_key} is missing")
+    accepted = _receipt(envelope, "accepted", now, code=mark.code, due_at=dossier.due_at,
+                        dossier_status=int(dossier.status))  # fmt: skip
+    update = IntakeUpdate(
+        envelope.intake_key,
+        IntakeMark(mark.code, envelope.fingerprint, request.model_dump_json()),
+        accepted,
+    )
+    summary_changed = before is None or before.summary != request.summary
+    transition = update_details(
+        dossier,
+        applicant=request.applicant,
+        portal_due_at=request.portal_due_at,
+        paid_online=request.paid_online,
+        digitised=request.digitised,
+        summary=request.summary if summary_changed else None,
+        changed_vi=resend.described_vi(found) if before is not None else "hồ sơ",
+        actor=_portal_actor(envelope, request.received_by_agency),
+        at=now,
+    )
+    outcome = store.apply(
+        Change(
+            transition.dossier,
+            transition.entry,
+            expected_revision=dossier.revision,
+            # One update per content: a redelivery finds its command marker.
+            command_id=f"update-{envelope.fingerprint[:32]}",
+            intake=update,
+        )
+    )
+    if outcome is ApplyOutcome.CONFLICT:
+        raise ChangedMeanwhile(f"dossier {mark.code} changed while applying an update")
+    if outcome is ApplyOutcome.DUPLICATE:
+        return _accepted_again(store, envelope, mark.code, now)
+    deps.counter.count("DossierUpdated")
+    return accepted
+
+
+def _refuse_again(
+    store: ReceiptStore,
+    envelope: IntakeEnvelope,
+    code: str,
+    now: datetime,
+    issues: list[FieldIssue],
+) -> Receipt:
+    """Refused, naming the dossier that stands unchanged (its code); once per submission."""
+    written = store.get_receipt(envelope.receipt_id)
+    if (
+        written is not None
+        and written.status == "refused"
+        and (written.fingerprint == envelope.fingerprint)
+    ):
+        return written
+    errors = [{"field": i.field, "reason": i.reason, "message": i.message} for i in issues]
+    refused = _receipt(envelope, "refused", now, code=code, errors=errors)
+    store.put_receipt(refused)
+    return refused
+
+
+def _portal_actor(envelope: IntakeEnvelope, agency: str) -> Actor:
+    return envelope.actor or Actor(
+        id=envelope.client_id,
+        name=envelope.client_id,
+        agency=agency,
+        roles=frozenset({Role.SYSTEM}),
+    )

@@ -15,6 +15,8 @@ from chalicelib.ports.records import (
     ApplyOutcome,
     Change,
     CreateOutcome,
+    IntakeMark,
+    IntakeUpdate,
     Opening,
     Receipt,
     Refusal,
@@ -85,7 +87,7 @@ def test_an_opening_writes_state_history_receipt_outbox_and_counters_together(ba
     record = store.load(CODE)
     assert record.dossier == first.dossier and record.history == [first.entry]
     assert store.get(CODE) == first.dossier
-    assert store.find_intake("portal#1") == CODE
+    assert store.find_intake("portal#1") == IntakeMark(CODE)
     assert store.get_receipt("r1") == first.receipt
     assert backend.outbox() == [job("o1")]
     assert store.stats(AGENCY, MONTH) == {PROCEDURE.code: {"received": 1}}
@@ -103,6 +105,31 @@ def test_the_same_intake_key_twice_answers_duplicate_with_the_first_code(backend
     assert (again.outcome, again.code) == (CreateOutcome.DUPLICATE, CODE)
     assert store.get(other) is None and store.get_receipt("r2") is None
     assert backend.outbox() == []
+
+
+def test_the_submission_kept_on_the_intake_mark_is_read_back(backend, calendar):
+    store = backend.store
+    store.create(opening(calendar, fingerprint="f1", request_json='{"summary": "Cấp sổ"}'))
+    assert store.find_intake("portal#1") == IntakeMark(CODE, "f1", '{"summary": "Cấp sổ"}')
+
+
+def test_an_update_moves_the_intake_mark_and_receipt_with_the_change(backend, calendar):
+    store = backend.store
+    first = opening(calendar, fingerprint="f1", request_json="{}")
+    store.create(first)
+    accepted = receipt("r1").model_copy(update={"fingerprint": "f2", "code": CODE})
+    update = IntakeUpdate("portal#1", IntakeMark(CODE, "f2", '{"a": 1}'), accepted)
+    assert store.apply(take_up(first.dossier, calendar, "u1", intake=update)) is (
+        ApplyOutcome.APPLIED
+    )
+    assert store.find_intake("portal#1") == update.mark
+    assert store.get_receipt("r1") == accepted
+    # A stale update writes nothing: neither the change nor the mark.
+    stale = IntakeUpdate("portal#1", IntakeMark(CODE, "f3", "{}"), accepted)
+    assert store.apply(take_up(first.dossier, calendar, "u2", intake=stale)) is (
+        ApplyOutcome.CONFLICT
+    )
+    assert store.find_intake("portal#1") == update.mark
 
 
 def test_a_taken_code_raises_and_writes_nothing(backend, calendar):

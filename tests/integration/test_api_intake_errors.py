@@ -100,6 +100,36 @@ def test_a_good_dossier_is_queued_with_a_receipt(client, aws):
     assert queued(aws) == 1
 
 
+def test_the_same_id_with_another_body_is_a_409_naming_it_and_changes_nothing(client, aws):
+    first = json.dumps(valid()).encode()
+    assert client.http.post("/v1/webhooks/dossiers", body=first,
+                            headers=signed(first)).status_code == 202  # fmt: skip
+    same = json.dumps(valid(), indent=2).encode()  # another spelling of the same dossier
+    again = client.http.post("/v1/webhooks/dossiers", body=same, headers=signed(same))
+    assert again.status_code == 202 and json.loads(again.body)["status"] == "queued"
+    written = written_items(aws)
+    other = json.dumps(valid(applicant={"name": "Trần Thị Bích", "kind": 1})).encode()
+    answer = client.http.post("/v1/webhooks/dossiers", body=other, headers=signed(other))
+    assert answer.status_code == 409, answer.body
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    [error] = json.loads(answer.body)["errors"]
+    assert error["field"] == "external_id" and "e-1" in error["reason"]
+    assert written_items(aws) == written and queued(aws) == 1
+
+
+def test_the_counter_cannot_reuse_an_external_id_for_another_citizen(client, aws):
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {counter_token()}"}  # fmt: skip
+    first = json.dumps(valid(channel=1, external_id="quay-7")).encode()
+    assert client.http.post("/v1/dossiers", body=first, headers=headers).status_code == 202
+    other = json.dumps(valid(channel=1, external_id="quay-7",
+                             applicant={"name": "Lê Văn Cường", "kind": 1})).encode()  # fmt: skip
+    answer = client.http.post("/v1/dossiers", body=other, headers=headers)
+    assert answer.status_code == 409, answer.body
+    assert [e["field"] for e in json.loads(answer.body)["errors"]] == ["external_id"]
+    assert queued(aws) == 1
+
+
 def counter_token(role="receiver", agency=WARD):
     return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=agency, unit="MOT_CUA",
                           roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip

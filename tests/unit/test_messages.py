@@ -38,7 +38,7 @@ def test_received_sms_is_the_production_text_in_one_part():
         "Ho so 000.00.32.H19-260212-0001 da duoc tiep nhan. Ngay hen tra: 24/02/2026"
     )
     assert message.sms_parts == 1
-    assert message.template_id == "received.v2"
+    assert message.template_id == "received.v3"
     assert message.params == {"code": CODE, "appointment": "24/02/2026"}
 
 
@@ -330,8 +330,9 @@ def test_default_templates_cover_every_milestone_within_three_parts():
 def test_worst_case_of_the_received_template():
     template = DEFAULT_TEMPLATES[Milestone.RECEIVED]
     # 40 for the code, 16 for the date, 40 of fixed text; 11 and 90 for the lookup link,
-    # when there is one (without it, the production text in one part).
-    assert worst_case_septets(template) == 96 + 11 + 90
+    # when there is one (without it, the production text in one part); 40 and 16 for the
+    # portal's appointment, when ours replaces a different one.
+    assert worst_case_septets(template) == 96 + 11 + 90 + 40 + 16
     assert worst_case_sms_parts(template) == 2
 
 

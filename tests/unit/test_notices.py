@@ -147,6 +147,27 @@ def test_the_apology_says_sorry_the_missed_date_and_the_new_one(dossier):
     assert "Ngày hẹn trả mới: 27/03/2026" in job.text_vi
 
 
+@pytest.mark.parametrize(
+    ("portal", "sent", "said"),
+    [
+        (None, "16/03/2026", None),  # no portal date: ours
+        (at(2026, 3, 16, 17), "16/03/2026", None),  # the same day
+        (at(2026, 3, 18, 17), "18/03/2026", None),  # ours earlier: the portal's promise stands
+        (at(2026, 3, 13, 17), "16/03/2026", "thay ngày hẹn 13/03/2026 trên Cổng Dịch vụ công"),
+    ],
+)
+def test_the_receipt_notice_never_promises_later_than_the_portal_without_saying_so(
+    dossier, portal, sent, said
+):
+    ours = dossier.model_copy(update={"due_at": at(2026, 3, 16, 17), "portal_due_at": portal})
+    received = entry(Action.RECEIVE, to_status=DossierStatus.RECEIVED)
+    [job] = notices(ours, received)
+    assert f"Ngày hẹn trả: {sent}" in job.text_vi
+    assert ("thay ngày hẹn" in job.text_vi) is (said is not None)
+    if said:
+        assert said in job.text_vi
+
+
 def test_without_a_lookup_url_the_code_is_the_reference(dossier):
     [job] = Notices(load_agencies()).for_entry(dossier, entry(Action.REQUEST_FEES), PROCEDURE)
     assert CODE in job.sms_text and "Tra cuu" not in job.sms_text

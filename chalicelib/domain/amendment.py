@@ -1,0 +1,43 @@
+"""A dossier's submitted details corrected by the portal that sent it (`update_details`).
+
+Not an official's action: the national portal re-sends a dossier with `isUpdating` "True"
+(docs/dvcqg-contract.md §5). The status, step, holder and dates are the process's and do not
+move; what the citizen declared does (their details, the summary, the portal's appointment, the
+online flags). The history entry says what changed and who changed it, like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.domain.calendar import as_local
+from chalicelib.domain.dossier import Action, Actor, Applicant, Dossier, Transition, change_entry
+
+
+def update_details(
+    dossier: Dossier,
+    *,
+    applicant: Applicant,
+    portal_due_at: datetime | None,
+    paid_online: bool,
+    digitised: bool,
+    summary: str | None,
+    changed_vi: str,
+    actor: Actor,
+    at: datetime,
+) -> Transition:
+    """`summary` is the new one, or None when it did not change; `changed_vi` names what did."""
+    at = as_local(at, "at")
+    changed = dossier.model_copy(
+        update={
+            "applicant": applicant,
+            "portal_due_at": portal_due_at,
+            "paid_online": paid_online,
+            "digitised": digitised,
+            "version": dossier.version + 1,
+            "revision": dossier.revision + 1,
+        }
+    )
+    note = f"{actor.name} cập nhật {changed_vi}" if changed_vi else ""
+    entry = change_entry(dossier, changed, Action.UPDATE_DETAILS, actor, at, note)
+    return Transition(dossier=changed, entry=entry.model_copy(update={"summary": summary}))
