@@ -118,8 +118,8 @@ def stack():
 
 @contextmanager
 def running_stack() -> Iterator[Stack]:
-    """The app on moto with a portal client, the tax department's system, the SMS gateway and
-    one dossier (also what bench/timing_checks.py measures)."""
+    """The app on moto with a portal client (dossiers and portal events), the tax department's
+    system, the SMS gateway and one dossier (also what bench/timing_checks.py measures)."""
     with pytest.MonkeyPatch.context() as patch, aws_resources(patch) as env:
         patch.delenv("MOTCUA_NOW", raising=False)  # signatures and dates are about real time
         prefix = "/motcua/dev/webhook-clients/"
@@ -128,8 +128,12 @@ def running_stack() -> Iterator[Stack]:
             "secret": harness.SECRETS[harness.GATEWAY_CLIENT],
             "scopes": harness.GATEWAY_SCOPES,
         }
+        portal = {
+            "secret": harness.SECRETS[harness.PORTAL_CLIENT],
+            "scopes": harness.PORTAL_SCOPES,
+        }
         for client_id, value in [
-            (harness.PORTAL_CLIENT, harness.SECRETS[harness.PORTAL_CLIENT]),
+            (harness.PORTAL_CLIENT, json.dumps(portal)),
             (harness.TAX_CLIENT, json.dumps(tax)),
             (harness.GATEWAY_CLIENT, json.dumps(gateway)),
         ]:

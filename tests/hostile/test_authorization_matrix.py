@@ -183,6 +183,11 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/webhooks/delivery-receipts": {"provider": "sns", "message_id": MESSAGE_ID,
                                            "status": "delivered"},
         "/v1/webhooks/opt-outs": {**harness.TEMPLATES["opt_out"], "source": unique},
+        # D is received, not asked for fees: queued (202), then refused by the worker.
+        "/v1/webhooks/portal-events": {"event_id": f"authz-{unique}", "MaHoSo": code,
+                                       "kind": "fees_paid", "amount_vnd": 50000,
+                                       "payment_channel": "online", "transaction_ref": unique,
+                                       "occurred_at": "2026-03-09T10:00:00+07:00"},
         "/v1/dossiers": {**harness.TEMPLATES["counter"], "external_id": unique},
         "/v1/dossiers/{code}/actions": {"action": "take_up", "expected_version": 1,
                                         "note": unique},
