@@ -17,6 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import IntakeDeps, create_dossier
+from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
 from tests.integration.conftest import aws_resources
 
@@ -68,6 +69,27 @@ class Stack:
 
     def post(self, path: str, body: Any, headers: dict[str, str]) -> Any:
         return self.client.http.post(path, body=body, headers=headers)
+
+
+def drain(stack: Stack, queue_env: str, handler: Any) -> int:
+    """Run the worker on every message of a queue, as Lambda would; answer how many."""
+    sqs = boto3.client("sqs")
+    url = stack.env[queue_env]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    region = boto3.session.Session().region_name
+    done = 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, **RECEIVE_ARGUMENTS
+    ).get("Messages", []):
+        event = sqs_event(messages, arn, region)
+        result = handler(event, LambdaContext(queue_env.lower()))
+        assert result == {"batchItemFailures": []}, result
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        done += len(messages)
+    return done
 
 
 def _seed(stack: Stack) -> str:

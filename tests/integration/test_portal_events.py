@@ -11,14 +11,12 @@ import time
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from app import intake_worker, transition_worker
 from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
-from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
-from tests.hostile.conftest import running_stack
+from tests.hostile.conftest import drain, running_stack
 
 PATH = "/v1/webhooks/portal-events"
 OCCURRED = "2026-03-09T10:00:00+07:00"
@@ -43,25 +41,6 @@ def signed(client: str, raw: bytes, ago: int = 0) -> dict[str, str]:
 def send(stack, event: Any, client: str = harness.PORTAL_CLIENT, ago: int = 0):
     raw = json.dumps(event, ensure_ascii=False).encode()
     return stack.post(PATH, raw, signed(client, raw, ago))
-
-
-def drain(stack, queue_env: str, handler) -> int:
-    """Run the worker on every message of a queue, as Lambda would; answer how many."""
-    sqs = boto3.client("sqs")
-    url = stack.env[queue_env]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    done = 0
-    while messages := sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, **RECEIVE_ARGUMENTS
-    ).get("Messages", []):
-        event = sqs_event(messages, arn, boto3.session.Session().region_name)
-        assert handler(event, LambdaContext(queue_env.lower())) == {"batchItemFailures": []}
-        for message in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        done += len(messages)
-    return done
 
 
 def official(stack, method: str, path: str, body: Any = None, **claims: Any):
