@@ -55,6 +55,7 @@ EVENT_FILTERS = {"outbox_relay": RELAY_FILTERS}
 # services when they run (the API's warm-up imports them at INIT: chalicelib/handlers/warmup.py),
 # and their documentation names the request models (chalicelib/http/route_docs.py).
 REQUEST_MODELS = "chalicelib.http.request_models:"
+PORTAL_EVENTS = "chalicelib.http.portal_events:"
 
 
 def _path() -> str | None:
@@ -305,6 +306,44 @@ def inter_agency_action(code: str) -> Response:
         command_id=requests.command_id(app.current_request, actor.id),
         on_checked=lambda: requests.spend(caller, deps),
     )
+
+
+@route_doc(
+    tag="portals",
+    summary="What an applicant did on the portal: a supplement, a withdrawal, fees paid",
+    description="Our contract (docs/dvcqg-contract.md §8). Each event becomes the command an "
+    "official would send, applied or refused by the transition worker; the same `event_id` "
+    "names the same command.",
+    body=tuple(
+        PORTAL_EVENTS + kind for kind in ("SupplementSubmitted", "WithdrawalRequested", "FeesPaid")
+    ),
+    answers={202: Answer("QueuedCommand", "queued", location=True)},
+    refusals=(404,),
+)
+@app.route("/v1/webhooks/portal-events", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def portal_event() -> Response:
+    """The applicant's own act on the portal, as the applicant's command on their dossier."""
+    from chalicelib.http.portal_events import parse_event
+    from chalicelib.services.portal_events import request_event
+
+    requests, deps = _requests(), _deps()
+    raw, caller = _signed("portal-events")
+    event = parse_event(requests.parse_json(raw), province=deps.settings.province, now=deps.now())
+    requests.refuse_replay(caller, deps)
+    envelope = request_event(
+        event,
+        caller.client,
+        store=deps.store,
+        agencies=deps.agencies,
+        publisher=deps.publisher,
+        queue_url=deps.settings.transitions_queue_url,
+        now=deps.now(),
+        on_checked=lambda: requests.spend(caller, deps),  # a refused event writes nothing
+    )
+    status_url = f"/v1/dossiers/{event.code}/commands/{envelope.command_id}"
+    body = {"command_id": envelope.command_id, "status": "queued", "status_url": status_url}
+    return _accepted(body, status_url)
 
 
 @route_doc(

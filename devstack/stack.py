@@ -57,6 +57,8 @@ PORTAL_CLIENT = "portal-dev"
 TAX_CLIENT = "thue-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
+# The portal sends dossiers and what their applicants do on it (docs/dvcqg-contract.md §8).
+PORTAL_SCOPES = ["dossiers", "portal-events"]
 
 
 def dev_webhook_secret() -> str:
@@ -76,11 +78,11 @@ def dev_jwt_key() -> str:
 
 
 def dev_webhook_clients() -> dict[str, str]:
-    """Client id → the SSM value of its secret (plain: a portal; or JSON with the agency it
-    speaks for, or the scopes it has)."""
+    """Client id → the SSM value of its secret (JSON with the agency it speaks for, or the
+    scopes it has)."""
     secret = dev_webhook_secret()
     return {
-        PORTAL_CLIENT: secret,
+        PORTAL_CLIENT: json.dumps({"secret": secret, "scopes": PORTAL_SCOPES}),
         TAX_CLIENT: json.dumps({"secret": secret, "agency": TAX_AGENCY}),
         GATEWAY_CLIENT: json.dumps({"secret": secret, "scopes": GATEWAY_SCOPES}),
     }

@@ -5,8 +5,9 @@ values), `iss`, `aud`, `exp`, `iat`. Production verifies RS256 tokens against th
 JWKS (e.g. Cognito); the dev and local stages verify HS256 tokens made with a shared
 development key (see `python -m chalicelib.cli token`).
 
-Unknown role names are ignored, and so is `system`: that role belongs to other agencies'
-systems, which authenticate with signed webhooks, never to a person's token. A token that
+Unknown role names are ignored, and so are `system` and `applicant`: those roles belong to
+other agencies' systems and to applicants acting on a portal, which reach us by signed webhooks,
+never by an official's token. A token that
 carries no role left is refused with 403.
 """
 
@@ -30,7 +31,7 @@ from chalicelib.settings import DEV_STAGES, Settings
 DEV_JWT_KEY = "motcua-local-development-key-not-for-production"
 LEEWAY_SECONDS = 30
 MAX_TOKEN_CHARS = 8192
-TOKEN_ROLES = frozenset(Role) - {Role.SYSTEM}
+TOKEN_ROLES = frozenset(Role) - {Role.SYSTEM, Role.APPLICANT}
 REQUIRED_CLAIMS = ("sub", "name", "agency", "roles", "iss", "aud", "exp", "iat")
 AUTHORIZATION = "Authorization"
 REALM = 'realm="motcua"'

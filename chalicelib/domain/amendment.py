@@ -1,7 +1,7 @@
 """A dossier's submitted details corrected by the portal that sent it (`update_details`).
 
 Not an official's action: the national portal re-sends a dossier with `isUpdating` "True"
-(docs/dvcqg-contract.md §5). The status, step, holder and dates are the process's and do not
+(docs/dvcqg-contract.md §9). The status, step, holder and dates are the process's and do not
 move; what the citizen declared does (their details, the summary, the portal's appointment, the
 online flags). The history entry says what changed and who changed it, like any other.
 """

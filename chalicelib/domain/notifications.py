@@ -129,7 +129,7 @@ def _applicant_job(
 def _appointments(dossier: Dossier) -> dict[str, object]:
     """The appointment a receipt notice gives. The national portal told the citizen its own
     (NgayHenTra): a later one of ours replaces it and says so; an earlier one of ours is not
-    sent, so the citizen holds one date, and it is kept (docs/dvcqg-contract.md §5)."""
+    sent, so the citizen holds one date, and it is kept (docs/dvcqg-contract.md §9)."""
     ours, portal = dossier.due_at, dossier.portal_due_at
     if portal is None or ours is None or ours == portal:
         return {"appointment": ours}

@@ -106,14 +106,18 @@ RULES: dict[Action, Rule] = {
                                      {R.RECEIVER, R.SPECIALIST, R.LEADER},
                                      (*HOLDER_OR_DESK, Place.RESOLVING_AGENCY), Clock.PAUSE,
                                      S.SUPPLEMENT_REQUESTED, needs_note=True),
-    Action.SUPPLEMENT_RECEIVED: _rule({S.SUPPLEMENT_REQUESTED}, {R.RECEIVER, R.SPECIALIST},
-                                      HOLDER_OR_DESK, Clock.RESUME, None),
+    # The applicant's own acts (a supplement, fees paid, a withdrawal) may come from the portal
+    # they used (role applicant, at the receiving desk: docs/dvcqg-contract.md §8).
+    Action.SUPPLEMENT_RECEIVED: _rule({S.SUPPLEMENT_REQUESTED},
+                                      {R.RECEIVER, R.SPECIALIST, R.APPLICANT}, HOLDER_OR_DESK,
+                                      Clock.RESUME, None),
     Action.REQUEST_FEES: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
                                (Place.HOLDER,), Clock.PAUSE, S.FEES_REQUESTED),
-    Action.FEES_PAID: _rule({S.FEES_REQUESTED}, {R.RECEIVER, R.SPECIALIST, R.SYSTEM},
+    Action.FEES_PAID: _rule({S.FEES_REQUESTED}, {R.RECEIVER, R.SPECIALIST, R.SYSTEM, R.APPLICANT},
                             HOLDER_OR_DESK, Clock.RESUME, None),
-    Action.WITHDRAW: _rule({S.SUBMITTED, *OPEN}, {R.RECEIVER}, HOLDER_OR_DESK, Clock.END,
-                           S.WITHDRAWN, needs_note=True),
+    # NĐ 118 art. 21: an online applicant asks on the national portal (role applicant).
+    Action.WITHDRAW: _rule({S.SUBMITTED, *OPEN}, {R.RECEIVER, R.APPLICANT}, HOLDER_OR_DESK,
+                           Clock.END, S.WITHDRAWN, needs_note=True),
     # Mẫu 05, by a leader; the counter closes a dossier whose supplement deadline lapsed
     # (NĐ 118 art. 19(5): "đóng hồ sơ").
     Action.STOP: _rule(OPEN, {R.LEADER, R.RECEIVER},

@@ -83,3 +83,6 @@ class Role(StrEnum):
     LEADER = "leader"  # lãnh đạo phòng / cơ quan
     ADMIN = "admin"  # the province's system administrator
     SYSTEM = "system"  # another agency's system or a scheduled job
+    # The applicant, acting on a portal (a signed portal event: docs/dvcqg-contract.md §8); never
+    # in an official's token.
+    APPLICANT = "applicant"

@@ -34,7 +34,8 @@ CALLERS: dict[str, str] = {
     "PHONG_QLTK)",
     "expired": "A's receiver with an expired token",
     "wrong_issuer": "A's receiver with a token of another issuer (right key)",
-    "portal": "a portal's signed webhook (a client without an agency: scope `dossiers`)",
+    "portal": "a portal's signed webhook (a client without an agency: scopes `dossiers`, "
+    "`portal-events`)",
     "agency_system": "B's system, signed webhook (a client speaking for agency B: scope "
     "`inter-agency`)",
     "gateway": "an SMS/ZNS gateway's signed webhook (scopes `delivery-receipts`, `opt-outs`)",
@@ -80,6 +81,7 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("POST", "/v1/webhooks/inter-agency/{code}/actions"): _signed(),
     ("POST", "/v1/webhooks/delivery-receipts"): _signed(gateway="202"),
     ("POST", "/v1/webhooks/opt-outs"): _signed(gateway="202"),
+    ("POST", "/v1/webhooks/portal-events"): _signed(portal="202"),
     ("POST", "/v1/dossiers"): _bearer(
         receiver="202", specialist="403", leader="403", admin="403", other_agency="403"
     ),
@@ -111,6 +113,10 @@ RULES: dict[Route, str] = {
     "`delivery-receipts` (an SMS/ZNS gateway); 404 when no message has that provider and id.",
     ("POST", "/v1/webhooks/opt-outs"): "A signed client with scope `opt-outs` (an SMS/ZNS "
     "gateway).",
+    ("POST", "/v1/webhooks/portal-events"): "A signed client with scope `portal-events` (a "
+    "portal), for any dossier of ours (404 naming `MaHoSo` otherwise); it acts as the "
+    "applicant (role `applicant`) at the counter that received the dossier, and the transition "
+    "worker checks the state machine's roles and places for that role.",
     ("POST", "/v1/dossiers"): "An official with the receiver role; the dossier is received at "
     "the official's own agency and unit.",
     ("GET", "/v1/intake/{receipt_id}"): "Any official of the agency whose counter made the "

@@ -16,6 +16,6 @@ from chalicelib.intake.dvcqg import DongBoHoSoMC
 
 class DongBoHoSoMCEnvelope(BaseModel):
     service: Literal["DongBoHoSoMC"] = "DongBoHoSoMC"
-    # "True": a correction of a dossier sent before (docs/dvcqg-contract.md §8).
+    # "True": a correction of a dossier sent before (docs/dvcqg-contract.md §9).
     isUpdating: Literal["True", "False"] = "False"
     data: Annotated[list[DongBoHoSoMC], Field(min_length=1, max_length=1)]

@@ -17,6 +17,9 @@ SCOPES = {
     "inter-agency": "inter-agency actions",  # POST /v1/webhooks/inter-agency/{code}/actions
     "delivery-receipts": "delivery receipts",  # POST /v1/webhooks/delivery-receipts
     "opt-outs": "opt-outs",  # POST /v1/webhooks/opt-outs
+    # POST /v1/webhooks/portal-events: what applicants did on the portal. Never a default: a
+    # portal is granted it explicitly (it acts on dossiers for their applicants).
+    "portal-events": "applicants' portal events",
 }
 PORTAL_SCOPES = frozenset({"dossiers"})
 AGENCY_SCOPES = frozenset({"inter-agency"})

@@ -17,6 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.intake import IntakeDeps, create_dossier
+from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
 from tests.integration.conftest import aws_resources
 
@@ -70,6 +71,27 @@ class Stack:
         return self.client.http.post(path, body=body, headers=headers)
 
 
+def drain(stack: Stack, queue_env: str, handler: Any) -> int:
+    """Run the worker on every message of a queue, as Lambda would; answer how many."""
+    sqs = boto3.client("sqs")
+    url = stack.env[queue_env]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    region = boto3.session.Session().region_name
+    done = 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, **RECEIVE_ARGUMENTS
+    ).get("Messages", []):
+        event = sqs_event(messages, arn, region)
+        result = handler(event, LambdaContext(queue_env.lower()))
+        assert result == {"batchItemFailures": []}, result
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        done += len(messages)
+    return done
+
+
 def _seed(stack: Stack) -> str:
     """A real dossier: the portal's webhook, then the intake worker's job on its message."""
     body = json.dumps(
@@ -118,8 +140,8 @@ def stack():
 
 @contextmanager
 def running_stack() -> Iterator[Stack]:
-    """The app on moto with a portal client, the tax department's system, the SMS gateway and
-    one dossier (also what bench/timing_checks.py measures)."""
+    """The app on moto with a portal client (dossiers and portal events), the tax department's
+    system, the SMS gateway and one dossier (also what bench/timing_checks.py measures)."""
     with pytest.MonkeyPatch.context() as patch, aws_resources(patch) as env:
         patch.delenv("MOTCUA_NOW", raising=False)  # signatures and dates are about real time
         prefix = "/motcua/dev/webhook-clients/"
@@ -128,8 +150,12 @@ def running_stack() -> Iterator[Stack]:
             "secret": harness.SECRETS[harness.GATEWAY_CLIENT],
             "scopes": harness.GATEWAY_SCOPES,
         }
+        portal = {
+            "secret": harness.SECRETS[harness.PORTAL_CLIENT],
+            "scopes": harness.PORTAL_SCOPES,
+        }
         for client_id, value in [
-            (harness.PORTAL_CLIENT, harness.SECRETS[harness.PORTAL_CLIENT]),
+            (harness.PORTAL_CLIENT, json.dumps(portal)),
             (harness.TAX_CLIENT, json.dumps(tax)),
             (harness.GATEWAY_CLIENT, json.dumps(gateway)),
         ]:

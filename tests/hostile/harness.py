@@ -55,6 +55,7 @@ PORTAL_CLIENT = "portal-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: scopes delivery-receipts and opt-outs
 GATEWAY_SECRET = "motcua-local-gateway-secret"
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
+PORTAL_SCOPES = ["dossiers", "portal-events"]
 SECRETS = {
     PORTAL_CLIENT: DEV_WEBHOOK_SECRET,
     TAX_CLIENT: TAX_SECRET,

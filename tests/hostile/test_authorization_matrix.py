@@ -15,7 +15,6 @@ import time
 import uuid
 from typing import Any
 
-import boto3
 import jsonschema
 import pytest
 
@@ -27,8 +26,8 @@ from chalicelib.http import openapi
 from chalicelib.http.authorization import AUTHORIZATION, CALLERS
 from chalicelib.ports.deliveries import Attempt
 from chalicelib.services.intake import receipt_id_for
-from devstack.lambda_events import RECEIVE_ARGUMENTS, LambdaContext, sqs_event
 from tests.hostile import harness
+from tests.hostile.conftest import drain
 
 WARD = harness.WARD  # agency A: received and resolves the seeded dossier
 TAX = harness.TAX  # agency B
@@ -105,30 +104,6 @@ def check_conforms(template: str, method: str, answer) -> None:
 
 
 # -- the world the matrix runs in ----------------------------------------------------------------
-def drain(stack, queue_env: str, handler) -> int:
-    """Run the worker on every message of a queue, as Lambda would; answer how many."""
-    sqs = boto3.client("sqs")
-    url = stack.env[queue_env]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    done = 0
-    while messages := sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, **RECEIVE_ARGUMENTS
-    ).get("Messages", []):
-        event = sqs_event(messages, arn, harness_region())
-        result = handler(event, LambdaContext(queue_env.lower()))
-        assert result == {"batchItemFailures": []}, result
-        for message in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        done += len(messages)
-    return done
-
-
-def harness_region() -> str:
-    return boto3.session.Session().region_name
-
-
 def _seed_delivery(code: str) -> None:
     """A message the SMS provider may report on."""
     job = NotificationJob(key="authz-job", code=code, kind="received", essential=True,
@@ -183,6 +158,11 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/webhooks/delivery-receipts": {"provider": "sns", "message_id": MESSAGE_ID,
                                            "status": "delivered"},
         "/v1/webhooks/opt-outs": {**harness.TEMPLATES["opt_out"], "source": unique},
+        # D is received, not asked for fees: queued (202), then refused by the worker.
+        "/v1/webhooks/portal-events": {"event_id": f"authz-{unique}", "MaHoSo": code,
+                                       "kind": "fees_paid", "amount_vnd": 50000,
+                                       "payment_channel": "online", "transaction_ref": unique,
+                                       "occurred_at": "2026-03-09T10:00:00+07:00"},
         "/v1/dossiers": {**harness.TEMPLATES["counter"], "external_id": unique},
         "/v1/dossiers/{code}/actions": {"action": "take_up", "expected_version": 1,
                                         "note": unique},

@@ -81,7 +81,7 @@ def test_unknown_roles_are_ignored():
     assert actor.roles == frozenset({Role.RECEIVER})
 
 
-@pytest.mark.parametrize("roles", [[], ["auditor"], ["system"]])
+@pytest.mark.parametrize("roles", [[], ["auditor"], ["system"], ["applicant"]])
 def test_a_token_without_a_known_role_is_forbidden(roles):
     problem = refused(f"Bearer {mint(roles=roles)}", status=403)
     assert problem.errors[0].reason == "no known role"
