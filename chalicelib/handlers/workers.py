@@ -129,7 +129,9 @@ def run_digest(deps: Container) -> dict[str, Any]:
     return summary
 
 
-# The nightly reconciliation starts no new look-up with less than this left before its timeout.
+# The nightly reconciliation starts no new look-up with less than this left before its timeout
+# (one dossier's look-up, repush and look-up again at the portal's 10 s time-out each), or
+# half its time when it was given less (the local stack gives every function 60 s).
 RECONCILE_MARGIN_MS = 60_000
 
 
@@ -140,8 +142,10 @@ def run_portal_reconcile(deps: Container, context: Any = None) -> dict[str, Any]
 
     settings = deps.settings
 
+    margin = min(RECONCILE_MARGIN_MS, context.get_remaining_time_in_millis() // 2) if context else 0
+
     def may_go_on() -> bool:
-        return context is None or context.get_remaining_time_in_millis() > RECONCILE_MARGIN_MS
+        return context is None or context.get_remaining_time_in_millis() > margin
 
     result = portal_reconcile.reconcile(
         deps.portal_reconcile_deps(may_go_on),

@@ -86,8 +86,10 @@ class World:
     def portal_holds_ours(self, code):
         snapshot, steps = self.ours(code)
         held = self.portal.look_up(code)
-        return held is not None and {k: held[k] for k in snapshot} == snapshot and all(
-            s in held["QuaTrinhXuLy"] for s in steps
+        return (
+            held is not None
+            and {k: held[k] for k in snapshot} == snapshot
+            and all(s in held["QuaTrinhXuLy"] for s in steps)
         )
 
 
