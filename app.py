@@ -607,5 +607,12 @@ def daily_digest(event: Any) -> dict[str, Any]:
     return _workers().run_digest(_deps())
 
 
+# 01:00 in Hà Nội is 18:00 UTC: the portal's own view against ours, what differs pushed again.
+@app.schedule(Cron(0, 18, "*", "*", "?", "*"))
+@observability.worker
+def portal_reconcile(event: Any) -> dict[str, Any]:
+    return _workers().run_portal_reconcile(_deps(), event.context)
+
+
 # Lambda's INIT runs with more CPU than an invocation: this function's parts are built now.
 warm_up(DEPLOYED)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.notifier import NotifierDeps
     from chalicelib.services.outbox import Notices
+    from chalicelib.services.portal_reconcile import ReconcileDeps
     from chalicelib.services.portal_sync import PortalSyncDeps
     from chalicelib.services.recalendar import RecalendarDeps
     from chalicelib.services.timers import TimerDeps
@@ -259,6 +261,15 @@ class Container:
             portal=self.national_portal,
             catalog=self.catalog,
             agencies=self.agencies,
+        )
+
+    def portal_reconcile_deps(self, may_go_on: Callable[[], bool] | None = None) -> ReconcileDeps:
+        from chalicelib.services.portal_reconcile import Pacer, ReconcileDeps
+
+        return ReconcileDeps(
+            sync=self.portal_sync_deps(),
+            pacer=Pacer(self.settings.portal_lookups_per_second),
+            may_go_on=may_go_on or (lambda: True),
         )
 
 

@@ -164,9 +164,17 @@ def parser() -> argparse.ArgumentParser:
     portal = commands.add_parser("portal", help="the national portal (DVCQG) sync")
     portal_commands = portal.add_subparsers(dest="portal_command", required=True)
     reconcile = portal_commands.add_parser(
-        "reconcile", help="list dossiers whose last synced status differs from ours"
+        "reconcile", help="ask the portal what it holds of each dossier and list what differs"
     )
-    reconcile.add_argument("--repush", action="store_true", help="queue a sync for each one behind")
+    reconcile.add_argument(
+        "--repush", action="store_true", help="push what differs again, then look again"
+    )
+    reconcile.add_argument(
+        "--days",
+        type=float,
+        default=None,
+        help="only open dossiers and those ended in the last DAYS days (default: all)",
+    )
     reconcile.set_defaults(run=reconcile_command)
 
     log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
@@ -209,7 +217,7 @@ def reconcile_command(args: argparse.Namespace) -> str:
     from chalicelib import ops
 
     deps = ops.operator_container()
-    result = ops.reconcile_portal(deps, repush=args.repush, now=deps.now())
+    result = ops.reconcile_portal(deps, repush=args.repush, now=deps.now(), recent_days=args.days)
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 

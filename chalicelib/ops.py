@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib import bootstrap
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import workers
-from chalicelib.services import portal_sync, recalendar
+from chalicelib.services import portal_reconcile, recalendar
 from chalicelib.settings import Settings
 
 # Where `make run` leaves its settings for the CLI (devstack writes it).
@@ -53,12 +53,17 @@ def recompute_calendar(
             "dry_run": dry_run}  # fmt: skip
 
 
-def reconcile_portal(deps: bootstrap.Container, *, repush: bool, now: datetime) -> dict[str, Any]:
-    """The dossiers the national portal is behind on; with `repush`, a sync queued for each."""
-    result = portal_sync.reconcile(
-        deps.portal_sync_log,
-        publisher=deps.publisher if repush else None,
-        queue_url=deps.settings.portal_sync_queue_url,
-        nonce=f"reconcile-{now:%Y%m%d%H%M%S}",
+def reconcile_portal(
+    deps: bootstrap.Container, *, repush: bool, now: datetime, recent_days: float | None = None
+) -> dict[str, Any]:
+    """What the national portal holds that differs from ours (every dossier, or with
+    `recent_days` the open ones and those ended lately); with `repush`, pushed again and
+    looked up again (up to the configured rounds)."""
+    result = portal_reconcile.reconcile(
+        deps.portal_reconcile_deps(),
+        now,
+        repush=repush,
+        rounds=deps.settings.portal_reconcile_rounds,
+        recent_days=recent_days,
     )
     return result.summary()

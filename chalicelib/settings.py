@@ -80,6 +80,12 @@ class Settings(BaseModel):
     portal_sync_queue_url: Annotated[str, _env("PORTAL_SYNC_QUEUE_URL")] = ""
     portal_sync_dlq_url: Annotated[str, _env("PORTAL_SYNC_DLQ_URL")] = ""
     portal_parameter: Annotated[str, _env("PORTAL_PARAMETER")] = ""
+    # Reconciliation against the portal's own view (services/portal_reconcile): look-ups a
+    # second at most (0: no pause); the nightly run's repush rounds, and how many days an
+    # ended dossier is still looked at after its last acknowledged push.
+    portal_lookups_per_second: Annotated[float, _env("PORTAL_LOOKUPS_PER_SECOND", ge=0)] = 5
+    portal_reconcile_rounds: Annotated[int, _env("PORTAL_RECONCILE_ROUNDS", ge=1, le=20)] = 10
+    portal_reconcile_days: Annotated[float, _env("PORTAL_RECONCILE_DAYS", gt=0, le=366)] = 7
     # The law's limits at the edges of a dossier's life (chalicelib/domain/legal.py cites
     # each; a province may set them, and the catalog a procedure's own supplement limit).
     supplement_request_within_days: Annotated[

@@ -16,7 +16,9 @@ a list) is replaced. The template composed here adds:
   stream a bounded retry, batch bisection and an on-failure destination;
 - the parameters chosen at deploy time (token issuer, notification channels, alarm e-mail);
 - the alarms: each dead-letter queue's depth, each source queue's oldest message, each
-  function's errors and throttles, the stream relay's iterator age, all to one SNS topic;
+  function's errors and throttles, the stream relay's iterator age, the application's counters
+  of `APP_METRIC_ALARMS` (the portal still differing after the nightly reconciliation), all to
+  one SNS topic;
 - the X-Ray sampling rule of the stage's API (`xray: true` traces it and every function).
 
 Why the queue is overridden with `{"Fn::Sub": "${Queue.Arn}"}` and not `Fn::GetAtt`: for
@@ -171,6 +173,16 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
 OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600, "PortalSyncQueue": 3600}
 DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
+# The application's own counters that alarm above 0 (EMF, chalicelib/observability/metrics.py):
+# counter → (the function that counts it, what it means). Checked over the hour after the run.
+APP_METRIC_ALARMS: dict[str, tuple[str, str]] = {
+    "PortalDifferencesRemaining": (
+        "portal_reconcile",
+        "the national portal still shows dossiers otherwise than we do after the nightly "
+        "reconciliation's repush (see the function's log: each dossier and what differs).",
+    ),
+}
+APP_METRIC_PERIOD = 3600
 
 # X-Ray: the API stage samples its requests by this rule (a trace's downstream functions follow
 # its decision through the message's trace header): 5% of requests, no per-second reservoir.
@@ -540,7 +552,25 @@ def _alarms(stage: str, local: Mapping[str, Any], functions: list[Function]) -> 
                 EvaluationPeriods=5,
                 Threshold=ITERATOR_AGE_ALARM_MS,
             )
+    names = {function.name for function in functions}
+    for metric, (function_name_, description) in APP_METRIC_ALARMS.items():
+        if function_name_ in names:
+            out[f"{metric}Alarm"] = _alarm(
+                f"{function_name_}: {description}", _app_metric(metric), Period=APP_METRIC_PERIOD
+            )
     return out
+
+
+def _app_metric(metric: str) -> dict[str, Any]:
+    from chalicelib.observability.logs import SERVICE
+    from chalicelib.observability.metrics import NAMESPACE
+
+    return {
+        "Namespace": NAMESPACE,
+        "MetricName": metric,
+        "Dimensions": [{"Name": "service", "Value": SERVICE}],
+        "Statistic": "Maximum",
+    }
 
 
 def _sampling_rule(stage: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ contract over HTTP on loopback. Both apply `check_items` and `record_push` below
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -329,12 +330,22 @@ def held(
 class MemoryNationalPortal:
     """What the portal would hold: dossiers by code and steps by their key. It refuses what
     the real one would (`check_items`). `fail(n)` makes the next n calls fail as if the portal
-    were down."""
+    were down. As `devstack.fake_portal`, with a seeded random: `fail_rate` of the pushes fail
+    (half before recording, half after: the answer was lost), and `lose_rate` are
+    acknowledged and then forgotten."""
 
     dossiers: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     pushes: int = 0
+    fail_rate: float = 0.0
+    lose_rate: float = 0.0
+    seed: int | None = None
+    lost: int = 0
     _failures_left: int = 0
+    _random: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
 
     def fail(self, times: int) -> None:
         self._failures_left = times
@@ -350,7 +361,15 @@ class MemoryNationalPortal:
         self.pushes += 1
         self._outage(service)
         check_items(service, list(items))
+        failing = self._random.random() < self.fail_rate
+        if failing and self._random.random() < 0.5:
+            raise PortalUnavailable(f"{service}: HTTP 503 (fake, before recording)")
+        if not failing and self._random.random() < self.lose_rate:
+            self.lost += 1  # acknowledged, never recorded
+            return
         record_push(self.dossiers, self.steps, service, items)
+        if failing:
+            raise PortalUnavailable(f"{service}: HTTP 503 (fake, recorded, answer lost)")
 
     def look_up(self, code: str) -> dict[str, Any] | None:
         self._outage(LOOKUP_SERVICE)

@@ -91,6 +91,13 @@ def _digest(deps: bootstrap.Container) -> None:
     records.DIGEST_JSON.core_schema  # noqa: B018  (the digests it writes)
 
 
+def _portal_reconcile(deps: bootstrap.Container) -> None:
+    from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.services import portal_reconcile  # noqa: F401
+
+    deps.portal_reconcile_deps()  # the portal's configuration is an SSM read
+
+
 # Chalice's function name → what it builds, and the AWS clients it uses (from the one Session).
 PARTS: dict[str, tuple[Callable[[bootstrap.Container], None], tuple[str, ...]]] = {
     "api_handler": (_api, ("dynamodb", "sqs", "ssm")),
@@ -101,6 +108,7 @@ PARTS: dict[str, tuple[Callable[[bootstrap.Container], None], tuple[str, ...]]] 
     "portal_sync": (_portal_sync, ("dynamodb", "sqs", "ssm")),
     "deadline_timer": (_timer, ("dynamodb",)),
     "daily_digest": (_digest, ("dynamodb",)),
+    "portal_reconcile": (_portal_reconcile, ("dynamodb", "ssm")),
 }
 
 

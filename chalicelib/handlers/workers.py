@@ -129,6 +129,46 @@ def run_digest(deps: Container) -> dict[str, Any]:
     return summary
 
 
+# The nightly reconciliation starts no new look-up with less than this left before its timeout
+# (one dossier's look-up, repush and look-up again at the portal's 10 s time-out each), or
+# half its time when it was given less (the local stack gives every function 60 s).
+RECONCILE_MARGIN_MS = 60_000
+
+
+def run_portal_reconcile(deps: Container, context: Any = None) -> dict[str, Any]:
+    """The nightly reconciliation against the portal's own view, with repush; what still
+    differs after it is counted (`PortalDifferencesRemaining`, alarmed) and logged."""
+    from chalicelib.services import portal_reconcile
+
+    settings = deps.settings
+
+    margin = min(RECONCILE_MARGIN_MS, context.get_remaining_time_in_millis() // 2) if context else 0
+
+    def may_go_on() -> bool:
+        return context is None or context.get_remaining_time_in_millis() > margin
+
+    result = portal_reconcile.reconcile(
+        deps.portal_reconcile_deps(may_go_on),
+        deps.now(),
+        repush=True,
+        rounds=settings.portal_reconcile_rounds,
+        recent_days=settings.portal_reconcile_days,
+    )
+    observability.count("PortalDifferencesRemaining", result.differing)
+    observability.count("PortalNotChecked", len(result.not_checked))
+    log = observability.get_logger()
+    for report in result.dossiers:
+        if report.differs:
+            with observability.bind_dossier(report.code):
+                log.warning("portal still differs", report=report.as_json())
+    summary = result.summary()
+    log.info(
+        "portal reconciliation: %s",
+        {k: v for k, v in summary.items() if k not in ("dossiers", "not_checked_codes")},
+    )
+    return summary
+
+
 def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     """The table's stream → the notifications queue (the jobs written with each change) and the
     national portal's sync queue (every new or changed dossier state)."""

@@ -7,8 +7,9 @@ not had yet (`CapNhatTienDoHoSoMC`), then moves the dossier's mark. Requests car
 whatever order they arrive in, the portal is told the latest, and a request for a revision the
 portal already has costs two reads and no push.
 
-`reconcile` compares every dossier with its mark and queues a sync for each one behind: the
-net under the queue's retries and dead letters.
+What the queue's retries and dead letters miss (and what the portal acknowledged and then
+lost), the reconciliation against the portal's own view finds and pushes again
+(`chalicelib/services/portal_reconcile.py`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from chalicelib.ports.portal import (
     NationalPortal,
     PortalRejected,
     PortalSyncLog,
-    Standing,
     SyncMark,
 )
 from chalicelib.ports.queues import Publisher
+from chalicelib.ports.records import DossierRecord
 from chalicelib.ports.store import DossierLoader
 from chalicelib.ports.stream import StateWritten
 from chalicelib.services.failures import PermanentFailure
@@ -68,17 +69,7 @@ def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
     mark = deps.log.get(code)
     if mark is not None and mark.revision >= dossier.revision:
         return SyncResult.UP_TO_DATE
-    snapshot = portal_records.dossier_item(
-        dossier,
-        deps.catalog.get(dossier.procedure_code, dossier.procedure_version),
-        record.history,
-        resolving_agency_name=deps.agencies.name_of(dossier.resolving_agency),
-    )
-    steps = [
-        portal_records.progress_item(code, entry, unit_name=deps.agencies.place_name)
-        for entry in record.history
-        if mark is None or entry.version > mark.version
-    ]
+    snapshot, steps = portal_items(record, deps, after_version=mark.version if mark else None)
     try:
         deps.portal.push(portal_records.DOSSIER_SERVICE, [snapshot])
         deps.portal.push(portal_records.PROGRESS_SERVICE, steps)
@@ -97,6 +88,26 @@ def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
     return SyncResult.PUSHED
 
 
+def portal_items(
+    record: DossierRecord, deps: PortalSyncDeps, *, after_version: int | None = None
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """What the portal is told of a dossier now: its snapshot, and its steps (those after
+    `after_version` only, when given)."""
+    dossier = record.dossier
+    snapshot = portal_records.dossier_item(
+        dossier,
+        deps.catalog.get(dossier.procedure_code, dossier.procedure_version),
+        record.history,
+        resolving_agency_name=deps.agencies.name_of(dossier.resolving_agency),
+    )
+    steps = [
+        portal_records.progress_item(dossier.code, entry, unit_name=deps.agencies.place_name)
+        for entry in record.history
+        if after_version is None or entry.version > after_version
+    ]
+    return snapshot, steps
+
+
 def request_for_state(state: StateWritten) -> SyncRequest:
     """The sync a written dossier state asks for (every one: a new status, step, date or alarm
     all change what the portal shows or may show)."""
@@ -104,56 +115,11 @@ def request_for_state(state: StateWritten) -> SyncRequest:
 
 
 def enqueue(request: SyncRequest, publisher: Publisher, queue_url: str, *, nonce: str = "") -> None:
-    """One message per dossier revision (FIFO deduplication); `nonce` lets reconciliation ask
-    again for a revision whose message was dead-lettered minutes ago."""
+    """One message per dossier revision (FIFO deduplication); `nonce` lets a caller ask again
+    for a revision whose message was dead-lettered minutes ago."""
     publisher.send(
         queue_url,
         request.model_dump(mode="json"),
         group=request.code,
         dedup_id=f"{request.code}#{request.revision}{'#' + nonce if nonce else ''}",
-    )
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    checked: int
-    behind: list[Standing]
-    requeued: int
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "checked": self.checked,
-            "behind": len(self.behind),
-            "requeued": self.requeued,
-            "dossiers": [
-                {
-                    "code": s.code,
-                    "status": s.status,
-                    "revision": s.revision,
-                    "portal_status": s.mark.status if s.mark else None,
-                    "portal_revision": s.mark.revision if s.mark else None,
-                    "synced_at": s.mark.synced_at.isoformat() if s.mark else None,
-                }
-                for s in self.behind
-            ],
-        }
-
-
-def reconcile(
-    log: PortalSyncLog,
-    *,
-    publisher: Publisher | None = None,
-    queue_url: str = "",
-    nonce: str = "",
-) -> Reconciliation:
-    """Every dossier whose mark is behind its state; with a publisher, a sync queued for each
-    (through the queue, so it is ordered with the dossier's other syncs)."""
-    standing = log.standing()
-    behind = [s for s in standing if s.behind]
-    if publisher is not None:
-        for found in behind:
-            enqueue(SyncRequest(code=found.code, revision=found.revision), publisher, queue_url,
-                    nonce=nonce)  # fmt: skip
-    return Reconciliation(
-        checked=len(standing), behind=behind, requeued=len(behind) if publisher else 0
     )

@@ -76,6 +76,7 @@ def test_every_function_of_the_app_is_packaged(packaged):
         "PortalSync",
         "DeadlineTimer",
         "DailyDigest",
+        "PortalReconcile",
     }
     for function_id, function in functions.items():
         assert function["Properties"]["FunctionName"].startswith(f"motcua-{STAGE}-"), function_id
@@ -86,7 +87,21 @@ def test_the_schedules_come_from_the_app(packaged):
     assert schedules == {
         "DeadlineTimer": "rate(5 minutes)",
         "DailyDigest": "cron(30 0 ? * MON-SAT *)",
+        "PortalReconcile": "cron(0 18 * * ? *)",
     }
+
+
+def test_the_portal_differing_after_the_nightly_repush_raises_an_alarm(packaged):
+    from chalicelib.observability.metrics import NAMESPACE
+
+    alarms = checks.of_type(packaged, checks.ALARM)
+    properties = alarms["PortalDifferencesRemainingAlarm"]["Properties"]
+    assert (properties["Namespace"], properties["MetricName"]) == (
+        NAMESPACE, "PortalDifferencesRemaining"
+    )  # fmt: skip
+    assert properties["Threshold"] == 0
+    assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+    assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
 def test_the_per_dossier_queues_are_fifo_and_the_others_need_no_order(packaged):

@@ -1,5 +1,6 @@
 """The national portal sync against in-memory fakes: the portal ends with the latest status and
-every step once, whatever fails, repeats or arrives late; reconciliation finds what is behind."""
+every step once, whatever fails, repeats or arrives late (reconciliation:
+test_portal_reconcile.py)."""
 
 import dataclasses
 import json
@@ -261,28 +262,6 @@ def test_random_failures_and_repeats_end_with_the_portal_up_to_date(world):
     assert record.dossier.status is S.RETURNED and len(record.history) == 6
     assert portal.status_of(CODE) == int(S.RETURNED)
     assert len(portal.steps) == len(record.history)
-
-
-class RecordingPublisher:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, queue_url, body, *, group=None, dedup_id=None):
-        self.sent.append((queue_url, body, group, dedup_id))
-
-
-def test_reconcile_lists_what_is_behind_and_requeues_it(world):
-    deps, moves, _ = world
-    publisher = RecordingPublisher()
-    found = portal_sync.reconcile(deps.log, publisher=publisher, queue_url="q", nonce="n1")
-    assert [s.code for s in found.behind] == [CODE] and found.requeued == 1
-    assert publisher.sent == [("q", {"code": CODE, "revision": 1}, CODE, f"{CODE}#1#n1")]
-    portal_sync.sync(CODE, deps, at(2026, 3, 2, 9))
-    assert portal_sync.reconcile(deps.log).behind == []
-    act(moves, 1, Action.TAKE_UP, SPECIALIST, 1, 10)
-    summary = portal_sync.reconcile(deps.log).summary()
-    assert summary["behind"] == 1
-    assert summary["dossiers"][0]["status"] == 4 and summary["dossiers"][0]["portal_status"] == 2
 
 
 def test_the_relay_asks_a_sync_for_each_state_write_only():
