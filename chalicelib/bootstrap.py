@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.domain.procedures import Catalog
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
+    from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
     from chalicelib.services.intake import IntakeDeps
@@ -80,10 +82,55 @@ class Container:
         return load_calendar(self.data_dir / "calendar.yaml")
 
     @cached_property
-    def agencies(self) -> AgencyRegistry:
-        from chalicelib.adapters.catalog_files import AGENCIES_FILE, load_agencies
+    def reference(self) -> ReferenceSource:
+        """Where the agency registry and aliases are read (adapters/reference_data.py)."""
+        from chalicelib.adapters.reference_data import FileReference, TableReference
 
-        return load_agencies(self.data_dir / AGENCIES_FILE)
+        files = FileReference(self.data_dir)
+        if self.settings.reference_source == "table":
+            return TableReference(self.settings.table_name, files)
+        return files
+
+    @cached_property
+    def agencies(self) -> AgencyRegistry:
+        from chalicelib.adapters.catalog_files import agencies_from
+
+        texts = self.reference.read()
+        self._reference_version = texts.version
+        self._reference_checked = time.monotonic()
+        return agencies_from(texts.agencies, texts.aliases, texts.origin)
+
+    def refresh_reference(self, *, force: bool = False) -> bool:
+        """Reload the registry (and what is built from it) when its source moved; at most one
+        look once per `reference_refresh_seconds`. True when it reloaded. A new registry the
+        catalog does not accept is refused (logged, counted): the one in use stays."""
+        if "agencies" not in self.__dict__ or "reference" not in self.__dict__:
+            return False  # not built yet (it will be read fresh), or given by a test
+        checked = getattr(self, "_reference_checked", 0.0)
+        if not force and time.monotonic() - checked < self.settings.reference_refresh_seconds:
+            return False
+        with _refresh_lock:  # the local stack's pollers share one container
+            return self._reload_if_moved()
+
+    def _reload_if_moved(self) -> bool:
+        self._reference_checked = time.monotonic()
+        version = self.reference.version()
+        if version == getattr(self, "_reference_version", None):
+            return False
+        previous = {name: self.__dict__.pop(name) for name in _FROM_REFERENCE
+                    if name in self.__dict__}  # fmt: skip
+        from chalicelib.observability import get_logger
+
+        try:
+            self.catalog  # noqa: B018 - built now, so that a bad registry is refused here
+        except Exception:
+            self.__dict__.update(previous)
+            self._reference_version = version  # do not try the same bad version again
+            get_logger().exception("reference data refused", extra={"version": version})
+            self.counter.count("ReferenceReloadRefused")
+            return False
+        get_logger().info("reference data reloaded", extra={"version": version})
+        return True
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -273,12 +320,17 @@ class Container:
         )
 
 
+# Built from the agency registry: rebuilt when it is reloaded.
+_FROM_REFERENCE = ("agencies", "catalog", "notices")
+
+
 _PARTS = frozenset(
     name for name, value in vars(Container).items() if isinstance(value, cached_property)
 )
 
 _current: Container | None = None
 _lock = threading.Lock()
+_refresh_lock = threading.Lock()
 
 
 def container() -> Container:
@@ -288,6 +340,7 @@ def container() -> Container:
         with _lock:
             if _current is None:
                 _current = _activate(Container(Settings.from_environment()))
+    _current.refresh_reference()  # a time comparison, and a small read once in a while
     return _current
 
 

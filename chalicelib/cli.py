@@ -177,6 +177,20 @@ def parser() -> argparse.ArgumentParser:
     )
     reconcile.set_defaults(run=reconcile_command)
 
+    reference = commands.add_parser(
+        "reference", help="the agency registry and aliases the workers use (reloaded live)"
+    )
+    reference_commands = reference.add_subparsers(dest="reference_command", required=True)
+    push = reference_commands.add_parser(
+        "push",
+        help="check agencies.yaml and agency_aliases.yaml against the catalog, then store them "
+        "in the table as the next version (workers reload within the refresh interval)",
+    )
+    push.add_argument(
+        "--data-dir", default=None, help="the folder holding the two files (default: data/)"
+    )
+    push.set_defaults(run=reference_command)
+
     log = commands.add_parser("deliveries", help="a dossier's delivery log (every attempt)")
     log.add_argument("code", help="the dossier code")
     log.set_defaults(run=deliveries_command)
@@ -211,6 +225,25 @@ def rebuild_command(args: argparse.Namespace) -> str:
         args.agency, args.first, args.last, deps.store, deps.calendar
     )
     return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def reference_command(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from chalicelib import ops
+    from chalicelib.adapters.reference_data import StaleReference
+    from chalicelib.domain.errors import CatalogError
+
+    deps = ops.operator_container()
+    folder = Path(args.data_dir) if args.data_dir else deps.data_dir
+    try:
+        pushed = ops.push_reference(deps, folder)
+    except CatalogError as exc:
+        notes = "; ".join(getattr(exc, "__notes__", []))
+        raise CliError(f"not stored: {exc}{' (' + notes + ')' if notes else ''}") from exc
+    except (StaleReference, FileNotFoundError) as exc:
+        raise CliError(f"not stored: {exc}; run the command again") from exc
+    return json.dumps(pushed, ensure_ascii=False, indent=2)
 
 
 def reconcile_command(args: argparse.Namespace) -> str:

@@ -67,3 +67,33 @@ def reconcile_portal(
         recent_days=recent_days,
     )
     return result.summary()
+
+
+def push_reference(deps: bootstrap.Container, data_dir: Path) -> dict[str, Any]:
+    """Check the registry and aliases in `data_dir` against the catalog in use, then store them
+    as the table's next version; every worker reloads them within the refresh interval. Files
+    that do not pass are not stored (CatalogError names the file and the entry)."""
+    from chalicelib.adapters.catalog_files import (
+        AGENCIES_FILE,
+        AGENCY_ALIASES_FILE,
+        CATALOG_FILE,
+        agencies_from,
+        load_catalog,
+    )
+    from chalicelib.adapters.reference_data import FileReference, TableReference
+
+    texts = FileReference(data_dir).read()
+    registry = agencies_from(texts.agencies, texts.aliases, str(data_dir))
+    load_catalog(deps.data_dir / CATALOG_FILE, registry)  # the catalog must still resolve
+    table = TableReference(deps.settings.table_name, FileReference(deps.data_dir))
+    before = table.version()
+    version = table.write(texts.agencies, texts.aliases, after=before)
+    return {
+        "table": deps.settings.table_name,
+        "version": version,
+        "previous": before,
+        "files": [str(data_dir / AGENCIES_FILE)]
+        + ([str(data_dir / AGENCY_ALIASES_FILE)] if texts.aliases is not None else []),
+        "agencies": len(registry),
+        "reload_within_seconds": deps.settings.reference_refresh_seconds,
+    }

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -99,6 +99,13 @@ class Settings(BaseModel):
     extension_at_most: Annotated[float, _env("EXTENSION_AT_MOST", gt=0, le=5)] = 1.0
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
+    # The agency registry and aliases: the data folder's files, or the table's REF#agencies
+    # item (pushed by the CLI; the files while there is none). Either is looked at again at
+    # most once per refresh interval, and reloaded when it changed (adapters/reference_data.py).
+    reference_source: Annotated[Literal["files", "table"], _env("REFERENCE_SOURCE")] = "files"
+    reference_refresh_seconds: Annotated[
+        float, _env("REFERENCE_REFRESH_SECONDS", ge=0, le=86400)
+    ] = 300
     # A fixed "now" for tests and the local stage, to watch deadlines pass; refused in prod.
     now: Annotated[datetime | None, _env("NOW")] = None
     # The queue workers dead-letter with a reason on this try: one less than the redrive

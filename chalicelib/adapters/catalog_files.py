@@ -41,6 +41,21 @@ def load_agencies(path: PathLike | None = None) -> AgencyRegistry:
     return _parse_file(aliases, lambda document: parse_agency_aliases(document, registry))
 
 
+def agencies_from(agencies: bytes, aliases: bytes | None, origin: str) -> AgencyRegistry:
+    """The registry and alias table from their stored bytes (YAML or JSON), as `load_agencies`
+    reads them from files; errors name `origin`."""
+    source = Path(origin) / AGENCIES_FILE
+    registry = _parse(source, parse_document(source, agencies), parse_agencies)
+    if aliases is None:
+        return registry
+    named = Path(origin) / AGENCY_ALIASES_FILE
+    return _parse(
+        named,
+        parse_document(named, aliases),
+        lambda document: parse_agency_aliases(document, registry),
+    )
+
+
 def load_catalog(path: PathLike | None, agencies: AgencyRegistry) -> Catalog:
     """The catalog in `path` (default: the packaged `data/procedures.yaml`), checked against
     `agencies`: every agency and unit a procedure names must exist there."""
@@ -51,16 +66,28 @@ def load_catalog(path: PathLike | None, agencies: AgencyRegistry) -> Catalog:
 def read_document(path: PathLike) -> Any:
     """The parsed content of a `.yaml`, `.yml` or `.json` file; any failure names the file."""
     source = Path(path)
+    _check_suffix(source)
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise _file_error(source, f"cannot be read ({exc.strerror or exc})") from exc
+    return parse_document(source, raw)
+
+
+def _check_suffix(source: Path) -> str:
     suffix = source.suffix.lower()
     if suffix not in SUFFIXES:
         raise _file_error(source, f"unsupported file type '{suffix}'; use {', '.join(SUFFIXES)}")
+    return suffix
+
+
+def parse_document(source: Path, raw: bytes) -> Any:
+    """`raw`, the content of a file named `source`, parsed by its suffix; errors name it."""
+    suffix = _check_suffix(source)
     try:
-        raw = source.read_bytes()
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _file_error(source, "not UTF-8 text") from exc
-    except OSError as exc:
-        raise _file_error(source, f"cannot be read ({exc.strerror or exc})") from exc
     if suffix == ".json":
         try:
             return json.loads(text)
@@ -90,7 +117,10 @@ def _file_error(path: Path, reason: str) -> CatalogError:
 
 
 def _parse_file(path: Path, parse: Callable[[Any], T]) -> T:
-    document = read_document(path)
+    return _parse(path, read_document(path), parse)
+
+
+def _parse(path: Path, document: Any, parse: Callable[[Any], T]) -> T:
     # Validation errors name the procedure and field; the note adds which file they came from.
     try:
         return parse(document)

@@ -3,6 +3,7 @@ relay (the outbox jobs written so far), which the port itself does not expose.""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 
@@ -39,10 +40,12 @@ def _conforms() -> None:
     from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
+    from chalicelib.adapters.reference_data import FileReference, MemoryReference, TableReference
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
     from chalicelib.ports.deliveries import DeliveryLog
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
     from chalicelib.ports.queues import Publisher
+    from chalicelib.ports.reference import ReferenceSource
     from chalicelib.ports.replay import ReplayGuard
 
     stores: list[DossierStore] = [MemoryStore(), DynamoStore("t")]
@@ -51,4 +54,6 @@ def _conforms() -> None:
     portals: list[type[NationalPortal]] = [MemoryNationalPortal, HttpNationalPortal]
     publishers: list[Publisher] = [InMemoryPublisher(), SqsPublisher()]
     guards: list[ReplayGuard] = [InMemoryReplayGuard(), DynamoReplayGuard("t")]
-    assert stores and logs and marks and portals and publishers and guards
+    files = FileReference(Path("data"))
+    sources: list[ReferenceSource] = [MemoryReference(b""), files, TableReference("t", files)]
+    assert stores and logs and marks and portals and publishers and guards and sources
