@@ -8,10 +8,19 @@ online flags). The history entry says what changed and who changed it, like any 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.domain.calendar import as_local
-from chalicelib.domain.dossier import Action, Actor, Applicant, Dossier, Transition, change_entry
+from chalicelib.domain.dossier import (
+    Action,
+    Actor,
+    Applicant,
+    Dossier,
+    SubmittedDocument,
+    Transition,
+    change_entry,
+)
 
 
 def update_details(
@@ -23,10 +32,12 @@ def update_details(
     digitised: bool,
     summary: str | None,
     changed_vi: str,
+    documents: Sequence[SubmittedDocument] | None = None,
     actor: Actor,
     at: datetime,
 ) -> Transition:
-    """`summary` is the new one, or None when it did not change; `changed_vi` names what did."""
+    """`summary` and `documents` are the new ones, or None when they did not change;
+    `changed_vi` names what did."""
     at = as_local(at, "at")
     changed = dossier.model_copy(
         update={
@@ -40,4 +51,5 @@ def update_details(
     )
     note = f"{actor.name} cập nhật {changed_vi}" if changed_vi else ""
     entry = change_entry(dossier, changed, Action.UPDATE_DETAILS, actor, at, note)
-    return Transition(dossier=changed, entry=entry.model_copy(update={"summary": summary}))
+    kept = {"summary": summary, "documents": None if documents is None else tuple(documents)}
+    return Transition(dossier=changed, entry=entry.model_copy(update=kept))

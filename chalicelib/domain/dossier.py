@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus, Role
 
@@ -96,6 +97,16 @@ class Applicant(BaseModel):
     id_number: str | None = None
     phone: str | None = None
     email: str | None = None
+
+
+class SubmittedDocument(BaseModel):
+    """A document submitted with the dossier (DVCQG `TaiLieuNop`), as intake received it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    digitised: bool = False
 
 
 class Dossier(BaseModel):
@@ -221,6 +232,9 @@ class HistoryEntry(BaseModel):
     after_limit: bool | None = None  # set by `request_supplement`: counted late (QĐ 766)
     payment_channel: PaymentChannel | None = None  # set by `fees_paid`
     summary: str | None = None  # set by `update_details` when the summary (TrichYeuHoSo) changed
+    # The documents submitted, as intake received them: on the opening entry, and on an
+    # `update_details` that changed them (the portal's TaiLieuNop is the latest such list).
+    documents: tuple[SubmittedDocument, ...] | None = None
 
 
 class Transition(BaseModel):

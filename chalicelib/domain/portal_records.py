@@ -69,6 +69,24 @@ def summary(procedure: Procedure | None, history: Sequence[HistoryEntry]) -> str
     return (note or (procedure.name if procedure else ""))[:SUMMARY_LIMIT]
 
 
+def document_items(code: str, history: Sequence[HistoryEntry]) -> list[dict[str, str]]:
+    """TaiLieuNop (contract §2.2): the documents as intake last received them (the opening
+    entry's, or a later update's), until the documents issue stores the files themselves. The
+    id is the code and position, so that the same list pushed again is the same list."""
+    lists = [e.documents for e in history if e.documents is not None]
+    return [
+        {
+            "TepDinhKemId": f"{code}-{n}",
+            "TenTepDinhKem": document.name,
+            "IsDeleted": "False",
+            "MaThanhPhanHoSo": "",
+            "DuongDanTaiTepTin": document.url or "",
+            "DuocSoHoa": "1" if document.digitised else "0",
+        }
+        for n, document in enumerate(lists[-1] if lists else (), start=1)
+    ]
+
+
 def fee_items(procedure: Procedure | None) -> list[dict[str, str]]:
     """DanhSachLePhi (contract §2.3): `Gia` in VND as a string of digits. The value sets of
     `MaPhiLePhi`, `HinhThucThu` and `LoaiPhiLePhi` are not known; "1" is what TD sends."""
@@ -155,7 +173,7 @@ def dossier_item(
         "MaHoSo": dossier.code,
         "MaTTHC": dossier.procedure_code,
         "TenTTHC": procedure.name if procedure else "",
-        "MaLinhVuc": "",  # the portal's field code: our catalog keeps the field's name only
+        "MaLinhVuc": (procedure.field_code or "") if procedure else "",
         "TenLinhVuc": procedure.field if procedure else "",
         "KenhThucHien": str(int(dossier.channel)),
         "SoBienNhan": "",
@@ -186,7 +204,7 @@ def dossier_item(
         "NgayNopHoSo": portal_moment(dossier.submitted_at),
         "DinhDanhCHS": identity_items(applicant.kind, applicant.id_number),
         "DSKetNoiCSDL": [],
-        "TaiLieuNop": [],  # intake keeps no document list yet (the documents issue)
+        "TaiLieuNop": document_items(dossier.code, history),
         "DanhSachLePhi": fees,
         "DanhSachTepDinhKemKhac": [],
         "DanhSachHoSoBoSung": supplement_items(history),

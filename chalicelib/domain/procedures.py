@@ -90,6 +90,9 @@ class Procedure(BaseModel):
     # Other titles the national portal gives it (TenTTHC), accepted as naming this procedure.
     aliases: list[Text] = Field(default_factory=list)
     field: Text  # lĩnh vực
+    # The field's code in the national procedure database (MaLinhVuc, e.g. "G09-TP03"), when
+    # the province's catalog gives it; pushed to the national portal.
+    field_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] | None = None
     level: Level
     # The agency that resolves it. Empty for commune procedures: the commune where it is filed.
     resolving_agency: AgencyCode | None = None

@@ -8,7 +8,7 @@ share one implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -23,6 +23,7 @@ from chalicelib.domain.dossier import (
     Dossier,
     Location,
     PaymentChannel,
+    SubmittedDocument,
     Transition,
     change_entry,
 )
@@ -176,10 +177,12 @@ def open_dossier(
     calendar: WorkingCalendar,
     received: bool,
     note: str = "",
+    documents: Sequence[SubmittedDocument] = (),
     policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY,
 ) -> Transition:
     """A new dossier at version 1: received (status 2, clock started) or waiting for the
-    counter's check (status 1). `at` is the moment of submission or receipt."""
+    counter's check (status 1). `at` is the moment of submission or receipt; `documents` what
+    was submitted with it, kept on the opening entry."""
     at = as_local(at, "received_at")
     base = Dossier(
         code=code,
@@ -202,6 +205,8 @@ def open_dossier(
     entry = change_entry(None, dossier, action, actor, at, note)
     if received and procedure.total_fees_vnd:  # the fees owed, for 3.6's count
         entry = entry.model_copy(update={"amount_vnd": procedure.total_fees_vnd})
+    if documents:
+        entry = entry.model_copy(update={"documents": tuple(documents)})
     return Transition(dossier=dossier, entry=entry)
 
 

@@ -35,12 +35,12 @@ from pydantic import (
 
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.codes import AGENCY_ID, parse_code
-from chalicelib.domain.dossier import Applicant
+from chalicelib.domain.dossier import Applicant, SubmittedDocument
 from chalicelib.domain.identifiers import DEFAULT_UNIT
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus
 from chalicelib.intake import checks
 from chalicelib.intake.errors import IntakeInvalid, as_field_error, checked, issues_from
-from chalicelib.intake.model import FeeLine, IntakeContext, IntakeRequest, SubmittedDocument
+from chalicelib.intake.model import FeeLine, IntakeContext, IntakeRequest
 
 SERVICE: Final = "DongBoHoSoMC"
 INTAKE_STATUSES: Final = frozenset({DossierStatus.SUBMITTED, DossierStatus.RECEIVED})

@@ -28,7 +28,7 @@ from pydantic import (
 
 from chalicelib.domain.calendar import LOCAL_TZ, as_local
 from chalicelib.domain.codes import PROVINCE, parse_code
-from chalicelib.domain.dossier import Applicant, Location
+from chalicelib.domain.dossier import Applicant, Location, SubmittedDocument
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identifiers import (
     DEFAULT_UNIT,
@@ -57,16 +57,6 @@ ProcedureCode = Annotated[
     BeforeValidator(_cut_procedure_code),
     StringConstraints(pattern=PROCEDURE_CODE.pattern),
 ]
-
-
-class SubmittedDocument(BaseModel):
-    """A document submitted with the dossier (TaiLieuNop)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    digitised: bool = False
 
 
 class FeeLine(BaseModel):

@@ -32,12 +32,12 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.dossier import Applicant, Location
+from chalicelib.domain.dossier import Applicant, Location, SubmittedDocument
 from chalicelib.domain.identifiers import DEFAULT_UNIT
 from chalicelib.domain.statuses import ApplicantKind, Channel
 from chalicelib.intake import checks
 from chalicelib.intake.errors import IntakeInvalid, as_field_error, checked, issues_from
-from chalicelib.intake.model import FeeLine, IntakeContext, IntakeRequest, SubmittedDocument
+from chalicelib.intake.model import FeeLine, IntakeContext, IntakeRequest
 
 MAX_DOCUMENTS: Final = 200
 MAX_FEES: Final = 50

@@ -165,6 +165,7 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         calendar=deps.calendar,
         received=not request.awaiting_counter_check,
         note=request.summary,
+        documents=request.documents,
     )
     dossier = opened.dossier.model_copy(
         update={
@@ -288,6 +289,9 @@ def _sent_again(
         paid_online=request.paid_online,
         digitised=request.digitised,
         summary=request.summary if summary_changed else None,
+        documents=request.documents
+        if before is None or before.documents != request.documents
+        else None,
         changed_vi=resend.described_vi(found) if before is not None else "hồ sơ",
         actor=_portal_actor(envelope, request.received_by_agency),
         at=now,

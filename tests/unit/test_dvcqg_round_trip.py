@@ -1,7 +1,7 @@
 """Round trip (issue 15): what we push to the national portal as `DongBoHoSoMC`, read back by
 our own intake the way a portal item arrives, is the same dossier: procedure, applicant,
-channel, agencies, dates, summary and fees (the fee key was once `MucPhi`, which turned every
-fee into 0 on the way back)."""
+channel, agencies, dates, summary, documents and fees (the fee key was once `MucPhi`, which
+turned every fee into 0 on the way back)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.domain.dossier import Applicant, Location
+from chalicelib.domain.dossier import Applicant, Location, SubmittedDocument
 from chalicelib.domain.portal_records import dossier_item
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Channel
@@ -22,6 +22,11 @@ from tests.unit.builders import RECEIVER
 LAND_OFFICE = "000.01.09.H19"
 LAND_PROCEDURE = "1.012766"
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=LOCAL_TZ)
+DOCUMENTS = (
+    SubmittedDocument(name="Hợp đồng chuyển nhượng", url="https://dvc.example.vn/f/1.pdf",
+                      digitised=True),
+    SubmittedDocument(name="Giấy chứng nhận quyền sử dụng đất"),
+)  # fmt: skip
 
 
 def test_our_push_read_by_our_intake_is_the_same_dossier(calendar):
@@ -43,6 +48,7 @@ def test_our_push_read_by_our_intake_is_the_same_dossier(calendar):
         calendar=calendar,
         received=True,
         note="Chuyển nhượng quyền sử dụng đất thửa 123, tờ bản đồ 45",
+        documents=DOCUMENTS,
     )  # fmt: skip
     dossier = opened.dossier
     pushed = dossier_item(dossier, procedure, [opened.entry],
@@ -69,3 +75,5 @@ def test_our_push_read_by_our_intake_is_the_same_dossier(calendar):
         (f.name, f.amount_vnd) for f in procedure.fees
     ]
     assert sum(f.amount_vnd for f in back.fees) == procedure.total_fees_vnd > 0
+    assert back.documents == list(DOCUMENTS)  # TaiLieuNop, as intake received them
+    assert pushed["MaLinhVuc"] == procedure.field_code == "G09-TN01"

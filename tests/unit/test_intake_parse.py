@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.calendar import LOCAL_TZ
-from chalicelib.domain.dossier import Applicant, Location
+from chalicelib.domain.dossier import Applicant, Location, SubmittedDocument
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus
 from chalicelib.intake import checks
 from chalicelib.intake.errors import CheckFailed, FieldIssue, IntakeInvalid
-from chalicelib.intake.model import FeeLine, IntakeRequest, SubmittedDocument
+from chalicelib.intake.model import FeeLine, IntakeRequest
 from chalicelib.intake.parse import MAX_DEPTH, parse_counter_submission, parse_submission
 from chalicelib.intake.schema import DossierSubmission
 
