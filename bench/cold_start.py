@@ -80,6 +80,13 @@ FUNCTIONS = (
     ),
     Function("deadline_timer", "deadline_timer", "deadline_timer", ("dynamodb",), "schedule"),
     Function("daily_digest", "daily_digest", "daily_digest", ("dynamodb",), "schedule"),
+    Function(
+        "portal_reconcile",
+        "portal_reconcile",
+        "portal_reconcile",
+        ("dynamodb", "ssm"),
+        "schedule, the nightly reconciliation against the fake national portal",
+    ),
 )
 FLOORS = sorted({f.clients for f in FUNCTIONS})
 
@@ -426,6 +433,7 @@ class Fixture:
             ),
             "deadline_timer": self.scheduled(f"motcua-{STAGE}-deadline_timer"),
             "daily_digest": self.scheduled(f"motcua-{STAGE}-daily_digest"),
+            "portal_reconcile": self.scheduled(f"motcua-{STAGE}-portal_reconcile"),
         }
         return events, {"code": code, "command_id": command_id, "deps": deps}
 
