@@ -286,7 +286,7 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     params=(DOSSIER_CODE, IDEMPOTENCY),
     body=REQUEST_MODELS + "SystemActionRequest",
     answers={202: Answer("QueuedCommand", "queued", location=True)},
-    refusals=(403, 404),
+    refusals=(403, 404, 422),
 )
 @app.route("/v1/webhooks/inter-agency/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
@@ -303,7 +303,7 @@ def inter_agency_action(code: str) -> Response:
         code,
         body,
         actor,
-        command_id=requests.command_id(app.current_request, actor.id),
+        command_id=requests.command_id(app.current_request, actor.id, code),
         on_checked=lambda: requests.spend(caller, deps),
     )
 
@@ -318,7 +318,7 @@ def inter_agency_action(code: str) -> Response:
         PORTAL_EVENTS + kind for kind in ("SupplementSubmitted", "WithdrawalRequested", "FeesPaid")
     ),
     answers={202: Answer("QueuedCommand", "queued", location=True)},
-    refusals=(404,),
+    refusals=(404, 422),
 )
 @app.route("/v1/webhooks/portal-events", methods=["POST"], content_types=ANY_TYPE)
 @problems
@@ -437,7 +437,7 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
     params=(DOSSIER_CODE, IDEMPOTENCY),
     body=REQUEST_MODELS + "ActionRequest",
     answers={202: Answer("QueuedCommand", "queued", location=True)},
-    refusals=(404,),
+    refusals=(404, 422),
 )
 @app.route("/v1/dossiers/{code}/actions", methods=["POST"], content_types=ANY_TYPE)
 @problems
@@ -445,7 +445,7 @@ def dossier_action(code: str) -> Response:
     requests = _requests()
     actor = _official()
     body = requests.model_from_json(_models().ActionRequest, _body())
-    command_id = requests.command_id(app.current_request, actor.id)
+    command_id = requests.command_id(app.current_request, actor.id, _dossier_code(code))
     return _queue_action(code, body, actor, command_id=command_id)
 
 

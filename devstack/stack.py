@@ -47,6 +47,7 @@ from chalicelib.settings import Settings
 from devstack.fake_portal import FakePortal
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
+from infra.compose import DEPLOYED_SETTINGS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
@@ -219,6 +220,7 @@ class LocalStack:
             self.env.update(
                 {"MOTCUA_AWS_ENDPOINT_URL": self.endpoint_url, "MOTCUA_AWS_REGION": self.region}
             )
+            self.env.update(DEPLOYED_SETTINGS)  # as deployed: the registry from the table
             self._create_resources()
             self._store_dev_secrets()
             self._start_portal()

@@ -79,6 +79,10 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_PORTAL_PARAMETER": "national-portal",
 }
 
+# Settings every deployed function has: the agency registry from the table (reloaded without a
+# deploy: docs/architecture.md, "Reference data").
+DEPLOYED_SETTINGS: dict[str, str] = {"MOTCUA_REFERENCE_SOURCE": "table"}
+
 # Settings chosen when deploying: CloudFormation parameter → (environment variable, definition).
 SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
     "JwtIssuer": (
@@ -393,6 +397,7 @@ def _environment(local: Mapping[str, Any], functions: list[Function]) -> dict[st
         env[name] = {"Fn::Sub": f"/{APP_NAME}/${{Stage}}/{suffix}"}
     for parameter, (name, _) in SETTING_PARAMETERS.items():
         env[name] = {"Ref": parameter}
+    env.update(DEPLOYED_SETTINGS)
     return env
 
 

@@ -5,6 +5,7 @@ Items (PK / SK):
 - `D#<code>` / `H#<version:06d>`: one history entry per applied change.
 - `D#<code>` / `C#<command id>`: marks a command as applied (idempotency).
 - `D#<code>` / `R#<command id>`: a refused command and its reason.
+- `D#<code>` / `K#<command id>`: a queued command's request fingerprint (idempotency keys).
 - `D#<code>` / `A#<alarm key>`: a deadline alarm that fired (and the outbox of its alerts).
 - `INTAKE#<client>#<external id>` / `INTAKE`: one dossier per submission.
 - `RCPT#<receipt id>` / `RCPT`: what became of a portal's submission.
@@ -57,6 +58,7 @@ from chalicelib.ports.records import (
 STATE = "STATE"
 RECEIPT_TTL = timedelta(days=90)
 COMMAND_TTL = timedelta(days=400)  # longer than any redelivery; kept a year for audits
+REQUEST_TTL = timedelta(days=30)  # a queued command's request: its status answerable a month
 WORKLIST_INDEX = "worklist"
 DUE_INDEX = "due"
 
@@ -449,6 +451,31 @@ class DynamoStore:
                 "refusal": _s(refusal.model_dump_json()),
             },
         )
+
+    def record_request(
+        self, code: str, command_id: str, fingerprint: str, at: datetime
+    ) -> str | None:
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item={
+                    "PK": _s(f"D#{code}"),
+                    "SK": _s(f"K#{command_id}"),
+                    "fingerprint": _s(fingerprint),
+                    "at": _s(at.isoformat()),
+                    "expires_at": _n(_epoch(at + REQUEST_TTL)),
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            found = self._get(f"D#{code}", f"K#{command_id}")
+            return found["fingerprint"]["S"] if found else fingerprint
+        return None
+
+    def requested(self, code: str, command_id: str) -> bool:
+        return self._get(f"D#{code}", f"K#{command_id}") is not None
 
     def refusal(self, code: str, command_id: str) -> Refusal | None:
         found = self._get(f"D#{code}", f"R#{command_id}")

@@ -41,6 +41,7 @@ class MemoryStore:
         self.history: dict[str, list[HistoryEntry]] = defaultdict(list)
         self.commands: dict[tuple[str, str], CommandRecord] = {}
         self.refusals: dict[tuple[str, str], Refusal] = {}
+        self.requests: dict[tuple[str, str], str] = {}
         self.intake: dict[str, IntakeMark] = {}
         self.receipts: dict[str, Receipt] = {}
         self.sequences: dict[tuple[str, date], int] = defaultdict(int)
@@ -72,6 +73,18 @@ class MemoryStore:
             self.outbox.extend(opening.outbox)
             self._count(opening.counted)
         return CreateResult(CreateOutcome.CREATED, dossier.code)
+
+    def record_request(
+        self, code: str, command_id: str, fingerprint: str, at: datetime
+    ) -> str | None:
+        with self._lock:
+            known = self.requests.get((code, command_id))
+            if known is None:
+                self.requests[(code, command_id)] = fingerprint
+            return known
+
+    def requested(self, code: str, command_id: str) -> bool:
+        return (code, command_id) in self.requests
 
     def get(self, code: str) -> Dossier | None:
         return self.dossiers.get(code)

@@ -43,6 +43,7 @@ _ERRORS = {
     409: ("Conflict", "The request contradicts what is stored: `errors` names the field."),
     413: ("TooLarge", "The body is larger than the limit (256 KiB by default)."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    422: ("Unprocessable", "Well-formed, but contradicts an earlier request under the same key."),
     500: ("InternalError", "A fault of ours: logged, nothing half-written."),
     503: ("Unavailable", "The token issuer's keys cannot be fetched: try again later."),
 }

@@ -60,6 +60,7 @@ STATUS_OF: dict[type[service.ServiceError], int] = {
     service.Forbidden: 403,
     service.NotFound: 404,
     service.Conflict: 409,
+    service.Unprocessable: 422,
     service.Unavailable: 503,
 }
 

@@ -115,12 +115,14 @@ def idempotency_key(request: Any) -> str | None:
     return key
 
 
-def command_id(request: Any, caller: str = "") -> str:
-    """A retried POST with the same Idempotency-Key names the same command, so it applies once."""
+def command_id(request: Any, caller: str, code: str) -> str:
+    """A retried POST with the same Idempotency-Key names the same command, so it applies once.
+    The key is the caller's, for one dossier: the same key from another caller or on another
+    dossier is another command (and another FIFO deduplication id)."""
     key = idempotency_key(request)
     if key is None:
         return str(uuid.uuid4())
-    return str(uuid.uuid5(COMMAND_NAMESPACE, f"{caller}\n{key}"))
+    return str(uuid.uuid5(COMMAND_NAMESPACE, f"{caller}\n{code}\n{key}"))
 
 
 def _checked(request: IntakeRequest, deps: Container) -> IntakeRequest:

@@ -69,6 +69,20 @@ class IntakeStore(ReceiptStore, Protocol):
     def create(self, opening: Opening) -> CreateResult: ...
 
 
+class CommandRequests(Protocol):
+    """What the API queued: one record per command id, with the request's fingerprint, so that
+    a key reused for another request is told apart from a retry, and a command id never seen is
+    told apart from one still queued."""
+
+    def record_request(
+        self, code: str, command_id: str, fingerprint: str, at: datetime
+    ) -> str | None:
+        """Record the request; None when new, else the fingerprint recorded before."""
+        ...
+
+    def requested(self, code: str, command_id: str) -> bool: ...
+
+
 class TransitionStore(DossierLookup, ChangeWriter, Protocol):
     """The transition worker: apply a command once, or record why not."""
 
@@ -103,7 +117,7 @@ class RecalendarStore(OpenDossiers, DossierLoader, ChangeWriter, Protocol):
     """Counting open dossiers' dates again after a calendar change."""
 
 
-class ReadingStore(DossierLookup, DossierLoader, Protocol):
+class ReadingStore(DossierLookup, DossierLoader, CommandRequests, Protocol):
     """What officials, citizens and portals read."""
 
     def worklist(

@@ -72,6 +72,12 @@ class Conflict(ServiceError):
     default_kind = "conflict"
 
 
+class Unprocessable(ServiceError):
+    """Well-formed, but it contradicts an earlier request under the same key."""
+
+    default_kind = "unprocessable"
+
+
 class Unavailable(ServiceError):
     """Something this use case depends on cannot answer now; the same request may work later."""
 

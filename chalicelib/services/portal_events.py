@@ -18,12 +18,11 @@ from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.dossier import Actor, Dossier
 from chalicelib.domain.statuses import Role
 from chalicelib.ports.queues import Publisher
-from chalicelib.ports.store import DossierLookup
 from chalicelib.ports.webhook_clients import WebhookClient
 from chalicelib.services import transitions
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import FieldIssue, NotFound
-from chalicelib.services.transitions import ActionRequested
+from chalicelib.services.transitions import ActionRequested, ActionStore
 
 EVENT_NAMESPACE = uuid.UUID("5d0b8f7e-2c4a-4e7b-9a61-3f2e8c1d7b90")
 
@@ -60,16 +59,25 @@ class _Read:
     """The dossier already read, for request_action's own look-up: one read, not two."""
 
     dossier: Dossier
+    store: ActionStore
 
     def get(self, code: str) -> Dossier | None:
         return self.dossier if code == self.dossier.code else None
+
+    def record_request(
+        self, code: str, command_id: str, fingerprint: str, at: datetime
+    ) -> str | None:
+        return self.store.record_request(code, command_id, fingerprint, at)
+
+    def requested(self, code: str, command_id: str) -> bool:
+        return self.store.requested(code, command_id)
 
 
 def request_event(
     event: PortalEventRequest,
     client: WebhookClient,
     *,
-    store: DossierLookup,
+    store: ActionStore,
     agencies: AgencyRegistry,
     publisher: Publisher,
     queue_url: str,
@@ -87,11 +95,12 @@ def request_event(
         event.code,
         event,
         applicant_actor(client, dossier),
-        store=_Read(dossier),
+        store=_Read(dossier, store),
         agencies=agencies,
         publisher=publisher,
         queue_url=queue_url,
         command_id=command_id(client.client_id, event.code, event.event_id),
         now=now,
         on_checked=on_checked,
+        key_field="event_id",
     )

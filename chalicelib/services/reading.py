@@ -237,4 +237,6 @@ def command_status(code: str, command_id: str, actor: Actor, store: ReadingStore
     if refused is not None:
         status = "failed" if refused.kind == FAILED else "refused"
         return {"command_id": command_id, "status": status, **refused.model_dump(mode="json")}
-    return {"command_id": command_id, "status": "queued"}
+    if store.requested(code, command_id):
+        return {"command_id": command_id, "status": "queued"}
+    raise NotFound(f"no command {command_id} was sent for {code}")

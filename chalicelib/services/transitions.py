@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,9 @@ from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import apply
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.records import ApplyOutcome, Change, Refusal
-from chalicelib.ports.store import DossierLookup, TransitionStore
+from chalicelib.ports.store import CommandRequests, DossierLookup, TransitionStore
 from chalicelib.services.envelopes import TransitionEnvelope
-from chalicelib.services.errors import FieldIssue, Forbidden, Invalid, NotFound
+from chalicelib.services.errors import FieldIssue, Forbidden, Invalid, NotFound, Unprocessable
 from chalicelib.services.failures import PermanentFailure
 from chalicelib.services.outbox import Notices
 
@@ -98,34 +99,42 @@ def transfer_target_issue(command: Command, agencies: AgencyRegistry) -> FieldIs
     return None
 
 
+class ActionStore(DossierLookup, CommandRequests, Protocol):
+    """What the API reads and writes to queue a command."""
+
+
 def request_action(
     code: str,
     request: ActionRequested,
     actor: Actor,
     *,
-    store: DossierLookup,
+    store: ActionStore,
     agencies: AgencyRegistry,
     publisher: Publisher,
     queue_url: str,
     command_id: str,
     now: datetime,
     on_checked: Callable[[], None] | None = None,
+    key_field: str = "Idempotency-Key",
 ) -> TransitionEnvelope:
-    """Check what the API can check cheaply, then queue the command for the worker.
+    """Check what the API can check cheaply, record the request, then queue the command.
 
     Roles, units and the state machine are checked by the worker against the state it holds
     when it applies the command: checking them here would be checking a stale copy. The
     target of a transfer is checked against the registry here (answered at once) and again
     by the worker. `on_checked` runs once the checks passed, before queueing (a webhook
     spends its signature there, so that a refused call writes nothing).
+
+    `command_id` derives from the caller's key (`key_field`: the Idempotency-Key, a portal's
+    event id) and the dossier: the same key with the same request is a retry and is queued
+    again (the queue and the command marker make it apply once: the first send may have
+    failed); with another request it is refused (Unprocessable), nothing queued.
     """
     require_visible(code, store.get(code), actor)
     command = request.command()
     issue = transfer_target_issue(command, agencies)
     if issue is not None:
         raise Invalid(f"{issue.field}: {issue.reason}", errors=[issue])
-    if on_checked is not None:
-        on_checked()
     envelope = TransitionEnvelope(
         command_id=command_id,
         code=code,
@@ -134,8 +143,29 @@ def request_action(
         expected_version=request.expected_version,
         requested_at=now,
     )
+    fingerprint = request_fingerprint(envelope)
+    known = store.record_request(code, command_id, fingerprint, now)
+    if known is not None and known != fingerprint:
+        raise Unprocessable(
+            f"{key_field} was used before for another request on {code}",
+            errors=[
+                FieldIssue(
+                    key_field,
+                    "used before for another request on this dossier; use a new key",
+                    "Khóa này đã dùng cho một yêu cầu khác; hãy dùng khóa mới",
+                )
+            ],
+        )
+    if on_checked is not None:
+        on_checked()
     publisher.send(queue_url, envelope.model_dump(mode="json"), group=code, dedup_id=command_id)
     return envelope
+
+
+def request_fingerprint(envelope: TransitionEnvelope) -> str:
+    """What makes two requests the same: the command, the version it expects, and who."""
+    same = envelope.model_dump_json(include={"code", "command", "expected_version", "actor"})
+    return hashlib.sha256(same.encode()).hexdigest()
 
 
 class Result(Enum):

@@ -376,3 +376,15 @@ def test_stats_add_up_the_counters_of_many_dossiers_of_one_procedure(store, cale
         store.create(opening(calendar, code, key=f"k{n}", rid=f"r{n}",
                              counted=(ROW, {"received": 1, "online": n % 2})))  # fmt: skip
     assert store.stats(AGENCY, MONTH) == {PROCEDURE.code: {"received": 24, "online": 12}}
+
+
+# -- requests queued by the API -------------------------------------------------------------------
+def test_a_request_is_recorded_once_and_its_fingerprint_answered_after(backend):
+    store = backend.store
+    when = at(2026, 3, 2, 9)
+    assert not store.requested(CODE, "k1")
+    assert store.record_request(CODE, "k1", "f1", when) is None
+    assert store.requested(CODE, "k1") and not store.requested(CODE, "k2")
+    assert store.record_request(CODE, "k1", "f2", when) == "f1"  # kept: the first one
+    assert store.record_request(CODE, "k1", "f1", when) == "f1"
+    assert store.record_request("000.00.32.H19-260302-0009", "k1", "f3", when) is None
