@@ -8,7 +8,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
 WARD = "000.00.41.H19"
@@ -36,12 +36,10 @@ def valid(**overrides):
     return data
 
 
-def signed(body: bytes, content_type="application/json"):
-    return {
-        "Content-Type": content_type,
-        "X-Motcua-Client": "portal-dev",
-        "X-Motcua-Signature": sign(DEV_WEBHOOK_SECRET, body, int(time.time())),
-    }
+def signed(body: bytes, content_type="application/json", path="/v1/webhooks/dossiers"):
+    headers = signed_headers("portal-dev", DEV_WEBHOOK_SECRET, method="POST", target=path,
+                             body=body, timestamp=int(time.time()))  # fmt: skip
+    return {"Content-Type": content_type, **headers}
 
 
 def written_items(env):
