@@ -501,7 +501,7 @@ def memory_system() -> Iterator[tuple[Routes, Any, Any]]:
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     settings = Settings.from_environment({
-        "MOTCUA_STAGE": "dev",
+        "MOTCUA_STAGE": "local",
         "MOTCUA_JWT_DEV_KEY": dev_jwt_key(),
         "MOTCUA_TABLE": "replay",
         **{f"MOTCUA_{name}_URL": f"memory://{name.lower()}" for name in (

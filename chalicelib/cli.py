@@ -1,7 +1,7 @@
 """Developer commands: `python -m chalicelib.cli token|sign ...`.
 
 - `token` prints a development JWT for an official, signed with `MOTCUA_JWT_DEV_KEY` (or, in
-  the dev and local stages, the public development key); issuer and audience come from the
+  the local stage, the published development key); issuer and audience come from the
   settings, so the token is the one the local API accepts.
 - `sign` prints the two webhook headers (signatures v2) for a file's exact bytes (`-` reads
   stdin) sent by `--method` to `--path` (the URL's path and query with `--curl URL`, which
@@ -24,7 +24,7 @@ from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.settings import DEV_STAGES, Settings
+from chalicelib.settings import LOCAL_STAGE, Settings
 
 DOSSIERS = "/v1/webhooks/dossiers"
 
@@ -39,12 +39,17 @@ def token_command(args: argparse.Namespace) -> str:
     config = ops.operator_container().settings
     key = config.jwt_dev_key
     if not key:
-        if not config.is_dev_stage:
+        if not config.is_local_stage:
             raise CliError(
                 f"stage {config.stage!r}: set MOTCUA_JWT_DEV_KEY (the built-in development key "
-                f"is used only in {', '.join(sorted(DEV_STAGES))})"
+                f"is used only in {LOCAL_STAGE!r})"
             )
         key = DEV_JWT_KEY
+    if args.ttl > config.jwt_max_lifetime:
+        raise CliError(
+            f"--ttl {args.ttl}: tokens live at most {config.jwt_max_lifetime} s in stage "
+            f"{config.stage!r} (MOTCUA_JWT_MAX_LIFETIME)"
+        )
     if not AGENCY_CODE.match(args.agency):
         raise CliError(f"--agency {args.agency!r} is not a QCVN 102 code such as 000.00.06.H19")
     return mint_dev_token(

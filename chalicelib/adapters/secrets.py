@@ -94,8 +94,12 @@ class SsmWebhookSecrets:
         clock: Callable[[], float] = time.monotonic,
         cache_seconds: float = CACHE_SECONDS,
         unknown_cache_seconds: float = UNKNOWN_CACHE_SECONDS,
+        refused_secrets: frozenset[bytes] = frozenset(),
     ) -> None:
         self.prefix = prefix
+        # Secrets anyone can read (the published development one): outside the local stage a
+        # client registered with one is an operator's error, never a client.
+        self._refused = refused_secrets
         self._clock = clock
         self._ttl = cache_seconds
         self._unknown_ttl = min(unknown_cache_seconds, UNKNOWN_CACHE_SECONDS)
@@ -128,7 +132,12 @@ class SsmWebhookSecrets:
             if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
                 return None
             raise
-        return parse_client(client_id, answer["Parameter"]["Value"])
+        client = parse_client(client_id, answer["Parameter"]["Value"])
+        if client.secret in self._refused:
+            raise ClientConfigurationError(
+                f"client {client_id}: its secret is the published development one"
+            )
+        return client
 
     def _remember(self, client_id: str, found: WebhookClient | None, until: float) -> None:
         if len(self._cache) >= MAX_CACHED_CLIENTS:

@@ -36,14 +36,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+# The local stage's clients' secret, published; re-exported here, where signers look for it.
+from chalicelib.settings import DEV_WEBHOOK_SECRET as DEV_WEBHOOK_SECRET
+
 SIGNATURE_HEADER = "X-Motcua-Signature"
 CLIENT_HEADER = "X-Motcua-Client"
 DEFAULT_TOLERANCE = 300  # seconds either side of the receiver's clock
 V1, V2 = "v1", "v2"
 
-# The secret of the local stage's portal client; refused by every stage but the local one
-# (settings.check_no_published_secrets).
-DEV_WEBHOOK_SECRET = "motcua-local-webhook-secret"
 
 # Reasons, in English for integrators (the `reason` of a field error).
 MISSING = "missing signature header"

@@ -71,7 +71,7 @@ SECRETS = {
 GATEWAY_ROUTES = ("/v1/webhooks/delivery-receipts", "/v1/webhooks/opt-outs")
 # The signing callers of the authorization matrix (authorization.CALLERS) and their clients.
 SIGNERS = {"portal": PORTAL_CLIENT, "agency_system": TAX_CLIENT, "gateway": GATEWAY_CLIENT}
-ISSUER, AUDIENCE = "motcua-dev", "motcua"
+ISSUER, AUDIENCE = "motcua-local", "motcua"
 SEED_PHONE = "0912345678"
 
 _DOCUMENT = {

@@ -18,7 +18,7 @@ OTHER_WARD = "000.00.42.H19"
 @pytest.fixture
 def client(aws):
     boto3.client("ssm").put_parameter(
-        Name="/motcua/dev/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
+        Name="/motcua/local/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
         Type="SecureString",
     )  # fmt: skip
     with Client(app) as test_client:
@@ -130,7 +130,7 @@ def test_the_counter_cannot_reuse_an_external_id_for_another_citizen(client, aws
 
 def counter_token(role="receiver", agency=WARD):
     return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=agency, unit="MOT_CUA",
-                          roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip
+                          roles=[role], issuer="motcua-local", audience="motcua")  # fmt: skip
 
 
 def test_another_communes_counter_receives_only_cross_boundary_procedures(client, aws):
@@ -218,7 +218,7 @@ def test_a_transfer_to_an_unknown_agency_or_unit_is_refused_at_once(client, aws)
     code = "000.00.32.H19-260309-0001"
     stored_dossier(deps.store, land_procedure(), deps.calendar, at(2026, 3, 9, 9), code=code)
     token = mint_dev_token(DEV_JWT_KEY, sub="u2", name="Chuyên viên", agency=HOME,
-                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-dev",
+                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-local",
                            audience="motcua")  # fmt: skip
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     before = written_items(aws)

@@ -28,7 +28,7 @@ def stack():
         # A portal registered before v2, in its migration window (docs/deploying.md).
         value = {"secret": MIGRATING_SECRET, "accepts_v1_signatures": True}
         boto3.client("ssm").put_parameter(
-            Name=f"/motcua/dev/webhook-clients/{MIGRATING}",
+            Name=f"/motcua/local/webhook-clients/{MIGRATING}",
             Value=json.dumps(value),
             Type="SecureString",
         )
