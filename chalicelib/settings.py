@@ -58,7 +58,8 @@ class Settings(BaseModel):
     # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString);
     # default /motcua/<stage>/webhook-clients/.
     webhook_secrets_prefix: Annotated[str, _env("WEBHOOK_SECRETS_PREFIX")] = ""
-    # Officials' tokens: a shared development key (dev stages) or an OIDC issuer's JWKS.
+    # Officials' tokens: an HS256 development key (dev stages; the published one in the local
+    # stage only) or an OIDC issuer's JWKS.
     jwt_issuer: Annotated[str, _env("JWT_ISSUER")] = ""  # default motcua-<stage>
     jwt_audience: Annotated[str, _env("JWT_AUDIENCE")] = "motcua"
     jwt_dev_key: Annotated[str | None, _env("JWT_DEV_KEY")] = None
@@ -114,7 +115,8 @@ class Settings(BaseModel):
         "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local"
     )
     timer_minutes: Annotated[int, _env("TIMER_MINUTES", ge=1, le=60)] = 5
-    # The development CLI signs webhook bodies with this secret (dev stages only).
+    # The development CLI signs webhook bodies with this secret (never the published one outside
+    # the local stage).
     dev_webhook_secret: Annotated[str, _env("DEV_WEBHOOK_SECRET")] = ""
     # The local stage only: every AWS client talks to this endpoint (moto) in this region.
     aws_endpoint_url: Annotated[str | None, _env("AWS_ENDPOINT_URL")] = None

@@ -234,7 +234,8 @@ def mint_dev_token(
     ttl_seconds: int = 8 * 3600,
     now: int | None = None,
 ) -> str:
-    """An HS256 token for the dev and local stages (and tests)."""
+    """An HS256 token for the dev and local stages (and tests); its lifetime must stay within
+    the verifier's cap (`jwt_max_lifetime`)."""
     issued = int(time.time()) if now is None else int(now)
     claims: dict[str, Any] = {
         "sub": sub,
