@@ -270,8 +270,9 @@ def _security_schemes() -> dict[str, Any]:
             "description": "An official's token: claims `sub`, `name`, `agency` (QCVN 102 "
             f"code, {AGENCY_CODE.pattern}), optional `unit`, `roles` (receiver, specialist, "
             "leader, admin), `iss`, `aud`, `exp`, `iat`. RS256 via the issuer's JWKS; HS256 "
-            "with a development key on the dev and local stages (the published one on local only). A token with no known role "
-            "is refused with 403.",
+            "with a development key on the dev and local stages (the published one on local "
+            "only). `exp` and `iat` are numbers, `exp - iat` at most the stage's cap. A token "
+            "with no known role is refused with 403.",
         },
         "webhookClient": {
             "type": "apiKey",
