@@ -463,7 +463,7 @@ def test_the_stack_serves_runs_workers_and_leaves_the_environment_alone(monkeypa
         assert {"portal-dev", "thue-dev"} <= set(secrets)
         assert secrets["portal-dev"]["Type"] == "SecureString"
         assert json.loads(secrets["thue-dev"]["Value"]) == {
-            "secret": secrets["portal-dev"]["Value"],
+            "secret": json.loads(secrets["portal-dev"]["Value"])["secret"],
             "agency": "000.00.90.H19",
         }
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
