@@ -41,7 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
-STAGE = "dev"
+STAGE = "local"  # the published development key is refused in every other stage
 WARD = "000.00.41.H19"
 TARGET_RATIO = 1.5
 

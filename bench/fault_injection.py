@@ -45,7 +45,7 @@ import boto3
 from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo_store import unpack_history, unpack_outbox, unpack_state
-from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.messages import Milestone
 from chalicelib.handlers import dead_letters
@@ -224,10 +224,8 @@ class Api:
             headers = {"Content-Type": "application/json"}
             if signer:  # a retry within the same second needs another timestamp: t is signed
                 t = int(time.time()) + attempt - 1
-                headers |= {
-                    CLIENT_HEADER: signer,
-                    SIGNATURE_HEADER: sign(DEV_WEBHOOK_SECRET, body, t),
-                }
+                headers |= signed_headers(signer, DEV_WEBHOOK_SECRET, method=method,
+                                          target=path, body=body, timestamp=t)  # fmt: skip
             if official:
                 headers["Authorization"] = f"Bearer {self.tokens[official]}"
             if key:

@@ -307,7 +307,7 @@ def observed_stack(prefix: str, recorder: Recorder | None = None) -> Iterator[tu
     recorder = recorder or Recorder()
     stack = LocalStack(port=0, moto_port=0, prefix=prefix)
     with stack:
-        os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"  # prod's level (the dev stage says DEBUG)
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"  # the deployed stages' level
         recorder.watch(stack)
         recorder.install()
         try:

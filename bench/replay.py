@@ -281,15 +281,13 @@ class Routes:
         self, path: str, payload: Any, *, signer: str | None = None,
         official: str | None = None, key: str | None = None,
     ) -> Any:  # fmt: skip
-        from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
+        from chalicelib.auth.signatures import signed_headers
 
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"}
         if signer:
-            headers |= {
-                CLIENT_HEADER: signer,
-                SIGNATURE_HEADER: sign(self.secret, body, int(time.time())),
-            }
+            headers |= signed_headers(signer, self.secret, method="POST", target=path,
+                                      body=body, timestamp=int(time.time()))  # fmt: skip
         if official:
             headers["Authorization"] = f"Bearer {self.tokens[official]}"
         if key:
@@ -503,7 +501,7 @@ def memory_system() -> Iterator[tuple[Routes, Any, Any]]:
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     settings = Settings.from_environment({
-        "MOTCUA_STAGE": "dev",
+        "MOTCUA_STAGE": "local",
         "MOTCUA_JWT_DEV_KEY": dev_jwt_key(),
         "MOTCUA_TABLE": "replay",
         **{f"MOTCUA_{name}_URL": f"memory://{name.lower()}" for name in (

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import Clock, FixedClock, SystemClock
 from chalicelib.domain.legal import WORKING_DAY, LegalTerms
-from chalicelib.settings import Settings
+from chalicelib.settings import DEV_WEBHOOK_SECRET, Settings
 
 if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog
@@ -188,7 +188,11 @@ class Container:
     def webhook_secrets(self) -> SsmWebhookSecrets:
         from chalicelib.adapters.secrets import SsmWebhookSecrets
 
-        return SsmWebhookSecrets(self.settings.webhook_secrets_prefix)
+        settings = self.settings
+        published = frozenset() if settings.is_local_stage else {DEV_WEBHOOK_SECRET.encode()}
+        return SsmWebhookSecrets(
+            settings.webhook_secrets_prefix, refused_secrets=frozenset(published)
+        )
 
     @cached_property
     def replay_guard(self) -> DynamoReplayGuard:

@@ -1,10 +1,11 @@
 """Developer commands: `python -m chalicelib.cli token|sign ...`.
 
 - `token` prints a development JWT for an official, signed with `MOTCUA_JWT_DEV_KEY` (or, in
-  the dev and local stages, the public development key); issuer and audience come from the
+  the local stage, the published development key); issuer and audience come from the
   settings, so the token is the one the local API accepts.
-- `sign` prints the two webhook headers for a file's exact bytes (`-` reads stdin), or with
-  `--curl URL` a ready curl command.
+- `sign` prints the two webhook headers (signatures v2) for a file's exact bytes (`-` reads
+  stdin) sent by `--method` to `--path` (the URL's path and query with `--curl URL`, which
+  prints a ready curl command instead).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from chalicelib import observability
 from chalicelib.adapters.secrets import valid_client_id
-from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
-from chalicelib.settings import DEV_STAGES, Settings
+from chalicelib.settings import LOCAL_STAGE, Settings
+
+DOSSIERS = "/v1/webhooks/dossiers"
 
 
 class CliError(Exception):
@@ -35,12 +39,17 @@ def token_command(args: argparse.Namespace) -> str:
     config = ops.operator_container().settings
     key = config.jwt_dev_key
     if not key:
-        if not config.is_dev_stage:
+        if not config.is_local_stage:
             raise CliError(
                 f"stage {config.stage!r}: set MOTCUA_JWT_DEV_KEY (the built-in development key "
-                f"is used only in {', '.join(sorted(DEV_STAGES))})"
+                f"is used only in {LOCAL_STAGE!r})"
             )
         key = DEV_JWT_KEY
+    if args.ttl > config.jwt_max_lifetime:
+        raise CliError(
+            f"--ttl {args.ttl}: tokens live at most {config.jwt_max_lifetime} s in stage "
+            f"{config.stage!r} (MOTCUA_JWT_MAX_LIFETIME)"
+        )
     if not AGENCY_CODE.match(args.agency):
         raise CliError(f"--agency {args.agency!r} is not a QCVN 102 code such as 000.00.06.H19")
     return mint_dev_token(
@@ -72,10 +81,19 @@ def sign_command(args: argparse.Namespace) -> str:
     secret = args.secret or Settings.from_environment().dev_webhook_secret or DEV_WEBHOOK_SECRET
     body = _read(args.file)
     timestamp = int(time.time()) if args.timestamp is None else args.timestamp
-    headers = {CLIENT_HEADER: args.client, SIGNATURE_HEADER: sign(secret, body, timestamp)}
+    method = args.method.upper()
+    target = args.path
+    if target is None:
+        url = urlsplit(args.curl or "")
+        target = url.path + (f"?{url.query}" if url.query else "") if args.curl else DOSSIERS
+    if not target.startswith("/"):
+        raise CliError(f"--path {target!r}: a path starting with /, e.g. {DOSSIERS}")
+    headers = signed_headers(
+        args.client, secret, method=method, target=target, body=body, timestamp=timestamp
+    )
     if args.curl is None:
         return "\n".join(f"{name}: {value}" for name, value in headers.items())
-    parts = ["curl", "-sS", "-X", "POST", args.curl]
+    parts = ["curl", "-sS", "-X", method, args.curl]
     parts += ["-H", f"Content-Type: {args.content_type}"]
     for name, value in headers.items():
         parts += ["-H", f"{name}: {value}"]
@@ -123,6 +141,12 @@ def parser() -> argparse.ArgumentParser:
         help="default: $MOTCUA_DEV_WEBHOOK_SECRET, else the development secret",
     )
     signer.add_argument("--timestamp", type=int, default=None, help="unix seconds (default: now)")
+    signer.add_argument("--method", default="POST", help="the HTTP method signed (default POST)")
+    signer.add_argument(
+        "--path",
+        default=None,
+        help=f"the path and query signed (default: the --curl URL's, else {DOSSIERS})",
+    )
     signer.add_argument("--curl", metavar="URL", default=None, help="print a curl command")
     signer.add_argument("--content-type", default="application/json")
     signer.add_argument("file", help="the body's file, or - for stdin")

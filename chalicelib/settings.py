@@ -19,9 +19,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chalicelib.domain.calendar import LOCAL_TZ
 
-# Stages where development conveniences (a known JWT key, a fixed clock, moto) are allowed.
+# Stages where development conveniences (an HS256 key of its own, a fixed clock, moto) are
+# allowed. Only the local stage (the embedded stack on a developer's machine, `make run`, the
+# tests) may use the published development key and webhook secret: "dev" is deployed too.
 DEV_STAGES = frozenset({"dev", "local"})
+LOCAL_STAGE = "local"
 PREFIX = "MOTCUA_"
+
+# Published on purpose (they are in the source): they let the local stage run with no setup.
+# Every other stage refuses to start with either (`Settings._no_published_secrets`).
+DEV_JWT_KEY = "motcua-local-development-key-not-for-production"
+DEV_WEBHOOK_SECRET = "motcua-local-webhook-secret"
 
 
 class SettingsError(ValueError):
@@ -50,11 +58,15 @@ class Settings(BaseModel):
     # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString);
     # default /motcua/<stage>/webhook-clients/.
     webhook_secrets_prefix: Annotated[str, _env("WEBHOOK_SECRETS_PREFIX")] = ""
-    # Officials' tokens: a shared development key (dev stages) or an OIDC issuer's JWKS.
+    # Officials' tokens: an HS256 development key (dev stages; the published one in the local
+    # stage only) or an OIDC issuer's JWKS.
     jwt_issuer: Annotated[str, _env("JWT_ISSUER")] = ""  # default motcua-<stage>
     jwt_audience: Annotated[str, _env("JWT_AUDIENCE")] = "motcua"
     jwt_dev_key: Annotated[str | None, _env("JWT_DEV_KEY")] = None
     jwt_jwks_url: Annotated[str | None, _env("JWT_JWKS_URL")] = None
+    # The longest life a token may have (exp - iat, seconds): a longer one is refused, whoever
+    # issued it. An official's working day and some.
+    jwt_max_lifetime: Annotated[int, _env("JWT_MAX_LIFETIME", ge=60, le=24 * 3600)] = 12 * 3600
     max_body_bytes: Annotated[int, _env("MAX_BODY_BYTES", ge=1024)] = 256 * 1024
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
@@ -116,7 +128,8 @@ class Settings(BaseModel):
         "arn:aws:dynamodb:ap-southeast-1:000000000000:table/motcua/stream/local"
     )
     timer_minutes: Annotated[int, _env("TIMER_MINUTES", ge=1, le=60)] = 5
-    # The development CLI signs webhook bodies with this secret (dev stages only).
+    # The development CLI signs webhook bodies with this secret (never the published one outside
+    # the local stage).
     dev_webhook_secret: Annotated[str, _env("DEV_WEBHOOK_SECRET")] = ""
     # The local stage only: every AWS client talks to this endpoint (moto) in this region.
     aws_endpoint_url: Annotated[str | None, _env("AWS_ENDPOINT_URL")] = None
@@ -144,6 +157,7 @@ class Settings(BaseModel):
             raise ValueError("MOTCUA_NOW: a fixed clock is refused in prod")
         if self.aws_endpoint_url is not None and not self.is_dev_stage:
             raise ValueError(f"MOTCUA_AWS_ENDPOINT_URL: only dev stages {sorted(DEV_STAGES)}")
+        self._no_published_secrets()
         defaults = {
             "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
             "jwt_issuer": f"motcua-{self.stage}",
@@ -153,9 +167,29 @@ class Settings(BaseModel):
                 object.__setattr__(self, name, default)
         return self
 
+    def _no_published_secrets(self) -> None:
+        """Anyone can sign with what the source publishes: no stage but the local one starts
+        with it (a deployed dev stage included)."""
+        if self.is_local_stage:
+            return
+        if self.jwt_dev_key == DEV_JWT_KEY:
+            raise ValueError(
+                f"MOTCUA_JWT_DEV_KEY: the published development key is refused in stage "
+                f"{self.stage!r} (only {LOCAL_STAGE!r} accepts it)"
+            )
+        if self.dev_webhook_secret == DEV_WEBHOOK_SECRET:
+            raise ValueError(
+                f"MOTCUA_DEV_WEBHOOK_SECRET: the published development webhook secret is refused "
+                f"in stage {self.stage!r} (only {LOCAL_STAGE!r} accepts it)"
+            )
+
     @property
     def is_dev_stage(self) -> bool:
         return self.stage in DEV_STAGES
+
+    @property
+    def is_local_stage(self) -> bool:
+        return self.stage == LOCAL_STAGE
 
     @classmethod
     def from_environment(

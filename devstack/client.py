@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
+from chalicelib.auth.signatures import signed_headers
 from chalicelib.auth.tokens import mint_dev_token
 
 
@@ -78,20 +78,19 @@ class Portal:
     client_id: str
     secret: str
 
-    def headers(self, body: bytes) -> dict[str, str]:
-        return {
-            "Content-Type": "application/json",
-            CLIENT_HEADER: self.client_id,
-            SIGNATURE_HEADER: sign(self.secret, body, int(time.time())),
-        }
+    def headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        """Signed (v2) for this method, path with its query, body and now."""
+        signed = signed_headers(self.client_id, self.secret, method=method, target=path,
+                                body=body, timestamp=int(time.time()))  # fmt: skip
+        return {"Content-Type": "application/json", **signed}
 
     def post(self, path: str, payload: Any) -> Answer:
         body = json.dumps(payload, ensure_ascii=False).encode()
-        return self.api.call("POST", path, body=body, headers=self.headers(body))
+        return self.api.call("POST", path, body=body, headers=self.headers("POST", path, body))
 
     def receipt(self, receipt_id: str) -> dict[str, Any]:
-        answer = self.api.call("GET", f"/v1/webhooks/receipts/{receipt_id}",
-                               headers=self.headers(b""))  # fmt: skip
+        path = f"/v1/webhooks/receipts/{receipt_id}"
+        answer = self.api.call("GET", path, headers=self.headers("GET", path, b""))
         return self.api.expect(answer, 200)
 
     def submit(self, payload: Any) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def in_process(
     with environment({**ENVIRONMENT, **runtime}), mock_aws(), fast_moto():
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         values = {
-            "MOTCUA_STAGE": "dev",
+            "MOTCUA_STAGE": "local",
             "MOTCUA_JWT_DEV_KEY": dev_jwt_key(),
             **resources,
             "MOTCUA_PORTAL_SYNC_QUEUE_URL": "",

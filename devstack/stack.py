@@ -166,7 +166,7 @@ class LocalStack:
         host: str = "127.0.0.1",
         port: int = 8000,
         moto_port: int = 0,
-        stage: str = "dev",
+        stage: str = "local",
         prefix: str = "",
         region: str = REGION,
         app_module: str | ModuleType = "app",

@@ -9,6 +9,10 @@ The scopes say which routes a client may call (`SCOPES`). Without `scopes`, a cl
 default of its kind: a portal (no agency) sends dossiers, an agency's system inter-agency
 actions; an SMS/ZNS gateway lists its own (`["delivery-receipts", "opt-outs"]`).
 
+`"accepts_v1_signatures": true` lets a client registered before signatures v2 keep signing
+with v1 during its migration window (each such request is counted, metric
+`WebhookSignatureV1`); without it, or for a bare secret, only v2 is accepted.
+
 Each answer is kept in memory for five minutes (a warm Lambda calls SSM once per client, not
 once per request); an unknown client is remembered for at most 30 seconds, so a client
 registered a moment ago is not refused for long.
@@ -41,6 +45,7 @@ def parse_client(client_id: str, value: str) -> WebhookClient:
     """A parameter's value (bare secret or JSON object) as a client."""
     agency: str | None = None
     scopes: frozenset[str] | None = None
+    accepts_v1 = False
     if value.lstrip().startswith("{"):
         try:
             data: Any = json.loads(value)
@@ -54,11 +59,16 @@ def parse_client(client_id: str, value: str) -> WebhookClient:
             raise ClientConfigurationError(f"client {client_id}: agency is not a QCVN 102 code")
         if "scopes" in data:
             scopes = _scopes(client_id, data["scopes"])
+        accepts_v1 = data.get("accepts_v1_signatures", False)
+        if not isinstance(accepts_v1, bool):
+            raise ClientConfigurationError(
+                f"client {client_id}: accepts_v1_signatures must be true or false"
+            )
     else:
         secret = value
     if not isinstance(secret, str) or not secret:
         raise ClientConfigurationError(f"client {client_id}: the secret is missing or empty")
-    return WebhookClient(client_id, secret.encode("utf-8"), agency, scopes)
+    return WebhookClient(client_id, secret.encode("utf-8"), agency, scopes, accepts_v1)
 
 
 def _scopes(client_id: str, value: Any) -> frozenset[str]:
@@ -84,8 +94,12 @@ class SsmWebhookSecrets:
         clock: Callable[[], float] = time.monotonic,
         cache_seconds: float = CACHE_SECONDS,
         unknown_cache_seconds: float = UNKNOWN_CACHE_SECONDS,
+        refused_secrets: frozenset[bytes] = frozenset(),
     ) -> None:
         self.prefix = prefix
+        # Secrets anyone can read (the published development one): outside the local stage a
+        # client registered with one is an operator's error, never a client.
+        self._refused = refused_secrets
         self._clock = clock
         self._ttl = cache_seconds
         self._unknown_ttl = min(unknown_cache_seconds, UNKNOWN_CACHE_SECONDS)
@@ -118,7 +132,12 @@ class SsmWebhookSecrets:
             if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
                 return None
             raise
-        return parse_client(client_id, answer["Parameter"]["Value"])
+        client = parse_client(client_id, answer["Parameter"]["Value"])
+        if client.secret in self._refused:
+            raise ClientConfigurationError(
+                f"client {client_id}: its secret is the published development one"
+            )
+        return client
 
     def _remember(self, client_id: str, found: WebhookClient | None, until: float) -> None:
         if len(self._cache) >= MAX_CACHED_CLIENTS:

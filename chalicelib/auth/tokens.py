@@ -1,8 +1,11 @@
 """Officials' bearer tokens (JWT) → the `Actor` who acts on dossiers.
 
 Claims: `sub`, `name`, `agency` (QCVN 102 code), optional `unit`, `roles` (a list of `Role`
-values), `iss`, `aud`, `exp`, `iat`. Production verifies RS256 tokens against the OIDC issuer's
-JWKS (e.g. Cognito); the dev and local stages verify HS256 tokens made with a shared
+values), `iss`, `aud`, `exp`, `iat`. `exp`, `iat` (and `nbf` if present) are JSON numbers, never
+strings or booleans (PyJWT would read `"9999999999"` as a date), and `exp - iat` is at most the
+stage's `jwt_max_lifetime`: a token minted to live for a year is refused even while fresh.
+Production verifies RS256 tokens against the OIDC issuer's JWKS (e.g. Cognito); the dev stage
+verifies HS256 tokens made with a key of its own, the local stage with the published
 development key (see `python -m chalicelib.cli token`).
 
 Unknown role names are ignored, and so are `system` and `applicant`: those roles belong to
@@ -13,6 +16,7 @@ carries no role left is refused with 403.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from functools import cache
@@ -24,12 +28,12 @@ from chalicelib.domain.dossier import Actor
 from chalicelib.domain.identifiers import AGENCY_CODE
 from chalicelib.domain.statuses import Role
 from chalicelib.services.errors import FieldIssue, Forbidden, Unauthenticated, Unavailable
-from chalicelib.settings import DEV_STAGES, Settings
+from chalicelib.settings import DEV_JWT_KEY as DEV_JWT_KEY  # published: the local stage's
+from chalicelib.settings import DEV_STAGES, LOCAL_STAGE, Settings
 
-# Public on purpose: it signs tokens on a developer's machine and nowhere else. A Lambda
-# function refuses it (see `TokenVerifier.from_settings`).
-DEV_JWT_KEY = "motcua-local-development-key-not-for-production"
 LEEWAY_SECONDS = 30
+DEFAULT_MAX_LIFETIME = 12 * 3600  # as the settings' default (jwt_max_lifetime)
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 MAX_TOKEN_CHARS = 8192
 TOKEN_ROLES = frozenset(Role) - {Role.SYSTEM, Role.APPLICANT}
 REQUIRED_CLAIMS = ("sub", "name", "agency", "roles", "iss", "aud", "exp", "iat")
@@ -73,6 +77,7 @@ class TokenVerifier:
         hs256_key: str | bytes | None = None,
         jwks: SigningKeySource | None = None,
         leeway: int = LEEWAY_SECONDS,
+        max_lifetime: int = DEFAULT_MAX_LIFETIME,
     ) -> None:
         if (hs256_key is None) == (jwks is None):
             raise ConfigurationError("give exactly one of hs256_key and jwks")
@@ -82,11 +87,17 @@ class TokenVerifier:
         self._jwks = jwks
         self.algorithm = "HS256" if hs256_key is not None else "RS256"
         self.leeway = leeway
+        self.max_lifetime = max_lifetime
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, in_lambda: bool | None = None) -> TokenVerifier:
-        """JWKS when `jwt_jwks_url` is set; otherwise, in dev/local only, the development key."""
-        common: dict[str, Any] = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        """JWKS when `jwt_jwks_url` is set; otherwise, in dev/local only, an HS256 key: the
+        stage's own, or in the local stage alone the published development key."""
+        common: dict[str, Any] = {
+            "issuer": settings.jwt_issuer,
+            "audience": settings.jwt_audience,
+            "max_lifetime": settings.jwt_max_lifetime,
+        }
         if settings.jwt_jwks_url:
             return cls(jwks=jwks_client(settings.jwt_jwks_url), **common)
         if settings.stage not in DEV_STAGES:
@@ -96,14 +107,18 @@ class TokenVerifier:
             )
         if settings.jwt_dev_key:
             return cls(hs256_key=settings.jwt_dev_key, **common)
-        if settings.in_lambda if in_lambda is None else in_lambda:
-            # A deployed function must never accept tokens anyone can mint from the source.
-            raise ConfigurationError("a deployed dev stage needs its own MOTCUA_JWT_DEV_KEY")
+        if not settings.is_local_stage:
+            # Tokens anyone can mint from the source: never in a deployed stage.
+            raise ConfigurationError(
+                f"stage {settings.stage!r} needs its own MOTCUA_JWT_DEV_KEY (or a JWKS URL): "
+                f"the published development key is accepted only in {LOCAL_STAGE!r}"
+            )
         return cls(hs256_key=DEV_JWT_KEY, **common)
 
     def verify(self, authorization: str | None) -> Actor:
         token = bearer_token(authorization)
         claims = self._decode(token)
+        check_times(claims, self.max_lifetime)
         return actor_from_claims(claims)
 
     def _decode(self, token: str) -> dict[str, Any]:
@@ -138,6 +153,21 @@ class TokenVerifier:
             raise _unauthorized("bad signature", INVALID_VI) from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             raise _unauthorized("invalid token", INVALID_VI) from None
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int in Python, and JSON's true is no date; NaN and infinities are no date
+    # either (Python's json reads them).
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def check_times(claims: dict[str, Any], max_lifetime: int) -> None:
+    """The time claims are numbers, and the token lives no longer than `max_lifetime`."""
+    for name in NUMERIC_CLAIMS:
+        if name in claims and not _is_number(claims[name]):
+            raise _unauthorized(f"claim {name} must be a number", INVALID_VI)
+    if claims["exp"] - claims["iat"] > max_lifetime:
+        raise _unauthorized(f"token lifetime exceeds {max_lifetime} seconds", INVALID_VI)
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -204,7 +234,8 @@ def mint_dev_token(
     ttl_seconds: int = 8 * 3600,
     now: int | None = None,
 ) -> str:
-    """An HS256 token for the dev and local stages (and tests)."""
+    """An HS256 token for the dev and local stages (and tests); its lifetime must stay within
+    the verifier's cap (`jwt_max_lifetime`)."""
     issued = int(time.time()) if now is None else int(now)
     claims: dict[str, Any] = {
         "sub": sub,

@@ -34,6 +34,7 @@ MESSAGES_VI = {
     signatures.MALFORMED: "Chữ ký của yêu cầu không đúng định dạng",
     signatures.OUT_OF_TOLERANCE: "Thời điểm ký lệch quá 5 phút so với máy chủ",
     signatures.MISMATCH: "Chữ ký của yêu cầu không hợp lệ",
+    signatures.V1_REFUSED: "Chữ ký phiên bản 1 không còn được chấp nhận",
     REPLAYED: "Yêu cầu này đã được gửi trước đó",
 }
 
@@ -72,6 +73,7 @@ class VerifiedWebhook:
     client: WebhookClient
     signature: str
     remember_until: int
+    scheme: str = signatures.V2  # V1: a client in its migration window (counted by the caller)
 
 
 def verify_webhook(
@@ -80,9 +82,12 @@ def verify_webhook(
     secrets: WebhookSecrets,
     now: int,
     *,
+    method: str,
+    target: str,
     tolerance: int = signatures.DEFAULT_TOLERANCE,
 ) -> VerifiedWebhook:
-    """Who signed this request, checked but not yet spent; or `Unauthenticated`."""
+    """Who signed this request to `method` `target` (its canonical path?query,
+    `signatures.canonical_target`), checked but not yet spent; or `Unauthenticated`."""
     client_id = _one(headers, CLIENT_HEADER, CLIENT_MALFORMED)
     if client_id is None or not client_id.strip():
         raise refused(CLIENT_HEADER, CLIENT_MISSING)
@@ -99,12 +104,20 @@ def verify_webhook(
     if client is None:
         raise refused(CLIENT_HEADER, CLIENT_UNKNOWN)
     try:
-        check = signatures.verify(signature_header, raw_body, client.secret, now, tolerance)
+        check = signatures.verify(
+            signature_header,
+            raw_body,
+            client.secret,
+            now,
+            tolerance,
+            request=signatures.SignedRequest(method, target, client_id),
+            accept_v1=client.accepts_v1_signatures,
+        )
     except SignatureError as exc:
         raise refused(exc.field, exc.reason) from None
     # Remember the signature at least until its timestamp can no longer pass the window.
     keep = max(REPLAY_RECORD_SECONDS, 2 * tolerance)
-    return VerifiedWebhook(client, check.signature, check.timestamp + keep)
+    return VerifiedWebhook(client, check.signature, check.timestamp + keep, check.scheme)
 
 
 def require_scope(verified: VerifiedWebhook, scope: str) -> VerifiedWebhook:
@@ -147,8 +160,12 @@ def authenticate_webhook(
     guard: ReplayGuard,
     now: int,
     *,
+    method: str,
+    target: str,
     tolerance: int = signatures.DEFAULT_TOLERANCE,
 ) -> WebhookClient:
     """The client that signed this request, or `Unauthenticated`; spends the signature."""
-    verified = verify_webhook(headers, raw_body, secrets, now, tolerance=tolerance)
+    verified = verify_webhook(
+        headers, raw_body, secrets, now, method=method, target=target, tolerance=tolerance
+    )
     return consume(verified, guard)

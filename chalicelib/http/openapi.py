@@ -271,8 +271,9 @@ def _security_schemes() -> dict[str, Any]:
             "description": "An official's token: claims `sub`, `name`, `agency` (QCVN 102 "
             f"code, {AGENCY_CODE.pattern}), optional `unit`, `roles` (receiver, specialist, "
             "leader, admin), `iss`, `aud`, `exp`, `iat`. RS256 via the issuer's JWKS; HS256 "
-            "with a development key on the dev and local stages. A token with no known role "
-            "is refused with 403.",
+            "with a development key on the dev and local stages (the published one on local "
+            "only). `exp` and `iat` are numbers, `exp - iat` at most the stage's cap. A token "
+            "with no known role is refused with 403.",
         },
         "webhookClient": {
             "type": "apiKey",
@@ -285,7 +286,10 @@ def _security_schemes() -> dict[str, Any]:
             "type": "apiKey",
             "in": "header",
             "name": SIGNATURE_HEADER,
-            "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`;'
-            f" refused outside ±{DEFAULT_TOLERANCE} s or when already used (writes).",
+            "description": "`t=<unix seconds>,v2=<hex HMAC-SHA256(secret, canonical request)>`, "
+            "the canonical request being `v2`, the method, the canonical path?query, the client "
+            "id, `t` and the hex SHA-256 of the raw body, one a line (docs/authorization.md); "
+            f"refused outside ±{DEFAULT_TOLERANCE} s, when already used (writes), or when made "
+            "for another request. `v1` only from a client flagged as migrating.",
         },
     }

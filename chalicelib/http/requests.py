@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from chalicelib.adapters.secrets import WebhookClient
+from chalicelib.auth.signatures import V1, canonical_target
 from chalicelib.auth.webhooks import (
     VerifiedWebhook,
     consume,
@@ -51,12 +52,37 @@ def official(request: Any, verifier: TokenVerifier) -> Actor:
     return verifier.verify(header(request.headers, "authorization"))
 
 
+def request_target(request: Any) -> str:
+    """The canonical path?query a v2 signature covers, as the app routed it: the route's
+    pattern with this request's values, which reads the same behind API Gateway (whose
+    `requestContext.path` carries the stage) as on the local stack and the test client."""
+    params = request.uri_params or {}
+    segments = [
+        params.get(part[1:-1], part) if part.startswith("{") and part.endswith("}") else part
+        for part in request.path.split("/")
+    ]
+    query = request.query_params
+    pairs = [(name, value) for name in query or () for value in query.getlist(name)]
+    return canonical_target("/".join(segments), pairs)
+
+
 def signed_caller(request: Any, raw: bytes, deps: Container, *, scope: str) -> VerifiedWebhook:
     """The signed caller, verified and allowed `scope` (a `SCOPES` key of the client registry;
     403 otherwise, nothing spent); `spend` it once the request is known to be acceptable."""
     # Signatures are about real time, never the settable clock of the local stage.
     now = int(time.time())
-    verified = verify_webhook(request.headers, raw, deps.webhook_secrets, now)
+    verified = verify_webhook(
+        request.headers,
+        raw,
+        deps.webhook_secrets,
+        now,
+        method=request.method,
+        target=request_target(request),
+    )
+    if verified.scheme == V1:
+        # How many requests still sign the old way, per client: the migration window closes
+        # (the client's flag is removed) once this stays at zero.
+        deps.counter.count("WebhookSignatureV1", client=verified.client.client_id)
     return require_scope(verified, scope)
 
 

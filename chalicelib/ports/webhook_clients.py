@@ -35,6 +35,9 @@ class WebhookClient:
     secret: bytes
     agency: str | None = None  # set for another agency's system; None for a portal
     scopes: frozenset[str] | None = None  # None: the default of its kind (see `granted`)
+    # In its migration window, the client may still sign with v1 (chalicelib/auth/signatures):
+    # set for a client registered before v2, and removed once it signs v2; never for a new one.
+    accepts_v1_signatures: bool = False
 
     @property
     def granted(self) -> frozenset[str]:
@@ -48,7 +51,8 @@ class WebhookClient:
     def __repr__(self) -> str:  # never print a secret in a log line
         return (
             f"WebhookClient(client_id={self.client_id!r}, agency={self.agency!r}, "
-            f"scopes={sorted(self.granted)!r})"
+            f"scopes={sorted(self.granted)!r}, "
+            f"accepts_v1_signatures={self.accepts_v1_signatures!r})"
         )
 
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.services.intake import receipt_id_for
 from devstack import demo
 from devstack.client import Official, Portal
@@ -151,7 +151,9 @@ def _command_id_of(stack, code, version):
     return next(i["SK"]["S"][2:] for i in items if int(i["version"]["N"]) == version)
 
 
-@pytest.mark.parametrize("case", ["unsigned", "mis-signed", "replayed", "expired", "unknown"])
+@pytest.mark.parametrize(
+    "case", ["unsigned", "mis-signed", "replayed", "expired", "unknown", "other-path"]
+)
 def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
     payload = {
         "external_id": f"sig-{case}-{uuid.uuid4().hex[:6]}", "procedure_code": "1.001193",
@@ -161,13 +163,18 @@ def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
     }  # fmt: skip
     body = json.dumps(payload).encode()
     portal = Portal(cast.api, "portal-dev", DEV_WEBHOOK_SECRET)
-    headers = portal.headers(body)
+    path = "/v1/webhooks/dossiers"
+    headers = portal.headers("POST", path, body)
     if case == "unsigned":
         del headers["X-Motcua-Signature"]
     elif case == "mis-signed":
-        headers["X-Motcua-Signature"] = sign("not-the-secret", body, int(time.time()))
+        headers.update(Portal(cast.api, "portal-dev", "not-the-secret").headers("POST", path, body))
     elif case == "expired":
-        headers["X-Motcua-Signature"] = sign(DEV_WEBHOOK_SECRET, body, int(time.time()) - 301)
+        signed = signed_headers("portal-dev", DEV_WEBHOOK_SECRET, method="POST", target=path,
+                                body=body, timestamp=int(time.time()) - 301)  # fmt: skip
+        headers.update(signed)
+    elif case == "other-path":  # signed for the opt-outs route, replayed to the dossiers one
+        headers.update(portal.headers("POST", "/v1/webhooks/opt-outs", body))
     elif case == "unknown":
         headers["X-Motcua-Client"] = "portal-nobody"
     elif case == "replayed":
@@ -180,9 +187,9 @@ def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
     assert answer.body["errors"][0]["field"] in {"X-Motcua-Signature", "X-Motcua-Client"}
     assert intake_records(stack) == handed  # nothing was queued
     if case != "replayed":
-        receipt_id = receipt_id_for("portal-dev", payload["external_id"])
-        assert cast.portal.api.call("GET", f"/v1/webhooks/receipts/{receipt_id}",
-                                    headers=portal.headers(b"")).status == 404  # fmt: skip
+        receipt = f"/v1/webhooks/receipts/{receipt_id_for('portal-dev', payload['external_id'])}"
+        signed = portal.headers("GET", receipt, b"")
+        assert cast.portal.api.call("GET", receipt, headers=signed).status == 404
 
 
 def test_public_lookup_reveals_nothing_without_the_phone_digits(stack, cast):

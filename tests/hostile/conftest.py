@@ -144,7 +144,7 @@ def running_stack() -> Iterator[Stack]:
     system, the SMS gateway and one dossier (also what bench/timing_checks.py measures)."""
     with pytest.MonkeyPatch.context() as patch, aws_resources(patch) as env:
         patch.delenv("MOTCUA_NOW", raising=False)  # signatures and dates are about real time
-        prefix = "/motcua/dev/webhook-clients/"
+        prefix = "/motcua/local/webhook-clients/"
         tax = {"secret": harness.SECRETS[harness.TAX_CLIENT], "agency": harness.TAX}
         gateway = {
             "secret": harness.SECRETS[harness.GATEWAY_CLIENT],

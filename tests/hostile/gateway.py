@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 
 from chalice.test import Client
 
-from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
+from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, signed_headers
 
 SIGN = "sign-me"
 # What Chalice's route matching (urllib's urlparse) would read as structure or drop.
@@ -66,10 +66,13 @@ class Gateway:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = _headers(environ)
-        secret = self._secrets.get(headers.get(CLIENT_HEADER, ""))
+        client_id = headers.get(CLIENT_HEADER, "")
+        secret = self._secrets.get(client_id)
+        method = environ["REQUEST_METHOD"]
         if headers.get(SIGNATURE_HEADER) == SIGN and secret is not None:
-            headers[SIGNATURE_HEADER] = sign(secret, body, int(time.time()))
-        answer = self._client.http.request(environ["REQUEST_METHOD"], path, headers, body)
+            headers |= signed_headers(client_id, secret, method=method, target=path, body=body,
+                                      timestamp=int(time.time()))  # fmt: skip
+        answer = self._client.http.request(method, path, headers, body)
         out = dict(answer.headers)
         if not any(name.lower() == "content-type" for name in out):
             out["Content-Type"] = "application/json"

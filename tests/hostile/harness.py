@@ -43,7 +43,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from chalicelib.auth.signatures import CLIENT_HEADER, DEV_WEBHOOK_SECRET, SIGNATURE_HEADER, sign
+from chalicelib.auth import signatures
+from chalicelib.auth.signatures import (
+    CLIENT_HEADER,
+    DEV_WEBHOOK_SECRET,
+    SIGNATURE_HEADER,
+    sign,
+    sign_v1,
+)
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
@@ -64,7 +71,7 @@ SECRETS = {
 GATEWAY_ROUTES = ("/v1/webhooks/delivery-receipts", "/v1/webhooks/opt-outs")
 # The signing callers of the authorization matrix (authorization.CALLERS) and their clients.
 SIGNERS = {"portal": PORTAL_CLIENT, "agency_system": TAX_CLIENT, "gateway": GATEWAY_CLIENT}
-ISSUER, AUDIENCE = "motcua-dev", "motcua"
+ISSUER, AUDIENCE = "motcua-local", "motcua"
 SEED_PHONE = "0912345678"
 
 _DOCUMENT = {
@@ -333,45 +340,77 @@ def _jwt_headers(mode: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[mode]()}"}
 
 
+def webhook_headers(
+    client: str, method: str, path: str, body: bytes, *, ago: int = 0
+) -> dict[str, str]:
+    """A genuine client's signed headers (v2) for this request, signed `ago` seconds ago: the
+    one signing helper of the tests that send webhooks to the app."""
+    secret = SECRETS.get(client, DEV_WEBHOOK_SECRET)
+    timestamp = int(time.time()) - ago
+    return signatures.signed_headers(
+        client, secret, method=method, target=path, body=body, timestamp=timestamp
+    )
+
+
+def elsewhere(path: str) -> str:
+    """Another route a captured signature could be replayed to: another dossier's inter-agency
+    route, or another webhook."""
+    parts = path.split("?")[0].split("/")
+    if "inter-agency" in parts:
+        parts[parts.index("inter-agency") + 1] = "000.00.41.H19-260309-0999"
+        return "/".join(parts)
+    return "/v1/webhooks/opt-outs" if path != "/v1/webhooks/opt-outs" else "/v1/webhooks/dossiers"
+
+
 def signed_headers(case: Case) -> tuple[dict[str, str], bool]:
     """The webhook headers of `case`, and whether its signature is to be spent first."""
     mode = case.auth
     secret = SECRETS.get(case.client, DEV_WEBHOOK_SECRET)
     now = int(time.time())
-    good = sign(secret, case.body, now)
+
+    def signed(secret: str = secret, body: bytes = case.body, t: int = now, **request: str) -> str:
+        request = {"method": case.method, "target": case.path, "client_id": case.client, **request}
+        return sign(secret, body, t, **request)
+
+    good = signed()
     headers = {CLIENT_HEADER: case.client, SIGNATURE_HEADER: good}
     if mode == "signed":
         return headers, False
     if mode in ("signed:replayed", "signed:replayed-upper"):
         if mode.endswith("upper"):  # the same signature, re-cased: still a replay
-            t, _, v1 = good.partition(",v1=")
-            headers[SIGNATURE_HEADER] = f"{t},v1={v1.upper()}"
+            t, _, v2 = good.partition(",v2=")
+            headers[SIGNATURE_HEADER] = f"{t},v2={v2.upper()}"
         return headers, True
+    query = "&" if "?" in case.path else "?"
     changes = {
         "signed:unsigned": {SIGNATURE_HEADER: None},
         "signed:no-client": {CLIENT_HEADER: None},
         "signed:unknown-client": {CLIENT_HEADER: "portal-nobody"},
         "signed:bad-client-id": {CLIENT_HEADER: "Portal Dev/../x"},
-        "signed:wrong-secret": {SIGNATURE_HEADER: sign("not-the-secret", case.body, now)},
-        "signed:other-client-secret": {
-            SIGNATURE_HEADER: sign(TAX_SECRET, case.body, now),
-        },
-        "signed:expired": {SIGNATURE_HEADER: sign(secret, case.body, now - 360)},
-        "signed:future": {SIGNATURE_HEADER: sign(secret, case.body, now + 360)},
-        "signed:tampered": {SIGNATURE_HEADER: sign(secret, case.body + b" ", now)},
+        "signed:wrong-secret": {SIGNATURE_HEADER: signed("not-the-secret")},
+        "signed:other-client-secret": {SIGNATURE_HEADER: signed(TAX_SECRET)},
+        "signed:expired": {SIGNATURE_HEADER: signed(t=now - 360)},
+        "signed:future": {SIGNATURE_HEADER: signed(t=now + 360)},
+        "signed:tampered": {SIGNATURE_HEADER: signed(body=case.body + b" ")},
+        # A genuine signature, captured and sent to another route, method, query or as
+        # another client: v2 covers them all.
+        "signed:other-path": {SIGNATURE_HEADER: signed(target=elsewhere(case.path))},
+        "signed:other-query": {SIGNATURE_HEADER: signed(target=f"{case.path}{query}dry_run=1")},
+        "signed:other-method": {SIGNATURE_HEADER: signed(method="PUT")},
+        "signed:as-other-client": {SIGNATURE_HEADER: signed(client_id=TAX_CLIENT)},
+        # The older scheme, right MAC and all, from a client not flagged as migrating.
+        "signed:v1": {SIGNATURE_HEADER: sign_v1(secret, case.body, now)},
         "signed:tampered-timestamp": {
             SIGNATURE_HEADER: good.replace(f"t={now}", f"t={now - 1}"),
         },
         "signed:truncated": {SIGNATURE_HEADER: good[:-1]},
         "signed:no-timestamp": {SIGNATURE_HEADER: good.split(",", 1)[1]},
-        "signed:no-v1": {SIGNATURE_HEADER: good.split(",", 1)[0]},
-        "signed:v0-only": {SIGNATURE_HEADER: good.replace("v1=", "v0=")},
-        "signed:ms-timestamp": {
-            SIGNATURE_HEADER: sign(secret, case.body, now * 1000),
-        },
+        "signed:no-signature": {SIGNATURE_HEADER: good.split(",", 1)[0]},
+        "signed:v0-only": {SIGNATURE_HEADER: good.replace("v2=", "v0=")},
+        "signed:ms-timestamp": {SIGNATURE_HEADER: signed(t=now * 1000)},
         "signed:two-timestamps": {SIGNATURE_HEADER: f"t={now},{good}"},
         "signed:garbage": {SIGNATURE_HEADER: "sha256=deadbeef"},
-        "signed:oversized": {SIGNATURE_HEADER: good + ",v1=" + "0" * 64 * 40},
+        "signed:oversized": {SIGNATURE_HEADER: good + ",v2=" + "0" * 64 * 40},
     }
     for name, value in changes[mode].items():
         if value is None:

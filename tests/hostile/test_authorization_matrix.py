@@ -20,7 +20,6 @@ import pytest
 
 from app import intake_worker, transition_worker
 from chalicelib import bootstrap
-from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
 from chalicelib.domain.notifications import NotificationJob
 from chalicelib.http import openapi
 from chalicelib.http.authorization import AUTHORIZATION, CALLERS
@@ -56,13 +55,9 @@ TOKENS = {
 SIGNERS = harness.SIGNERS
 
 
-def credentials(caller: str, body: bytes) -> dict[str, str]:
+def credentials(caller: str, method: str, path: str, body: bytes) -> dict[str, str]:
     if caller in SIGNERS:
-        client = SIGNERS[caller]
-        return {
-            CLIENT_HEADER: client,
-            SIGNATURE_HEADER: sign(harness.SECRETS[client], body, int(time.time())),
-        }
+        return harness.webhook_headers(SIGNERS[caller], method, path, body)
     if caller == "expired":
         return _bearer(now=int(time.time()) - 9 * 3600)
     if caller == "wrong_issuer":
@@ -75,7 +70,7 @@ def credentials(caller: str, body: bytes) -> dict[str, str]:
 
 def call(stack, caller: str, method: str, path: str, body: Any = None):
     raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
-    headers = credentials(caller, raw)
+    headers = credentials(caller, method, path, raw)
     if method == "POST":
         headers["Content-Type"] = "application/json"
     return stack.client.http.request(method, path, headers=headers, body=raw)

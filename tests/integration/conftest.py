@@ -50,7 +50,7 @@ def aws_resources(patch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         patch.delenv(name, raising=False)
     with mock_aws():
         env = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
-        settings = Settings.from_environment({"MOTCUA_STAGE": "dev", **env})
+        settings = Settings.from_environment({"MOTCUA_STAGE": "local", **env})
         previous = bootstrap.install(bootstrap.Container(settings))
         try:
             yield env

@@ -8,7 +8,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, sign
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, signed_headers
 from chalicelib.auth.tokens import DEV_JWT_KEY, mint_dev_token
 
 WARD = "000.00.41.H19"
@@ -18,7 +18,7 @@ OTHER_WARD = "000.00.42.H19"
 @pytest.fixture
 def client(aws):
     boto3.client("ssm").put_parameter(
-        Name="/motcua/dev/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
+        Name="/motcua/local/webhook-clients/portal-dev", Value=DEV_WEBHOOK_SECRET,
         Type="SecureString",
     )  # fmt: skip
     with Client(app) as test_client:
@@ -36,12 +36,10 @@ def valid(**overrides):
     return data
 
 
-def signed(body: bytes, content_type="application/json"):
-    return {
-        "Content-Type": content_type,
-        "X-Motcua-Client": "portal-dev",
-        "X-Motcua-Signature": sign(DEV_WEBHOOK_SECRET, body, int(time.time())),
-    }
+def signed(body: bytes, content_type="application/json", path="/v1/webhooks/dossiers"):
+    headers = signed_headers("portal-dev", DEV_WEBHOOK_SECRET, method="POST", target=path,
+                             body=body, timestamp=int(time.time()))  # fmt: skip
+    return {"Content-Type": content_type, **headers}
 
 
 def written_items(env):
@@ -132,7 +130,7 @@ def test_the_counter_cannot_reuse_an_external_id_for_another_citizen(client, aws
 
 def counter_token(role="receiver", agency=WARD):
     return mint_dev_token(DEV_JWT_KEY, sub="u1", name="Cán bộ", agency=agency, unit="MOT_CUA",
-                          roles=[role], issuer="motcua-dev", audience="motcua")  # fmt: skip
+                          roles=[role], issuer="motcua-local", audience="motcua")  # fmt: skip
 
 
 def test_another_communes_counter_receives_only_cross_boundary_procedures(client, aws):
@@ -220,7 +218,7 @@ def test_a_transfer_to_an_unknown_agency_or_unit_is_refused_at_once(client, aws)
     code = "000.00.32.H19-260309-0001"
     stored_dossier(deps.store, land_procedure(), deps.calendar, at(2026, 3, 9, 9), code=code)
     token = mint_dev_token(DEV_JWT_KEY, sub="u2", name="Chuyên viên", agency=HOME,
-                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-dev",
+                           unit="PHONG_DD", roles=["specialist"], issuer="motcua-local",
                            audience="motcua")  # fmt: skip
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     before = written_items(aws)

@@ -435,7 +435,7 @@ def test_the_stack_serves_runs_workers_and_leaves_the_environment_alone(monkeypa
         settings = bootstrap.container().settings  # the app's, installed by the stack
         assert settings.aws_endpoint_url == stack.endpoint_url
         assert settings.table_name == stack.env["MOTCUA_TABLE"] == f"{prefix}motcua"
-        assert stack.env["MOTCUA_STAGE"] == "dev"
+        assert stack.env["MOTCUA_STAGE"] == "local"
         assert stack.env["MOTCUA_PROVINCE"] == "H19"
         assert stack.env["MOTCUA_JWT_DEV_KEY"]
 
@@ -455,7 +455,7 @@ def test_the_stack_serves_runs_workers_and_leaves_the_environment_alone(monkeypa
         assert module.seen == ["hồ sơ"]
 
         ssm = stack.aws_client("ssm")
-        path = "/motcua/dev/webhook-clients/"
+        path = "/motcua/local/webhook-clients/"
         secrets = {
             p["Name"].removeprefix(path): p
             for p in ssm.get_parameters_by_path(Path=path, WithDecryption=True)["Parameters"]
@@ -463,7 +463,7 @@ def test_the_stack_serves_runs_workers_and_leaves_the_environment_alone(monkeypa
         assert {"portal-dev", "thue-dev"} <= set(secrets)
         assert secrets["portal-dev"]["Type"] == "SecureString"
         assert json.loads(secrets["thue-dev"]["Value"]) == {
-            "secret": secrets["portal-dev"]["Value"],
+            "secret": json.loads(secrets["portal-dev"]["Value"])["secret"],
             "agency": "000.00.90.H19",
         }
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"

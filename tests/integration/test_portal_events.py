@@ -7,14 +7,13 @@ names the same command and applies once."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
 import pytest
 
 from app import intake_worker, transition_worker
-from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER, sign
+from chalicelib.auth.signatures import CLIENT_HEADER, SIGNATURE_HEADER
 from tests.hostile import harness
 from tests.hostile.conftest import drain, running_stack
 
@@ -30,12 +29,10 @@ def stack():
         yield running
 
 
-def signed(client: str, raw: bytes, ago: int = 0) -> dict[str, str]:
-    return {
-        CLIENT_HEADER: client,
-        SIGNATURE_HEADER: sign(harness.SECRETS[client], raw, int(time.time()) - ago),
-        "Content-Type": "application/json",
-    }
+def signed(client: str, raw: bytes, ago: int = 0, path: str = PATH) -> dict[str, str]:
+    method = "POST" if raw else "GET"
+    headers = harness.webhook_headers(client, method, path, raw, ago=ago)
+    return {**headers, "Content-Type": "application/json"}
 
 
 def send(stack, event: Any, client: str = harness.PORTAL_CLIENT, ago: int = 0):
@@ -76,12 +73,13 @@ def new_dossier(stack) -> str:
     """A dossier submitted online through the portal and received at the ward's counter."""
     body = {**harness.TEMPLATES["dossier"], "external_id": f"events-{uuid.uuid4().hex[:10]}"}
     raw = json.dumps(body, ensure_ascii=False).encode()
-    answer = stack.post("/v1/webhooks/dossiers", raw, signed(harness.PORTAL_CLIENT, raw))
+    dossiers = "/v1/webhooks/dossiers"
+    answer = stack.post(dossiers, raw, signed(harness.PORTAL_CLIENT, raw, path=dossiers))
     assert answer.status_code == 202, answer.body
     drain(stack, "MOTCUA_INTAKE_QUEUE_URL", intake_worker)
-    receipt = stack.client.http.get(
-        answer.headers["Location"], headers=signed(harness.PORTAL_CLIENT, b"")
-    )
+    receipt = answer.headers["Location"]
+    headers = signed(harness.PORTAL_CLIENT, b"", path=receipt)
+    receipt = stack.client.http.get(receipt, headers=headers)
     return json.loads(receipt.body)["code"]
 
 

@@ -190,3 +190,37 @@ def test_replay_guard_other_errors_propagate(aws_env):
 
     with pytest.raises(ClientError):
         DynamoReplayGuard("no-such-table").first_use("ab" * 32, 1)
+
+
+def test_a_client_with_the_published_secret_is_an_operator_error_outside_local(ssm):
+    from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
+
+    put_secret(ssm, "portal-x", json.dumps({"secret": DEV_WEBHOOK_SECRET}))
+    deployed = SsmWebhookSecrets(PREFIX, refused_secrets=frozenset({DEV_WEBHOOK_SECRET.encode()}))
+    with pytest.raises(ClientConfigurationError, match="published"):
+        deployed.client_info("portal-x")
+    assert SsmWebhookSecrets(PREFIX).client_info("portal-x") is not None  # the local stage
+
+
+def test_the_container_refuses_the_published_secret_in_every_stage_but_local(ssm):
+    from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
+    from chalicelib.bootstrap import Container
+    from chalicelib.settings import Settings
+
+    for stage, refused in (("dev", True), ("prod", True), ("local", False)):
+        prefix = f"/motcua/{stage}/webhook-clients/"
+        ssm.put_parameter(Name=prefix + "portal-x", Value=DEV_WEBHOOK_SECRET, Type="SecureString")
+        secrets = Container(Settings(stage=stage)).webhook_secrets
+        if refused:
+            with pytest.raises(ClientConfigurationError):
+                secrets.client_info("portal-x")
+        else:
+            assert secrets.client_info("portal-x") is not None
+
+
+def test_the_v1_migration_flag_is_read_from_the_parameter(ssm):
+    put_secret(ssm, "portal-old", json.dumps({"secret": "s", "accepts_v1_signatures": True}))
+    put_secret(ssm, "portal-new", json.dumps({"secret": "s"}))
+    secrets = SsmWebhookSecrets(PREFIX)
+    assert secrets.client_info("portal-old").accepts_v1_signatures
+    assert not secrets.client_info("portal-new").accepts_v1_signatures

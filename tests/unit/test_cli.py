@@ -12,7 +12,8 @@ import pytest
 from chalicelib import cli
 from chalicelib.adapters.replay_guard import InMemoryReplayGuard
 from chalicelib.adapters.secrets import InMemoryWebhookSecrets
-from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, verify
+from chalicelib.auth import signatures
+from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET, SignedRequest
 from chalicelib.auth.tokens import DEV_JWT_KEY, TokenVerifier
 from chalicelib.auth.webhooks import authenticate_webhook
 from chalicelib.domain.statuses import Role
@@ -84,6 +85,14 @@ def test_token_refuses_an_unknown_role():
         cli.main(["token", "--agency", "000.00.06.H19", "--role", "mayor"])
 
 
+DOSSIERS = "/v1/webhooks/dossiers"
+
+
+def verify(header, body, secret, *, now, method="POST", target=DOSSIERS, client="portal-dev"):
+    request = SignedRequest(method, target, client)
+    return signatures.verify(header, body, secret, now, request=request)
+
+
 def headers_from(output: str) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in output.splitlines())
 
@@ -97,8 +106,9 @@ def test_sign_output_verifies(capsys, tmp_path):
     assert abs(check.timestamp - time.time()) < 60
     secrets = InMemoryWebhookSecrets({"portal-dev": DEV_WEBHOOK_SECRET})
     client = authenticate_webhook(
-        headers, BODY, secrets, InMemoryReplayGuard(), now=int(time.time())
-    )
+        headers, BODY, secrets, InMemoryReplayGuard(), int(time.time()),
+        method="POST", target=DOSSIERS,
+    )  # fmt: skip
     assert client.client_id == "portal-dev"
 
 
@@ -108,10 +118,10 @@ def test_sign_with_secret_from_option_and_env(capsys, tmp_path, monkeypatch):
     out = run(
         capsys, "sign", "--client", "portal-x", "--secret", "opt", "--timestamp", "100", str(path)
     )
-    verify(headers_from(out)["X-Motcua-Signature"], BODY, "opt", now=100)
+    verify(headers_from(out)["X-Motcua-Signature"], BODY, "opt", now=100, client="portal-x")
     monkeypatch.setenv("MOTCUA_DEV_WEBHOOK_SECRET", "from-env")
     out = run(capsys, "sign", "--client", "portal-x", "--timestamp", "100", str(path))
-    verify(headers_from(out)["X-Motcua-Signature"], BODY, "from-env", now=100)
+    verify(headers_from(out)["X-Motcua-Signature"], BODY, "from-env", now=100, client="portal-x")
 
 
 def test_sign_stdin(capsys, monkeypatch):
@@ -126,7 +136,7 @@ def test_sign_stdin(capsys, monkeypatch):
 def test_sign_curl(capsys, tmp_path):
     path = tmp_path / "body.json"
     path.write_bytes(BODY)
-    url = "http://127.0.0.1:8000/v1/webhooks/portal"
+    url = "http://127.0.0.1:8000/v1/webhooks/receipts/r-1?b=2&a=1"
     out = run(
         capsys, "sign", "--client", "portal-dev", "--timestamp", "100", "--curl", url, str(path)
     )
@@ -134,8 +144,31 @@ def test_sign_curl(capsys, tmp_path):
     assert words[:5] == ["curl", "-sS", "-X", "POST", url]
     assert words[-2:] == ["--data-binary", f"@{path}"]
     headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
-    verify(headers["X-Motcua-Signature"], BODY, DEV_WEBHOOK_SECRET, now=100)
+    # The URL's path and query are what is signed, in their canonical form.
+    target = "/v1/webhooks/receipts/r-1?a=1&b=2"
+    verify(headers["X-Motcua-Signature"], BODY, DEV_WEBHOOK_SECRET, now=100, target=target)
     assert headers["X-Motcua-Client"] == "portal-dev"
+
+
+def test_sign_signs_the_method_and_path_given(capsys, tmp_path):
+    path = tmp_path / "body.json"
+    path.write_bytes(BODY)
+    out = run(
+        capsys, "sign", "--client", "portal-dev", "--timestamp", "100",
+        "--method", "get", "--path", "/v1/webhooks/receipts/r-1", str(path),
+    )  # fmt: skip
+    header = headers_from(out)["X-Motcua-Signature"]
+    verify(
+        header, BODY, DEV_WEBHOOK_SECRET, now=100, method="GET", target="/v1/webhooks/receipts/r-1"
+    )
+    with pytest.raises(signatures.SignatureError):  # not the default route's
+        verify(header, BODY, DEV_WEBHOOK_SECRET, now=100)
+
+
+def test_sign_refuses_a_path_that_is_not_one(capsys, tmp_path):
+    path = tmp_path / "b"
+    path.write_bytes(b"{}")
+    assert cli.main(["sign", "--client", "portal-dev", "--path", "v1/x", str(path)]) == 2
 
 
 def test_sign_curl_from_stdin_puts_the_exact_body_on_the_line(capsys, monkeypatch):

@@ -223,25 +223,26 @@ def test_rs256_through_a_jwks(rsa_key):
     assert getattr(problem_for(excinfo.value), "status", None) == 401
 
 
-def settings_for(stage, *, dev_key=None, jwks_url=None) -> Settings:
+def settings_for(stage, *, dev_key=None, jwks_url=None, **more) -> Settings:
     return Settings(
         stage=stage, province="H19", table_name="motcua", intake_queue_url="",
         intake_dlq_url="", transitions_queue_url="", transitions_dlq_url="",
         notifications_queue_url="", notifications_dlq_url="",
         webhook_secrets_prefix="/motcua/", jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
         jwt_dev_key=dev_key, jwt_jwks_url=jwks_url, max_body_bytes=1024, public_base_url="",
+        **more,
     )  # fmt: skip
 
 
-def test_dev_stage_falls_back_to_the_public_dev_key_off_lambda():
-    v = TokenVerifier.from_settings(settings_for("dev"), in_lambda=False)
+def test_only_the_local_stage_falls_back_to_the_published_dev_key():
+    v = TokenVerifier.from_settings(settings_for("local"))
     assert v.verify(f"Bearer {mint()}").id == "u1"
+    with pytest.raises(ConfigurationError, match="MOTCUA_JWT_DEV_KEY"):
+        TokenVerifier.from_settings(settings_for("dev"))
 
 
-def test_deployed_dev_stage_refuses_the_public_dev_key():
-    with pytest.raises(ConfigurationError):
-        TokenVerifier.from_settings(settings_for("dev"), in_lambda=True)
-    v = TokenVerifier.from_settings(settings_for("dev", dev_key=OTHER_KEY), in_lambda=True)
+def test_the_dev_stage_verifies_with_its_own_key_only():
+    v = TokenVerifier.from_settings(settings_for("dev", dev_key=OTHER_KEY))
     assert v.verify(f"Bearer {mint(key=OTHER_KEY)}").id == "u1"
     with pytest.raises(ServiceError):
         v.verify(f"Bearer {mint()}")
@@ -249,7 +250,7 @@ def test_deployed_dev_stage_refuses_the_public_dev_key():
 
 def test_production_needs_a_jwks_url():
     with pytest.raises(ConfigurationError):
-        TokenVerifier.from_settings(settings_for("prod", dev_key=OTHER_KEY), in_lambda=False)
+        TokenVerifier.from_settings(settings_for("prod", dev_key=OTHER_KEY))
     v = TokenVerifier.from_settings(
         settings_for("prod", jwks_url="https://issuer.example/.well-known/jwks.json")
     )
@@ -259,3 +260,69 @@ def test_production_needs_a_jwks_url():
         settings_for("prod", jwks_url="https://issuer.example/.well-known/jwks.json")
     )
     assert again._jwks is v._jwks  # one cached client per URL
+
+
+# -- time claims: numbers, and a lifetime no longer than the stage allows ----------------------
+CLAIMS = {"sub": "u1", "name": "A", "agency": AGENCY, "roles": ["receiver"]}
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("exp", "9999999999"),  # PyJWT alone would take the string for a date
+        ("iat", "1767225600"),
+        ("exp", True),
+        ("iat", False),
+        ("nbf", "0"),
+        ("nbf", True),
+    ],
+)
+def test_time_claims_must_be_json_numbers(claim, value):
+    now = int(time.time())
+    token = raw_token({**CLAIMS, "iat": now, "exp": now + 600, claim: value})
+    reason = refused(f"Bearer {token}").errors[0].reason
+    # PyJWT refuses some shapes itself (a boolean exp reads as 1970): refused either way.
+    assert reason in {f"claim {claim} must be a number", "token expired", "invalid token"}
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_a_string_time_claim_pyjwt_accepts_is_refused_by_name(claim):
+    now = int(time.time())
+    token = raw_token(
+        {**CLAIMS, "iat": now, "exp": now + 600, claim: str({"exp": now + 600, "iat": now}[claim])}
+    )
+    assert refused(f"Bearer {token}").errors[0].reason == f"claim {claim} must be a number"
+
+
+def test_fractional_seconds_are_numbers_too():
+    now = time.time()
+    token = raw_token({**CLAIMS, "iat": now, "exp": now + 600.5})
+    assert verifier().verify(f"Bearer {token}").id == "u1"
+
+
+def test_a_token_living_longer_than_the_cap_is_refused_even_while_fresh():
+    now = int(time.time())
+    capped = TokenVerifier(
+        issuer=ISSUER, audience=AUDIENCE, hs256_key=DEV_JWT_KEY, max_lifetime=3600
+    )
+    assert capped.verify(f"Bearer {raw_token({**CLAIMS, 'iat': now, 'exp': now + 3600})}")
+    too_long = raw_token({**CLAIMS, "iat": now, "exp": now + 3601})
+    with pytest.raises(ServiceError) as excinfo:
+        capped.verify(f"Bearer {too_long}")
+    problem = problem_for(excinfo.value)
+    assert problem is not None and problem.status == 401
+    assert problem.errors[0].reason == "token lifetime exceeds 3600 seconds"
+
+
+def test_a_backdated_iat_does_not_stretch_the_cap():
+    now = int(time.time())
+    token = raw_token({**CLAIMS, "iat": now - 30 * 86400, "exp": now + 600})
+    assert refused(f"Bearer {token}").errors[0].reason.startswith("token lifetime exceeds")
+
+
+def test_the_cap_is_a_setting():
+    verifier_ = TokenVerifier.from_settings(settings_for("local", jwt_max_lifetime=600))
+    assert verifier_.max_lifetime == 600
+    with pytest.raises(ServiceError):
+        verifier_.verify(f"Bearer {mint(ttl_seconds=601)}")
+    assert verifier_.verify(f"Bearer {mint(ttl_seconds=600)}").id == "u1"

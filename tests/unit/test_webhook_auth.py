@@ -1,11 +1,14 @@
 """authenticate_webhook with the in-memory fakes: who signed it, and every refusal."""
 
+from functools import partial
+
 import pytest
 
 from chalicelib.adapters.replay_guard import InMemoryReplayGuard
 from chalicelib.adapters.secrets import InMemoryWebhookSecrets, WebhookClient
-from chalicelib.auth.signatures import sign
-from chalicelib.auth.webhooks import authenticate_webhook, header
+from chalicelib.auth import webhooks
+from chalicelib.auth.signatures import sign_v1, signed_headers
+from chalicelib.auth.webhooks import header, verify_webhook
 from chalicelib.http.problems import problem_for
 from chalicelib.services.errors import ServiceError
 
@@ -13,11 +16,17 @@ NOW = 1_767_225_600
 BODY = b'{"ma_ho_so":"000.00.06.H19-260101-0001"}'
 PORTAL_SECRET = b"portal-secret"
 TAX = WebhookClient("tax-h19", b"tax-secret", "000.00.90.H19")
+MIGRATING = WebhookClient("portal-old", b"old-secret", accepts_v1_signatures=True)
+PATH = "/v1/webhooks/dossiers"
+# The request as the route received it: POST to PATH (a test may say otherwise).
+authenticate_webhook = partial(webhooks.authenticate_webhook, method="POST", target=PATH)
 
 
 @pytest.fixture
 def secrets():
-    return InMemoryWebhookSecrets({"portal-dev": PORTAL_SECRET, "tax-h19": TAX})
+    return InMemoryWebhookSecrets(
+        {"portal-dev": PORTAL_SECRET, "tax-h19": TAX, "portal-old": MIGRATING}
+    )
 
 
 @pytest.fixture
@@ -25,13 +34,15 @@ def guard():
     return InMemoryReplayGuard()
 
 
-def signed(client="portal-dev", secret=PORTAL_SECRET, body=BODY, t=NOW) -> dict[str, str]:
-    return {"X-Motcua-Client": client, "X-Motcua-Signature": sign(secret, body, t)}
+def signed(
+    client="portal-dev", secret=PORTAL_SECRET, body=BODY, t=NOW, target=PATH
+) -> dict[str, str]:
+    return signed_headers(client, secret, method="POST", target=target, body=body, timestamp=t)
 
 
-def refusal(headers, secrets, guard, body=BODY, now=NOW) -> tuple[str, str]:
+def refusal(headers, secrets, guard, body=BODY, now=NOW, **request) -> tuple[str, str]:
     with pytest.raises(ServiceError) as excinfo:
-        authenticate_webhook(headers, body, secrets, guard, now)
+        authenticate_webhook(headers, body, secrets, guard, now, **request)
     problem = problem_for(excinfo.value)
     assert problem is not None
     assert problem.status == 401
@@ -73,7 +84,7 @@ def test_malformed_signature(secrets, guard):
 
 
 def test_missing_client(secrets, guard):
-    headers = {"X-Motcua-Signature": sign(PORTAL_SECRET, BODY, NOW)}
+    headers = {"X-Motcua-Signature": signed()["X-Motcua-Signature"]}
     assert refusal(headers, secrets, guard) == ("X-Motcua-Client", "missing client header")
 
 
@@ -133,8 +144,8 @@ def test_replayed(secrets, guard):
 def test_replayed_with_upper_case_hex(secrets, guard):
     headers = signed()
     authenticate_webhook(headers, BODY, secrets, guard, NOW)
-    t, v1 = headers["X-Motcua-Signature"].split(",")
-    headers["X-Motcua-Signature"] = f"{t},{v1.upper().replace('V1=', 'v1=')}"
+    t, v2 = headers["X-Motcua-Signature"].split(",")
+    headers["X-Motcua-Signature"] = f"{t},{v2.upper().replace('V2=', 'v2=')}"
     assert refusal(headers, secrets, guard)[1] == "signature already used"
 
 
@@ -155,9 +166,58 @@ def test_same_body_signed_again_later_is_a_new_request(secrets, guard):
 
 
 def test_conflicting_signatures_are_refused(secrets, guard):
-    headers = {**signed(), "x-motcua-signature": sign(PORTAL_SECRET, BODY, NOW + 1)}
+    headers = {**signed(), "x-motcua-signature": signed(t=NOW + 1)["X-Motcua-Signature"]}
     assert refusal(headers, secrets, guard)[1] == "malformed signature header"
     assert guard.calls == 0
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        {"target": "/v1/webhooks/opt-outs"},
+        {"target": "/v1/webhooks/dossiers?dry_run=1"},
+        {"method": "PUT"},
+    ],
+)
+def test_replayed_to_another_route_is_refused_and_spends_nothing(secrets, guard, received):
+    headers = signed()
+    assert refusal(headers, secrets, guard, **received) == (
+        "X-Motcua-Signature",
+        "no signature matches",
+    )
+    assert guard.calls == 0
+    # ... and the genuine request, to the route it was signed for, still gets through.
+    assert authenticate_webhook(headers, BODY, secrets, guard, NOW).client_id == "portal-dev"
+
+
+def test_signed_as_another_client_is_refused(secrets, guard):
+    headers = {**signed(), "X-Motcua-Client": "tax-h19"}
+    secrets.clients["tax-h19"] = WebhookClient("tax-h19", PORTAL_SECRET, "000.00.90.H19")
+    assert refusal(headers, secrets, guard)[1] == "no signature matches"
+
+
+def test_v1_is_refused_for_a_client_without_the_migration_flag(secrets, guard):
+    headers = {
+        "X-Motcua-Client": "portal-dev",
+        "X-Motcua-Signature": sign_v1(PORTAL_SECRET, BODY, NOW),
+    }
+    assert refusal(headers, secrets, guard) == (
+        "X-Motcua-Signature",
+        "v1 signatures are not accepted from this client: sign with v2",
+    )
+    assert guard.calls == 0
+
+
+def test_v1_is_accepted_for_a_migrating_client_and_marked_v1(secrets, guard):
+    headers = {
+        "X-Motcua-Client": "portal-old",
+        "X-Motcua-Signature": sign_v1(b"old-secret", BODY, NOW),
+    }
+    verified = verify_webhook(headers, BODY, secrets, NOW, method="POST", target=PATH)
+    assert (verified.client, verified.scheme) == (MIGRATING, "v1")
+    # It also signs v2, and v2 is what it is known by then.
+    v2 = signed(client="portal-old", secret=b"old-secret")
+    assert verify_webhook(v2, BODY, secrets, NOW, method="POST", target=PATH).scheme == "v2"
 
 
 def test_header_lookup():

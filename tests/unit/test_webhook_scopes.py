@@ -9,7 +9,7 @@ from chalicelib.adapters.secrets import (
     WebhookClient,
     parse_client,
 )
-from chalicelib.auth.signatures import sign
+from chalicelib.auth.signatures import signed_headers
 from chalicelib.auth.webhooks import require_scope, verify_webhook
 from chalicelib.http.problems import problem_for
 from chalicelib.services.errors import ServiceError
@@ -73,8 +73,9 @@ def test_repr_shows_scopes_never_the_secret():
 def test_a_client_outside_its_scope_is_refused_with_403(scope):
     client = WebhookClient("other", b"k", scopes=frozenset(SCOPES) - {scope})
     secrets = InMemoryWebhookSecrets({"other": client})
-    headers = {"X-Motcua-Client": "other", "X-Motcua-Signature": sign(b"k", b"{}", NOW)}
-    verified = verify_webhook(headers, b"{}", secrets, NOW)
+    target = "/v1/webhooks/opt-outs"
+    headers = signed_headers("other", b"k", method="POST", target=target, body=b"{}", timestamp=NOW)
+    verified = verify_webhook(headers, b"{}", secrets, NOW, method="POST", target=target)
     with pytest.raises(ServiceError) as caught:
         require_scope(verified, scope)
     problem = problem_for(caught.value)
@@ -86,3 +87,17 @@ def test_a_client_outside_its_scope_is_refused_with_403(scope):
     assert error.message == "Hệ thống này không được phép gửi loại yêu cầu này"
     for other in set(SCOPES) - {scope}:
         assert require_scope(verified, other) is verified
+
+
+def test_the_v1_migration_flag_is_off_unless_the_parameter_sets_it():
+    assert not parse_client("portal-new", "s3cret-42").accepts_v1_signatures
+    assert not parse_client("portal-new", '{"secret": "s3cret-42"}').accepts_v1_signatures
+    old = parse_client("portal-old", '{"secret": "s3cret-42", "accepts_v1_signatures": true}')
+    assert old.accepts_v1_signatures
+    assert "accepts_v1_signatures=True" in repr(old)
+
+
+@pytest.mark.parametrize("value", ['"true"', "1", "null"])
+def test_the_v1_migration_flag_is_a_json_boolean(value):
+    with pytest.raises(ClientConfigurationError, match="accepts_v1_signatures"):
+        parse_client("portal-old", f'{{"secret": "s3cret-42", "accepts_v1_signatures": {value}}}')
