@@ -28,7 +28,8 @@ def client(aws):
 def headers(key=None):
     token = mint_dev_token(DEV_JWT_KEY, sub="u2", name="Chuyên viên", agency=HOME,
                            unit="MOT_CUA", roles=["receiver", "specialist"],
-                           issuer="motcua-dev", audience="motcua")  # fmt: skip
+                           issuer=bootstrap.container().settings.jwt_issuer,
+                           audience="motcua")  # fmt: skip
     found = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     return {**found, "Idempotency-Key": key} if key else found
 
