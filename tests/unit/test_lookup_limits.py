@@ -41,8 +41,10 @@ class World:
             (NO_PHONE, DEV_PINS.hash(PIN), None),
         ):
             opened = new_dossier(procedure, calendar, at(2026, 1, 5, 9), code=code)
-            dossier = opened.dossier.model_copy(update={"pin_hash": pin_hash, "applicant":
-                                                        Applicant(name="A", phone=phone)})  # fmt: skip
+            applicant = Applicant(name="A", phone=phone)
+            dossier = opened.dossier.model_copy(
+                update={"pin_hash": pin_hash, "applicant": applicant}
+            )
             receipt = Receipt(receipt_id=f"r-{code}", client_id="portal", external_id=code,
                               status="accepted", updated_at=at(2026, 1, 5, 9))  # fmt: skip
             self.store.create(Opening(dossier, opened.entry, intake_key=code, receipt=receipt))
