@@ -35,11 +35,13 @@ def dynamo_backend(table: str) -> Backend:
 
 def _conforms() -> None:
     """Never called: mypy checks here that each fake and adapter implements its port."""
+    from chalicelib.adapters.attempt_counter import DynamoAttemptCounter, InMemoryAttemptCounter
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog, MemoryDeliveryLog
     from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
+    from chalicelib.ports.attempts import AttemptCounter
     from chalicelib.ports.deliveries import DeliveryLog
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
     from chalicelib.ports.queues import Publisher
@@ -51,4 +53,5 @@ def _conforms() -> None:
     portals: list[type[NationalPortal]] = [MemoryNationalPortal, HttpNationalPortal]
     publishers: list[Publisher] = [InMemoryPublisher(), SqsPublisher()]
     guards: list[ReplayGuard] = [InMemoryReplayGuard(), DynamoReplayGuard("t")]
-    assert stores and logs and marks and portals and publishers and guards
+    counters: list[AttemptCounter] = [InMemoryAttemptCounter(), DynamoAttemptCounter("t")]
+    assert stores and logs and marks and portals and publishers and guards and counters
