@@ -234,7 +234,8 @@ def public_dossier(code: str) -> dict[str, object]:
 
     params = _query_params()
     deps = _deps()
-    identity = app.current_request.context.get("identity") or {}
+    request = app.current_request
+    identity = (request.context.get("identity") if request is not None else None) or {}
     guard = LookupGuard(
         deps.attempt_counter,
         deps.lookup_limits,
