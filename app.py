@@ -18,6 +18,7 @@ from chalicelib.http.route_docs import (
     PHONE_LAST4,
     PROCEDURE_CODE,
     RECEIPT_ID,
+    RECEIPT_PIN,
     Answer,
     route_doc,
 )
@@ -219,21 +220,36 @@ def get_procedure(code: str) -> dict[str, object]:
 @route_doc(
     tag="public",
     summary="A citizen's lookup: status, current step, appointment date",
-    description="No personal data. A wrong or missing phone answers exactly like an unknown code.",
-    params=(DOSSIER_CODE, PHONE_LAST4),
+    description="No personal data. Opened by the receipt PIN (`phone_last4` only for dossiers "
+    "opened before PINs); a wrong or missing one answers exactly like an unknown code. Wrong "
+    "guesses are limited per code and per client address: then 429 with `Retry-After`.",
+    params=(DOSSIER_CODE, RECEIPT_PIN, PHONE_LAST4),
     answers={200: Answer("PublicDossier", "the dossier, as a citizen sees it")},
-    refusals=(404,),
+    refusals=(404, 429),
 )
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
+    from chalicelib.services.lookup_limits import LookupGuard
+
     params = _query_params()
     deps = _deps()
+    request = app.current_request
+    identity = (request.context.get("identity") if request is not None else None) or {}
+    guard = LookupGuard(
+        deps.attempt_counter,
+        deps.lookup_limits,
+        address=identity.get("sourceIp") or "",
+        now=deps.now().timestamp(),
+    )
     return _reading().public_lookup(
         _dossier_code(code),
-        params.get("phone_last4"),
+        params.get("pin"),
         deps.store,
         deps.catalog,
+        phone_last4=params.get("phone_last4"),
+        pins=deps.receipt_pins,
+        guard=guard,
     )
 
 
@@ -277,7 +293,9 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     deps = _deps()
     # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
     caller = _requests().signed_caller(app.current_request, b"", deps, scope="dossiers")
-    return _reading().receipt_for(receipt_id, caller.client.client_id, deps.store)
+    return _reading().receipt_for(
+        receipt_id, caller.client.client_id, deps.store, deps.receipt_pins
+    )
 
 
 @route_doc(
@@ -426,7 +444,8 @@ def counter_intake() -> Response:
 def counter_receipt(receipt_id: str) -> dict[str, object]:
     actor = _official()
     client_id = _requests().counter_client(actor)
-    return _reading().receipt_for(receipt_id, client_id, _deps().store)
+    deps = _deps()
+    return _reading().receipt_for(receipt_id, client_id, deps.store, deps.receipt_pins)
 
 
 @route_doc(

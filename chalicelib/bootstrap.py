@@ -25,6 +25,7 @@ from chalicelib.domain.legal import WORKING_DAY, LegalTerms
 from chalicelib.settings import DEV_WEBHOOK_SECRET, Settings
 
 if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
+    from chalicelib.adapters.attempt_counter import DynamoAttemptCounter
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog
     from chalicelib.adapters.dynamo_store import DynamoStore
     from chalicelib.adapters.national_portal import HttpNationalPortal
@@ -42,8 +43,10 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
     from chalicelib.services.intake import IntakeDeps
+    from chalicelib.services.lookup_limits import LookupLimits
     from chalicelib.services.notifier import NotifierDeps
     from chalicelib.services.outbox import Notices
+    from chalicelib.services.pins import ReceiptPins
     from chalicelib.services.portal_reconcile import ReconcileDeps
     from chalicelib.services.portal_sync import PortalSyncDeps
     from chalicelib.services.recalendar import RecalendarDeps
@@ -201,6 +204,38 @@ class Container:
         return DynamoReplayGuard(self.settings.table_name)
 
     @cached_property
+    def attempt_counter(self) -> DynamoAttemptCounter:
+        from chalicelib.adapters.attempt_counter import DynamoAttemptCounter
+
+        return DynamoAttemptCounter(self.settings.table_name)
+
+    @cached_property
+    def receipt_pins(self) -> ReceiptPins:
+        """PINs under the stage's key (SSM); dev stages without one use the published dev key."""
+        from chalicelib.services.pins import DEV_KEY, ReceiptPins
+
+        name = self.settings.pin_key_parameter
+        if not name:
+            if not self.settings.is_dev_stage:
+                raise RuntimeError("receipt PINs need MOTCUA_PIN_KEY_PARAMETER outside dev")
+            return ReceiptPins(DEV_KEY)
+        from chalicelib.adapters import aws
+
+        answer = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
+        return ReceiptPins(answer["Parameter"]["Value"].encode())
+
+    @property
+    def lookup_limits(self) -> LookupLimits:
+        from chalicelib.services.lookup_limits import LookupLimits
+
+        settings = self.settings
+        return LookupLimits(
+            window_seconds=settings.lookup_window_seconds,
+            failures_per_code=settings.lookup_failures_per_code,
+            failures_per_address=settings.lookup_failures_per_address,
+        )
+
+    @cached_property
     def token_verifier(self) -> TokenVerifier:
         from chalicelib.auth.tokens import TokenVerifier  # PyJWT: the officials' routes only
 
@@ -236,6 +271,7 @@ class Container:
             calendar=self.calendar,
             notices=self.notices,
             counter=self.counter,
+            pins=self.receipt_pins,
         )
 
     def transition_deps(self) -> TransitionDeps:

@@ -73,6 +73,16 @@ class Settings(BaseModel):
     survey_url: Annotated[str, _env("SURVEY_URL")] = ""
     # The public lookup page named in every notice to the applicant; {code} is the dossier's.
     lookup_url: Annotated[str, _env("LOOKUP_URL")] = ""
+    # The public lookup's limits (chalicelib/services/lookup_limits.py): wrong guesses per
+    # dossier code and per client address within one fixed window, then 429 until it ends.
+    lookup_window_seconds: Annotated[int, _env("LOOKUP_WINDOW_SECONDS", ge=60, le=86400)] = 900
+    lookup_failures_per_code: Annotated[int, _env("LOOKUP_FAILURES_PER_CODE", ge=1, le=100)] = 10
+    lookup_failures_per_address: Annotated[
+        int, _env("LOOKUP_FAILURES_PER_ADDRESS", ge=1, le=10000)
+    ] = 30
+    # SSM SecureString holding the key receipt PINs are kept under (chalicelib/services/pins.py);
+    # empty in dev stages only, which use a published development key.
+    pin_key_parameter: Annotated[str, _env("PIN_KEY_PARAMETER")] = ""
     # Channels: "sns" or "http" (a telco gateway configured by SSM JSON) for SMS; "zalo" or
     # "none" for ZNS; "ses", "local" or "none" for email. A local outbox file, when set,
     # receives a copy of every message sent (the local stage lists it with the CLI).

@@ -19,7 +19,9 @@ a list) is replaced. The template composed here adds:
   function's errors and throttles, the stream relay's iterator age, the application's counters
   of `APP_METRIC_ALARMS` (the portal still differing after the nightly reconciliation), all to
   one SNS topic;
-- the X-Ray sampling rule of the stage's API (`xray: true` traces it and every function).
+- the X-Ray sampling rule of the stage's API (`xray: true` traces it and every function);
+- an AWS WAF web ACL on the API stage: per client address, a rate-based rule on the public
+  lookup (`/v1/public/`) and a looser one on the whole API.
 
 Why the queue is overridden with `{"Fn::Sub": "${Queue.Arn}"}` and not `Fn::GetAtt`: for
 `@app.on_sqs_message(queue=<name>)` Chalice emits `{"Fn::Sub": "arn:…:<name>"}`; merging a
@@ -77,6 +79,7 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_ZNS_SECRET_KEY_PARAMETER": "zns/secret-key",
     "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
     "MOTCUA_PORTAL_PARAMETER": "national-portal",
+    "MOTCUA_PIN_KEY_PARAMETER": "receipt-pin-key",
 }
 
 # Settings every deployed function has: the agency registry from the table (reloaded without a
@@ -203,6 +206,21 @@ PASS_THROUGH_TRACING_KINDS = ("dynamodb", "schedule")
 SYSTEM_LOG_LEVEL = "WARN"
 ALC_LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 XRAY_RULE_PRIORITY = 1000  # before X-Ray's Default rule (10000)
+
+# AWS WAF, per client address and 5 minutes (requests, blocked with 429 for the rest of the
+# window). The public lookup's own counters (chalicelib/services/lookup_limits.py) limit wrong
+# guesses per code and address and hold the detail; this stops floods before they reach Lambda.
+# A citizen looks a dossier up a few times; a one-stop centre behind one address, a few hundred.
+WAF_WINDOW_SECONDS = 300
+WAF_PUBLIC_PATH = "/v1/public/"
+WAF_PUBLIC_LIMIT = 300
+WAF_API_LIMIT = 3000  # officials' screens and portals' webhooks, a busy ward office's worth
+WAF_TOO_MANY = {
+    "type": "https://motcua.example.gov.vn/problems/too-many-requests",
+    "title": "Quá nhiều yêu cầu",
+    "status": 429,
+    "detail": "Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau ít phút",
+}
 
 
 @dataclass(frozen=True)
@@ -339,6 +357,7 @@ def compose(
         out.update(_function_overrides(function, stage, local, environment))
     out.update(_alarms(stage, local, functions))
     out["ApiSamplingRule"] = _sampling_rule(stage)
+    out.update(_web_acl(stage))
     template["Outputs"] = _outputs(local)
     return template
 
@@ -600,6 +619,83 @@ def _sampling_rule(stage: str) -> dict[str, Any]:
                 "URLPath": "*",
                 "Version": 1,
             }
+        },
+    }
+
+
+def _rate_rule(name: str, priority: int, limit: int, path: str | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Limit": limit,
+        "EvaluationWindowSec": WAF_WINDOW_SECONDS,
+        "AggregateKeyType": "IP",
+    }
+    if path is not None:  # the stage's own URL has /api in front, a custom domain does not
+        statement["ScopeDownStatement"] = {
+            "ByteMatchStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "PositionalConstraint": "CONTAINS",
+                "SearchString": path,
+                "TextTransformations": [
+                    {"Priority": 0, "Type": "URL_DECODE"},
+                    {"Priority": 1, "Type": "LOWERCASE"},
+                ],
+            }
+        }
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Statement": {"RateBasedStatement": statement},
+        # WAF names added headers x-amzn-waf-…: no Retry-After; the body says to wait.
+        "Action": {
+            "Block": {"CustomResponse": {"ResponseCode": 429, "CustomResponseBodyKey": "too-many"}}
+        },
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": True,
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": name,
+        },
+    }
+
+
+def _web_acl(stage: str) -> dict[str, Any]:
+    """The API stage's AWS WAF web ACL and its association with the stage."""
+    api_stage = chalice_config(stage).api_gateway_stage
+    name = f"{APP_NAME}-{stage}-api"
+    return {
+        "ApiWebAcl": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": name,
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "CustomResponseBodies": {
+                    "too-many": {
+                        "ContentType": "APPLICATION_JSON",
+                        "Content": json.dumps(WAF_TOO_MANY, ensure_ascii=False),
+                    }
+                },
+                "Rules": [
+                    _rate_rule(f"{name}-public-lookup", 0, WAF_PUBLIC_LIMIT, WAF_PUBLIC_PATH),
+                    _rate_rule(f"{name}-all", 1, WAF_API_LIMIT, None),
+                ],
+                "VisibilityConfig": {
+                    "SampledRequestsEnabled": True,
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": name,
+                },
+            },
+        },
+        "ApiWebAclAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            # SAM's stage of Chalice's RestAPI: the association needs the stage to exist.
+            "DependsOn": f"RestAPI{api_stage}Stage",
+            "Properties": {
+                "ResourceArn": {
+                    "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
+                    f"${{RestAPI}}/stages/{api_stage}"
+                },
+                "WebACLArn": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]},
+            },
         },
     }
 

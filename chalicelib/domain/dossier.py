@@ -158,6 +158,9 @@ class Dossier(BaseModel):
     # The appointment the national portal gave the applicant (its NgayHenTra), kept beside
     # ours so that officials see when the two differ (issue 15); None for other channels.
     portal_due_at: datetime | None = None
+    # The receipt PIN, salted and keyed (chalicelib/services/pins.py): what opens the public
+    # lookup. Never shown (the views leave it out); None on dossiers opened before PINs.
+    pin_hash: str | None = None
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
     # What the QĐ 766 indicators count besides the course of the dossier (from the intake).

@@ -33,6 +33,9 @@ SENSITIVE_KEYS = frozenset(
         "sogiaytochuhoso",
         "masothue",
         "to",  # an outgoing message's recipient
+        "pin",  # the receipt PIN, and how it is kept (chalicelib/services/pins.py)
+        "pin_hash",
+        "pin_sealed",
     }
 )
 # Keys whose values are an applicant's name wherever they appear. `name` is one only inside
@@ -64,6 +67,12 @@ _APPLICANT_NAME = re.compile(
 # A pydantic ValidationError shows the input it refused: `[type=…, input_value=…, input_type=…]`.
 _INPUT_VALUE = re.compile(
     r"(?P<key>input_value)(?P<sep>=)(?P<value>.*(?=, input_type=)|.*?(?=\]|$))", re.MULTILINE
+)
+# The receipt PIN as a notice or a query shows it: `Mã tra cứu: ABCD-EFGH`, `pin=abcdefgh`.
+_PIN_VALUE = re.compile(
+    r"(?P<key>\b(?:M[ãa] tra c[ứu]u|pin))(?P<sep>['\"]?\s*[:=]\s*['\"]?)"
+    r"(?P<value>[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4})(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 # A passport: one capital letter and seven digits (B1234567), standing alone.
@@ -189,6 +198,7 @@ def mask(text: str) -> str:
     text = _APPLICANT_NAME.sub(_keep_key(NAME_MASK), text)
     text = _NAME_VALUE.sub(_keep_key(NAME_MASK), text)
     text = _KEY_VALUE.sub(_keep_key(VALUE_MASK), text)
+    text = _PIN_VALUE.sub(_keep_key(VALUE_MASK), text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _PASSPORT.sub(ID_MASK, text)
     return _DIGIT_CHAIN.sub(_mask_chain, text)

@@ -355,13 +355,13 @@ DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType
     validate_templates(
         [
             MessageTemplate(
-                id="received.v3",
+                id="received.v4",
                 milestone=Milestone.RECEIVED,
                 # Matches the production SMS word for word once unaccented (without a link and
                 # when the portal promised the same day).
                 text_vi=(
                     "Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả: {appointment}"
-                    "{portal_appointment}{lookup}"
+                    "{portal_appointment}{pin}{lookup}"
                 ),
                 placeholders={
                     "code": _CODE_P,
@@ -372,6 +372,8 @@ DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType
                         DATE_LENGTH,
                         segment=f" (thay ngày hẹn {{}} trên {PORTAL_VI})",
                     ),
+                    # The receipt PIN (ABCD-EFGH) that opens the public lookup.
+                    "pin": _p(ValueKind.CODE, 9, segment=". Mã tra cứu: {}"),
                     "lookup": _p(ValueKind.LINK, 90, segment=". Tra cứu: {}"),
                 },
             ),

@@ -148,12 +148,14 @@ def for_entry(
     fees_vnd: int = 0,
     hours: bool = False,
     lookup_link: str | None = None,
+    pin: str | None = None,
 ) -> list[NotificationJob]:
     """The applicant's notices for one applied change (none for most steps inside the office).
 
     `agency_name` is the agency that acted (it apologises or stops), `result_place` the
     receiving counter (where results, supplements and payments are handed in), `lookup_link`
-    the public lookup page of this dossier when the province has one.
+    the public lookup page of this dossier when the province has one, `pin` the receipt PIN
+    that opens it (given only when the dossier is opened: the receipt notice carries it).
     """
     milestone = MILESTONES.get(entry.action)
     if entry.action is Action.RECEIVE and entry.to_status is not DossierStatus.RECEIVED:
@@ -165,7 +167,7 @@ def for_entry(
     key = f"{dossier.code}:v{entry.version}:{milestone.value}"
     values: dict[str, object] = {"code": dossier.code, "lookup": lookup_link}
     if milestone is messages.Milestone.RECEIVED:
-        values.update(_appointments(dossier))
+        values.update(_appointments(dossier), pin=pin)
     elif milestone in RESUMED:
         values["appointment"] = dossier.due_at
     elif milestone is messages.Milestone.SUPPLEMENT_REQUESTED:

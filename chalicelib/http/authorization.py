@@ -23,8 +23,8 @@ Route = tuple[str, str]  # (method, path template), as in app.routes
 # transferred there.
 CALLERS: dict[str, str] = {
     "anonymous": "no credentials at all",
-    "citizen": "the applicant: no official account. On the public lookup, the last 4 digits of "
-    "the phone on the dossier; on officials' routes, a token of the province's issuer with no "
+    "citizen": "the applicant: no official account. On the public lookup, the dossier's "
+    "receipt PIN; on officials' routes, a token of the province's issuer with no "
     "official role (`roles: [citizen]`)",
     "receiver": "A's counter officer (role receiver, unit MOT_CUA)",
     "specialist": "A's specialist (role specialist, unit VAN_PHONG)",
@@ -100,9 +100,10 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/calendar/due-date"): "Public.",
     ("GET", "/v1/procedures"): "Public.",
     ("GET", "/v1/procedures/{code}"): "Public.",
-    ("GET", "/v1/public/dossiers/{code}"): "Public, with the last 4 digits of the applicant's "
-    "phone: without them, or with wrong ones, the answer is the 404 of an unknown code (a "
-    "dossier without a phone cannot be looked up). Tokens and signatures give nothing more.",
+    ("GET", "/v1/public/dossiers/{code}"): "Public, with the dossier's receipt PIN (a dossier "
+    "opened before PINs: the last 4 digits of the applicant's phone): without it, or with a "
+    "wrong one, the answer is the 404 of an unknown code; wrong guesses are limited per code "
+    "and per client address (429). Tokens and signatures give nothing more.",
     ("POST", "/v1/webhooks/dossiers"): "A signed client with scope `dossiers` (a portal).",
     ("GET", "/v1/webhooks/receipts/{receipt_id}"): "The signed client (scope `dossiers`) that "
     "made the receipt; another client's receipt answers 404.",

@@ -44,6 +44,7 @@ _ERRORS = {
     413: ("TooLarge", "The body is larger than the limit (256 KiB by default)."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
     422: ("Unprocessable", "Well-formed, but contradicts an earlier request under the same key."),
+    429: ("TooManyRequests", "Too many wrong guesses for now: `Retry-After` says when to retry."),
     500: ("InternalError", "A fault of ours: logged, nothing half-written."),
     503: ("Unavailable", "The token issuer's keys cannot be fetched: try again later."),
 }
@@ -79,11 +80,21 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "description": "A retried POST with the same key names the same command: it applies once.",
         "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
     },
+    route_docs.RECEIPT_PIN: {
+        "name": "pin",
+        "in": "query",
+        "required": False,
+        "description": "the receipt PIN printed on the receipt and sent with the receipt notice "
+        "(8 characters of 23456789ABCDEFGHJKMNPQRSTWXYZ, case, spaces and dashes ignored; "
+        "another form: 400)",
+        "schema": {"type": "string", "maxLength": 16},
+    },
     route_docs.PHONE_LAST4: {
         "name": "phone_last4",
         "in": "query",
-        "required": True,
-        "description": "the last 4 digits of the applicant's phone",
+        "required": False,
+        "description": "the last 4 digits of the applicant's phone: only for dossiers opened "
+        "before receipt PINs",
         "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
     },
 }

@@ -31,6 +31,7 @@ TITLES_VI = {
     413: "Nội dung quá lớn",
     415: "Kiểu nội dung không được hỗ trợ",
     422: "Không thể xử lý",
+    429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
 }
 
@@ -61,6 +62,7 @@ STATUS_OF: dict[type[service.ServiceError], int] = {
     service.NotFound: 404,
     service.Conflict: 409,
     service.Unprocessable: 422,
+    service.TooManyRequests: 429,
     service.Unavailable: 503,
 }
 
@@ -125,7 +127,9 @@ def problem_for(error: Exception) -> Problem | None:
         return error
     if isinstance(error, service.ServiceError):
         status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
-        headers = {"WWW-Authenticate": error.challenge} if error.challenge else None
+        headers = {"WWW-Authenticate": error.challenge} if error.challenge else {}
+        if isinstance(error, service.TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
         return Problem(status, error.detail, kind=error.kind, errors=error.errors, headers=headers)
     if isinstance(error, DomainError):
         return Problem(

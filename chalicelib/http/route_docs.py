@@ -34,6 +34,7 @@ RECEIPT_ID = "receipt_id"
 COMMAND_ID = "command_id"
 IDEMPOTENCY = "idempotency_key"
 PHONE_LAST4 = "phone_last4"
+RECEIPT_PIN = "receipt_pin"
 
 
 @dataclass(frozen=True)

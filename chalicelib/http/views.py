@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
@@ -103,6 +104,14 @@ class PublicDossier(BaseModel):
 # -- receipts and commands -----------------------------------------------------------------------
 class ReceiptView(Receipt):
     dossier_url: Annotated[str | None, Field(description="set once accepted")] = None
+    pin: Annotated[
+        str | None,
+        Field(
+            description="once accepted: the receipt PIN (ABCD-EFGH) that opens the public "
+            "lookup, printed on the receipt (Mẫu 01) or shown to the applicant"
+        ),
+    ] = None
+    pin_sealed: SkipJsonSchema[str | None] = None  # kept, never answered
 
 
 class QueuedReceipt(ReceiptView):
@@ -147,6 +156,7 @@ class OptOutRecorded(BaseModel):
 
 # -- a dossier, as officials read it -------------------------------------------------------------
 class DossierState(Dossier):
+    pin_hash: SkipJsonSchema[str | None] = None  # kept, never answered
     status_label: str
     procedure_name: str | None
     # The national portal promised the applicant another appointment than ours (issue 15).

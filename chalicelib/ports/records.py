@@ -99,6 +99,9 @@ class Receipt(BaseModel):
     # The SHA-256 of the normalised submission this receipt is about (`intake.resend`): the same
     # id with another body is an update or a conflict, never the same receipt.
     fingerprint: str | None = None
+    # The dossier's receipt PIN, sealed to this receipt (chalicelib/services/pins.py); the
+    # receipt's reader shows it opened, as `pin`.
+    pin_sealed: str | None = None
 
 
 @dataclass(frozen=True)

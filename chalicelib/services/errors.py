@@ -78,6 +78,16 @@ class Unprocessable(ServiceError):
     default_kind = "unprocessable"
 
 
+class TooManyRequests(ServiceError):
+    """Too many attempts for now; `retry_after` seconds from now they are counted afresh."""
+
+    default_kind = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Unavailable(ServiceError):
     """Something this use case depends on cannot answer now; the same request may work later."""
 

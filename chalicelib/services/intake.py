@@ -35,6 +35,7 @@ from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.errors import Conflict, FieldIssue
 from chalicelib.services.failures import ChangedMeanwhile, PermanentFailure
 from chalicelib.services.outbox import Notices
+from chalicelib.services.pins import DEV_PINS, ReceiptPins, shown
 
 # Receipt ids derive from (client, external id): a portal that re-sends a dossier gets the same
 # receipt back, and one dossier.
@@ -53,6 +54,7 @@ class IntakeDeps:
     calendar: WorkingCalendar
     notices: Notices | None = None  # None: no notices (tests of other concerns)
     counter: Counter = NO_COUNTS
+    pins: ReceiptPins = DEV_PINS  # the stage's key in a deployment (bootstrap)
 
 
 def submit(
@@ -79,6 +81,7 @@ def submit(
         "queued",
         envelope.accepted_at,
         code=known.code if known is not None else None,
+        pin_sealed=known.pin_sealed if known is not None else None,
     )
     if known is not None:
         store.put_receipt(queued)  # an update, or a correction of a refused submission
@@ -167,11 +170,13 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         note=request.summary,
         documents=request.documents,
     )
+    pin, pin_hash = deps.pins.issue()  # the citizen's key to the public lookup
     dossier = opened.dossier.model_copy(
         update={
             "paid_online": request.paid_online,
             "digitised": request.digitised,
             "portal_due_at": request.portal_due_at,
+            "pin_hash": pin_hash,
         }
     )
     accepted = _receipt(
@@ -181,9 +186,14 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         code=code,
         due_at=dossier.due_at,
         dossier_status=int(dossier.status),
+        pin_sealed=deps.pins.seal(pin, envelope.receipt_id),
     )
     try:
-        outbox = deps.notices.for_entry(dossier, opened.entry, procedure) if deps.notices else []
+        outbox = (
+            deps.notices.for_entry(dossier, opened.entry, procedure, pin=shown(pin))
+            if deps.notices
+            else []
+        )
         result = store.create(
             Opening(
                 dossier,
@@ -275,7 +285,8 @@ def _sent_again(
     if dossier is None:
         raise PermanentFailure(f"dossier {mark.code} of intake {envelope.intake_key} is missing")
     accepted = _receipt(envelope, "accepted", now, code=mark.code, due_at=dossier.due_at,
-                        dossier_status=int(dossier.status))  # fmt: skip
+                        dossier_status=int(dossier.status),
+                        pin_sealed=receipt.pin_sealed if receipt else None)  # fmt: skip
     update = IntakeUpdate(
         envelope.intake_key,
         IntakeMark(mark.code, envelope.fingerprint, request.model_dump_json()),

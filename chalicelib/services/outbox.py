@@ -39,8 +39,9 @@ class Notices:
     def _lookup(self, dossier: Dossier) -> str | None:
         return self.lookup_url.format(code=dossier.code) if self.lookup_url else None
 
-    def for_entry(self, dossier: Dossier, entry: HistoryEntry,
-                  procedure: Procedure) -> list[NotificationJob]:  # fmt: skip
+    def for_entry(self, dossier: Dossier, entry: HistoryEntry, procedure: Procedure,
+                  pin: str | None = None) -> list[NotificationJob]:  # fmt: skip
+        """`pin`: the receipt PIN, known only when the dossier is opened (else never kept)."""
         return notifications.for_entry(
             dossier,
             entry,
@@ -51,6 +52,7 @@ class Notices:
             fees_vnd=procedure.total_fees_vnd,
             hours=procedure.time_limit.unit is TimeUnit.WORKING_HOURS,
             lookup_link=self._lookup(dossier),
+            pin=pin,
         )
 
     def for_alarm(

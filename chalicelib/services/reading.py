@@ -18,11 +18,15 @@ from chalicelib.ports.errors import InvalidCursor
 from chalicelib.ports.records import ALARM_JSON, DossierRecord, Receipt
 from chalicelib.ports.store import DossierLoader, DossierLookup, ReadingStore
 from chalicelib.services.errors import FieldIssue, Invalid, NotFound
+from chalicelib.services.lookup_limits import LookupGuard
+from chalicelib.services.pins import ALPHABET, DEV_PINS, LENGTH, ReceiptPins, normalise, shown
 from chalicelib.services.transitions import FAILED, require_visible
 
 PHONE_LAST4 = re.compile(r"[0-9]{4}")
 MAX_RECEIPT_ID = 64  # longer ids were never issued: answered without reading the store
-NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập"
+NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập"
+# Kept on the dossier, shown to nobody: the receipt PIN's hash.
+NEVER_SHOWN = ("pin_hash",)
 # The public lookup answers no sooner than this after it started, whatever it found: reading a
 # dossier (a few KB to receive and parse) takes longer than reading nothing, and that must not
 # show. Longer than the lookup's own work (one GetItem, single-digit milliseconds).
@@ -72,7 +76,7 @@ def steps_view(dossier: Dossier, history: list[HistoryEntry], procedure: Procedu
 def dossier_view(record: DossierRecord, catalog: Catalog) -> dict[str, Any]:
     dossier = record.dossier
     procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
-    state = dossier.model_dump(mode="json")
+    state = dossier.model_dump(mode="json", exclude=set(NEVER_SHOWN))
     state["status_label"] = dossier.status.label_vi
     state["procedure_name"] = procedure.name if procedure else None
     state["portal_due_differs"] = (
@@ -122,29 +126,60 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def _phone_matches(dossier: Dossier | None, phone_last4: str | None) -> bool:
+    """The old second factor, for dossiers opened before receipt PINs (constant time)."""
+    phone = (dossier.applicant.phone or "") if dossier is not None else ""
+    expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits …
+    given = phone_last4 or ""
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    # … so the answer must be digits: "----" would match every dossier without a phone.
+    return matches and PHONE_LAST4.fullmatch(given) is not None
+
+
 def public_lookup(
     code: str,
-    phone_last4: str | None,
+    pin: str | None,
     store: DossierLookup,
     catalog: Catalog,
     *,
+    phone_last4: str | None = None,
+    pins: ReceiptPins = DEV_PINS,
+    guard: LookupGuard | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ):
-    """The citizen's lookup. A wrong or missing phone answers exactly like an unknown code,
-    byte for byte, so the answer cannot be used to find valid codes; and in the same time:
-    every path reads the store once (an over-long code reads a key that never exists), compares
-    the digits in constant time, and answers no sooner than PUBLIC_LOOKUP_SECONDS after it
-    started."""
+    """The citizen's lookup, opened by the receipt PIN; a dossier opened before PINs existed
+    by its phone's last four digits instead (and by nothing else).
+
+    A wrong or missing secret answers exactly like an unknown code, byte for byte, so the
+    answer cannot be used to find valid codes; and in the same time: every path reads the store
+    once (an over-long code reads a key that never exists), checks a PIN (a decoy when there is
+    none to check), and answers no sooner than PUBLIC_LOOKUP_SECONDS after it started.
+    `guard` counts the wrong guesses and refuses (429) a code or an address that has none left
+    (chalicelib/services/lookup_limits.py), whether the code exists or not."""
+    if pin and normalise(pin) is None:  # its form, whatever the code: says nothing of it
+        raise Invalid(
+            "pin is not a receipt PIN",
+            errors=[
+                FieldIssue(
+                    "pin",
+                    f"{LENGTH} characters of {ALPHABET} (case, spaces and dashes ignored)",
+                    f"Mã tra cứu gồm {LENGTH} ký tự in trên giấy tiếp nhận hồ sơ",
+                )
+            ],
+        )
     started = clock()
+    key = code if len(code) <= 64 else "-"
     try:
-        dossier = store.get(code if len(code) <= 64 else "-")
-        phone = (dossier.applicant.phone or "") if dossier is not None else ""
-        expected = phone[-4:] if len(phone) >= 4 else "----"  # "-" never matches digits …
-        given = phone_last4 or ""
-        matches = hmac.compare_digest(expected.encode(), given.encode())
-        # … so the answer must be digits: "----" would match every dossier without a phone.
-        if dossier is None or not matches or not PHONE_LAST4.fullmatch(given):
+        if guard is not None:
+            guard.check(key)
+        dossier = store.get(key)
+        kept = dossier.pin_hash if dossier is not None else None
+        pin_matches = pins.verify(pin, kept)
+        opened = pin_matches if kept is not None else _phone_matches(dossier, phone_last4)
+        if dossier is None or not opened:
+            if guard is not None:
+                guard.failed(key)
             raise NotFound(NOT_FOUND_PUBLIC)
         return public_view(dossier, catalog)
     finally:
@@ -193,10 +228,15 @@ def worklist(
     return {"items": items, "next_cursor": page.cursor}
 
 
-def receipt_view(receipt: Receipt) -> dict[str, Any]:
-    body = receipt.model_dump(mode="json")
+def receipt_view(receipt: Receipt, pins: ReceiptPins | None = None) -> dict[str, Any]:
+    """The receipt as its client reads it; with `pins`, the dossier's receipt PIN opened (the
+    counter prints it on Mẫu 01, a portal shows it to the applicant)."""
+    body = receipt.model_dump(mode="json", exclude={"pin_sealed"})
     if receipt.code:
         body["dossier_url"] = f"/v1/dossiers/{receipt.code}"
+    pin = pins.unseal(receipt.pin_sealed, receipt.receipt_id) if pins is not None else None
+    if pin is not None:
+        body["pin"] = shown(pin)
     return body
 
 
@@ -218,12 +258,14 @@ def procedure_versions(code: str, catalog: Catalog, now: datetime) -> dict[str, 
     }
 
 
-def receipt_for(receipt_id: str, client_id: str, store: ReadingStore) -> dict[str, Any]:
+def receipt_for(
+    receipt_id: str, client_id: str, store: ReadingStore, pins: ReceiptPins | None = None
+) -> dict[str, Any]:
     """A receipt, to the client it was issued to; to anyone else it does not exist."""
     receipt = store.get_receipt(receipt_id) if len(receipt_id) <= MAX_RECEIPT_ID else None
     if receipt is None or receipt.client_id != client_id:
         raise NotFound(f"receipt {receipt_id} does not exist")
-    return receipt_view(receipt)
+    return receipt_view(receipt, pins)
 
 
 def command_status(code: str, command_id: str, actor: Actor, store: ReadingStore) -> dict[str, Any]:

@@ -36,12 +36,14 @@ def dynamo_backend(table: str) -> Backend:
 
 def _conforms() -> None:
     """Never called: mypy checks here that each fake and adapter implements its port."""
+    from chalicelib.adapters.attempt_counter import DynamoAttemptCounter, InMemoryAttemptCounter
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog, MemoryDeliveryLog
     from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
     from chalicelib.adapters.reference_data import FileReference, MemoryReference, TableReference
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
+    from chalicelib.ports.attempts import AttemptCounter
     from chalicelib.ports.deliveries import DeliveryLog
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
     from chalicelib.ports.queues import Publisher
@@ -56,4 +58,6 @@ def _conforms() -> None:
     guards: list[ReplayGuard] = [InMemoryReplayGuard(), DynamoReplayGuard("t")]
     files = FileReference(Path("data"))
     sources: list[ReferenceSource] = [MemoryReference(b""), files, TableReference("t", files)]
+    counters: list[AttemptCounter] = [InMemoryAttemptCounter(), DynamoAttemptCounter("t")]
     assert stores and logs and marks and portals and publishers and guards and sources
+    assert counters

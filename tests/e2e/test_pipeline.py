@@ -3,6 +3,7 @@ invoked by the SQS pollers with Lambda event shapes."""
 
 import io
 import json
+import re
 import time
 import uuid
 
@@ -192,13 +193,26 @@ def test_bad_webhook_signatures_get_401_and_change_nothing(stack, cast, case):
         assert cast.portal.api.call("GET", receipt, headers=signed).status == 404
 
 
-def test_public_lookup_reveals_nothing_without_the_phone_digits(stack, cast):
+def _receipt_pin(stack, code: str) -> str:
+    """The PIN the receipt notice sent the applicant (the local outbox keeps a copy)."""
+    from chalicelib.notify.providers.local_outbox import read_outbox
+
+    stack.drain()
+    for message in read_outbox(stack.outbox_path):
+        found = re.search(r"Ma tra cuu: ([0-9A-Z]{4}-[0-9A-Z]{4})", message["text"])
+        if message["key"].startswith(f"{code}:") and found:
+            return found.group(1)
+    raise AssertionError(f"no receipt notice with a PIN for {code}")
+
+
+def test_public_lookup_reveals_nothing_without_the_receipt_pin(stack, cast):
     code = demo.birth_registration(cast)
-    ok = cast.api.call("GET", f"/v1/public/dossiers/{code}?phone_last4=5678")
+    pin = _receipt_pin(stack, code)
+    ok = cast.api.call("GET", f"/v1/public/dossiers/{code}?pin={pin}")
     assert ok.status == 200 and ok.body["status_label"] == "Đã trả kết quả"
-    assert "applicant" not in ok.body and "5678" not in json.dumps(ok.body)
-    wrong = cast.api.call("GET", f"/v1/public/dossiers/{code}?phone_last4=0000")
-    unknown = cast.api.call("GET", "/v1/public/dossiers/000.00.41.H19-260101-9999?phone_last4=5678")
+    assert "applicant" not in ok.body and pin not in json.dumps(ok.body)
+    wrong = cast.api.call("GET", f"/v1/public/dossiers/{code}?phone_last4=5678")  # it has a PIN
+    unknown = cast.api.call("GET", f"/v1/public/dossiers/000.00.41.H19-260101-9999?pin={pin}")
     missing = cast.api.call("GET", f"/v1/public/dossiers/{code}")
     assert wrong.status == unknown.status == missing.status == 404
     strip = lambda body: {k: v for k, v in body.items() if k != "instance"}  # noqa: E731

@@ -122,6 +122,7 @@ def world(stack) -> dict[str, str]:
     _seed_delivery(stack.code)
     return {
         "code": stack.code,
+        "pin": stack.pin,
         "portal_receipt": receipt_id_for(harness.PORTAL_CLIENT, "hostile-seed"),
         "counter_receipt": json.loads(answer.body)["receipt_id"],
         "command_id": json.loads(queued.body)["command_id"],
@@ -138,7 +139,7 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "&working_days=3",
         "/v1/procedures/{code}": "/v1/procedures/1.001193",
         "/v1/public/dossiers/{code}": f"/v1/public/dossiers/{code}"
-        + (f"?phone_last4={PHONE_LAST4}" if caller == "citizen" else ""),
+        + (f"?pin={world['pin']}" if caller == "citizen" else ""),
         "/v1/webhooks/receipts/{receipt_id}": f"/v1/webhooks/receipts/{world['portal_receipt']}",
         "/v1/intake/{receipt_id}": f"/v1/intake/{world['counter_receipt']}",
         "/v1/dossiers/{code}/commands/{command_id}": f"/v1/dossiers/{code}/commands/"
@@ -200,23 +201,25 @@ def test_a_report_of_another_agency_is_refused_unless_admin(stack):
     assert call(stack, "other_agency", "GET", path).status_code == 200
 
 
-def test_the_public_lookup_needs_four_digits_that_match(stack):
-    """`----` once matched every dossier without a phone (its expected value): now digits only."""
+def test_the_public_lookup_needs_the_receipt_pin(stack):
+    """`----` once matched every dossier without a phone (its expected value), and the phone's
+    last four digits opened any dossier: now its receipt PIN only (a dossier opened before
+    PINs, the digits: tests/unit/test_lookup_limits.py)."""
     lookups = {
-        "": 404,
-        "1234": 404,
-        "----": 404,
-        " 5678": 404,
-        "5678 ": 404,
-        "56789": 404,
-        PHONE_LAST4: 200,
+        "phone_last4=": 404,
+        "phone_last4=----": 404,
+        f"phone_last4={PHONE_LAST4}": 404,
+        "pin=": 404,
+        f"pin={stack.pin[:-1]}": 400,
+        f"pin={stack.pin}": 200,
+        f"pin={stack.pin}&phone_last4=0000": 200,
     }
     for given, status in lookups.items():
-        answer = stack.client.http.get(f"/v1/public/dossiers/{stack.code}?phone_last4={given}")
+        answer = stack.client.http.get(f"/v1/public/dossiers/{stack.code}?{given}")
         assert answer.status_code == status, given
 
 
-def test_a_dossier_without_a_phone_cannot_be_looked_up(stack):
+def test_a_dossier_without_a_phone_is_looked_up_by_its_pin(stack):
     body = {**harness.TEMPLATES["counter"], "external_id": "authz-no-phone",
             "applicant": {"name": "Phạm Văn Dũng", "kind": 1}}  # fmt: skip
     answer = call(stack, "receiver", "POST", "/v1/dossiers", body)
@@ -227,6 +230,8 @@ def test_a_dossier_without_a_phone_cannot_be_looked_up(stack):
     for given in ("----", "", "0000", "None"):
         lookup = stack.client.http.get(f"/v1/public/dossiers/{receipt['code']}?phone_last4={given}")
         assert lookup.status_code == 404, given
+    lookup = stack.client.http.get(f"/v1/public/dossiers/{receipt['code']}?pin={receipt['pin']}")
+    assert lookup.status_code == 200, lookup.body
 
 
 # -- transfers -----------------------------------------------------------------------------------

@@ -75,10 +75,10 @@ def callers(operation) -> list[dict[str, str] | None]:
 
 def aimed(case, stack) -> None:
     """Values that exist or pass, where made-up ones almost never do: the seeded dossier, its
-    phone's last digits, a moment in the calendar's years."""
+    receipt PIN, a moment in the calendar's years."""
     if "code" in (case.path_parameters or {}):
         case.path_parameters["code"] = stack.code
-    known = {"phone_last4": harness.SEED_PHONE[-4:], "received_at": "2026-03-09T09:00:00+07:00"}
+    known = {"pin": stack.pin, "received_at": "2026-03-09T09:00:00+07:00"}
     for name, value in known.items():
         if name in (case.query or {}):
             case.query[name] = value

@@ -387,3 +387,56 @@ def alarms_cover_everything(template: Mapping[str, Any]) -> list[str]:
             if (function_id, metric) not in watched:
                 problems.append(f"{function_id}: no {metric} alarm")
     return problems
+
+
+WEB_ACL = "AWS::WAFv2::WebACL"
+WEB_ACL_ASSOCIATION = "AWS::WAFv2::WebACLAssociation"
+
+
+def _rate_rules(acl: Mapping[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(rule, its rate-based statement) of each rate-based rule that blocks."""
+    found = []
+    for rule in acl.get("Properties", {}).get("Rules", []):
+        statement = rule.get("Statement", {}).get("RateBasedStatement")
+        if statement and "Block" in rule.get("Action", {}):
+            found.append((rule, statement))
+    return found
+
+
+def _scoped_to(statement: Mapping[str, Any]) -> str | None:
+    match = statement.get("ScopeDownStatement", {}).get("ByteMatchStatement", {})
+    return match.get("SearchString") if "UriPath" in match.get("FieldToMatch", {}) else None
+
+
+def public_lookup_is_rate_limited(template: Mapping[str, Any], public_path: str) -> list[str]:
+    """A WAF web ACL, associated with the API's stage, blocks per client address: a rate-based
+    rule scoped to the public lookup, tighter than the one on the whole API."""
+    problems: list[str] = []
+    acls = of_type(template, WEB_ACL)
+    associations = of_type(template, WEB_ACL_ASSOCIATION)
+    if not acls:
+        return ["no AWS::WAFv2::WebACL"]
+    for acl_id, acl in acls.items():
+        guarding = [
+            a
+            for a in associations.values()
+            if target(a.get("Properties", {}).get("WebACLArn")) == acl_id
+            and "${RestAPI}/stages/" in str(a.get("Properties", {}).get("ResourceArn"))
+        ]
+        if not guarding:
+            problems.append(f"{acl_id}: not associated with the API's stage")
+        rules = _rate_rules(acl)
+        by_ip = [(r, s) for r, s in rules if s.get("AggregateKeyType") == "IP"]
+        public = [s["Limit"] for _, s in by_ip if _scoped_to(s) == public_path]
+        whole = [s["Limit"] for _, s in by_ip if _scoped_to(s) is None]
+        if not public:
+            problems.append(f"{acl_id}: no rate-based rule per address on {public_path}")
+        if not whole:
+            problems.append(f"{acl_id}: no rate-based rule per address on the whole API")
+        if public and whole and min(public) >= min(whole):
+            problems.append(f"{acl_id}: the public lookup's limit is not the tighter one")
+        for rule, _ in rules:
+            response = rule["Action"]["Block"].get("CustomResponse", {})
+            if response.get("ResponseCode") != 429:
+                problems.append(f"{acl_id}: {rule.get('Name')} does not answer 429")
+    return problems

@@ -156,3 +156,20 @@ def test_every_function_logs_json_without_platform_lines_at_its_stages_level():
             assert properties["LoggingConfig"] == {
                 "LogFormat": "JSON", "ApplicationLogLevel": level, "SystemLogLevel": "WARN"
             }, name  # fmt: skip
+
+
+def test_the_api_stage_has_a_web_acl_limiting_the_public_lookup_per_address():
+    from tests.infra import checks
+
+    for stage in ("dev", "prod"):
+        template = compose.compose(stage)
+        assert checks.public_lookup_is_rate_limited(template, compose.WAF_PUBLIC_PATH) == []
+        association = template["Resources"]["ApiWebAclAssociation"]
+        assert association["Properties"]["ResourceArn"]["Fn::Sub"].endswith("${RestAPI}/stages/api")
+        assert association["DependsOn"] == "RestAPIapiStage"  # SAM's stage of Chalice's API
+        body = json.loads(
+            template["Resources"]["ApiWebAcl"]["Properties"]["CustomResponseBodies"]["too-many"][
+                "Content"
+            ]
+        )
+        assert body["status"] == 429 and body["type"].endswith("/too-many-requests")

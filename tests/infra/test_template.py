@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.settings import Settings
-from infra.compose import PROJECT_DIR, SSM_PARAMETERS, load_resources
+from infra.compose import PROJECT_DIR, SSM_PARAMETERS, WAF_PUBLIC_PATH, load_resources
 from infra.package import LAMBDA_PYTHON, RUNTIME_LOCK, lint
 from tests.infra import checks
 from tests.infra.conftest import STAGE
@@ -220,6 +220,7 @@ CHECKS: dict[str, Check] = {
     "ssm readable": lambda t: checks.ssm_parameters_are_readable(t, set(SSM_PARAMETERS)),
     "environment": lambda t: checks.resource_environment_from_template(t, RESOURCE_VARIABLES),
     "alarms": checks.alarms_cover_everything,
+    "waf": lambda t: checks.public_lookup_is_rate_limited(t, WAF_PUBLIC_PATH),
 }
 
 
@@ -464,6 +465,33 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
         "a function's throttle alarm",
         lambda t: _drop_alarm(t, "APIHandler", "Throttles"),
         "APIHandler: no Throttles",
+    ),
+    ("waf", "the web ACL", lambda t: _resources(t).pop("ApiWebAcl"), "no AWS::WAFv2::WebACL"),
+    (
+        "waf",
+        "the association with the stage",
+        lambda t: _resources(t).pop("ApiWebAclAssociation"),
+        "not associated",
+    ),
+    (
+        "waf",
+        "the rule on the public lookup",
+        lambda t: _props(t, "ApiWebAcl")["Rules"].pop(0),
+        "no rate-based rule per address on /v1/public/",
+    ),
+    (
+        "waf",
+        "the tighter limit",
+        lambda t: _props(t, "ApiWebAcl")["Rules"][0]["Statement"]["RateBasedStatement"].update(
+            Limit=10**6
+        ),
+        "not the tighter one",
+    ),
+    (
+        "waf",
+        "429",
+        lambda t: _props(t, "ApiWebAcl")["Rules"][1]["Action"].update(Block={}),
+        "does not answer 429",
     ),
 ]
 

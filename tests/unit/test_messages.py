@@ -38,7 +38,7 @@ def test_received_sms_is_the_production_text_in_one_part():
         "Ho so 000.00.32.H19-260212-0001 da duoc tiep nhan. Ngay hen tra: 24/02/2026"
     )
     assert message.sms_parts == 1
-    assert message.template_id == "received.v3"
+    assert message.template_id == "received.v4"
     assert message.params == {"code": CODE, "appointment": "24/02/2026"}
 
 
@@ -331,9 +331,19 @@ def test_worst_case_of_the_received_template():
     template = DEFAULT_TEMPLATES[Milestone.RECEIVED]
     # 40 for the code, 16 for the date, 40 of fixed text; 11 and 90 for the lookup link,
     # when there is one (without it, the production text in one part); 40 and 16 for the
-    # portal's appointment, when ours replaces a different one.
-    assert worst_case_septets(template) == 96 + 11 + 90 + 40 + 16
+    # portal's appointment, when ours replaces a different one; 14 and 9 for the receipt PIN.
+    assert worst_case_septets(template) == 96 + 11 + 90 + 40 + 16 + 14 + 9
     assert worst_case_sms_parts(template) == 2
+
+
+def test_the_receipt_notice_carries_the_pin_unaccented_and_within_one_part():
+    values = {"code": CODE, "appointment": APPOINTMENT, "pin": "ABCD-EFGH"}
+    message = render(Milestone.RECEIVED, values)
+    assert message.sms_text.endswith(". Ma tra cuu: ABCD-EFGH")
+    assert message.sms_parts == 1 and message.params["pin"] == "ABCD-EFGH"
+    assert "Mã tra cứu: ABCD-EFGH" in message.text_vi
+    with pytest.raises(InvalidInput):  # a PIN is a code: never cut, never free text
+        render(Milestone.RECEIVED, {**values, "pin": "ABCD-EFGH-X"})
 
 
 def _template(max_length: int, text: str = "Lý do: {reason}") -> MessageTemplate:
