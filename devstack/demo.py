@@ -43,7 +43,7 @@ class Cast:
     officials: dict[str, Official]
 
     @classmethod
-    def local(cls, base_url: str, *, stage: str = "dev") -> Cast:
+    def local(cls, base_url: str, *, stage: str = "local") -> Cast:
         api = Api(base_url)
         people = {
             "ward_receiver": (WARD, "MOT_CUA", "receiver", "Trần Thị Mai"),

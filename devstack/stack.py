@@ -36,6 +36,7 @@ from chalice.local import (
     LocalChalice,
     LocalDevServer,
     LocalGateway,
+    LocalGatewayException,
     create_local_server,
 )
 from moto.server import ThreadedMotoServer
@@ -43,6 +44,8 @@ from moto.server import ThreadedMotoServer
 from chalicelib import bootstrap
 from chalicelib.adapters import aws
 from chalicelib.bootstrap import Container
+from chalicelib.http.gateway_problems import local_answer
+from chalicelib.http.problems import PROBLEM_JSON
 from chalicelib.settings import Settings
 from devstack.fake_portal import FakePortal
 from devstack.pollers import Pollers
@@ -107,9 +110,22 @@ class _SerializedGateway(LocalGateway):
         super().__init__(app_object, config)
         self._lock = lock
 
-    def handle_request(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return super().handle_request(*args, **kwargs)
+    def handle_request(self, method: str, path: str, headers: Any, body: Any) -> Any:
+        """As the deployed gateway answers: its own refusals (an unknown route or method) as
+        problem+json, like the template's GatewayResponses (chalicelib/http/gateway_problems)."""
+        try:
+            with self._lock:
+                response = super().handle_request(method, path, headers, body)
+        except LocalGatewayException as refused:
+            return _gateway_problem(refused.CODE, path)
+        if response["statusCode"] == 405 and PROBLEM_JSON not in str(response["headers"]):
+            return _gateway_problem(405, path)  # Chalice's own answer, not a route's
+        return response
+
+
+def _gateway_problem(status: int, path: str) -> dict[str, Any]:
+    code, headers, body = local_answer(status, path.split("?", 1)[0])
+    return {"statusCode": code, "headers": headers, "multiValueHeaders": {}, "body": body}
 
 
 class _SerializedRequestHandler(ChaliceRequestHandler):

@@ -358,6 +358,7 @@ def compose(
     out.update(_alarms(stage, local, functions))
     out["ApiSamplingRule"] = _sampling_rule(stage)
     out.update(_web_acl(stage))
+    out.update(_gateway_responses())
     template["Outputs"] = _outputs(local)
     return template
 
@@ -655,6 +656,26 @@ def _rate_rule(name: str, priority: int, limit: int, path: str | None) -> dict[s
             "MetricName": name,
         },
     }
+
+
+def _gateway_responses() -> dict[str, Any]:
+    """API Gateway's own answers (chalicelib/http/gateway_problems.py) as problem+json."""
+    from chalicelib.http.gateway_problems import GATEWAY_ANSWERS, template_body
+    from chalicelib.http.problems import PROBLEM_JSON
+
+    out: dict[str, Any] = {}
+    for response_type, answer in GATEWAY_ANSWERS.items():
+        properties: dict[str, Any] = {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": response_type,
+            "ResponseParameters": {"gatewayresponse.header.Content-Type": f"'{PROBLEM_JSON}'"},
+            "ResponseTemplates": {"application/json": template_body(answer)},
+        }
+        if answer.status is not None:
+            properties["StatusCode"] = str(answer.status)
+        logical_id = "GatewayResponse" + "".join(p.title() for p in response_type.split("_"))
+        out[logical_id] = {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+    return out
 
 
 def _web_acl(stage: str) -> dict[str, Any]:

@@ -266,3 +266,24 @@ def test_a_poison_message_lands_in_the_dlq_with_its_reason(stack):
                                   WaitTimeSeconds=1)["Messages"]  # fmt: skip
     reasons = [m["MessageAttributes"]["reason"]["StringValue"] for m in letters]
     assert any("does not match its contract" in reason for reason in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/no-such-route"), ("DELETE", "/v1/health"), ("PUT", "/v1/procedures")],
+)
+def test_the_gateways_own_refusals_are_problems_too(stack, method, path):
+    """Outside our routes the local gateway answers as the deployed one's GatewayResponses:
+    an unknown route or a method a route lacks is a 404 problem (chalicelib/http/gateway_problems)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(stack.base_url + path, method=method)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    answer = refused.value
+    assert answer.code == 404
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(answer.read())
+    assert body["status"] == 404 and body["title"] == "Không tìm thấy"
+    assert body["type"].endswith("/not-found") and body["instance"] == path

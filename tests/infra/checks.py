@@ -440,3 +440,42 @@ def public_lookup_is_rate_limited(template: Mapping[str, Any], public_path: str)
             if response.get("ResponseCode") != 429:
                 problems.append(f"{acl_id}: {rule.get('Name')} does not answer 429")
     return problems
+
+
+GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
+# What a caller meets outside our routes: each must answer problem+json.
+GATEWAY_TYPES_REQUIRED = (
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "THROTTLED",
+    "REQUEST_TOO_LARGE",
+    "UNAUTHORIZED",
+)
+
+
+def gateway_answers_problems(template: Mapping[str, Any]) -> list[str]:
+    """API Gateway's own answers (unknown route or method, missing auth, throttling, a body
+    too large, and the 4XX/5XX defaults) are customised to problem+json on the API."""
+    found: dict[str, Mapping[str, Any]] = {}
+    problems: list[str] = []
+    for logical_id, resource in of_type(template, GATEWAY_RESPONSE).items():
+        properties = resource.get("Properties", {})
+        if target(properties.get("RestApiId")) != "RestAPI":
+            problems.append(f"{logical_id}: not on the API (RestAPI)")
+        found[properties.get("ResponseType", "")] = properties
+    for kind in GATEWAY_TYPES_REQUIRED:
+        properties = found.get(kind)
+        if properties is None:
+            problems.append(f"no GatewayResponse {kind}")
+            continue
+        header = properties.get("ResponseParameters", {}).get("gatewayresponse.header.Content-Type")
+        if header != "'application/problem+json'":
+            problems.append(f"{kind}: Content-Type is not application/problem+json")
+        body = properties.get("ResponseTemplates", {}).get("application/json", "")
+        if '"type"' not in body or '"title"' not in body:
+            problems.append(f"{kind}: the body is not a problem document")
+    unknown = found.get("MISSING_AUTHENTICATION_TOKEN", {})
+    if unknown and unknown.get("StatusCode") != "404":
+        problems.append("MISSING_AUTHENTICATION_TOKEN: an unknown route is not answered 404")
+    return problems

@@ -221,6 +221,7 @@ CHECKS: dict[str, Check] = {
     "environment": lambda t: checks.resource_environment_from_template(t, RESOURCE_VARIABLES),
     "alarms": checks.alarms_cover_everything,
     "waf": lambda t: checks.public_lookup_is_rate_limited(t, WAF_PUBLIC_PATH),
+    "gateway answers": checks.gateway_answers_problems,
 }
 
 
@@ -486,6 +487,24 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
             Limit=10**6
         ),
         "not the tighter one",
+    ),
+    (
+        "gateway answers",
+        "the unknown route's answer",
+        lambda t: _resources(t).pop("GatewayResponseMissingAuthenticationToken"),
+        "no GatewayResponse MISSING_AUTHENTICATION_TOKEN",
+    ),
+    (
+        "gateway answers",
+        "the problem content type",
+        lambda t: _props(t, "GatewayResponseThrottled")["ResponseParameters"].clear(),
+        "THROTTLED: Content-Type",
+    ),
+    (
+        "gateway answers",
+        "404 for an unknown route",
+        lambda t: _props(t, "GatewayResponseMissingAuthenticationToken").pop("StatusCode"),
+        "not answered 404",
     ),
     (
         "waf",
