@@ -274,7 +274,7 @@ def test_a_poison_message_lands_in_the_dlq_with_its_reason(stack):
 )
 def test_the_gateways_own_refusals_are_problems_too(stack, method, path):
     """Outside our routes the local gateway answers as the deployed one's GatewayResponses:
-    an unknown route or a method a route lacks is a 404 problem (chalicelib/http/gateway_problems)."""
+    an unknown route or a method a route lacks is a 404 problem (http/gateway_problems.py)."""
     import urllib.error
     import urllib.request
 
