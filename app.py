@@ -509,7 +509,25 @@ def _queue_action(
 @problems
 def get_dossier(code: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
-    return _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
+    view = _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
+    _audit_read(code, actor, "GET /v1/dossiers/{code}")  # NĐ 13/2023: recorded, or not shown
+    return view
+
+
+def _audit_read(code: str, actor: Actor, route: str) -> None:
+    from chalicelib.services import read_audit
+
+    context = app.current_request.context if app.current_request is not None else {}
+    deps = _deps()
+    read_audit.record_read(
+        code,
+        actor,
+        route=route,
+        source_ip=(context.get("identity") or {}).get("sourceIp"),
+        request_id=context.get("requestId"),
+        audit=deps.read_audit,
+        now=deps.now(),
+    )
 
 
 @route_doc(
@@ -573,6 +591,32 @@ def report_766() -> object:
             body=result, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"}
         )
     return result
+
+
+AUDIT_MODELS = "chalicelib.http.audit_models:"
+
+
+@route_doc(
+    tag="officials",
+    summary="Who read which dossier's personal data, when and through which route",
+    description="The read audit of NĐ 13/2023 (docs/law.md): every answer that showed an "
+    "official an applicant's data, of one dossier (`code`) or one official (`actor`), over at "
+    "most 31 days.",
+    query=AUDIT_MODELS + "ReadsQuery",
+    answers={200: Answer(AUDIT_MODELS + "AuditReads", "the reads, oldest first")},
+    refusals=(400,),
+)
+@app.route("/v1/audit/reads", methods=["GET"])
+@problems
+def audit_reads() -> dict[str, object]:
+    actor = _official()
+    from chalicelib.http.audit_models import ReadsQuery
+    from chalicelib.http.handlers import parse_query
+    from chalicelib.services import read_audit
+
+    read_audit.require_admin(actor)
+    query = parse_query(ReadsQuery, _query_params())
+    return read_audit.reads(query, actor, _deps().read_audit)
 
 
 # -- workers ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.national_portal import HttpNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.adapters.queues import SqsPublisher
+    from chalicelib.adapters.read_audit import DynamoReadAudit
     from chalicelib.adapters.replay_guard import DynamoReplayGuard
     from chalicelib.adapters.secrets import SsmWebhookSecrets
     from chalicelib.auth.tokens import TokenVerifier
@@ -234,6 +235,12 @@ class Container:
             failures_per_code=settings.lookup_failures_per_code,
             failures_per_address=settings.lookup_failures_per_address,
         )
+
+    @cached_property
+    def read_audit(self) -> DynamoReadAudit:
+        from chalicelib.adapters.read_audit import DynamoReadAudit
+
+        return DynamoReadAudit(self.settings.table_name)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Final
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
+
+from chalicelib.domain.visible import visible_text
 
 # [0-9], not \d: \d also matches non-ASCII digits.
 PROCEDURE_CODE: Final = re.compile(r"^[0-9]\.[0-9]{6}$")
@@ -24,7 +26,18 @@ DEFAULT_UNIT: Final = "MOT_CUA"  # the one-stop desk (Bộ phận Một cửa) o
 EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 MAX_EXTERNAL_ID: Final = 100
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+def _visible(value: str) -> str:
+    if not visible_text(value):
+        raise ValueError("has no visible character: only spaces, fillers or lone marks")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_visible),
+]
 UnitCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=f"^{UNIT_CODE.pattern}$")
 ]

@@ -75,16 +75,24 @@ _PIN_VALUE = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-# A passport: one capital letter and seven digits (B1234567), standing alone.
-_PASSPORT = re.compile(r"(?<![\w\-])[A-Z][0-9]{7}(?![\w\-])")
-# Runs of digits joined by single separators (`0912 345 678`, `+84-912-345-678`,
-# `(0251) 3822 123`); each chain is then searched for phone numbers and identity numbers.
-# UUIDs (message, command, request ids) are skipped whole: their last group can be 12 digits.
+# A Vietnamese passport: one letter and seven digits (B1234567, b1234567), standing alone.
+_PASSPORT = re.compile(r"(?<![\w\-])[A-Za-z][0-9]{7}(?![\w\-])")
+# Runs of digits joined by separators (`0912 345 678`, `+84-912-345-678`, `+84  912 345 678`,
+# `(0251) 3822 123`, `075.090.001.234`, non-breaking spaces); each chain is then searched for
+# phone numbers and identity numbers. A separator is up to three spaces (not a line break), or
+# one `.`, `-`, `(` or `)` with spaces around it. UUIDs (message, command, request ids) are
+# skipped whole: their last group can be 12 digits.
+_SPACE = r"[^\S\n]"
+_SEPARATOR = rf"(?:{_SPACE}{{1,3}}|{_SPACE}{{0,3}}[.\-()]{_SPACE}{{0,3}})"
 _DIGIT_CHAIN = re.compile(
     r"(?P<uuid>(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{12}(?![0-9a-fA-F]))"
-    r"|(?<![0-9])(\+?)([0-9]+(?:(?:[ .\-]|\) ?| ?\()[0-9]+)*)(?![0-9])"
+    rf"|(?<![0-9])(\+?)([0-9]+(?:{_SEPARATOR}[0-9]+)*)(?![0-9])"
 )
+# The country code as written before a subscriber number (`+84 912345678`, `+84 (0) 912…`).
+_COUNTRY_PREFIXES = ("84", "840")
+# Identity numbers written in groups (`075 090 001 234`, `0750 9000 1234`): CCCD and CMND.
+_GROUPED_ID_LENGTHS = (9, 12)
 _DIGITS = re.compile(r"[0-9]+")
 # An AWS account id is 12 digits too; it is not personal data: `arn:aws:sqs:region:<id>:…`
 # and a queue URL's first path segment (`https://sqs…amazonaws.com/<id>/queue`) stay.
@@ -146,17 +154,9 @@ def _mask_chain(match: re.Match[str]) -> str:
             ):
                 last = i + 1
             cut = (last, _number_mask(first))
-        elif len(first) <= 4:
-            digits = first
-            for j in range(i + 1, len(groups)):
-                group = chain[groups[j][0] : groups[j][1]]
-                if not 2 <= len(group) <= 4:
-                    break
-                digits += group
-                if len(digits) > 12:
-                    break
-                if _phone_shaped(digits):
-                    cut = (j, PHONE_MASK)
+        elif len(first) <= 4 or (i == 0 and plus and first.startswith("84")):
+            # `+84912 345 678`: the country code glued to the first group
+            cut = _grouped_number(chain, groups, i)
         if cut is None:
             i += 1
             continue
@@ -173,6 +173,37 @@ def _mask_chain(match: re.Match[str]) -> str:
     return "".join(out)
 
 
+def _grouped_number(
+    chain: str, groups: list[tuple[int, int]], first: int
+) -> tuple[int, str] | None:
+    """Groups from `first` on that read as one number: a phone (`0912 345 678`, `+84 91 234
+    56 78`, `84 912345678`, `+84 (0) 912 345 678`), else a CCCD or CMND in groups of 3 or 4
+    (`075 090 001 234`). The longest reading wins; a phone before an identity number."""
+    digits = chain[groups[first][0] : groups[first][1]]
+    phone: tuple[int, str] | None = None
+    grouped_id: tuple[int, str] | None = None
+    id_groups = 3 <= len(digits) <= 4
+    for j in range(first + 1, len(groups)):
+        group = chain[groups[j][0] : groups[j][1]]
+        after_country = digits in _COUNTRY_PREFIXES
+        if 5 <= len(group) <= 10:
+            # A long group ends a phone (`+84 912345678`, `0251 3822123`) or the chain.
+            if _phone_shaped(digits + group):
+                phone = (j, PHONE_MASK)
+            break
+        if not (2 <= len(group) <= 4 or (after_country and group == "0")):
+            break
+        digits += group
+        if len(digits) > 12:
+            break
+        id_groups = id_groups and 3 <= len(group) <= 4
+        if _phone_shaped(digits):
+            phone = (j, PHONE_MASK)
+        elif id_groups and len(digits) in _GROUPED_ID_LENGTHS:
+            grouped_id = (j, ID_MASK)
+    return phone or grouped_id
+
+
 def _keep_key(mask_text: str) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
@@ -184,8 +215,9 @@ def _keep_key(mask_text: str) -> Callable[[re.Match[str]], str]:
 
 def mask(text: str) -> str:
     """`text` without the personal data in it: emails, phone numbers in any usual form
-    (0912345678, 0912 345 678, 84912345678, +84 912 345 678, 02513822123), identity numbers
-    (CCCD, CMND, passport, tax code), the values of personal keys written as `key: value` or
+    (0912345678, 0912 345 678, 84912345678, +84 912 345 678, +84 912345678, 02513822123),
+    identity numbers (CCCD, CMND, whole or in groups: 075 090 001 234; passports in either
+    case: B1234567, b1234567; tax codes), the values of personal keys written as `key: value` or
     `'key': 'value'` (phone, id_number, email, SoDienThoai, SoGiayToChuHoSo, ChuHoSo, an
     applicant's name), and the input a pydantic error quotes (`input_value=…`).
 

@@ -31,6 +31,7 @@ from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitt
 from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Procedure
 from chalicelib.domain.statuses import Channel, DossierStatus, Role
+from chalicelib.domain.visible import visible_text
 
 S = DossierStatus
 ZERO = timedelta(0)
@@ -291,7 +292,7 @@ def apply(
             f"payment_channel is said with fees_paid, not with {command.action.value}",
             field="payment_channel",
         )
-    if rule.needs_note and not command.note.strip():
+    if rule.needs_note and not visible_text(command.note):
         raise InvalidInput(f"{command.action.value} needs a note giving the reason", field="note")
     _check_actor(dossier, command.action, rule, actor, procedure)
     handler = _HANDLERS.get(command.action, _plain)

@@ -91,6 +91,9 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("GET", "/v1/dossiers/{code}"): _bearer(**_officials_of_a("200", "403")),
     ("GET", "/v1/worklist"): _bearer(**_officials_of_a("200", "200")),
     ("GET", "/v1/reports/766"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/audit/reads"): _bearer(
+        receiver="403", specialist="403", leader="403", admin="200", other_agency="403"
+    ),
 }
 
 # What each route's row means, in words (the OpenAPI description of the operation).
@@ -130,6 +133,8 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/dossiers/{code}"): "Officials of an agency involved in the dossier.",
     ("GET", "/v1/worklist"): "Any official: the open dossiers their own agency holds.",
     ("GET", "/v1/reports/766"): "Officials of the agency reported on, or an admin of any agency.",
+    ("GET", "/v1/audit/reads"): "An administrator (role admin) of any agency: the audit of "
+    "officials' reads of personal data is the province's oversight, not an agency's.",
 }
 
 

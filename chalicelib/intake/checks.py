@@ -28,6 +28,7 @@ from chalicelib.domain.identifiers import (
 )
 from chalicelib.domain.procedures import Catalog, Level, Procedure
 from chalicelib.domain.statuses import ApplicantKind
+from chalicelib.domain.visible import first_hidden, visible_text
 from chalicelib.intake.errors import CheckFailed, FieldIssue
 from chalicelib.intake.model import IntakeRequest
 
@@ -82,6 +83,11 @@ def clean_text(value: str, *, max_length: int, min_length: int = 1, multiline: b
             f"is {len(text)} characters long, more than {max_length}",
             f"Không được dài quá {max_length} ký tự",
         )
+    if text and not visible_text(text):
+        raise CheckFailed(
+            "has no visible character: only spaces, fillers (such as U+3164) or lone marks",
+            "Không được chỉ gồm ký tự vô hình",
+        )
     for char in text:
         if multiline and char in "\n\t":
             continue
@@ -124,8 +130,20 @@ def check_name(value: str) -> str:
     (Vietnamese and any other script), digits, spaces and the punctuation of names and firm
     names (`. , - ' ’ ( ) & /`), starting with a letter or a digit. So a name cannot start a
     formula (`=`, `+`, `-`, `@`) nor hold markup, pipes, braces or emoji, wherever it is shown
-    or exported."""
+    or exported. Nor can it be, or hold, characters that print as nothing (`domain.visible`):
+    a name of Hangul fillers shows blank, and a filler inside a name makes two look-alikes."""
+    if value.strip() and not visible_text(value):
+        raise CheckFailed(
+            "has no visible character: only spaces, fillers (such as U+3164) or lone marks",
+            "Tên không được chỉ gồm ký tự vô hình",
+        )
     text = clean_text(value, max_length=MAX_NAME)
+    hidden = first_hidden(text)
+    if hidden is not None:
+        raise CheckFailed(
+            f"contains U+{ord(hidden):04X}, a character that prints as nothing",
+            "Tên không được chứa ký tự vô hình",
+        )
     if not text[0].isalnum():
         raise CheckFailed(
             f"starts with {text[0]!r}: a name starts with a letter or a digit",

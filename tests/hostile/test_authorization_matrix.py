@@ -145,6 +145,7 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/dossiers/{code}/commands/{command_id}": f"/v1/dossiers/{code}/commands/"
         f"{world['command_id']}",
         "/v1/reports/766": f"/v1/reports/766?agency={WARD}&from=2026-01&to=2026-12",
+        "/v1/audit/reads": f"/v1/audit/reads?code={code}&from=2026-01-01&to=2026-01-31",
     }
     path = paths.get(template, template.replace("{code}", code))
     bodies = {

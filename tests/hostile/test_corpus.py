@@ -33,6 +33,7 @@ REQUIRED_CATEGORIES = {
     "foreign-codes",
     "signatures",
     "query-strings",
+    "invisible-text",
 }
 ROUTES = {
     "POST /v1/webhooks/dossiers",
