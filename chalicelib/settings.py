@@ -55,6 +55,9 @@ class Settings(BaseModel):
     jwt_audience: Annotated[str, _env("JWT_AUDIENCE")] = "motcua"
     jwt_dev_key: Annotated[str | None, _env("JWT_DEV_KEY")] = None
     jwt_jwks_url: Annotated[str | None, _env("JWT_JWKS_URL")] = None
+    # The SSM SecureString holding the key that seals worklist cursors (HMAC); default
+    # /motcua/<stage>/cursor-key. A dev stage's process outside Lambda uses a development key.
+    cursor_key_parameter: Annotated[str, _env("CURSOR_KEY_PARAMETER")] = ""
     max_body_bytes: Annotated[int, _env("MAX_BODY_BYTES", ge=1024)] = 256 * 1024
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
@@ -146,6 +149,7 @@ class Settings(BaseModel):
             raise ValueError(f"MOTCUA_AWS_ENDPOINT_URL: only dev stages {sorted(DEV_STAGES)}")
         defaults = {
             "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
+            "cursor_key_parameter": f"/motcua/{self.stage}/cursor-key",
             "jwt_issuer": f"motcua-{self.stage}",
         }
         for name, default in defaults.items():

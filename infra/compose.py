@@ -77,6 +77,7 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_ZNS_SECRET_KEY_PARAMETER": "zns/secret-key",
     "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
     "MOTCUA_PORTAL_PARAMETER": "national-portal",
+    "MOTCUA_CURSOR_KEY_PARAMETER": "cursor-key",
 }
 
 # Settings chosen when deploying: CloudFormation parameter → (environment variable, definition).
