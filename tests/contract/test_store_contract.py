@@ -376,3 +376,13 @@ def test_stats_add_up_the_counters_of_many_dossiers_of_one_procedure(store, cale
         store.create(opening(calendar, code, key=f"k{n}", rid=f"r{n}",
                              counted=(ROW, {"received": 1, "online": n % 2})))  # fmt: skip
     assert store.stats(AGENCY, MONTH) == {PROCEDURE.code: {"received": 24, "online": 12}}
+
+
+def test_a_cursor_of_another_agencys_worklist_is_refused(store, calendar):
+    """A start key of another partition would read another agency's worklist (or be refused by
+    DynamoDB with a 500-causing ValidationException): the store refuses it as not its own."""
+    fill_worklist(store, calendar)
+    page = store.worklist(AGENCY, status=None, step=None, limit=2, cursor=None)
+    assert page.cursor is not None
+    with pytest.raises(InvalidCursor):
+        store.worklist("000.00.99.H19", status=None, step=None, limit=2, cursor=page.cursor)
