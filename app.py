@@ -102,6 +102,12 @@ def _dossier_code(code: str) -> str:
     return dossier_code(code, _deps().settings.province)
 
 
+def _issued_id(value: str, field: str) -> str:
+    from chalicelib.http.handlers import issued_id
+
+    return issued_id(value, field)
+
+
 def _parse_query(name: str) -> Any:
     from chalicelib.http.handlers import parse_query
 
@@ -146,7 +152,7 @@ def _signed_body(scope: str, model: type[Model]) -> tuple[WebhookClient, Model]:
     """The signer and its body as `model`; the signature is spent once the body is valid."""
     requests = _requests()
     raw, caller = _signed(scope)
-    body = requests.model_from_json(model, raw)
+    body = requests.model_from_json(model, raw, {"now": _deps().now()})
     return requests.spend(caller, _deps()), body
 
 
@@ -213,8 +219,10 @@ def list_procedures() -> dict[str, object]:
 @app.route("/v1/procedures/{code}", methods=["GET"])
 @problems
 def get_procedure(code: str) -> dict[str, object]:
+    from chalicelib.http.handlers import procedure_code
+
     deps = _deps()
-    return _reading().procedure_versions(code, deps.catalog, deps.now())
+    return _reading().procedure_versions(procedure_code(code), deps.catalog, deps.now())
 
 
 @route_doc(
@@ -293,6 +301,7 @@ def webhook_receipt(receipt_id: str) -> dict[str, object]:
     deps = _deps()
     # A read changes nothing: it may repeat (a portal polling twice in a second signs alike).
     caller = _requests().signed_caller(app.current_request, b"", deps, scope="dossiers")
+    receipt_id = _issued_id(receipt_id, "receipt_id")
     return _reading().receipt_for(
         receipt_id, caller.client.client_id, deps.store, deps.receipt_pins
     )
@@ -313,7 +322,7 @@ def inter_agency_action(code: str) -> Response:
     requests, deps = _requests(), _deps()
     raw, caller = _signed("inter-agency")
     actor = requests.system_actor(caller.client)
-    body = requests.model_from_json(_models().SystemActionRequest, raw)
+    body = requests.model_from_json(_models().SystemActionRequest, raw, {"now": deps.now()})
     code = _dossier_code(code)
     requests.refuse_replay(caller, deps)
     # The signature is spent once every check passed: a refused call writes nothing.
@@ -444,6 +453,7 @@ def counter_intake() -> Response:
 def counter_receipt(receipt_id: str) -> dict[str, object]:
     actor = _official()
     client_id = _requests().counter_client(actor)
+    receipt_id = _issued_id(receipt_id, "receipt_id")
     deps = _deps()
     return _reading().receipt_for(receipt_id, client_id, deps.store, deps.receipt_pins)
 
@@ -463,7 +473,7 @@ def counter_receipt(receipt_id: str) -> dict[str, object]:
 def dossier_action(code: str) -> Response:
     requests = _requests()
     actor = _official()
-    body = requests.model_from_json(_models().ActionRequest, _body())
+    body = requests.model_from_json(_models().ActionRequest, _body(), {"now": _deps().now()})
     command_id = requests.command_id(app.current_request, actor.id, _dossier_code(code))
     return _queue_action(code, body, actor, command_id=command_id)
 
@@ -509,6 +519,7 @@ def _queue_action(
 @problems
 def get_dossier(code: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
+    code = _dossier_code(code)
     view = _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
     _audit_read(code, actor, "GET /v1/dossiers/{code}")  # NĐ 13/2023: recorded, or not shown
     return view
@@ -540,7 +551,9 @@ def _audit_read(code: str, actor: Actor, route: str) -> None:
 @app.route("/v1/dossiers/{code}/commands/{command_id}", methods=["GET"])
 @problems
 def get_command(code: str, command_id: str) -> dict[str, object]:
-    return _reading().command_status(code, command_id, _official(), _deps().store)
+    actor = _official()
+    code, command_id = _dossier_code(code), _issued_id(command_id, "command_id")
+    return _reading().command_status(code, command_id, actor, _deps().store)
 
 
 @route_doc(
@@ -555,18 +568,22 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
 def get_worklist() -> dict[str, object]:
     actor = _official()
     from chalicelib.domain.statuses import DossierStatus
+    from chalicelib.http import cursors
 
     query = _parse_query("WorklistQuery")
     deps = _deps()
-    return _reading().worklist(
+    # The cursor continues this agency's worklist with these filters, and no other.
+    scope = (actor.agency, query.status, query.step)
+    page = _reading().worklist(
         actor.agency,
         status=DossierStatus(query.status) if query.status else None,
         step=query.step,
         limit=query.limit,
-        cursor=query.cursor,
+        cursor=cursors.unseal(query.cursor, scope, deps.cursor_key),
         store=deps.store,
         catalog=deps.catalog,
     )
+    return {**page, "next_cursor": cursors.seal(page["next_cursor"], scope, deps.cursor_key)}
 
 
 @route_doc(

@@ -243,6 +243,13 @@ class Container:
         return DynamoReadAudit(self.settings.table_name)
 
     @cached_property
+    def cursor_key(self) -> bytes:
+        """The HMAC key of the worklist's cursors (chalicelib/adapters/cursor_key.py)."""
+        from chalicelib.adapters.cursor_key import cursor_key
+
+        return cursor_key(self.settings)
+
+    @cached_property
     def token_verifier(self) -> TokenVerifier:
         from chalicelib.auth.tokens import TokenVerifier  # PyJWT: the officials' routes only
 

@@ -67,6 +67,9 @@ class Settings(BaseModel):
     # The longest life a token may have (exp - iat, seconds): a longer one is refused, whoever
     # issued it. An official's working day and some.
     jwt_max_lifetime: Annotated[int, _env("JWT_MAX_LIFETIME", ge=60, le=24 * 3600)] = 12 * 3600
+    # The SSM SecureString holding the key that seals worklist cursors (HMAC); default
+    # /motcua/<stage>/cursor-key. A dev stage's process outside Lambda uses a development key.
+    cursor_key_parameter: Annotated[str, _env("CURSOR_KEY_PARAMETER")] = ""
     max_body_bytes: Annotated[int, _env("MAX_BODY_BYTES", ge=1024)] = 256 * 1024
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
@@ -170,6 +173,7 @@ class Settings(BaseModel):
         self._no_published_secrets()
         defaults = {
             "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
+            "cursor_key_parameter": f"/motcua/{self.stage}/cursor-key",
             "jwt_issuer": f"motcua-{self.stage}",
         }
         for name, default in defaults.items():

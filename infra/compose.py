@@ -80,6 +80,7 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
     "MOTCUA_PORTAL_PARAMETER": "national-portal",
     "MOTCUA_PIN_KEY_PARAMETER": "receipt-pin-key",
+    "MOTCUA_CURSOR_KEY_PARAMETER": "cursor-key",
 }
 
 # Settings every deployed function has: the agency registry from the table (reloaded without a

@@ -525,7 +525,7 @@ class DynamoStore:
             kwargs["ExpressionAttributeNames"] = {"#status": "status"}
             kwargs["ExpressionAttributeValues"][":status"] = _n(int(status))
         if cursor:
-            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor)
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor, f"WL#{agency}")
         found: list[Dossier] = []
         last_key: dict[str, Any] | None = None
         # A filtered query can return short pages: read on until the page is full.
@@ -581,12 +581,16 @@ def _encode_cursor(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> dict[str, Any]:
+def _decode_cursor(cursor: str, worklist: str) -> dict[str, Any]:
+    """The start key in `cursor`, if it is a key of `worklist`: a key of another partition
+    would be refused by DynamoDB (a ValidationException), and would read another agency's."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(plain, dict) or set(plain) != {"PK", "SK", "WL_PK", "WL_SK"}:
             raise ValueError("unexpected keys")
+        if plain["WL_PK"] != worklist or not all(isinstance(v, str) for v in plain.values()):
+            raise ValueError("a key of another worklist")
         return {k: _s(str(v)) for k, v in plain.items()}
     except (ValueError, TypeError) as exc:
         raise InvalidCursor() from exc

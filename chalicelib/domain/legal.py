@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 WORKING_DAY = timedelta(hours=8)
+# No appointment is set further than this from the moment it is set. The law bounds no new
+# appointment (NĐ 118 art. 19(6)); the longest time limit the calendar computes (365 working
+# days) is about 17 months: two years cover it, and refuse a slip of the pen such as 2099.
+APPOINTMENT_HORIZON = timedelta(days=730)
 
 
 @dataclass(frozen=True)

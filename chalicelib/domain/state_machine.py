@@ -28,7 +28,7 @@ from chalicelib.domain.dossier import (
     change_entry,
 )
 from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
-from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
+from chalicelib.domain.legal import APPOINTMENT_HORIZON, DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Procedure
 from chalicelib.domain.statuses import Channel, DossierStatus, Role
 from chalicelib.domain.visible import visible_text
@@ -508,6 +508,11 @@ def _extend(c: Context) -> Dossier:
         )
     if new_due <= c.now:
         raise InvalidInput("the new appointment date must be in the future", field="new_due_at")
+    if new_due > c.now + APPOINTMENT_HORIZON:
+        raise InvalidInput(
+            f"the new appointment date may be at most {APPOINTMENT_HORIZON.days} days away",
+            field="new_due_at",
+        )
     if not c.calendar.within_office_hours(new_due):
         raise InvalidInput(
             "the new appointment date must fall in working hours of a working day",

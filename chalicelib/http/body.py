@@ -63,8 +63,9 @@ def invalid(error: IntakeInvalid, detail: str) -> Problem:
     )
 
 
-def parse_model(model: type[Model], data: Any) -> Model:
+def parse_model(model: type[Model], data: Any, context: Mapping[str, Any] | None = None) -> Model:
+    """`data` as `model`; `context` reaches its validators (`{"now": …}`: the request's time)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=dict(context) if context else None)
     except ValidationError as exc:
         raise from_validation_error(exc, "the body is not valid") from exc

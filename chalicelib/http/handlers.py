@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -10,9 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import observability
 from chalicelib.http.problems import Problem, from_validation_error, problem_for
-from chalicelib.services.errors import FieldIssue
+from chalicelib.services.errors import FieldIssue, NotFound
 
 Model = TypeVar("Model", bound=BaseModel)
+# The ids this API issues (receipts', commands': UUIDs, `update-<hex>`) are of this form; a
+# path id of another form names nothing, and is answered before any read: DynamoDB refuses a
+# key over 1,024/2,048 bytes with an error (a 500) that moto does not reproduce.
+ISSUED_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+PROCEDURE_CODE = re.compile(r"[0-9]\.[0-9]{6}")
 
 
 def parse_query(model: type[Model], params: Mapping[str, str] | None) -> Model:
@@ -40,6 +46,27 @@ def dossier_code(code: str, province: str) -> str:
             kind="validation",
             errors=[FieldIssue("code", failure.reason, failure.message_vi)],
         ) from None
+
+
+def issued_id(value: str, field: str) -> str:
+    """A receipt's or a command's id in a path, of the form this API issues; else 404 naming
+    `field` (an id of another form was never issued: it does not exist)."""
+    if ISSUED_ID.fullmatch(value):
+        return value
+    raise NotFound(
+        f"{field}: no such id (1-128 of A-Z, a-z, 0-9, _ . : -)",
+        errors=[FieldIssue(field, "never issued by this API", "Không tìm thấy mã này")],
+    )
+
+
+def procedure_code(value: str) -> str:
+    """A procedure code in a path (`1.001193`); another form is in no catalog: 404."""
+    if PROCEDURE_CODE.fullmatch(value):
+        return value
+    raise NotFound(
+        "code: not a procedure code of the form 1.001193",
+        errors=[FieldIssue("code", "not a procedure code", "Không tìm thấy thủ tục")],
+    )
 
 
 def answers_problems(current_path: Callable[[], str | None]) -> Callable[[Callable[..., Any]], Any]:

@@ -70,9 +70,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     route_docs.PROCEDURE_CODE: _path("code", "the national procedure code, e.g. 1.001193"),
     route_docs.RECEIPT_ID: _path(
-        "receipt_id", "the receipt id returned with 202 (at most 64 characters)"
+        "receipt_id", "the receipt id returned with 202 (another form: 404 naming it)"
     ),
-    route_docs.COMMAND_ID: _path("command_id", "the command id returned with 202"),
+    route_docs.COMMAND_ID: _path(
+        "command_id", "the command id returned with 202 (another form: 404 naming it)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

@@ -8,13 +8,22 @@ input from them); the services take what they need of them, by attribute (the Pr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Action, Command, PaymentChannel
 from chalicelib.domain.identifiers import AGENCY_CODE, PROCEDURE_CODE
+from chalicelib.domain.legal import APPOINTMENT_HORIZON
 from chalicelib.http.problems import FieldIssue, Problem
 from chalicelib.intake import checks
 from chalicelib.intake.checks import normalise_phone
@@ -25,6 +34,24 @@ MAX_WORKING_DAYS = 365
 MAX_WORKING_HOURS = MAX_WORKING_DAYS * 8
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 LATEST = datetime(2100, 1, 1, tzinfo=LOCAL_TZ)
+# A dossier's version counts its changes: a JSON integer (not `true`, not "1"), from 1.
+Version = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+# What SMS/ZNS providers call a message: visible ASCII, no space (it is part of a table key).
+MESSAGE_ID = r"^[\x21-\x7e]{1,200}$"
+PROVIDER = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
+
+
+def _now(info: ValidationInfo) -> datetime | None:
+    """The moment of the request, when the route parsed the body with it (`{"now": …}`)."""
+    context = info.context
+    return context.get("now") if isinstance(context, dict) else None
+
+
+def _default_when_null(value: Any, info: ValidationInfo, model: type[BaseModel]) -> Any:
+    """`null` for an optional field means what leaving it out means (its default)."""
+    if value is None and info.field_name is not None:
+        return model.model_fields[info.field_name].default
+    return value
 
 
 # -- bodies --------------------------------------------------------------------------------------
@@ -43,7 +70,12 @@ class ActionRequest(BaseModel):
     amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
     electronic_result: StrictBool = False  # with resolve: the result is an electronic document
     payment_channel: PaymentChannel | None = None  # with fees_paid: online or at the counter
-    expected_version: Annotated[int, Field(ge=1)]
+    expected_version: Version
+
+    @field_validator("note", "electronic_result", mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return _default_when_null(value, info, cls)
 
     @field_validator("electronic_result")
     @classmethod
@@ -69,8 +101,14 @@ class ActionRequest(BaseModel):
 
     @field_validator("new_due_at")
     @classmethod
-    def _real_moment(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else checked(checks.check_moment, value, now=None)
+    def _real_moment(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        moment = checked(checks.check_moment, value, now=None)
+        now = _now(info)
+        if now is not None:  # the route's clock: the domain checks again when it applies
+            checked(check_appointment, moment, now=now)
+        return moment
 
     def command(self) -> Command:
         return Command(
@@ -88,7 +126,22 @@ class ActionRequest(BaseModel):
 class SystemActionRequest(ActionRequest):
     """Another agency's system reports facts; it need not know the version."""
 
-    expected_version: Annotated[int | None, Field(ge=1)] = None  # type: ignore[assignment]
+    expected_version: Version | None = None  # type: ignore[assignment]
+
+
+def check_appointment(moment: datetime, *, now: datetime) -> datetime:
+    """A new appointment: after `now`, and at most APPOINTMENT_HORIZON after it (docs/law.md
+    §4: the law sets no bound; the domain's own bound is relative to the procedure)."""
+    if moment <= now:
+        raise CheckFailed(
+            "the new appointment date must be in the future", "Ngày hẹn mới phải ở tương lai"
+        )
+    if moment > now + APPOINTMENT_HORIZON:
+        raise CheckFailed(
+            f"the new appointment date is more than {APPOINTMENT_HORIZON.days} days away",
+            f"Ngày hẹn mới không được quá {APPOINTMENT_HORIZON.days} ngày kể từ hôm nay",
+        )
+    return moment
 
 
 class DeliveryReceipt(BaseModel):
@@ -96,11 +149,25 @@ class DeliveryReceipt(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: Annotated[str, Field(min_length=1, max_length=40)]
-    message_id: Annotated[str, Field(min_length=1, max_length=200)]
+    provider: Annotated[str, Field(pattern=PROVIDER)]
+    message_id: Annotated[str, Field(pattern=MESSAGE_ID)]
     status: Literal["delivered", "failed", "expired", "rejected", "read"]
-    at: datetime | None = None
+    at: datetime | None = None  # when the provider saw it; null or left out: when we hear
     error: Annotated[str | None, Field(max_length=500)] = None
+
+    @field_validator("at")
+    @classmethod
+    def _seen(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        # From 2000, and no later than now (5 minutes of clock skew), as intake's moments.
+        return None if value is None else checked(checks.check_moment, value, now=_now(info))
+
+    @field_validator("error")
+    @classmethod
+    def _safe_error(cls, value: str | None) -> str | None:
+        # Shown to officials beside the attempt: safe text, one line.
+        if value is None:
+            return None
+        return checked(checks.clean_text, value, max_length=500, min_length=0) or None
 
 
 class OptOut(BaseModel):
@@ -108,9 +175,14 @@ class OptOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    phone: str
-    opted_out: bool = True
+    phone: Annotated[str, Field(max_length=40)]
+    opted_out: StrictBool = True
     source: Annotated[str, Field(max_length=200)] = "sms reply"
+
+    @field_validator("opted_out", "source", mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return _default_when_null(value, info, cls)
 
     @field_validator("phone")
     @classmethod
@@ -119,6 +191,12 @@ class OptOut(BaseModel):
             return normalise_phone(value)
         except CheckFailed as exc:
             raise ValueError(exc.reason) from exc
+
+    @field_validator("source")
+    @classmethod
+    def _safe_source(cls, value: str) -> str:
+        # Kept beside the phone's choice and shown to officials: safe text, one line.
+        return checked(checks.clean_text, value, max_length=200)
 
 
 # -- queries -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -44,8 +45,10 @@ def raw_body(request: Any, max_bytes: int) -> bytes:
     return check_body(request.raw_body, request.headers, max_bytes=max_bytes)
 
 
-def model_from_json(model: type[Model], raw: bytes) -> Model:
-    return parse_model(model, parse_json(raw))
+def model_from_json(
+    model: type[Model], raw: bytes, context: Mapping[str, Any] | None = None
+) -> Model:
+    return parse_model(model, parse_json(raw), context)
 
 
 def official(request: Any, verifier: TokenVerifier) -> Actor:

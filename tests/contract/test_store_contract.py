@@ -388,3 +388,13 @@ def test_a_request_is_recorded_once_and_its_fingerprint_answered_after(backend):
     assert store.record_request(CODE, "k1", "f2", when) == "f1"  # kept: the first one
     assert store.record_request(CODE, "k1", "f1", when) == "f1"
     assert store.record_request("000.00.32.H19-260302-0009", "k1", "f3", when) is None
+
+
+def test_a_cursor_of_another_agencys_worklist_is_refused(store, calendar):
+    """A start key of another partition would read another agency's worklist (or be refused by
+    DynamoDB with a 500-causing ValidationException): the store refuses it as not its own."""
+    fill_worklist(store, calendar)
+    page = store.worklist(AGENCY, status=None, step=None, limit=2, cursor=None)
+    assert page.cursor is not None
+    with pytest.raises(InvalidCursor):
+        store.worklist("000.00.99.H19", status=None, step=None, limit=2, cursor=page.cursor)

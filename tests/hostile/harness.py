@@ -7,6 +7,7 @@ A case names
 - `route`: `"POST /v1/webhooks/dossiers"`; `{code}` stands for the case's `code` if it has
   one, else for the dossier seeded before the run (a real one, so that a refusal that should
   have happened shows as a queued command);
+- `path` (optional): the other ids in the route, `{"command_id": text}`;
 - `query` (optional): a string appended after `?` as it is, or an object to URL-encode;
 - `auth`: `none`, `signed` (a fresh valid signature of the exact bytes sent) or one of the
   `signed:` modes below, `jwt` (a receiver of the ward, unit MOT_CUA) or one of the `jwt:`
@@ -260,6 +261,8 @@ def default_client(path: str) -> str:
 def expand(raw: dict[str, Any], seeded_code: str) -> Case:
     method, _, path = raw["route"].partition(" ")
     path = path.replace("{code}", raw.get("code", seeded_code))
+    for name, value in raw.get("path", {}).items():  # other path ids: {receipt_id} …
+        path = path.replace("{" + name + "}", text_of(value))
     query = raw.get("query")
     if isinstance(query, dict):
         path += "?" + urlencode({name: text_of(value) for name, value in query.items()})

@@ -34,6 +34,7 @@ REQUIRED_CATEGORIES = {
     "signatures",
     "query-strings",
     "invisible-text",
+    "bounds",
 }
 ROUTES = {
     "POST /v1/webhooks/dossiers",
@@ -46,6 +47,10 @@ ROUTES = {
     "GET /v1/worklist",
     "GET /v1/reports/766",
     "GET /v1/public/dossiers/{code}",
+    "GET /v1/dossiers/{code}",
+    "GET /v1/dossiers/{code}/commands/{command_id}",
+    "GET /v1/intake/{receipt_id}",
+    "GET /v1/webhooks/receipts/{receipt_id}",
 }
 
 
