@@ -148,12 +148,18 @@ def _signed(scope: str) -> tuple[bytes, VerifiedWebhook]:
     return raw, _requests().signed_caller(app.current_request, raw, _deps(), scope=scope)
 
 
-def _signed_body(scope: str, model: type[Model]) -> tuple[WebhookClient, Model]:
-    """The signer and its body as `model`; the signature is spent once the body is valid."""
+def _signed_body(scope: str, model: type[Model]) -> tuple[VerifiedWebhook, Model]:
+    """The signer and its body as `model`. A replay is refused here; the signature is spent by
+    the route once its effect is written (`_spent`), so that a refused request writes nothing."""
     requests = _requests()
     raw, caller = _signed(scope)
     body = requests.model_from_json(model, raw, {"now": _deps().now()})
-    return requests.spend(caller, _deps()), body
+    requests.refuse_replay(caller, _deps())
+    return caller, body
+
+
+def _spent(caller: VerifiedWebhook) -> WebhookClient:
+    return _requests().spend(caller, _deps())
 
 
 # -- public -----------------------------------------------------------------------------------
@@ -283,8 +289,10 @@ def webhook_dossier() -> Response:
     requests, deps = _requests(), _deps()
     raw, caller = _signed("dossiers")
     envelope = requests.portal_envelope(raw, caller.client.client_id, deps)
-    requests.spend(caller, deps)
-    return _submit(envelope, "/v1/webhooks/receipts/")
+    requests.refuse_replay(caller, deps)
+    answer = _submit(envelope, "/v1/webhooks/receipts/")  # a 409 writes nothing, SIG included
+    _spent(caller)
+    return answer
 
 
 @route_doc(
@@ -387,14 +395,15 @@ def delivery_receipt() -> Response:
     from chalicelib.services import deliveries
 
     deps = _deps()
-    _, body = _signed_body("delivery-receipts", _models().DeliveryReceipt)
+    caller, body = _signed_body("delivery-receipts", _models().DeliveryReceipt)
     deliveries.record_receipt(
         deps.delivery_log,
         provider=body.provider,
         message_id=body.message_id,
         status=body.status,
         at=body.at or deps.now(),
-    )
+    )  # a message nobody sent is a 404, and the signature stays unspent
+    _spent(caller)
     return Response(body={"recorded": True}, status_code=202)
 
 
@@ -413,14 +422,15 @@ def opt_out() -> Response:
     from chalicelib.services import deliveries
 
     deps = _deps()
-    client, body = _signed_body("opt-outs", _models().OptOut)
+    caller, body = _signed_body("opt-outs", _models().OptOut)
     deliveries.set_opt_out(
         deps.delivery_log,
         phone=body.phone,
         opted_out=body.opted_out,
-        source=f"{client.client_id}: {body.source}",
+        source=f"{caller.client.client_id}: {body.source}",
         at=deps.now(),
     )
+    _spent(caller)
     return Response(body={"phone": body.phone, "opted_out": body.opted_out}, status_code=202)
 
 

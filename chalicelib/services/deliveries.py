@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.ports.deliveries import DeliveryLog
-from chalicelib.services.errors import NotFound
+from chalicelib.services.errors import FieldIssue, NotFound
 
 
 def record_receipt(
@@ -13,7 +13,11 @@ def record_receipt(
 ) -> None:
     """A provider reports what became of a message; a message we never sent is not found."""
     if not log.receipt(provider, message_id, status, at):
-        raise NotFound(f"no message {message_id} from {provider}")
+        raise NotFound(
+            f"no message {message_id} from {provider}",
+            errors=[FieldIssue("message_id", "no such message from this provider",
+                               "Không có tin nhắn này")],
+        )  # fmt: skip
 
 
 def set_opt_out(

@@ -281,4 +281,7 @@ def command_status(code: str, command_id: str, actor: Actor, store: ReadingStore
         return {"command_id": command_id, "status": status, **refused.model_dump(mode="json")}
     if store.requested(code, command_id):
         return {"command_id": command_id, "status": "queued"}
-    raise NotFound(f"no command {command_id} was sent for {code}")
+    raise NotFound(
+        f"no command {command_id} was sent for {code}",
+        errors=[FieldIssue("command_id", "never sent for this dossier", "Không có lệnh này")],
+    )

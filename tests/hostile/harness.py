@@ -28,7 +28,10 @@ A case names
   - nothing: an empty body;
   Wherever a text is expected (`fill`, `raw`, `body_text`, query and header values) a long
   one is written `{"text": t, "times": n}` (t repeated n times), or a list of such parts;
-- `status` and `field`: the answer expected, a problem+json whose `errors` name `field`.
+- `status` and `field`: the answer expected, a problem+json whose `errors` name `field`;
+- `first` (optional): a request the case is sent after, on the same route and template with
+  its own `set` (the same auth and headers), which must be accepted (2xx): the case is then a
+  request sent again (another body under the same id or key) and must write nothing more.
 """
 
 from __future__ import annotations
@@ -165,6 +168,7 @@ class Case:
     body: bytes
     status: int
     field: str
+    first_body: bytes | None = None  # accepted before the case is sent (`first`)
 
 
 @dataclass
@@ -279,6 +283,9 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
         body=build_body(raw),
         status=raw["status"],
         field=raw["field"],
+        first_body=build_body({"template": raw["template"], **raw["first"]})
+        if "first" in raw
+        else None,
     )
 
 
