@@ -220,10 +220,7 @@ class Container:
             if not self.settings.is_dev_stage:
                 raise RuntimeError("receipt PINs need MOTCUA_PIN_KEY_PARAMETER outside dev")
             return ReceiptPins(DEV_KEY)
-        from chalicelib.adapters import aws
-
-        answer = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
-        return ReceiptPins(answer["Parameter"]["Value"].encode())
+        return ReceiptPins(_secure_parameter(name).encode())
 
     @property
     def lookup_limits(self) -> LookupLimits:
@@ -264,14 +261,12 @@ class Container:
     @cached_property
     def national_portal(self) -> HttpNationalPortal:
         """The portal client of this process: one login session shared by its invocations."""
-        from chalicelib.adapters import aws
         from chalicelib.adapters.national_portal import HttpNationalPortal, PortalConfig
 
         name = self.settings.portal_parameter
         if not name:
             raise RuntimeError("the national portal sync needs MOTCUA_PORTAL_PARAMETER")
-        answer = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
-        config = json.loads(answer["Parameter"]["Value"])
+        config = json.loads(_secure_parameter(name))
         return HttpNationalPortal(PortalConfig.model_validate(config))
 
     # -- each use case's dependencies ---------------------------------------------------------
@@ -372,6 +367,15 @@ class Container:
             pacer=Pacer(self.settings.portal_lookups_per_second),
             may_go_on=may_go_on or (lambda: True),
         )
+
+
+def _secure_parameter(name: str) -> str:
+    """An SSM SecureString's value (keys and accounts the operators keep there)."""
+    from chalicelib.adapters import aws
+
+    answer = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
+    value: str = answer["Parameter"]["Value"]
+    return value
 
 
 # Built from the agency registry: rebuilt when it is reloaded.
