@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.portal_reconcile import ReconcileDeps
     from chalicelib.services.portal_sync import PortalSyncDeps
     from chalicelib.services.recalendar import RecalendarDeps
+    from chalicelib.services.result_signatures import TrustList
     from chalicelib.services.timers import TimerDeps
     from chalicelib.services.transitions import TransitionDeps
 
@@ -238,6 +239,18 @@ class Container:
         from chalicelib.adapters.read_audit import DynamoReadAudit
 
         return DynamoReadAudit(self.settings.table_name)
+
+    @cached_property
+    def signature_trust(self) -> TrustList:
+        """The roots result signatures must chain to (a PEM bundle; settings name it)."""
+        from chalicelib.services.result_signatures import TrustList
+
+        path = self.settings.signature_trust_roots or self.data_dir / "trust" / "vn-gov-roots.pem"
+        return TrustList.from_pem(
+            path.read_bytes(),
+            check_revocation=self.settings.signature_check_revocation,
+            source=str(path),
+        )
 
     @cached_property
     def cursor_key(self) -> bytes:

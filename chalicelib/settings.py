@@ -131,6 +131,12 @@ class Settings(BaseModel):
     reference_refresh_seconds: Annotated[
         float, _env("REFERENCE_REFRESH_SECONDS", ge=0, le=86400)
     ] = 300
+    # Result signatures (chalicelib/services/result_signatures.py): the PEM bundle of the CA
+    # roots a signer's chain must reach (default: the data folder's trust/vn-gov-roots.pem;
+    # empty, every signature is "untrusted"), and whether certificates' revocation is looked
+    # up (CRL/OCSP over the network; off: nothing is fetched and revocation is not checked).
+    signature_trust_roots: Annotated[Path | None, _env("SIGNATURE_TRUST_ROOTS")] = None
+    signature_check_revocation: Annotated[bool, _env("SIGNATURE_CHECK_REVOCATION")] = False
     # A fixed "now" for tests and the local stage, to watch deadlines pass; refused in prod.
     now: Annotated[datetime | None, _env("NOW")] = None
     # The queue workers dead-letter with a reason on this try: one less than the redrive
@@ -158,7 +164,13 @@ class Settings(BaseModel):
         return (value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
 
     @field_validator(
-        "data_dir", "jwt_dev_key", "jwt_jwks_url", "now", "aws_endpoint_url", mode="before"
+        "data_dir",
+        "jwt_dev_key",
+        "jwt_jwks_url",
+        "now",
+        "aws_endpoint_url",
+        "signature_trust_roots",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -108,6 +108,9 @@ class Procedure(BaseModel):
     # How long after receipt a supplement may still be requested; None: the law's default
     # (a setting), for procedures whose decision sets no other limit.
     supplement_request_within: WorkingDuration | None = None
+    # Whether the electronic result must carry a valid digital signature (NĐ 45/2020 art.
+    # 14(3)), or may also go unsigned ("optional": only where the procedure's own rules say so).
+    result_signature: Literal["required", "optional"] = "required"
     sample: bool = False
     steps: Annotated[list[ProcessStep], Field(min_length=1)]
 
