@@ -721,8 +721,7 @@ def record_file(code: str) -> Response:
 @problems
 def list_files(code: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
-    files = _files().list_files(_dossier_code(code), actor, deps.file_deps())
-    return files  # type: ignore[no-any-return]
+    return _files().list_files(_dossier_code(code), actor, deps.file_deps())
 
 
 @route_doc(
@@ -740,7 +739,7 @@ def download_file(code: str, file_id: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
     code = _dossier_code(code)
     route = "GET /v1/dossiers/{code}/files/{file_id}"
-    return _files().download_link(  # type: ignore[no-any-return]
+    return _files().download_link(
         code,
         file_id,
         actor,

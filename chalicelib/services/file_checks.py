@@ -162,7 +162,8 @@ def check_pdf(data: bytes, limits: FileLimits) -> int:
                 f"the PDF has {objects} objects, more than the {limits.max_objects} allowed",
                 "Tệp PDF có cấu trúc quá phức tạp",
             )
-        declared = int(reader.trailer["/Root"]["/Pages"].get("/Count", 0))
+        root: Any = reader.trailer["/Root"]
+        declared = int(root["/Pages"].get("/Count", 0))
         _check_pages(declared, limits)
         _check_streams(reader, limits)
         pages = len(reader.pages)
