@@ -14,6 +14,7 @@ from chalicelib.http.handlers import answers_problems
 from chalicelib.http.route_docs import (
     COMMAND_ID,
     DOSSIER_CODE,
+    FILE_ID,
     IDEMPOTENCY,
     PHONE_LAST4,
     PROCEDURE_CODE,
@@ -644,6 +645,107 @@ def audit_reads() -> dict[str, object]:
     read_audit.require_admin(actor)
     query = parse_query(ReadsQuery, _query_params())
     return read_audit.reads(query, actor, _deps().read_audit)
+
+
+# -- a dossier's files (officials, JWT) -------------------------------------------------------
+FILE_MODELS = "chalicelib.http.file_models:"
+
+
+def _files() -> Any:
+    from chalicelib.services import files
+
+    return files
+
+
+@route_doc(
+    tag="officials",
+    summary="Ask to upload one file of a dossier: a presigned POST to the file store",
+    description="The bytes never pass through the API: POST them as multipart/form-data to "
+    "`url` with every field of `fields`, then the file as `file`, within `expires_in` seconds "
+    "and at most `size` bytes of the type given. Then record the upload (`/files`).",
+    params=(DOSSIER_CODE,),
+    body=FILE_MODELS + "UploadRequest",
+    answers={201: Answer(FILE_MODELS + "UploadTicket", "where and how to upload")},
+    refusals=(404,),
+)
+@app.route("/v1/dossiers/{code}/uploads", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def request_upload(code: str) -> Response:
+    from chalicelib.http.file_models import UploadRequest
+
+    actor, deps = _official(), _deps()
+    body = _requests().model_from_json(UploadRequest, _body(), {})
+    ticket = _files().request_upload(
+        _dossier_code(code), body, actor, deps.file_deps(), now=deps.now()
+    )
+    return Response(body=ticket, status_code=201)
+
+
+@route_doc(
+    tag="officials",
+    summary="Record an uploaded file once its bytes are checked",
+    description="The type is read from the bytes (PDF, JPEG, PNG by default), the size, a "
+    "PDF's pages and an image's pixels are bounded; a truncated, malformed or encrypted PDF "
+    "and a decompression bomb are refused (400 naming `file`), and nothing is kept. The same "
+    "upload, or the same bytes as the same component, answer the file already kept (200).",
+    params=(DOSSIER_CODE,),
+    body=FILE_MODELS + "RecordRequest",
+    answers={
+        201: Answer(FILE_MODELS + "RecordedFile", "recorded"),
+        200: Answer(FILE_MODELS + "RecordedFile", "recorded before"),
+    },
+    refusals=(404, 409),
+)
+@app.route("/v1/dossiers/{code}/files", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def record_file(code: str) -> Response:
+    from chalicelib.http.file_models import RecordRequest
+
+    actor, deps = _official(), _deps()
+    body = _requests().model_from_json(RecordRequest, _body(), {})
+    files = _files()
+    stored, created = files.record_upload(
+        _dossier_code(code), body.upload_id, actor, deps.file_deps(), now=deps.now()
+    )
+    return Response(body=files.recorded_view(stored, created), status_code=201 if created else 200)
+
+
+@route_doc(
+    tag="officials",
+    summary="A dossier's files, and whether it is digitised (QĐ 766 4.1, 4.2)",
+    params=(DOSSIER_CODE,),
+    answers={200: Answer(FILE_MODELS + "FileList", "the files, newest first")},
+    refusals=(404,),
+)
+@app.route("/v1/dossiers/{code}/files", methods=["GET"])
+@problems
+def list_files(code: str) -> dict[str, object]:
+    actor, deps = _official(), _deps()
+    return _files().list_files(_dossier_code(code), actor, deps.file_deps())
+
+
+@route_doc(
+    tag="officials",
+    summary="A short-lived link to download one file (the read is audited)",
+    description="The read is recorded first (NĐ 13/2023: docs/law.md); if it cannot be, 503 "
+    "and no link.",
+    params=(DOSSIER_CODE, FILE_ID),
+    answers={200: Answer(FILE_MODELS + "DownloadLink", "the link and the file")},
+    refusals=(404, 503),
+)
+@app.route("/v1/dossiers/{code}/files/{file_id}", methods=["GET"])
+@problems
+def download_file(code: str, file_id: str) -> dict[str, object]:
+    actor, deps = _official(), _deps()
+    code = _dossier_code(code)
+    route = "GET /v1/dossiers/{code}/files/{file_id}"
+    return _files().download_link(
+        code,
+        file_id,
+        actor,
+        deps.file_deps(),
+        on_release=lambda _stored: _audit_read(code, actor, route),
+    )
 
 
 # -- workers ----------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.attempt_counter import DynamoAttemptCounter
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog
     from chalicelib.adapters.dynamo_store import DynamoStore
+    from chalicelib.adapters.file_records import DynamoFileRecords
+    from chalicelib.adapters.file_store import S3FileStore
     from chalicelib.adapters.national_portal import HttpNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.adapters.queues import SqsPublisher
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.files import FileDeps
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.lookup_limits import LookupLimits
     from chalicelib.services.notifier import NotifierDeps
@@ -282,7 +285,42 @@ class Container:
         config = json.loads(_secure_parameter(name))
         return HttpNationalPortal(PortalConfig.model_validate(config))
 
+    @cached_property
+    def file_store(self) -> S3FileStore:
+        from chalicelib.adapters.file_store import S3FileStore
+
+        if not self.settings.files_bucket:
+            raise RuntimeError("the file store needs MOTCUA_FILES_BUCKET")
+        return S3FileStore(self.settings.files_bucket)
+
+    @cached_property
+    def file_records(self) -> DynamoFileRecords:
+        from chalicelib.adapters.file_records import DynamoFileRecords
+
+        return DynamoFileRecords(self.settings.table_name)
+
     # -- each use case's dependencies ---------------------------------------------------------
+    def file_deps(self) -> FileDeps:
+        from chalicelib.services.file_checks import FileLimits
+        from chalicelib.services.files import FileDeps
+
+        s = self.settings
+        limits = FileLimits(
+            types=frozenset(t for t in s.file_types.split(",") if t),
+            max_bytes=s.file_max_bytes,
+            max_pages=s.file_max_pages,
+            max_pixels=s.file_max_pixels,
+        )
+        return FileDeps(
+            dossiers=self.store,
+            catalog=self.catalog,
+            blobs=self.file_store,
+            records=self.file_records,
+            limits=limits,
+            upload_seconds=s.upload_link_seconds,
+            download_seconds=s.download_link_seconds,
+        )
+
     def intake_deps(self) -> IntakeDeps:
         from chalicelib.services.intake import IntakeDeps
 

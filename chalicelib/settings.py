@@ -122,6 +122,19 @@ class Settings(BaseModel):
     apology_ahead_days: Annotated[float, _env("APOLOGY_AHEAD_DAYS", ge=0, le=10)] = 1
     apologies_allowed: Annotated[int, _env("APOLOGIES_ALLOWED", ge=0, le=5)] = 1
     extension_at_most: Annotated[float, _env("EXTENSION_AT_MOST", gt=0, le=5)] = 1.0
+    # The file store (docs/architecture.md, "Files"): the bucket, the types accepted (checked
+    # from the bytes), the limits a file must keep, and how long a presigned link lives.
+    files_bucket: Annotated[str, _env("FILES_BUCKET")] = ""
+    file_types: Annotated[str, _env("FILE_TYPES", pattern=r"^[a-z/,+.-]+$")] = (
+        "application/pdf,image/jpeg,image/png"
+    )
+    file_max_bytes: Annotated[int, _env("FILE_MAX_BYTES", ge=1024, le=100 * 1024 * 1024)] = (
+        20 * 1024 * 1024
+    )
+    file_max_pages: Annotated[int, _env("FILE_MAX_PAGES", ge=1, le=5000)] = 200
+    file_max_pixels: Annotated[int, _env("FILE_MAX_PIXELS", ge=1, le=10**9)] = 50_000_000
+    upload_link_seconds: Annotated[int, _env("UPLOAD_LINK_SECONDS", ge=60, le=3600)] = 600
+    download_link_seconds: Annotated[int, _env("DOWNLOAD_LINK_SECONDS", ge=30, le=3600)] = 300
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
     # The agency registry and aliases: the data folder's files, or the table's REF#agencies

@@ -4,11 +4,13 @@ The CloudFormation template is the source of truth: the local stack and the test
 same tables and queues from it, so what runs locally cannot drift from what is deployed.
 
 Each resource's `Metadata` says which environment variable carries it:
-`motcua:env` is the variable's name, `motcua:env-value` is `name` (a table's name) or `url`
-(a queue's URL). `create_resources` returns that mapping, ready for `os.environ.update`.
+`motcua:env` is the variable's name, `motcua:env-value` is `name` (a table's or a bucket's
+name) or `url` (a queue's URL). `create_resources` returns that mapping, ready for
+`os.environ.update`.
 
 Only what the template uses is supported: `Fn::GetAtt [X, Arn]` inside properties. Anything
-else raises, rather than creating a resource that silently differs from production.
+else raises, rather than creating a resource that silently differs from production. One
+exception, said where it is made: a bucket policy is deployed but not emulated.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "resources.json"
 
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
 
 # CreateTable arguments that a CloudFormation table's properties carry as they are.
 _TABLE_KEYS = (
@@ -114,22 +118,39 @@ def create_resources(
     dynamodb_client: Any,
     sqs_client: Any,
     *,
+    s3_client: Any = None,
     prefix: str = "",
     template: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """Create every table and queue of the template; answer their environment variables.
+    """Create every table, queue and bucket of the template; answer their environment
+    variables. `s3_client`: by default one beside `sqs_client` (its region and endpoint).
 
     Resources are created in dependency order (a dead-letter queue before the queues that
-    redrive to it). Idempotent: a table or queue that already exists is reused as it is.
+    redrive to it). Idempotent: a table or queue that already exists is reused as it is; a
+    bucket's settings are put again.
     """
     resources = (template if template is not None else load_template())["Resources"]
     env: dict[str, str] = {}
     arns: dict[str, str] = {}
+    names: dict[str, str] = {}
     for logical_id in creation_order(resources):
         resource = resources[logical_id]
         kind = resource["Type"]
         properties = resource.get("Properties", {})
-        if kind == TABLE:
+        if kind == BUCKET and s3_client is None:
+            s3_client = _client_beside(sqs_client, "s3")
+        if kind == BUCKET:
+            name = _ensure_bucket(s3_client, properties, prefix)
+            names[logical_id], arns[logical_id] = name, f"arn:aws:s3:::{name}"
+            value = {"name": name}
+        elif kind == BUCKET_POLICY:
+            # Deployed, not emulated: moto applies a bucket policy's statements without their
+            # conditions, so the deny of plain HTTP (`aws:SecureTransport` false) would deny
+            # every request; and the local stack speaks plain HTTP to moto anyway. The packaged
+            # template's check "files bucket" (tests/infra) holds the policy instead.
+            _bucket_of_policy(properties, names)
+            continue
+        elif kind == TABLE:
             name = _ensure_table(dynamodb_client, properties, prefix)
             arns[logical_id] = _table_arn(dynamodb_client, name)
             value = {"name": name}
@@ -250,3 +271,100 @@ def _ensure_queue(client: Any, kwargs: Mapping[str, Any]) -> str:
         return client.get_queue_url(QueueName=kwargs["QueueName"])["QueueUrl"]
     except client.exceptions.QueueDoesNotExist:
         return client.create_queue(**kwargs)["QueueUrl"]
+
+
+def _client_beside(client: Any, service: str) -> Any:
+    """A client of `service` in `client`'s region, at its endpoint unless that is AWS's own
+    (moto's server answers every service at one address); credentials from the environment.
+    The local stack passes its own client (its credentials are not the environment's)."""
+    import boto3
+
+    endpoint = client.meta.endpoint_url
+    custom = {} if endpoint.endswith(".amazonaws.com") else {"endpoint_url": endpoint}
+    return boto3.client(service, region_name=client.meta.region_name, **custom)
+
+
+def bucket_name(properties: Mapping[str, Any], prefix: str = "") -> str:
+    return prefix + properties["BucketName"]
+
+
+def _ensure_bucket(client: Any, properties: Mapping[str, Any], prefix: str) -> str:
+    """The bucket with the template's encryption, versioning, public access block and
+    lifecycle (moto keeps them, so tests can read them back)."""
+    name = bucket_name(properties, prefix)
+    region = client.meta.region_name
+    try:
+        client.head_bucket(Bucket=name)
+    except client.exceptions.ClientError:
+        location = (
+            {}
+            if region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        client.create_bucket(Bucket=name, **location)
+    if "BucketEncryption" in properties:
+        client.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    _encryption_rule(rule)
+                    for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+            },
+        )
+    if "VersioningConfiguration" in properties:
+        client.put_bucket_versioning(
+            Bucket=name,
+            VersioningConfiguration={"Status": properties["VersioningConfiguration"]["Status"]},
+        )
+    if "PublicAccessBlockConfiguration" in properties:
+        client.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"],
+        )
+    if "OwnershipControls" in properties:
+        client.put_bucket_ownership_controls(
+            Bucket=name, OwnershipControls=properties["OwnershipControls"]
+        )
+    if "LifecycleConfiguration" in properties:
+        client.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={
+                "Rules": [_lifecycle_rule(r) for r in properties["LifecycleConfiguration"]["Rules"]]
+            },
+        )
+    return name
+
+
+def _encryption_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """CloudFormation's `ServerSideEncryptionByDefault` is the API's `Apply…`."""
+    out = {key: value for key, value in rule.items() if key != "ServerSideEncryptionByDefault"}
+    if "ServerSideEncryptionByDefault" in rule:
+        out["ApplyServerSideEncryptionByDefault"] = rule["ServerSideEncryptionByDefault"]
+    return out
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule as the S3 API takes it (other names, other shapes)."""
+    out: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"]}
+    out["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "NoncurrentVersionExpiration" in rule:
+        days = rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    if "ExpiredObjectDeleteMarker" in rule:
+        out.setdefault("Expiration", {})["ExpiredObjectDeleteMarker"] = rule[
+            "ExpiredObjectDeleteMarker"
+        ]
+    return out
+
+
+def _bucket_of_policy(properties: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    bucket = properties["Bucket"]
+    if not (isinstance(bucket, dict) and bucket.get("Ref") in names):
+        raise ValueError(f"a bucket policy's Bucket must be a Ref to a bucket: {bucket!r}")
+    return names[bucket["Ref"]]

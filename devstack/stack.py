@@ -316,7 +316,10 @@ class LocalStack:
 
     def _create_resources(self) -> None:
         self.resources = create_resources(
-            self.aws_client("dynamodb"), self.aws_client("sqs"), prefix=self.prefix
+            self.aws_client("dynamodb"),
+            self.aws_client("sqs"),
+            s3_client=self.aws_client("s3"),
+            prefix=self.prefix,
         )
         self.env.update(self.resources)
 

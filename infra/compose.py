@@ -7,8 +7,9 @@ Chalice writes the functions, their roles (one per function, the policy of each 
 deep-merges this template over its own: dictionaries merge key by key, anything else (a string,
 a list) is replaced. The template composed here adds:
 
-- every table and queue of `infra/resources.json` (the file the local runtime creates its
-  resources from), with the stage in their names and, in protected stages, deletion protection;
+- every table, queue and bucket of `infra/resources.json` (the file the local runtime creates
+  its resources from), with the stage in their names (a bucket's also carries the account and
+  region: bucket names are global) and, in protected stages, deletion protection;
 - per function: its name (`motcua-<stage>-<function>`, as `chalice deploy` would name it), the
   environment variables naming its resources (`Ref`/`Fn::GetAtt`, never a literal), its log
   group's name, and its event source's options Chalice does not emit:
@@ -49,6 +50,8 @@ CHALICE_CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 APP_NAME = "motcua"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
 # Stages where nothing holding data is deleted by CloudFormation (a stack deletion or a
 # replacement retains the table, the queues and the log groups) and the table refuses
 # DeleteTable. Other stages delete them with the stack.
@@ -393,10 +396,20 @@ def _state_resources(local: Mapping[str, Any], stage: str) -> dict[str, Any]:
                 properties["DeletionProtectionEnabled"] = True
         elif resource["Type"] == QUEUE:
             properties["QueueName"] = stage_resource_name(properties["QueueName"], stage)
+        elif resource["Type"] == BUCKET:
+            properties["BucketName"] = deployed_bucket_name(properties["BucketName"], stage)
+        elif resource["Type"] == BUCKET_POLICY:
+            out[logical_id] = copy.deepcopy(resource)  # goes with its bucket
+            continue
         else:
             raise ValueError(f"{logical_id}: {resource['Type']} is not deployable from here")
         out[logical_id] = deployed
     return out
+
+
+def deployed_bucket_name(name: str, stage: str) -> dict[str, str]:
+    """Bucket names are global: the stage's name, then the account and region it lives in."""
+    return {"Fn::Sub": stage_resource_name(name, stage) + "-${AWS::AccountId}-${AWS::Region}"}
 
 
 def _deletion_policy(stage: str) -> dict[str, str]:
@@ -725,7 +738,9 @@ def _web_acl(stage: str) -> dict[str, Any]:
 def _outputs(local: Mapping[str, Any]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     for logical_id, resource in local.items():
-        kind = "Name" if resource["Type"] == TABLE else "Url"
+        if resource["Type"] == BUCKET_POLICY:
+            continue
+        kind = "Url" if resource["Type"] == QUEUE else "Name"
         outputs[f"{logical_id}{kind}"] = {"Value": {"Ref": logical_id}}
     outputs["AlarmTopicArn"] = {"Value": {"Ref": "AlarmTopic"}}
     for name, suffix in SSM_PARAMETERS.items():

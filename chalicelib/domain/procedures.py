@@ -33,6 +33,7 @@ from chalicelib.domain.validation import field_path
 
 # The law counts one working day as 8 working hours; steps and totals are compared on that basis.
 LEGAL_WORKING_DAY = timedelta(hours=8)
+COMPONENT_CODE = r"^[A-Za-z0-9_-]{1,40}$"
 
 
 class Level(StrEnum):
@@ -54,6 +55,9 @@ class Component(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
+    # What a stored file says it is (docs/catalog-format.md); absent: the component's position
+    # in the list, from 1 ("1", "2", …). Unique within the procedure version.
+    code: Annotated[str, StringConstraints(pattern=COMPONENT_CODE)] | None = None
     name: Text
     required: bool = True
     originals: NonNegativeInt = 0
@@ -137,6 +141,10 @@ class Procedure(BaseModel):
                 "supplement_request_within",
                 f"{within} is longer than the time limit of the procedure ({self.time_limit})",
             )
+        codes = [self.component_code(index) for index in range(len(self.components))]
+        for index, code in enumerate(codes):
+            if code in codes[:index]:
+                raise broken(f"components[{index}].code", f"{code!r} names two components")
         for index, step in enumerate(self.steps):
             if step.agency is not None and step.agency == self.resolving_agency:
                 raise broken(
@@ -149,6 +157,17 @@ class Procedure(BaseModel):
     @property
     def key(self) -> tuple[str, int]:
         return (self.code, self.version)
+
+    def component_code(self, index: int) -> str:
+        """How files and requests name component `index`: its code, else its position from 1."""
+        return self.components[index].code or str(index + 1)
+
+    def component(self, code: str) -> Component | None:
+        """The component `code` names (its code, or its position from 1), if any."""
+        for index, component in enumerate(self.components):
+            if self.component_code(index) == code:
+                return component
+        return None
 
     @property
     def is_inter_agency(self) -> bool:

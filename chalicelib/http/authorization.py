@@ -94,6 +94,11 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("GET", "/v1/audit/reads"): _bearer(
         receiver="403", specialist="403", leader="403", admin="200", other_agency="403"
     ),
+    ("POST", "/v1/dossiers/{code}/uploads"): _bearer(**_officials_of_a("201", "403")),
+    # The matrix records an upload recorded before: the file kept (200).
+    ("POST", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/dossiers/{code}/files/{file_id}"): _bearer(**_officials_of_a("200", "403")),
 }
 
 # What each route's row means, in words (the OpenAPI description of the operation).
@@ -133,6 +138,13 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/dossiers/{code}"): "Officials of an agency involved in the dossier.",
     ("GET", "/v1/worklist"): "Any official: the open dossiers their own agency holds.",
     ("GET", "/v1/reports/766"): "Officials of the agency reported on, or an admin of any agency.",
+    ("POST", "/v1/dossiers/{code}/uploads"): "Officials of an agency involved in the dossier "
+    "(as its reads).",
+    ("POST", "/v1/dossiers/{code}/files"): "Officials of an agency involved in the dossier "
+    "(as its reads).",
+    ("GET", "/v1/dossiers/{code}/files"): "Officials of an agency involved in the dossier.",
+    ("GET", "/v1/dossiers/{code}/files/{file_id}"): "Officials of an agency involved in the "
+    "dossier; each link given is recorded in the read audit first.",
     ("GET", "/v1/audit/reads"): "An administrator (role admin) of any agency: the audit of "
     "officials' reads of personal data is the province's oversight, not an agency's.",
 }

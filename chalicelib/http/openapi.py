@@ -75,6 +75,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.COMMAND_ID: _path(
         "command_id", "the command id returned with 202 (another form: 404 naming it)"
     ),
+    route_docs.FILE_ID: _path(
+        "file_id", "a file id of the dossier's list (32 hex digits; another form: 404 naming it)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

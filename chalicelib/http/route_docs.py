@@ -32,6 +32,7 @@ DOSSIER_CODE = "dossier_code"  # {code}: a dossier code of this province (anothe
 PROCEDURE_CODE = "procedure_code"  # {code}: a national procedure code
 RECEIPT_ID = "receipt_id"
 COMMAND_ID = "command_id"
+FILE_ID = "file_id"
 IDEMPOTENCY = "idempotency_key"
 PHONE_LAST4 = "phone_last4"
 RECEIPT_PIN = "receipt_pin"

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.adapters import aws
-from devstack.resources import TABLE, create_resources, load_template
+from devstack.resources import BUCKET, BUCKET_POLICY, TABLE, create_resources, load_template
 
 REGION = "ap-southeast-1"
 SERVICES = ("DYNAMODB", "SQS")
@@ -38,12 +38,16 @@ def moto_resources(patch: pytest.MonkeyPatch, *, queues: bool) -> Iterator[dict[
         patch.delenv(name, raising=False)
     resources = load_template()["Resources"]
     if not queues:
-        resources = {k: r for k, r in resources.items() if r["Type"] == TABLE}
+        kept = (TABLE, BUCKET, BUCKET_POLICY)
+        resources = {k: r for k, r in resources.items() if r["Type"] in kept}
     aws.reset()
     try:
         with mock_aws():
             yield create_resources(
-                boto3.client("dynamodb"), boto3.client("sqs"), template={"Resources": resources}
+                boto3.client("dynamodb"),
+                boto3.client("sqs"),
+                s3_client=boto3.client("s3"),
+                template={"Resources": resources},
             )
     finally:
         aws.reset()
@@ -54,6 +58,13 @@ def table(monkeypatch) -> Iterator[str]:
     """The main table's name, on moto."""
     with moto_resources(monkeypatch, queues=False) as env:
         yield env["MOTCUA_TABLE"]
+
+
+@pytest.fixture
+def files_bucket(monkeypatch) -> Iterator[str]:
+    """The file store's bucket (and the main table), on moto."""
+    with moto_resources(monkeypatch, queues=False) as env:
+        yield env["MOTCUA_FILES_BUCKET"]
 
 
 @pytest.fixture

@@ -120,13 +120,49 @@ def world(stack) -> dict[str, str]:
     queued = call(stack, "specialist", "POST", f"/v1/dossiers/{stack.code}/actions", action)
     assert queued.status_code == 202, queued.body
     _seed_delivery(stack.code)
+    upload_id, file_id = _seed_file(stack)
     return {
+        "upload_id": upload_id,
+        "file_id": file_id,
         "code": stack.code,
         "pin": stack.pin,
         "portal_receipt": receipt_id_for(harness.PORTAL_CLIENT, "hostile-seed"),
         "counter_receipt": json.loads(answer.body)["receipt_id"],
         "command_id": json.loads(queued.body)["command_id"],
     }
+
+
+UPLOAD = {"component": "1", "content_type": "application/pdf", "size": 2000, "name": "Tờ khai.pdf"}
+ONE_PAGE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n")  # fmt: skip
+
+
+def _pdf() -> bytes:
+    """A one-page PDF with its cross-reference table (strict readers want one)."""
+    offsets = [ONE_PAGE_PDF.index(f"{n} 0 obj".encode()) for n in (1, 2, 3)]
+    xref = b"xref\n0 4\n0000000000 65535 f \n" + b"".join(
+        f"{o:010d} 00000 n \n".encode() for o in offsets
+    )
+    trailer = f"trailer<</Size 4/Root 1 0 R>>\nstartxref\n{len(ONE_PAGE_PDF)}\n%%EOF\n"
+    return ONE_PAGE_PDF + xref + trailer.encode()
+
+
+def _seed_file(stack) -> tuple[str, str]:
+    """A file of the dossier, uploaded through its presigned form and recorded by A's counter."""
+    import requests
+
+    code = stack.code
+    ticket = call(stack, "receiver", "POST", f"/v1/dossiers/{code}/uploads", UPLOAD)
+    assert ticket.status_code == 201, ticket.body
+    form = json.loads(ticket.body)
+    posted = requests.post(form["url"], data=form["fields"],
+                           files={"file": ("t.pdf", _pdf(), "application/pdf")})  # fmt: skip
+    assert posted.status_code == 204, posted.text
+    body = {"upload_id": form["upload_id"]}
+    recorded = call(stack, "receiver", "POST", f"/v1/dossiers/{code}/files", body)
+    assert recorded.status_code == 201, recorded.body
+    return form["upload_id"], json.loads(recorded.body)["file_id"]
 
 
 def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
@@ -146,6 +182,7 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         f"{world['command_id']}",
         "/v1/reports/766": f"/v1/reports/766?agency={WARD}&from=2026-01&to=2026-12",
         "/v1/audit/reads": f"/v1/audit/reads?code={code}&from=2026-01-01&to=2026-01-31",
+        "/v1/dossiers/{code}/files/{file_id}": f"/v1/dossiers/{code}/files/{world['file_id']}",
     }
     path = paths.get(template, template.replace("{code}", code))
     bodies = {
@@ -163,6 +200,8 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/dossiers": {**harness.TEMPLATES["counter"], "external_id": unique},
         "/v1/dossiers/{code}/actions": {"action": "take_up", "expected_version": 1,
                                         "note": unique},
+        "/v1/dossiers/{code}/uploads": UPLOAD,
+        "/v1/dossiers/{code}/files": {"upload_id": world["upload_id"]},
     }  # fmt: skip
     return path, bodies.get(template) if method == "POST" else None
 

@@ -14,6 +14,8 @@ from typing import Any
 FUNCTION = "AWS::Serverless::Function"
 QUEUE = "AWS::SQS::Queue"
 TABLE = "AWS::DynamoDB::Table"
+BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
 ROLE = "AWS::IAM::Role"
 ALARM = "AWS::CloudWatch::Alarm"
 BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
@@ -198,7 +200,12 @@ def local_matches_deployed(
     resources of infra/resources.json): same properties, the stage put in their names, and
     only deletion protection added."""
     problems = []
-    deployed = {**of_type(template, TABLE), **of_type(template, QUEUE)}
+    deployed = {
+        **of_type(template, TABLE),
+        **of_type(template, QUEUE),
+        **of_type(template, BUCKET),
+        **of_type(template, BUCKET_POLICY),
+    }
     for extra in sorted(set(deployed) - set(local)):
         problems.append(f"{extra}: deployed, but not in resources.json")
     for logical_id, resource in local.items():
@@ -211,9 +218,15 @@ def local_matches_deployed(
         expected = dict(resource["Properties"])
         actual = dict(deployed[logical_id]["Properties"])
         actual.pop("DeletionProtectionEnabled", None)
-        name_key = "TableName" if resource["Type"] == TABLE else "QueueName"
-        local_name = expected[name_key]
-        expected[name_key] = f"{app}-{stage}{local_name.removeprefix(app)}"
+        name_key = {TABLE: "TableName", QUEUE: "QueueName", BUCKET: "BucketName"}.get(
+            resource["Type"]
+        )
+        if name_key is not None:
+            local_name = expected[name_key]
+            expected[name_key] = f"{app}-{stage}{local_name.removeprefix(app)}"
+        if resource["Type"] == BUCKET:  # global names: the account and region in them
+            suffix = "-${AWS::AccountId}-${AWS::Region}"
+            expected[name_key] = {"Fn::Sub": expected[name_key] + suffix}
         for key in sorted(set(expected) | set(actual)):
             if expected.get(key) != actual.get(key):
                 problems.append(
@@ -239,9 +252,12 @@ def policy_statements(value: Any, path: str = "") -> Iterator[tuple[str, dict[st
 
 
 def no_wildcard_actions(template: Mapping[str, Any]) -> list[str]:
-    """No `*`, `service:*` or `service:Get*` action, and no NotAction, in any policy."""
+    """No `*`, `service:*` or `service:Get*` action allowed, and no NotAction, in any policy
+    (a Deny may be wide: the bucket's refusal of plain HTTP covers every action)."""
     problems = []
     for path, statement in policy_statements(template["Resources"]):
+        if statement.get("Effect") == "Deny" and "NotAction" not in statement:
+            continue
         if "NotAction" in statement:
             problems.append(f"{path}: NotAction {statement['NotAction']!r}")
         for action in _as_list(statement.get("Action", [])):
@@ -478,4 +494,72 @@ def gateway_answers_problems(template: Mapping[str, Any]) -> list[str]:
     unknown = found.get("MISSING_AUTHENTICATION_TOKEN", {})
     if unknown and unknown.get("StatusCode") != "404":
         problems.append("MISSING_AUTHENTICATION_TOKEN: an unknown route is not answered 404")
+    return problems
+
+
+# --- the file store -----------------------------------------------------------------------------
+PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                       "RestrictPublicBuckets")  # fmt: skip
+UPLOADS_PREFIX = "uploads/"
+
+
+def _lifecycle(bucket: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rules = bucket["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+    return [r for r in rules if r.get("Status") == "Enabled"]
+
+
+def _denies_plain_http(template: Mapping[str, Any], bucket_id: str) -> bool:
+    """A bucket policy of `bucket_id` denies every principal every action on the bucket and its
+    objects when the request is not over TLS."""
+    for policy in of_type(template, BUCKET_POLICY).values():
+        properties = policy.get("Properties", {})
+        if target(properties.get("Bucket")) != bucket_id:
+            continue
+        for statement in _as_list(properties.get("PolicyDocument", {}).get("Statement", [])):
+            condition = statement.get("Condition", {}).get("Bool", {})
+            resources = [_sub(r) if "Fn::Sub" in str(r) else r
+                         for r in _as_list(statement.get("Resource", []))]  # fmt: skip
+            if (
+                statement.get("Effect") == "Deny"
+                and statement.get("Principal") in ("*", {"AWS": "*"})
+                and "s3:*" in _as_list(statement.get("Action", []))
+                and str(condition.get("aws:SecureTransport")).lower() == "false"
+                and {"Fn::GetAtt": [bucket_id, "Arn"]} in resources
+                and f"${{{bucket_id}.Arn}}/*" in resources
+            ):
+                return True
+    return False
+
+
+def buckets_are_private_and_kept(template: Mapping[str, Any]) -> list[str]:
+    """Each bucket: encrypted at rest, versioned, every public access blocked, refused over
+    plain HTTP, and tidied by lifecycle rules (incomplete multipart uploads aborted, old
+    versions expired, unrecorded uploads expired)."""
+    problems: list[str] = []
+    buckets = of_type(template, BUCKET)
+    if not buckets:
+        return ["no AWS::S3::Bucket"]
+    for bucket_id, bucket in buckets.items():
+        properties = bucket["Properties"]
+        rules = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+        algorithms = {r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules}
+        if not algorithms & {"AES256", "aws:kms", "aws:kms:dsse"}:
+            problems.append(f"{bucket_id}: no encryption at rest")
+        if properties.get("VersioningConfiguration", {}).get("Status") != "Enabled":
+            problems.append(f"{bucket_id}: versioning is not enabled")
+        block = properties.get("PublicAccessBlockConfiguration", {})
+        for flag in PUBLIC_ACCESS_FLAGS:
+            if block.get(flag) is not True:
+                problems.append(f"{bucket_id}: public access block {flag} is not true")
+        lifecycle = _lifecycle(bucket)
+        if not any("AbortIncompleteMultipartUpload" in r for r in lifecycle):
+            problems.append(f"{bucket_id}: incomplete multipart uploads are never aborted")
+        if not any("NoncurrentVersionExpiration" in r for r in lifecycle):
+            problems.append(f"{bucket_id}: noncurrent versions never expire")
+        if not any(
+            r.get("Prefix") == UPLOADS_PREFIX and "ExpirationInDays" in r for r in lifecycle
+        ):
+            problems.append(f"{bucket_id}: unrecorded uploads ({UPLOADS_PREFIX}) never expire")
+        if not _denies_plain_http(template, bucket_id):
+            problems.append(f"{bucket_id}: no bucket policy denying requests without TLS")
     return problems

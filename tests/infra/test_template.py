@@ -25,9 +25,9 @@ from tests.infra.conftest import STAGE
 LOCAL = load_resources()
 # The code that is deployed: the app and its package.
 CODE = [PROJECT_DIR / "app.py", *sorted((PROJECT_DIR / "chalicelib").rglob("*.py"))]
-# A variable names a resource: a table, a queue, a stream, an SSM parameter or prefix.
+# A variable names a resource: a table, a queue, a stream, a bucket, an SSM parameter or prefix.
 NAMES_A_RESOURCE = re.compile(
-    r"^MOTCUA_(TABLE|TABLE_STREAM_ARN|\w+_(QUEUE|DLQ)_URL|\w+_PARAMETER|\w+_PREFIX)$"
+    r"^MOTCUA_(TABLE|TABLE_STREAM_ARN|\w+_(QUEUE|DLQ)_URL|\w+_BUCKET|\w+_PARAMETER|\w+_PREFIX)$"
 )
 
 
@@ -62,6 +62,7 @@ def test_the_code_reads_the_resource_variables_we_expect():
         "MOTCUA_NOTIFICATIONS_DLQ_URL",
         "MOTCUA_WEBHOOK_SECRETS_PREFIX",
         "MOTCUA_ZNS_TOKEN_PARAMETER",
+        "MOTCUA_FILES_BUCKET",
     } <= RESOURCE_VARIABLES
 
 
@@ -222,6 +223,7 @@ CHECKS: dict[str, Check] = {
     "alarms": checks.alarms_cover_everything,
     "waf": lambda t: checks.public_lookup_is_rate_limited(t, WAF_PUBLIC_PATH),
     "gateway answers": checks.gateway_answers_problems,
+    "files bucket": checks.buckets_are_private_and_kept,
 }
 
 
@@ -259,6 +261,20 @@ def _drop_alarm(t, dimension_target, metric):
         dims = [checks.target(d["Value"]) for d in properties.get("Dimensions", [])]
         if dimension_target in dims and properties["MetricName"] == metric:
             del t["Resources"][alarm_id]
+
+
+def _bucket_rules(t):
+    return _props(t, "FilesBucket")["LifecycleConfiguration"]["Rules"]
+
+
+def _drop_rules_with(t, key):
+    _props(t, "FilesBucket")["LifecycleConfiguration"]["Rules"] = [
+        r for r in _bucket_rules(t) if key not in r
+    ]
+
+
+def _tls_statement(t):
+    return _props(t, "FilesBucketPolicy")["PolicyDocument"]["Statement"][0]
 
 
 def _extra_queue(t):
@@ -505,6 +521,76 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
         "404 for an unknown route",
         lambda t: _props(t, "GatewayResponseMissingAuthenticationToken").pop("StatusCode"),
         "not answered 404",
+    ),
+    (
+        "files bucket",
+        "encryption at rest",
+        lambda t: _props(t, "FilesBucket").pop("BucketEncryption"),
+        "FilesBucket: no encryption at rest",
+    ),
+    (
+        "files bucket",
+        "versioning",
+        lambda t: _props(t, "FilesBucket")["VersioningConfiguration"].update(Status="Suspended"),
+        "versioning is not enabled",
+    ),
+    (
+        "files bucket",
+        "one public access flag",
+        lambda t: _props(t, "FilesBucket")["PublicAccessBlockConfiguration"].update(
+            RestrictPublicBuckets=False
+        ),
+        "RestrictPublicBuckets",
+    ),
+    (
+        "files bucket",
+        "the public access block",
+        lambda t: _props(t, "FilesBucket").pop("PublicAccessBlockConfiguration"),
+        "BlockPublicAcls",
+    ),
+    (
+        "files bucket",
+        "aborting incomplete multipart uploads",
+        lambda t: _drop_rules_with(t, "AbortIncompleteMultipartUpload"),
+        "multipart",
+    ),
+    (
+        "files bucket",
+        "expiring noncurrent versions",
+        lambda t: _drop_rules_with(t, "NoncurrentVersionExpiration"),
+        "noncurrent versions never expire",
+    ),
+    (
+        "files bucket",
+        "expiring unrecorded uploads",
+        lambda t: _drop_rules_with(t, "ExpirationInDays"),
+        "unrecorded uploads",
+    ),
+    (
+        "files bucket",
+        "the TLS-only bucket policy",
+        lambda t: _resources(t).pop("FilesBucketPolicy"),
+        "without TLS",
+    ),
+    (
+        "files bucket",
+        "TLS-only on the objects too",
+        lambda t: _tls_statement(t)["Resource"].pop(),
+        "without TLS",
+    ),
+    (
+        "local = deployed",
+        "the bucket's lifecycle",
+        lambda t: _bucket_rules(t).pop(),
+        "FilesBucket.LifecycleConfiguration",
+    ),
+    (
+        "wildcard actions",
+        "a wide Allow on the bucket",
+        lambda t: _statements(t, "ApiHandlerRole").append(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::Sub": "${FilesBucket.Arn}/*"}}
+        ),
+        "s3:*",
     ),
     (
         "waf",

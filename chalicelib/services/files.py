@@ -1,0 +1,250 @@
+"""A dossier's files: ask for an upload, record it once checked, list them, hand one out.
+
+Authorised as the dossier's reads are (`transitions.require_visible`: the dossier exists and
+the official's agency takes part in it). The bytes go from the official's browser to the file
+store through a presigned POST; recording reads them back (bounded), checks them
+(`file_checks`) and only then copies them to their lasting key and writes the record. A
+refused file leaves nothing: its upload object is deleted, no key under `files/`, no record.
+Every download link is given only once the read is recorded (`on_release`: the read audit).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.dossier import Actor, Dossier
+from chalicelib.domain.files import (
+    FILE_ID,
+    FileKind,
+    PendingUpload,
+    StoredFile,
+    components_missing,
+    digitised,
+    electronic_result,
+    file_id_for,
+    latest_first,
+    stored_key,
+)
+from chalicelib.domain.procedures import Catalog, Procedure
+from chalicelib.domain.statuses import DossierStatus
+from chalicelib.ports.files import FileRecords, FileStore, FileTooLarge
+from chalicelib.ports.store import DossierLookup
+from chalicelib.services.errors import Conflict, FieldIssue, Invalid, NotFound
+from chalicelib.services.file_checks import FileLimits, check_file, refused
+from chalicelib.services.transitions import require_visible
+
+FILE_ID_FORM = re.compile(FILE_ID)
+RESOLVED = frozenset({DossierStatus.RESOLVED, DossierStatus.RETURNED})
+
+
+class UploadAsked(Protocol):
+    kind: str
+    component: str | None
+    content_type: str
+    size: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FileDeps:
+    dossiers: DossierLookup
+    catalog: Catalog
+    blobs: FileStore
+    records: FileRecords
+    limits: FileLimits
+    upload_seconds: int = 600
+    download_seconds: int = 300
+
+
+def request_upload(
+    code: str,
+    asked: UploadAsked,
+    actor: Actor,
+    deps: FileDeps,
+    *,
+    now: datetime,
+    new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+) -> dict[str, Any]:
+    """A presigned POST for one file of `code`, and the upload's id to record it with."""
+    dossier = require_visible(code, deps.dossiers.get(code), actor)
+    kind = FileKind(asked.kind)
+    _check_component(kind, asked.component, _procedure(dossier, deps.catalog))
+    if asked.content_type not in deps.limits.types:
+        accepted = ", ".join(sorted(deps.limits.types))
+        raise _invalid("content_type", f"not one of {accepted}",
+                       f"Loại tệp không được chấp nhận (chỉ nhận {accepted})")  # fmt: skip
+    if asked.size > deps.limits.max_bytes:
+        raise _invalid(
+            "size",
+            f"{asked.size} bytes, more than the {deps.limits.max_bytes} allowed",
+            "Tệp vượt quá dung lượng cho phép",
+        )
+    upload = PendingUpload(
+        code=code,
+        upload_id=new_id(),
+        kind=kind,
+        component=asked.component,
+        content_type=asked.content_type,
+        max_bytes=asked.size,
+        name=asked.name,
+        requested_by=actor.id,
+        requested_at=now,
+    )
+    deps.records.put_upload(upload)
+    form = deps.blobs.upload_form(
+        upload.key,
+        content_type=upload.content_type,
+        max_bytes=upload.max_bytes,
+        expires_in=deps.upload_seconds,
+    )
+    return {
+        "upload_id": upload.upload_id,
+        "url": form.url,
+        "fields": form.fields,
+        "expires_in": form.expires_in,
+        "max_bytes": upload.max_bytes,
+    }
+
+
+def record_upload(
+    code: str, upload_id: str, actor: Actor, deps: FileDeps, *, now: datetime
+) -> tuple[StoredFile, bool]:
+    """Check the uploaded bytes and keep them: (the file, whether it is new). Recording the same
+    upload again, or the same bytes as the same component, answers the file kept."""
+    require_visible(code, deps.dossiers.get(code), actor)
+    upload = deps.records.get_upload(code, upload_id)
+    if upload is None:
+        raise NotFound(f"upload {upload_id} of {code} does not exist",
+                       errors=[FieldIssue("upload_id", "no such upload",
+                                          "Không tìm thấy lượt tải lên này")])  # fmt: skip
+    if upload.file_id is not None:
+        kept = deps.records.get_file(code, upload.file_id)
+        if kept is not None:
+            return kept, False
+    data = _uploaded_bytes(upload, deps)
+    try:
+        checked = check_file(data, deps.limits, declared_type=upload.content_type)
+    except Invalid:
+        deps.blobs.delete(upload.key)  # a refused file is not kept, even for a day
+        raise
+    file_id = file_id_for(code, upload.kind, upload.component, checked.sha256)
+    stored = deps.records.get_file(code, file_id)
+    created = stored is None
+    if stored is None:
+        target = stored_key(code, checked.sha256)
+        if not deps.blobs.exists(target):
+            deps.blobs.copy(upload.key, target)
+        stored = deps.records.put_file(
+            StoredFile(
+                code=code,
+                file_id=file_id,
+                kind=upload.kind,
+                component=upload.component,
+                name=upload.name,
+                sha256=checked.sha256,
+                size=checked.size,
+                content_type=checked.content_type,
+                pages=checked.pages,
+                uploaded_by=actor.id,
+                at=now,
+            )
+        )
+    deps.records.mark_recorded(code, upload_id, stored.file_id)
+    deps.blobs.delete(upload.key)
+    return stored, created
+
+
+def _uploaded_bytes(upload: PendingUpload, deps: FileDeps) -> bytes:
+    limit = min(upload.max_bytes, deps.limits.max_bytes)
+    try:
+        data = deps.blobs.read(upload.key, max_bytes=limit)
+    except FileTooLarge:
+        deps.blobs.delete(upload.key)
+        raise refused(
+            f"more than the {limit} bytes asked for", "Tệp vượt quá dung lượng đã khai báo"
+        ) from None
+    if data is None:
+        raise Conflict(
+            f"nothing was uploaded for {upload.upload_id} (or its link expired)",
+            errors=[FieldIssue("upload_id", "nothing uploaded yet",
+                               "Chưa có tệp nào được tải lên cho lượt này")],
+        )  # fmt: skip
+    return data
+
+
+def list_files(code: str, actor: Actor, deps: FileDeps) -> dict[str, Any]:
+    """The dossier's files, newest first, and what they say of it (QĐ 766 4.1 and 4.2)."""
+    dossier = require_visible(code, deps.dossiers.get(code), actor)
+    files = deps.records.files(code)
+    procedure = _procedure(dossier, deps.catalog)
+    return {
+        "items": [file_view(f) for f in latest_first(files)],
+        "components_missing": components_missing(files, procedure),
+        "digitised": digitised(files, procedure, resolved=dossier.status in RESOLVED),
+        "electronic_result": electronic_result(files),
+    }
+
+
+def download_link(
+    code: str,
+    file_id: str,
+    actor: Actor,
+    deps: FileDeps,
+    *,
+    on_release: Callable[[StoredFile], None],
+) -> dict[str, Any]:
+    """A short-lived link to one file; `on_release` (the read audit) runs first, and a failure
+    there gives no link."""
+    require_visible(code, deps.dossiers.get(code), actor)
+    stored = deps.records.get_file(code, file_id) if FILE_ID_FORM.fullmatch(file_id) else None
+    if stored is None:
+        raise NotFound(f"file {file_id} of {code} does not exist",
+                       errors=[FieldIssue("file_id", "no such file",
+                                          "Không tìm thấy tệp")])  # fmt: skip
+    on_release(stored)
+    url = deps.blobs.download_url(
+        stored.key,
+        expires_in=deps.download_seconds,
+        filename=stored.name,
+        content_type=stored.content_type,
+    )
+    return {"url": url, "expires_in": deps.download_seconds, "file": file_view(stored)}
+
+
+def file_view(stored: StoredFile) -> dict[str, Any]:
+    return stored.model_dump(mode="json", exclude={"code"})
+
+
+def recorded_view(stored: StoredFile, created: bool) -> dict[str, Any]:
+    return {**file_view(stored), "created": created}
+
+
+def _procedure(dossier: Dossier, catalog: Catalog) -> Procedure:
+    procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
+    if procedure is None:  # a dossier is opened only under a procedure of the catalog
+        raise LookupError(f"{dossier.procedure_code} v{dossier.procedure_version} not in catalog")
+    return procedure
+
+
+def _check_component(kind: FileKind, component: str | None, procedure: Procedure) -> None:
+    if kind is FileKind.RESULT:
+        if component is not None:
+            raise _invalid("component", "a result is no component: leave it out",
+                           "Kết quả giải quyết không thuộc thành phần hồ sơ")  # fmt: skip
+        return
+    if component is None or procedure.component(component) is None:
+        known = ", ".join(procedure.component_code(i) for i in range(len(procedure.components)))
+        raise _invalid(
+            "component",
+            f"not a component of procedure {procedure.code} v{procedure.version} ({known})",
+            "Không phải thành phần hồ sơ của thủ tục này",
+        )
+
+
+def _invalid(field: str, reason: str, message: str) -> Invalid:
+    return Invalid(f"{field}: {reason}", errors=[FieldIssue(field, reason, message)])
