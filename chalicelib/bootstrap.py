@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.domain.agencies import AgencyRegistry
     from chalicelib.domain.calendar import WorkingCalendar
     from chalicelib.domain.procedures import Catalog
+    from chalicelib.domain.result_signatures import SignatureCheck
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
     from chalicelib.ports.reference import ReferenceSource
@@ -319,7 +320,13 @@ class Container:
             limits=limits,
             upload_seconds=s.upload_link_seconds,
             download_seconds=s.download_link_seconds,
+            verify_signature=self._verify_result_signature,
         )
+
+    def _verify_result_signature(self, pdf: bytes) -> SignatureCheck:
+        from chalicelib.services.result_signatures import verify_result
+
+        return verify_result(pdf, self.signature_trust, now=self.now())
 
     def intake_deps(self) -> IntakeDeps:
         from chalicelib.services.intake import IntakeDeps

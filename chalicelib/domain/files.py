@@ -19,6 +19,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, StringConstraints
 
 from chalicelib.domain.procedures import COMPONENT_CODE, Procedure
+from chalicelib.domain.result_signatures import SignatureCheck
 
 FILE_ID = r"^[0-9a-f]{32}$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -70,6 +71,7 @@ class StoredFile(BaseModel):
     pages: NonNegativeInt | None = None  # a PDF's page count
     uploaded_by: str
     at: AwareDatetime
+    signature: SignatureCheck | None = None  # a result's signature, as checked when recorded
 
     @property
     def key(self) -> str:

@@ -31,11 +31,12 @@ from chalicelib.domain.files import (
     stored_key,
 )
 from chalicelib.domain.procedures import Catalog, Procedure
+from chalicelib.domain.result_signatures import Problem, SignatureCheck, result_acceptable
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.ports.files import FileRecords, FileStore, FileTooLarge
 from chalicelib.ports.store import DossierLookup
 from chalicelib.services.errors import Conflict, FieldIssue, Invalid, NotFound
-from chalicelib.services.file_checks import FileLimits, check_file, refused
+from chalicelib.services.file_checks import PDF, FileLimits, check_file, refused
 from chalicelib.services.transitions import require_visible
 
 FILE_ID_FORM = re.compile(FILE_ID)
@@ -58,6 +59,9 @@ class FileDeps:
     records: FileRecords
     limits: FileLimits
     upload_seconds: int = 600
+    # A result PDF's signature check (services/result_signatures.verify_result with the trust
+    # list and the clock); None: results are taken as unsigned.
+    verify_signature: Callable[[bytes], SignatureCheck] | None = None
     download_seconds: int = 300
 
 
@@ -129,6 +133,7 @@ def record_upload(
     data = _uploaded_bytes(upload, deps)
     try:
         checked = check_file(data, deps.limits, declared_type=upload.content_type)
+        signature = _result_signature(upload.kind, data, checked.content_type, code, deps)
     except Invalid:
         deps.blobs.delete(upload.key)  # a refused file is not kept, even for a day
         raise
@@ -152,11 +157,35 @@ def record_upload(
                 pages=checked.pages,
                 uploaded_by=actor.id,
                 at=now,
+                signature=signature,
             )
         )
     deps.records.mark_recorded(code, upload_id, stored.file_id)
     deps.blobs.delete(upload.key)
     return stored, created
+
+
+def _result_signature(
+    kind: FileKind, data: bytes, content_type: str, code: str, deps: FileDeps
+) -> SignatureCheck | None:
+    """A result's signature, checked (a PDF) or absent (an image); refused (Invalid, naming
+    `file`) when the procedure cannot take it (domain/result_signatures.result_acceptable)."""
+    if kind is not FileKind.RESULT:
+        return None
+    if content_type == PDF and deps.verify_signature is not None:
+        check = deps.verify_signature(data)
+    else:
+        check = SignatureCheck.of_file(Problem.NO_SIGNATURE, f"a {content_type} has no signature")
+    dossier = deps.dossiers.get(code)
+    assert dossier is not None  # seen by require_visible
+    accepted = result_acceptable(check, _procedure(dossier, deps.catalog))
+    if not accepted.ok:
+        raise Invalid(
+            f"file: the result's signature is {check.status.value}: {check.reason}",
+            errors=[FieldIssue("file", f"signature {check.status.value}: {check.reason}",
+                               accepted.reason)],
+        )  # fmt: skip
+    return check
 
 
 def _uploaded_bytes(upload: PendingUpload, deps: FileDeps) -> bytes:

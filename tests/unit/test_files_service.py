@@ -4,6 +4,7 @@ the same scenarios over S3 and DynamoDB (moto)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,13 +186,61 @@ def test_recording_before_the_bytes_arrive_is_a_conflict_and_an_unknown_upload_4
         world.record("0" * 32)
 
 
-def test_a_result_file_makes_the_result_electronic(world):
+def verifying(world: World) -> World:
+    """The world with result signatures checked against the test CA's root."""
+    from chalicelib.services.result_signatures import TrustList, verify_result
+    from tests.fixtures import signing
+
+    trust = TrustList.from_pem(signing.shared_identity().root_pem)
+    deps = dataclasses.replace(
+        world.deps, verify_signature=lambda pdf: verify_result(pdf, trust, now=SIGNED_CHECKED_AT)
+    )
+    return dataclasses.replace(world, deps=deps)
+
+
+SIGNED_CHECKED_AT = at(2030, 1, 1, 9)  # inside the test certificates' validity
+
+
+def test_a_signed_result_file_makes_the_result_electronic(world):
+    from tests.fixtures import signing
+
+    world = verifying(world)
     world.record(world.upload(bad_files.pdf(1))["upload_id"])
-    result = world.upload(bad_files.pdf(3), kind="result", component=None, name="Kết quả.pdf")
+    signed = signing.sign_pdf(signing.plain_pdf(), signing.shared_identity())
+    result = world.upload(signed, kind="result", component=None, name="Kết quả.pdf")
     stored, _ = world.record(result["upload_id"])
     assert stored.kind == "result" and stored.component is None
+    assert stored.signature is not None and stored.signature.status == "valid"
     listed = files.list_files(CODE, RECEIVER, world.deps)
     assert listed["electronic_result"] is True and listed["digitised"] is True
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("unsigned", "Kết quả điện tử phải có chữ ký số của cơ quan giải quyết"),
+        ("modified", "Tài liệu đã bị sửa sau khi ký"),
+    ],
+)
+def test_a_result_the_procedure_cannot_take_is_refused_and_nothing_kept(world, content, message):
+    from tests.fixtures import signing
+
+    world = verifying(world)
+    signed = signing.sign_pdf(signing.plain_pdf(), signing.shared_identity())
+    data = (
+        signed
+        if content == "signed"
+        else (
+            signing.plain_pdf() if content == "unsigned" else signing.modify_after_signing(signed)
+        )
+    )
+    upload = world.upload(data, kind="result", component=None, name="Kết quả.pdf")
+    with pytest.raises(Invalid) as refused:
+        world.record(upload["upload_id"])
+    [issue] = refused.value.errors
+    assert issue.field == "file" and message in issue.message
+    listed = files.list_files(CODE, RECEIVER, world.deps)
+    assert listed["items"] == [] and listed["electronic_result"] is False
 
 
 def test_digitised_needs_every_required_component_and_the_result_once_resolved():
