@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.forms import FormDeps
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.lookup_limits import LookupLimits
     from chalicelib.services.notifier import NotifierDeps
@@ -327,6 +328,12 @@ class Container:
         return DigestDeps(
             store=self.store, agencies=self.agencies, calendar=self.calendar, notices=self.notices
         )
+
+    def form_deps(self) -> FormDeps:
+        from chalicelib.services.forms import FormDeps
+
+        return FormDeps(store=self.store, catalog=self.catalog, agencies=self.agencies,
+                        calendar=self.calendar, lookup_url=self.settings.lookup_url)  # fmt: skip
 
     def recalendar_deps(self) -> RecalendarDeps:
         from chalicelib.services.recalendar import RecalendarDeps
