@@ -141,6 +141,7 @@ def _table(pdf: FPDF, block: Table) -> None:
         headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
         cell_fill_mode=TableCellFillMode.NONE,
         padding=1,
+        align=Align.L,  # from the left margin, as the text: not centred on the page
     ) as table:
         heading = table.row()
         for text in block.headers:
