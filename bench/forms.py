@@ -79,7 +79,7 @@ def _dossier() -> Any:
     record = DossierRecord(dossier=dossier, history=history, refusals=[])
     lookup = "https://dichvucong.dongnai.example/tra-cuu?ma={code}"
     return DossierForms(record, procedure, agencies, calendar, at + timedelta(hours=6), lookup,
-                        "ABCDEFGH")  # fmt: skip
+                        "ABCD-EFGH")  # fmt: skip
 
 
 def child(form: str, renders: int, memory: bool) -> dict[str, float]:

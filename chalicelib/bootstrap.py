@@ -330,10 +330,13 @@ class Container:
         )
 
     def form_deps(self) -> FormDeps:
+        """Imports fpdf2 (the renderer): call it only where a form is rendered."""
+        from chalicelib.forms.render import render
         from chalicelib.services.forms import FormDeps
 
         return FormDeps(store=self.store, catalog=self.catalog, agencies=self.agencies,
-                        calendar=self.calendar, lookup_url=self.settings.lookup_url)  # fmt: skip
+                        calendar=self.calendar, render=render,
+                        lookup_url=self.settings.lookup_url)  # fmt: skip
 
     def recalendar_deps(self) -> RecalendarDeps:
         from chalicelib.services.recalendar import RecalendarDeps

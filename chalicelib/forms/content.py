@@ -54,7 +54,7 @@ class DossierForms:
     calendar: WorkingCalendar
     printed_at: datetime
     lookup_url: str = ""  # the public lookup, `{code}` in it: Mẫu 01's QR code
-    pin: str | None = None  # the receipt PIN in plain text: only the counter at receipt has it
+    pin: str | None = None  # the receipt PIN as printed (ABCD-EFGH): only known at receipt
 
     @property
     def dossier(self) -> Dossier:
@@ -142,7 +142,7 @@ def receipt(f: DossierForms) -> Form:
     if f.lookup_url or f.pin:
         caption = "Tra cứu tình trạng hồ sơ bằng mã hồ sơ"
         if f.pin:
-            caption += f" và mã tra cứu (PIN): {_shown_pin(f.pin)}"
+            caption += f" và mã tra cứu (PIN): {f.pin}"
         url = f.lookup_url.format(code=d.code) if f.lookup_url else ""
         blocks.append(Qr(url, caption + (f"\n{url}" if url else "")))
     blocks.append(
@@ -181,14 +181,6 @@ def _manner(channel: Channel) -> str:
         Channel.ONLINE: "nhận trực tuyến trên Cổng Dịch vụ công hoặc trực tiếp",
         Channel.POSTAL: "nhận qua dịch vụ bưu chính công ích",
     }[channel]
-
-
-def _shown_pin(pin: str) -> str:
-    """ABCD-EFGH, whether given so (a receipt's `pin`) or bare."""
-    from chalicelib.services.pins import normalise, shown
-
-    bare = normalise(pin)
-    return shown(bare) if bare else pin
 
 
 # -- Mẫu 02 ---------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ Vietnamese as printed; nothing here knows about PDF.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class FormCode(StrEnum):
@@ -88,3 +90,10 @@ class Form:
     @property
     def number(self) -> str:
         return f"Mẫu số {self.code.value}"
+
+
+class FormRenderer(Protocol):
+    """Makes a form's file (`chalicelib/forms/render.py`: PDF with fpdf2). `created_at` fixes
+    the file's creation date, so that the same form gives the same bytes."""
+
+    def __call__(self, form: Form, *, created_at: datetime | None = None) -> bytes: ...

@@ -1,8 +1,7 @@
 """The one-stop forms (Mẫu 01–07) of a dossier or an agency, as files: read the dossier,
-assemble the form (`chalicelib/forms/content.py`, pure), render it (`forms/render.py`, fpdf2).
-
-fpdf2 and segno are imported inside `render_form` and `tracking_book_pdf` only, so that the
-API and the workers that never render keep them out of their cold start.
+assemble the form (`chalicelib/forms/content.py`, pure), render it with the renderer it is
+given (`FormDeps.render`: `chalicelib/forms/render.py`, fpdf2, which `Container.form_deps`
+imports only when asked, so that fpdf2 stays out of every other function's cold start).
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.procedures import Catalog
 from chalicelib.forms import content
-from chalicelib.forms.model import Form, FormCode
+from chalicelib.forms.model import Form, FormCode, FormRenderer
+from chalicelib.forms.spreadsheet import table_csv
 from chalicelib.ports.records import DossierRecord
 from chalicelib.services.errors import FieldIssue, Invalid, NotFound
+from chalicelib.services.pins import normalise, shown
 
 # A book longer than this is refused: ask for a shorter period (a page holds about 12 lines).
 MAX_BOOK_LINES = 5000
@@ -36,6 +37,7 @@ class FormDeps:
     catalog: Catalog
     agencies: AgencyRegistry
     calendar: WorkingCalendar
+    render: FormRenderer
     lookup_url: str = ""
 
 
@@ -70,8 +72,15 @@ def dossier_form(
     procedure = deps.catalog.get(d.procedure_code, d.procedure_version)
     if procedure is None:
         raise NotFound(f"procedure {d.procedure_code} v{d.procedure_version} is not in the catalog")
+    bare = normalise(pin) if pin else None
+    if pin and bare is None:
+        raise Invalid(
+            "pin is not a receipt PIN",
+            errors=[FieldIssue("pin", "a receipt PIN", "Mã tra cứu không đúng dạng")],
+        )
+    printed_pin = shown(bare) if bare else None
     inputs = content.DossierForms(
-        record, procedure, deps.agencies, deps.calendar, now, deps.lookup_url, pin
+        record, procedure, deps.agencies, deps.calendar, now, deps.lookup_url, printed_pin
     )
     try:
         return build(inputs)
@@ -86,10 +95,8 @@ def render_form(
     code: str, form: FormCode | str, deps: FormDeps, *, now: datetime, pin: str | None = None
 ) -> bytes:
     """The PDF of form `form` (01-06) of dossier `code`; `pin` (plain) prints on Mẫu 01."""
-    from chalicelib.forms.render import render
-
     chosen = form if isinstance(form, FormCode) else form_code(form)
-    return render(dossier_form(code, chosen, deps, now=now, pin=pin), created_at=now)
+    return deps.render(dossier_form(code, chosen, deps, now=now, pin=pin), created_at=now)
 
 
 def book_lines(
@@ -135,16 +142,12 @@ def tracking_book(agency: str, first: date, last: date, deps: FormDeps, *, now: 
 def tracking_book_pdf(
     agency: str, first: date, last: date, deps: FormDeps, *, now: datetime
 ) -> bytes:
-    from chalicelib.forms.render import render
-
-    return render(tracking_book(agency, first, last, deps, now=now), created_at=now)
+    return deps.render(tracking_book(agency, first, last, deps, now=now), created_at=now)
 
 
 def tracking_book_csv(
     agency: str, first: date, last: date, deps: FormDeps, *, now: datetime
 ) -> bytes:
-    from chalicelib.forms.spreadsheet import table_csv
-
     return table_csv(tracking_book(agency, first, last, deps, now=now))
 
 

@@ -187,6 +187,9 @@ def test_a_form_the_dossier_never_had_is_not_found_and_a_bad_form_is_invalid(pri
     for bad in ("08", "x", "07"):
         with pytest.raises(Invalid):
             forms.render_form(dossiers.birth, bad, deps, now=now)
+    with pytest.raises(Invalid) as not_a_pin:  # 0, O, 1, I are not in the PIN's alphabet
+        forms.render_form(dossiers.apology, "01", deps, now=now, pin="0O1I-0O1I")
+    assert not_a_pin.value.errors[0].field == "pin"
 
 
 def test_the_cli_writes_one_form(printed, tmp_path, capsys):
