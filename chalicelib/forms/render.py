@@ -2,8 +2,8 @@
 motto and the agency's letterhead side by side, the title in bold capitals), fonts embedded
 and subset so that every Vietnamese letter prints and extracts as itself.
 
-Imports fpdf2 and segno: import this module only where a form is rendered (the forms service
-does, inside its functions), never at a function's cold start.
+Imports fpdf2 (segno on the first QR code): imported only where a form is rendered
+(`Container.form_deps`), never at a function's cold start.
 """
 
 from __future__ import annotations
