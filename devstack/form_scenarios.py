@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.catalog_files import DATA_DIR
@@ -75,19 +75,8 @@ def counter_receipt_then_apology(cast: demo.Cast) -> tuple[str, str]:
 
 
 def refused_at_counter(cast: demo.Cast) -> str:
-    receipt = cast.portal.submit({
-        "external_id": f"dvc-{new_id()}",
-        "procedure_code": "1.001193",
-        "channel": 2,
-        "applicant": {"name": "Lê Hoàng Phúc", "kind": 1, "id_number": "075091000456",
-                      "phone": "0934567890"},
-        "resolving_agency": demo.WARD,
-        "received_by_agency": demo.WARD,
-        "submitted_at": demo._moment(3).isoformat(),
-        "awaiting_counter_check": True,
-        "summary": "Đăng ký khai sinh cho con Lê Minh Anh",
-    })  # fmt: skip
-    code = demo._accepted(receipt)
+    code = _ward_birth(cast, ("Lê Hoàng Phúc", "075091000456", "0934567890"), "Lê Minh Anh",
+                       minutes_ago=3, awaiting_counter_check=True)  # fmt: skip
     demo._applied(cast.officials["ward_receiver"].act(
         code, "refuse", note="Trẻ đã được đăng ký khai sinh tại phường Long Bình; không thuộc "
         "thẩm quyền giải quyết"))  # fmt: skip
@@ -96,20 +85,9 @@ def refused_at_counter(cast: demo.Cast) -> str:
 
 def stopped_after_supplement(cast: demo.Cast) -> str:
     o = cast.officials
-    receipt = cast.portal.submit({
-        "external_id": f"dvc-{new_id()}",
-        "procedure_code": "1.001193",
-        "channel": 2,
-        "applicant": {"name": "Phạm Thị Ngọc Ánh", "kind": 1, "id_number": "075195000789",
-                      "phone": "0978123456"},
-        "resolving_agency": demo.WARD,
-        "received_by_agency": demo.WARD,
-        "submitted_at": demo._moment(4).isoformat(),
-        "awaiting_counter_check": False,
-        "summary": "Đăng ký khai sinh cho con Trần Gia Huy",
-        "documents": [{"name": "Tờ khai đăng ký khai sinh", "digitised": True}],
-    })  # fmt: skip
-    code = demo._accepted(receipt)
+    code = _ward_birth(cast, ("Phạm Thị Ngọc Ánh", "075195000789", "0978123456"), "Trần Gia Huy",
+                       minutes_ago=4, documents=[{"name": "Tờ khai đăng ký khai sinh",
+                                                  "digitised": True}])  # fmt: skip
     demo._applied(o["ward_specialist"].act(code, "take_up"))
     demo._applied(o["ward_specialist"].act(
         code, "request_supplement",
@@ -117,6 +95,32 @@ def stopped_after_supplement(cast: demo.Cast) -> str:
     demo._applied(o["ward_leader"].act(
         code, "stop", note="Người yêu cầu đề nghị dừng để nộp hồ sơ tại nơi cư trú"))  # fmt: skip
     return code
+
+
+def _ward_birth(
+    cast: demo.Cast,
+    applicant: tuple[str, str, str],
+    child: str,
+    *,
+    minutes_ago: int,
+    awaiting_counter_check: bool = False,
+    documents: list[dict[str, Any]] | None = None,
+) -> str:
+    """A birth registration filed online at the demo's ward: (name, id number, phone)."""
+    name, id_number, phone = applicant
+    receipt = cast.portal.submit({
+        "external_id": f"dvc-{new_id()}",
+        "procedure_code": "1.001193",
+        "channel": 2,
+        "applicant": {"name": name, "kind": 1, "id_number": id_number, "phone": phone},
+        "resolving_agency": demo.WARD,
+        "received_by_agency": demo.WARD,
+        "submitted_at": demo._moment(minutes_ago).isoformat(),
+        "awaiting_counter_check": awaiting_counter_check,
+        "summary": f"Đăng ký khai sinh cho con {child}",
+        "documents": documents or [],
+    })  # fmt: skip
+    return demo._accepted(receipt)
 
 
 def _next_working_morning(after: datetime) -> datetime:

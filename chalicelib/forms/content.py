@@ -71,8 +71,13 @@ class DossierForms:
             raise FormUnavailable(form, f"hồ sơ {self.dossier.code} chưa có bước: {names}")
         return found
 
-    def letterhead_of(self, agency: str, on: datetime) -> facts.Letterhead:
-        return facts.letterhead(self.agencies, agency, on)
+    def issued(
+        self, form: FormCode, title: str, agency: str, at: datetime, blocks: Sequence[Block]
+    ) -> Form:
+        """Form `form` of this dossier, issued by `agency` at `at`."""
+        d = self.dossier
+        head = facts.letterhead(self.agencies, agency, at)
+        return Form(form, head, title, f"Mã hồ sơ: {d.code}", tuple(blocks), subject=d.code)
 
     def place(self, agency: str, unit: str | None) -> str:
         return self.agencies.place_name(agency, unit)
@@ -153,13 +158,12 @@ def receipt(f: DossierForms) -> Form:
             )
         )
     )
-    return Form(
+    return f.issued(
         FormCode.RECEIPT,
-        f.letterhead_of(d.received_by.agency, received.at),
         "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
+        d.received_by.agency,
+        received.at,
+        blocks,
     )
 
 
@@ -185,7 +189,6 @@ def _manner(channel: Channel) -> str:
 
 # -- Mẫu 02 ---------------------------------------------------------------------------------------
 def supplement_request(f: DossierForms) -> Form:
-    d = f.dossier
     asked = f.entry(FormCode.SUPPLEMENT_REQUEST, Action.REQUEST_SUPPLEMENT)
     wanted = [line.strip(" -•") for line in asked.note.splitlines() if line.strip(" -•")]
     blocks: list[Block] = [
@@ -210,19 +213,17 @@ def supplement_request(f: DossierForms) -> Form:
         ),
         Signatures((("NGƯỜI HƯỚNG DẪN", SIGN, asked.actor_name),)),
     ]
-    return Form(
+    return f.issued(
         FormCode.SUPPLEMENT_REQUEST,
-        f.letterhead_of(asked.actor_agency, asked.at),
         "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
+        asked.actor_agency,
+        asked.at,
+        blocks,
     )
 
 
 # -- Mẫu 03 ---------------------------------------------------------------------------------------
 def refusal(f: DossierForms) -> Form:
-    d = f.dossier
     refused = f.entry(FormCode.REFUSAL, Action.REFUSE)
     counter = f.place(refused.actor_agency, refused.actor_unit)
     blocks: list[Block] = [
@@ -236,88 +237,75 @@ def refusal(f: DossierForms) -> Form:
         Paragraph("Xin thông báo để ông/bà được biết và thực hiện."),
         Signatures((("NGƯỜI TIẾP NHẬN HỒ SƠ", SIGN, refused.actor_name),)),
     ]
-    return Form(
+    return f.issued(
         FormCode.REFUSAL,
-        f.letterhead_of(refused.actor_agency, refused.at),
         "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
+        refused.actor_agency,
+        refused.at,
+        blocks,
     )
 
 
-# -- Mẫu 04 ---------------------------------------------------------------------------------------
-def apology(f: DossierForms) -> Form:
+# -- Mẫu 04 and 05: letters to the applicant from the head of the agency ---------------------------
+def _letter(
+    f: DossierForms,
+    entry: HistoryEntry,
+    fields: tuple[tuple[str, str], ...],
+    why: str,
+    after: tuple[str, ...],
+) -> list[Block]:
+    """Addressee, when the agency received the dossier, `fields`, `why` over the entry's note
+    (the reason, in italics), the paragraphs `after`, the head's signature."""
     d = f.dossier
+    agency = f.agencies.name_of(entry.actor_agency)
+    return [
+        Paragraph(f"Kính gửi: {d.applicant.name}", bold=True, centered=True),
+        Paragraph(
+            f"Ngày {day(d.received_at or d.submitted_at)}, {agency} tiếp nhận giải quyết hồ sơ của "
+            f"ông/bà đề nghị giải quyết thủ tục {f.procedure.name}."
+        ),
+        Fields((("Mã hồ sơ", d.code), *fields)),
+        Paragraph(why),
+        Paragraph(entry.note, italic=True),
+        *(Paragraph(text) for text in after),
+        Signatures(((HEAD, SIGN_AND_SEAL, entry.actor_name),)),
+    ]
+
+
+def apology(f: DossierForms) -> Form:
     extended = f.entry(FormCode.APOLOGY, Action.EXTEND_WITH_APOLOGY)
     agency = f.agencies.name_of(extended.actor_agency)
-    received = d.received_at or d.submitted_at
     old = extended.previous_due_at or extended.original_due_at
-    blocks: list[Block] = [
-        Paragraph(f"Kính gửi: {d.applicant.name}", bold=True, centered=True),
-        Paragraph(
-            f"Ngày {day(received)}, {agency} tiếp nhận giải quyết hồ sơ của ông/bà đề nghị "
-            f"giải quyết thủ tục {f.procedure.name}."
-        ),
-        Fields(
-            (
-                ("Mã hồ sơ", d.code),
-                ("Thời hạn trả kết quả giải quyết hồ sơ", hour_and_date(old) if old else ""),
-            )
-        ),
-        Paragraph(
-            f"Tuy nhiên đến nay, {agency} chưa trả kết quả giải quyết hồ sơ của ông/bà đúng hạn "
-            "ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả. Lý do:"
-        ),
-        Paragraph(extended.note, italic=True),
-        Paragraph(
+    new = hour_and_date(extended.due_at) if extended.due_at else ""
+    blocks = _letter(
+        f,
+        extended,
+        (("Thời hạn trả kết quả giải quyết hồ sơ", hour_and_date(old) if old else ""),),
+        f"Tuy nhiên đến nay, {agency} chưa trả kết quả giải quyết hồ sơ của ông/bà đúng hạn ghi "
+        "trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả. Lý do:",
+        (
             f"Sự chậm trễ này đã gây phiền hà cho ông/bà. {agency} xin lỗi ông/bà và đề nghị gia "
-            "hạn thời gian giải quyết, hẹn lại ngày trả kết quả vào: "
-            + (hour_and_date(extended.due_at) if extended.due_at else "")
-            + "."
+            f"hạn thời gian giải quyết, hẹn lại ngày trả kết quả vào: {new}.",
+            "Xin trân trọng cảm ơn sự hợp tác của ông/bà.",
         ),
-        Paragraph("Xin trân trọng cảm ơn sự hợp tác của ông/bà."),
-        Signatures(((HEAD, SIGN_AND_SEAL, extended.actor_name),)),
-    ]
-    return Form(
-        FormCode.APOLOGY,
-        f.letterhead_of(extended.actor_agency, extended.at),
-        "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
     )
+    title = "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"
+    return f.issued(FormCode.APOLOGY, title, extended.actor_agency, extended.at, blocks)
 
 
-# -- Mẫu 05 ---------------------------------------------------------------------------------------
 def stop_notice(f: DossierForms) -> Form:
-    d = f.dossier
     stopped = f.entry(FormCode.STOP_NOTICE, Action.STOP)
     agency = f.agencies.name_of(stopped.actor_agency)
-    received = d.received_at or d.submitted_at
-    blocks: list[Block] = [
-        Paragraph(f"Kính gửi: {d.applicant.name}", bold=True, centered=True),
-        Paragraph(
-            f"Ngày {day(received)}, {agency} tiếp nhận hồ sơ của ông/bà đề nghị giải quyết "
-            f"thủ tục {f.procedure.name}."
-        ),
-        Fields((("Mã hồ sơ", d.code),)),
-        Paragraph(
-            f"{agency} thông báo dừng giải quyết hồ sơ của ông/bà kể từ {hour_and_date(stopped.at)}"
-            " với lý do:"
-        ),
-        Paragraph(stopped.note, italic=True),
-        Paragraph("Xin thông báo để ông/bà được biết."),
-        Signatures(((HEAD, SIGN_AND_SEAL, stopped.actor_name),)),
-    ]
-    return Form(
-        FormCode.STOP_NOTICE,
-        f.letterhead_of(stopped.actor_agency, stopped.at),
-        "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
+    blocks = _letter(
+        f,
+        stopped,
+        (),
+        f"{agency} thông báo dừng giải quyết hồ sơ của ông/bà kể từ {hour_and_date(stopped.at)} "
+        "với lý do:",
+        ("Xin thông báo để ông/bà được biết.",),
     )
+    title = "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
+    return f.issued(FormCode.STOP_NOTICE, title, stopped.actor_agency, stopped.at, blocks)
 
 
 # -- Mẫu 06 ---------------------------------------------------------------------------------------
@@ -369,13 +357,12 @@ def control_slip(f: DossierForms) -> Form:
         ),
         Paragraph(f"Kết quả giải quyết hồ sơ: {_overall(d)}.", bold=True),
     ]
-    return Form(
+    return f.issued(
         FormCode.CONTROL_SLIP,
-        f.letterhead_of(d.resolving_agency, f.printed_at),
         "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
-        f"Mã hồ sơ: {d.code}",
-        tuple(blocks),
-        subject=d.code,
+        d.resolving_agency,
+        f.printed_at,
+        blocks,
     )
 
 
