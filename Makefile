@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test check lint types unit bench venv lock clean package deploy
+.PHONY: run demo test check lint types unit bench venv lock clean package deploy forms-images
 
 # Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
 $(STAMP): requirements.lock requirements-dev.lock
@@ -24,6 +24,11 @@ run: $(STAMP)
 ## demo: a realistic scenario against a running `make run` (another shell)
 demo: $(STAMP)
 	$(BIN)/python -m devstack.demo --url http://$(HOST):$(PORT)
+
+## forms-images: page 1 of Mẫu 01 and Mẫu 06 of the demo's dossiers as PNG in docs/forms/
+## (needs pdftoppm: apt-get install poppler-utils)
+forms-images: $(STAMP)
+	$(BIN)/python -m devstack.form_images
 
 ## test: lint, types, then the whole suite (CI runs this: .ci/run)
 test: lint types unit
@@ -60,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.timer_cost --sizes 10000,100000
 	$(BIN)/python -m bench.notify_flaky --jobs 10000 --failure-rate 0.3
 	$(BIN)/python -m bench.cold_start --runs 7
+	$(BIN)/python -m bench.forms --runs 5 --renders 20
 	$(BIN)/python -m bench.aws_calls --json build/bench/aws_calls.json
 	$(BIN)/python -m bench.aws_calls --busy 2 --json build/bench/aws_calls_busy.json > build/bench/aws_calls_busy.txt
 	$(BIN)/python -m bench.cost --calls build/bench/aws_calls.json --compare build/bench/aws_calls_busy.json

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
     from chalicelib.services.files import FileDeps
+    from chalicelib.services.forms import FormDeps
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.lookup_limits import LookupLimits
     from chalicelib.services.notifier import NotifierDeps
@@ -385,6 +386,15 @@ class Container:
         return DigestDeps(
             store=self.store, agencies=self.agencies, calendar=self.calendar, notices=self.notices
         )
+
+    def form_deps(self) -> FormDeps:
+        """Imports fpdf2 (the renderer): call it only where a form is rendered."""
+        from chalicelib.forms.render import render
+        from chalicelib.services.forms import FormDeps
+
+        return FormDeps(store=self.store, catalog=self.catalog, agencies=self.agencies,
+                        calendar=self.calendar, render=render,
+                        lookup_url=self.settings.lookup_url)  # fmt: skip
 
     def recalendar_deps(self) -> RecalendarDeps:
         from chalicelib.services.recalendar import RecalendarDeps

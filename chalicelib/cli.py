@@ -16,6 +16,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from urllib.parse import urlsplit
 
 from chalicelib import observability
@@ -219,6 +220,16 @@ def parser() -> argparse.ArgumentParser:
     log.add_argument("code", help="the dossier code")
     log.set_defaults(run=deliveries_command)
 
+    form = commands.add_parser("forms", help="write a form of Thông tư 03/2025 (Mẫu 01-07)")
+    form.add_argument("target", help="the dossier code (Mẫu 01-06) or the agency (Mẫu 07)")
+    form.add_argument("form", help="01-07")
+    form.add_argument("--out", help="the file to write (default: build/forms/<name>)")
+    form.add_argument("--pin", help="Mẫu 01: the receipt PIN to print (from the receipt)")
+    form.add_argument("--first", type=date.fromisoformat, help="Mẫu 07: first day (YYYY-MM-DD)")
+    form.add_argument("--last", type=date.fromisoformat, help="Mẫu 07: last day (YYYY-MM-DD)")
+    form.add_argument("--csv", action="store_true", help="Mẫu 07 as a spreadsheet (CSV)")
+    form.set_defaults(run=forms_command)
+
     dlq = commands.add_parser("dlq", help="dead letters (masked; originals parked in the table)")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
     redrive = dlq_commands.add_parser(
@@ -227,6 +238,26 @@ def parser() -> argparse.ArgumentParser:
     redrive.add_argument("queue", choices=["intake", "transitions", "notifications", "portal-sync"])
     redrive.set_defaults(run=dlq_command)
     return root
+
+
+def forms_command(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from chalicelib import ops
+    from chalicelib.services import forms
+    from chalicelib.services.errors import ServiceError
+
+    deps = ops.operator_container()
+    try:
+        data, name = forms.export(args.target, args.form, deps.form_deps(), now=deps.now(),
+                                  pin=args.pin, first=args.first, last=args.last,
+                                  spreadsheet=args.csv)  # fmt: skip
+    except ServiceError as exc:
+        raise CliError(exc.detail) from exc
+    out = Path(args.out) if args.out else Path("build/forms") / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return f"{out} ({len(data)} bytes)"
 
 
 def dlq_command(args: argparse.Namespace) -> str:

@@ -28,6 +28,8 @@ PLACES: tuple[tuple[str, str], ...] = (
     ("chalicelib.settings", "kernel"),
     ("chalicelib.clock", "kernel"),
     ("chalicelib.services", "services"),
+    ("chalicelib.forms.render", "adapters"),  # the form as a PDF file (fpdf2)
+    ("chalicelib.forms", "ports"),  # what a form says: values built from records, pure
     ("chalicelib.auth", "services"),  # who calls: verified with ports (secrets, replay guard)
     ("chalicelib.intake", "services"),  # what a submission says, checked against the catalog
     ("chalicelib.notify.model", "ports"),  # a message and its outcome: the providers' vocabulary
