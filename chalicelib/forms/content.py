@@ -84,7 +84,7 @@ class DossierForms:
 
     def applicant_rows(self) -> tuple[tuple[str, str], ...]:
         a = self.dossier.applicant
-        contact = " - ".join(x for x in (a.phone, a.email) if x)
+        contact = " - ".join(x for x in (shown_phone(a.phone), a.email) if x)
         rows = [("Tên cá nhân, tổ chức", a.name)]
         if a.id_number:
             rows.append(("Số giấy tờ tùy thân / mã số", a.id_number))
@@ -411,7 +411,7 @@ def tracking_rows(
         resolved = facts.entry_of(history, Action.RESOLVE, Action.RETURN_INELIGIBLE)
         returned = facts.entry_of(history, Action.RETURN_RESULT)
         rows.append((
-            str(i), d.code, line.procedure_name, "01", d.applicant.name, d.applicant.phone or "",
+            str(i), d.code, line.procedure_name, "01", d.applicant.name, shown_phone(d.applicant.phone),
             agencies.name_of(d.resolving_agency), short(d.received_at),
             short(d.original_due_at or d.due_at), short(taken.at if taken else None),
             short(resolved.at if resolved else None), short(returned.at if returned else None),
@@ -459,3 +459,10 @@ DOSSIER_FORMS: dict[FormCode, Callable[[DossierForms], Form]] = {
     FormCode.STOP_NOTICE: stop_notice,
     FormCode.CONTROL_SLIP: control_slip,
 }
+
+
+def shown_phone(phone: str | None) -> str:
+    """A phone as people write it: `84912345678` (how it is kept) → `0912345678`."""
+    if not phone:
+        return ""
+    return "0" + phone[2:] if phone.startswith("84") and len(phone) >= 10 else phone
