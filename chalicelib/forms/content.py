@@ -411,7 +411,8 @@ def tracking_rows(
         resolved = facts.entry_of(history, Action.RESOLVE, Action.RETURN_INELIGIBLE)
         returned = facts.entry_of(history, Action.RETURN_RESULT)
         rows.append((
-            str(i), d.code, line.procedure_name, "01", d.applicant.name, shown_phone(d.applicant.phone),
+            str(i), d.code, line.procedure_name, "01", d.applicant.name,
+            shown_phone(d.applicant.phone),
             agencies.name_of(d.resolving_agency), short(d.received_at),
             short(d.original_due_at or d.due_at), short(taken.at if taken else None),
             short(resolved.at if resolved else None), short(returned.at if returned else None),
