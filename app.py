@@ -788,7 +788,7 @@ def dossier_form(code: str, form: str) -> dict[str, object]:
         client_id = _requests().counter_client(actor)
         pin = service.receipt_pin(code, receipt_id, client_id, deps.store, deps.receipt_pins)
     route = "GET /v1/dossiers/{code}/forms/{form}"
-    return service.dossier_form_link(  # type: ignore[no-any-return]
+    return service.dossier_form_link(
         code,
         form,
         actor,
@@ -827,7 +827,7 @@ def tracking_book(agency: str) -> dict[str, object]:
         for code in codes:
             _audit_read(code, actor, route)
 
-    return _form_files().tracking_book_link(  # type: ignore[no-any-return]
+    return _form_files().tracking_book_link(
         agency,
         query.from_,
         query.to,

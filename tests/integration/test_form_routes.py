@@ -166,6 +166,7 @@ def test_the_counters_receipt_prints_its_pin_on_mau_01(stack):
 
 def test_the_tracking_book_for_the_agencys_leaders_and_admins(stack):
     seeded = bootstrap.container().store.get(stack.code)
+    assert seeded is not None
     first = (seeded.received_at or seeded.submitted_at).astimezone(LOCAL_TZ).date()
     path = f"/v1/agencies/{harness.WARD}/tracking-book?from={first}&to={first + timedelta(days=9)}"
     before = len(_reads(stack.code))
