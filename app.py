@@ -12,9 +12,11 @@ from chalicelib.adapters.table_stream import RELAY_FILTERS
 from chalicelib.handlers.warmup import warm_up
 from chalicelib.http.handlers import answers_problems
 from chalicelib.http.route_docs import (
+    AGENCY,
     COMMAND_ID,
     DOSSIER_CODE,
     FILE_ID,
+    FORM,
     IDEMPOTENCY,
     PHONE_LAST4,
     PROCEDURE_CODE,
@@ -745,6 +747,95 @@ def download_file(code: str, file_id: str) -> dict[str, object]:
         actor,
         deps.file_deps(),
         on_release=lambda _stored: _audit_read(code, actor, route),
+    )
+
+
+# -- the forms of Thông tư 03/2025 as files (officials, JWT) -----------------------------------
+FORM_MODELS = "chalicelib.http.form_models:"
+
+
+def _form_files() -> Any:
+    from chalicelib.services import form_files  # the renderer itself only when rendering
+
+    return form_files
+
+
+@route_doc(
+    tag="officials",
+    summary="A short-lived link to a dossier's form (Mẫu 01-06) as PDF; the read is audited",
+    description="Rendered from the dossier on the first request and kept with its SHA-256; "
+    "the same link's file until the dossier changes, then rendered again. A form the dossier "
+    "has not come to (Mẫu 03 of a dossier never refused) answers 404. With `receipt_id` (the "
+    "counter's receipt of this dossier, to the counter that made it) Mẫu 01 prints the "
+    "receipt PIN. The read is recorded first (NĐ 13/2023); if it cannot be, 503 and no link.",
+    params=(DOSSIER_CODE, FORM),
+    query=FORM_MODELS + "FormQuery",
+    answers={200: Answer(FORM_MODELS + "FormLink", "the link and the file's hash")},
+    refusals=(400, 404, 503),
+)
+@app.route("/v1/dossiers/{code}/forms/{form}", methods=["GET"])
+@problems
+def dossier_form(code: str, form: str) -> dict[str, object]:
+    from chalicelib.http.form_models import FormQuery
+    from chalicelib.http.handlers import parse_query
+
+    actor, deps = _official(), _deps()
+    code = _dossier_code(code)
+    query = parse_query(FormQuery, _query_params())
+    service, pin = _form_files(), None
+    if query.receipt_id is not None:
+        receipt_id = _issued_id(query.receipt_id, "receipt_id")
+        client_id = _requests().counter_client(actor)
+        pin = service.receipt_pin(code, receipt_id, client_id, deps.store, deps.receipt_pins)
+    route = "GET /v1/dossiers/{code}/forms/{form}"
+    return service.dossier_form_link(
+        code,
+        form,
+        actor,
+        deps.form_file_deps(),
+        now=deps.now(),
+        on_release=lambda _issued: _audit_read(code, actor, route),
+        pin=pin,
+    )
+
+
+@route_doc(
+    tag="officials",
+    summary="A short-lived link to an agency's tracking book (Mẫu 07) for a period, as PDF or "
+    "CSV (each dossier's read is audited)",
+    description="The dossiers the agency received from `from` to `to` (both included, at most "
+    "366 days). Kept with its SHA-256, by period and the dossiers it lists: rendered again only "
+    "when one of them changed. The book names applicants: the agency's own leaders and admins "
+    "only, and the read of each dossier it lists is recorded first (503 and no link otherwise).",
+    params=(AGENCY,),
+    query=FORM_MODELS + "TrackingBookQuery",
+    answers={200: Answer(FORM_MODELS + "FormLink", "the link and the file's hash")},
+    refusals=(400, 503),
+)
+@app.route("/v1/agencies/{agency}/tracking-book", methods=["GET"])
+@problems
+def tracking_book(agency: str) -> dict[str, object]:
+    from chalicelib.http.form_models import TrackingBookQuery, agency_code
+    from chalicelib.http.handlers import parse_query
+
+    actor, deps = _official(), _deps()
+    agency = agency_code(agency)
+    query = parse_query(TrackingBookQuery, _query_params())
+    route = "GET /v1/agencies/{agency}/tracking-book"
+
+    def audit(codes: list[str]) -> None:
+        for code in codes:
+            _audit_read(code, actor, route)
+
+    return _form_files().tracking_book_link(
+        agency,
+        query.from_,
+        query.to,
+        query.format == "csv",
+        actor,
+        deps.form_file_deps(),
+        now=deps.now(),
+        on_release=audit,
     )
 
 

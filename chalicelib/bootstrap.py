@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.dynamo_store import DynamoStore
     from chalicelib.adapters.file_records import DynamoFileRecords
     from chalicelib.adapters.file_store import S3FileStore
+    from chalicelib.adapters.issued_forms import DynamoIssuedForms
     from chalicelib.adapters.national_portal import HttpNationalPortal
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.adapters.queues import SqsPublisher
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
     from chalicelib.services.files import FileDeps
+    from chalicelib.services.form_files import FormFileDeps
     from chalicelib.services.forms import FormDeps
     from chalicelib.services.intake import IntakeDeps
     from chalicelib.services.lookup_limits import LookupLimits
@@ -395,6 +397,22 @@ class Container:
         return FormDeps(store=self.store, catalog=self.catalog, agencies=self.agencies,
                         calendar=self.calendar, render=render,
                         lookup_url=self.settings.lookup_url)  # fmt: skip
+
+    @cached_property
+    def issued_forms(self) -> DynamoIssuedForms:
+        from chalicelib.adapters.issued_forms import DynamoIssuedForms
+
+        return DynamoIssuedForms(self.settings.table_name)
+
+    def form_file_deps(self) -> FormFileDeps:
+        """The forms as stored files; the renderer (fpdf2) only once one must be rendered."""
+        from chalicelib.services.form_files import FormFileDeps
+
+        return FormFileDeps(dossiers=self.store, store=self.store, catalog=self.catalog,
+                            agencies=self.agencies, calendar=self.calendar,
+                            blobs=self.file_store, issued=self.issued_forms,
+                            render_deps=self.form_deps,
+                            download_seconds=self.settings.download_link_seconds)  # fmt: skip
 
     def recalendar_deps(self) -> RecalendarDeps:
         from chalicelib.services.recalendar import RecalendarDeps

@@ -39,7 +39,7 @@ def upload_conditions(key: str, content_type: str, max_bytes: int) -> list[Any]:
 
 class S3FileStore:
     """IAM (`.chalice/policy-api-handler.json`): put, get and delete under `uploads/`, put and
-    get under `files/`, and ListBucket, without which S3 answers 403 for a missing key."""
+    get under `files/` and `forms/`, and ListBucket, without which S3 answers 403 for a missing key."""
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
@@ -81,6 +81,9 @@ class S3FileStore:
         self._s3.copy_object(
             Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
         )
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)
@@ -170,6 +173,9 @@ class MemoryFileStore:
 
     def copy(self, source: str, target: str) -> None:
         self.objects[target] = self.objects[source]
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

@@ -99,6 +99,10 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("POST", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
     ("GET", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
     ("GET", "/v1/dossiers/{code}/files/{file_id}"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/dossiers/{code}/forms/{form}"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/agencies/{agency}/tracking-book"): _bearer(
+        receiver="403", specialist="403", leader="200", admin="200", other_agency="403"
+    ),
 }
 
 # What each route's row means, in words (the OpenAPI description of the operation).
@@ -145,6 +149,12 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/dossiers/{code}/files"): "Officials of an agency involved in the dossier.",
     ("GET", "/v1/dossiers/{code}/files/{file_id}"): "Officials of an agency involved in the "
     "dossier; each link given is recorded in the read audit first.",
+    ("GET", "/v1/dossiers/{code}/forms/{form}"): "Officials of an agency involved in the "
+    "dossier; each link given is recorded in the read audit first. Mẫu 01 prints the receipt "
+    "PIN only for the counter whose receipt is named (`receipt_id`).",
+    ("GET", "/v1/agencies/{agency}/tracking-book"): "The agency's own leaders and admins (the "
+    "book names every applicant it received: narrower than the QĐ 766 report's counts); the "
+    "read of each dossier it lists is recorded in the read audit first.",
     ("GET", "/v1/audit/reads"): "An administrator (role admin) of any agency: the audit of "
     "officials' reads of personal data is the province's oversight, not an agency's.",
 }

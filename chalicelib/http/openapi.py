@@ -78,6 +78,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.FILE_ID: _path(
         "file_id", "a file id of the dossier's list (32 hex digits; another form: 404 naming it)"
     ),
+    route_docs.FORM: _path(
+        "form", "a form of Thông tư 03/2025 (01-06 for a dossier; another: 400 naming it)"
+    ),
+    route_docs.AGENCY: _path(
+        "agency", "an agency code, e.g. 000.00.41.H19 (another form: 400 naming it)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

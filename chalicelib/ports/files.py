@@ -41,6 +41,10 @@ class FileStore(Protocol):
 
     def copy(self, source: str, target: str) -> None: ...
 
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Keep `data` at `key` (what the system makes itself: the forms)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Gone (absent already is fine)."""
         ...

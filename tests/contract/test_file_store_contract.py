@@ -105,6 +105,16 @@ def test_a_download_link_gives_the_bytes(store):
     assert fetch(store, url) == b"%PDF-1.7 kept"
 
 
+def test_what_the_system_makes_is_put_replaced_and_handed_out(store):
+    key = f"forms/{CODE}/01/3.pdf"
+    store.put(key, b"%PDF-1.7 first", content_type=PDF_TYPE)
+    store.put(key, b"%PDF-1.7 second", content_type=PDF_TYPE)
+    assert store.exists(key) and store.read(key, max_bytes=100) == b"%PDF-1.7 second"
+    url = store.download_url(key, expires_in=60, filename="Mẫu 01.pdf", content_type=PDF_TYPE)
+    assert fetch(store, url) == b"%PDF-1.7 second"
+    assert store.keys(f"forms/{CODE}/") == [key]
+
+
 # -- the records --------------------------------------------------------------------------------
 def upload(upload_id: str = "f" * 32, code: str = CODE) -> PendingUpload:
     return PendingUpload(code=code, upload_id=upload_id, kind=FileKind.COMPONENT, component="1",

@@ -183,6 +183,9 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/reports/766": f"/v1/reports/766?agency={WARD}&from=2026-01&to=2026-12",
         "/v1/audit/reads": f"/v1/audit/reads?code={code}&from=2026-01-01&to=2026-01-31",
         "/v1/dossiers/{code}/files/{file_id}": f"/v1/dossiers/{code}/files/{world['file_id']}",
+        "/v1/dossiers/{code}/forms/{form}": f"/v1/dossiers/{code}/forms/06",
+        "/v1/agencies/{agency}/tracking-book": f"/v1/agencies/{WARD}/tracking-book"
+        "?from=2026-01-01&to=2026-12-31&format=csv",
     }
     path = paths.get(template, template.replace("{code}", code))
     bodies = {
