@@ -78,6 +78,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.FILE_ID: _path(
         "file_id", "a file id of the dossier's list (32 hex digits; another form: 404 naming it)"
     ),
+    route_docs.FILE_TOKEN: _path(
+        "token", "a file link's token, as the national portal was given it (another: 404)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

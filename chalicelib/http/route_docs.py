@@ -33,6 +33,7 @@ PROCEDURE_CODE = "procedure_code"  # {code}: a national procedure code
 RECEIPT_ID = "receipt_id"
 COMMAND_ID = "command_id"
 FILE_ID = "file_id"
+FILE_TOKEN = "file_token"  # {token}: a public file link's token (services/file_links.py)
 IDEMPOTENCY = "idempotency_key"
 PHONE_LAST4 = "phone_last4"
 RECEIPT_PIN = "receipt_pin"
