@@ -16,6 +16,7 @@ from chalicelib.http.route_docs import (
     COMMAND_ID,
     DOSSIER_CODE,
     FILE_ID,
+    FILE_TOKEN,
     FORM,
     IDEMPOTENCY,
     PHONE_LAST4,
@@ -247,18 +248,8 @@ def get_procedure(code: str) -> dict[str, object]:
 @app.route("/v1/public/dossiers/{code}", methods=["GET"])
 @problems
 def public_dossier(code: str) -> dict[str, object]:
-    from chalicelib.services.lookup_limits import LookupGuard
-
     params = _query_params()
     deps = _deps()
-    request = app.current_request
-    identity = (request.context.get("identity") if request is not None else None) or {}
-    guard = LookupGuard(
-        deps.attempt_counter,
-        deps.lookup_limits,
-        address=identity.get("sourceIp") or "",
-        now=deps.now().timestamp(),
-    )
     return _reading().public_lookup(
         _dossier_code(code),
         params.get("pin"),
@@ -266,8 +257,81 @@ def public_dossier(code: str) -> dict[str, object]:
         deps.catalog,
         phone_last4=params.get("phone_last4"),
         pins=deps.receipt_pins,
-        guard=guard,
+        guard=_lookup_guard(),
+        files=deps.file_records,
     )
+
+
+# -- public: a dossier's electronic result and the national portal's file links ---------------
+def _lookup_guard() -> Any:
+    """The public lookup's limits, for the client address that asks (lookup_limits)."""
+    from chalicelib.services.lookup_limits import LookupGuard
+
+    deps = _deps()
+    request = app.current_request
+    identity = (request.context.get("identity") if request is not None else None) or {}
+    return LookupGuard(
+        deps.attempt_counter,
+        deps.lookup_limits,
+        address=identity.get("sourceIp") or "",
+        now=deps.now().timestamp(),
+    )
+
+
+@route_doc(
+    tag="public",
+    summary="A citizen downloads the electronic result: short-lived links",
+    description="Opened as the lookup is (the receipt PIN, the same limits; a wrong or missing "
+    "PIN answers exactly like the lookup's 404). Each stored result file (its signature checked "
+    "when it was recorded) as a presigned GET valid `expires_in` seconds; no result yet: 404.",
+    params=(DOSSIER_CODE, RECEIPT_PIN, PHONE_LAST4),
+    answers={200: Answer("PublicResult", "a link to each result file")},
+    refusals=(404, 429),
+)
+@app.route("/v1/public/dossiers/{code}/result", methods=["GET"])
+@problems
+def public_result(code: str) -> dict[str, object]:
+    params = _query_params()
+    deps = _deps()
+    return _reading().public_result(
+        _dossier_code(code),
+        params.get("pin"),
+        deps.store,
+        deps.file_records,
+        deps.file_store,
+        link_seconds=deps.settings.download_link_seconds,
+        phone_last4=params.get("phone_last4"),
+        pins=deps.receipt_pins,
+        guard=_lookup_guard(),
+    )
+
+
+@route_doc(
+    tag="public",
+    summary="A stored file, by the link the national portal was given (302 to the bytes)",
+    description="The token (in `TaiLieuNop.DuongDanTaiTepTin` and "
+    "`DanhSachGiayToKetQua.DuongDanTepTinKetQua`) names one file of one dossier under an HMAC: "
+    "the same link at every push. Answers 302 to a short-lived presigned GET; a token not "
+    "issued here answers 404, and such guesses are limited per client address (429).",
+    params=(FILE_TOKEN,),
+    answers={302: Answer("PublicFileRedirect", "the bytes are at Location", location=True)},
+    refusals=(404, 429),
+)
+@app.route("/v1/public/files/{token}", methods=["GET"])
+@problems
+def public_file(token: str) -> Response:
+    from chalicelib.services.file_links import public_download
+
+    deps = _deps()
+    link = public_download(
+        token,
+        deps.file_links,
+        deps.file_records,
+        deps.file_store,
+        link_seconds=deps.settings.download_link_seconds,
+        guard=_lookup_guard(),
+    )
+    return Response(body=link, status_code=302, headers={"Location": str(link["url"])})
 
 
 # -- portals (signed webhooks) ----------------------------------------------------------------

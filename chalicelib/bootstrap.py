@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.file_links import PublicFileLinks
     from chalicelib.services.files import FileDeps
     from chalicelib.services.form_files import FormFileDeps
     from chalicelib.services.forms import FormDeps
@@ -219,16 +220,29 @@ class Container:
         return DynamoAttemptCounter(self.settings.table_name)
 
     @cached_property
-    def receipt_pins(self) -> ReceiptPins:
-        """PINs under the stage's key (SSM); dev stages without one use the published dev key."""
-        from chalicelib.services.pins import DEV_KEY, ReceiptPins
+    def _pin_key(self) -> bytes:
+        """The stage's receipt PIN key (SSM); dev stages without one use the published dev key."""
+        from chalicelib.services.pins import DEV_KEY
 
         name = self.settings.pin_key_parameter
         if not name:
             if not self.settings.is_dev_stage:
                 raise RuntimeError("receipt PINs need MOTCUA_PIN_KEY_PARAMETER outside dev")
-            return ReceiptPins(DEV_KEY)
-        return ReceiptPins(_secure_parameter(name).encode())
+            return DEV_KEY
+        return _secure_parameter(name).encode()
+
+    @cached_property
+    def receipt_pins(self) -> ReceiptPins:
+        from chalicelib.services.pins import ReceiptPins
+
+        return ReceiptPins(self._pin_key)
+
+    @cached_property
+    def file_links(self) -> PublicFileLinks:
+        """The national portal's links to stored files, under a key derived from the PIN key."""
+        from chalicelib.services.file_links import PublicFileLinks
+
+        return PublicFileLinks(self._pin_key, self.settings.public_base_url)
 
     @property
     def lookup_limits(self) -> LookupLimits:
@@ -443,6 +457,8 @@ class Container:
             portal=self.national_portal,
             catalog=self.catalog,
             agencies=self.agencies,
+            files=self.file_records,
+            links=self.file_links,
         )
 
     def portal_reconcile_deps(self, may_go_on: Callable[[], bool] | None = None) -> ReconcileDeps:

@@ -9,11 +9,13 @@ Pure: the sync service loads the dossier and passes in the names it needs. Dates
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.files import FileKind, StoredFile
 from chalicelib.domain.procedures import Procedure
 from chalicelib.domain.statuses import ApplicantKind, Channel, DossierStatus, Role
 
@@ -69,10 +71,19 @@ def summary(procedure: Procedure | None, history: Sequence[HistoryEntry]) -> str
     return (note or (procedure.name if procedure else ""))[:SUMMARY_LIMIT]
 
 
+@dataclass(frozen=True)
+class LinkedFile:
+    """A stored file and the URL the portal fetches it from (the sync service makes it: a
+    stable public link, chalicelib/services/file_links.py)."""
+
+    stored: StoredFile
+    url: str
+
+
 def document_items(code: str, history: Sequence[HistoryEntry]) -> list[dict[str, str]]:
-    """TaiLieuNop (contract §2.2): the documents as intake last received them (the opening
-    entry's, or a later update's), until the documents issue stores the files themselves. The
-    id is the code and position, so that the same list pushed again is the same list."""
+    """TaiLieuNop (contract §2.2) for a dossier with no stored component file: the documents as
+    intake last received them (the opening entry's, or a later update's). The id is the code
+    and position, so that the same list pushed again is the same list."""
     lists = [e.documents for e in history if e.documents is not None]
     return [
         {
@@ -85,6 +96,45 @@ def document_items(code: str, history: Sequence[HistoryEntry]) -> list[dict[str,
         }
         for n, document in enumerate(lists[-1] if lists else (), start=1)
     ]
+
+
+def stored_document_items(files: Sequence[LinkedFile]) -> list[dict[str, str]]:
+    """TaiLieuNop (contract §2.2) from the dossier's stored component files, digitised all: the
+    file id (stable: the same bytes as the same component are the same file), its name, its
+    catalog component and the link the portal fetches it from."""
+    return [
+        {
+            "TepDinhKemId": f.stored.file_id,
+            "TenTepDinhKem": f.stored.name,
+            "IsDeleted": "False",
+            "MaThanhPhanHoSo": f.stored.component or "",
+            "DuongDanTaiTepTin": f.url,
+            "DuocSoHoa": "1",
+        }
+        for f in _by_id(files, FileKind.COMPONENT)
+    ]
+
+
+def result_items(files: Sequence[LinkedFile]) -> list[dict[str, str]]:
+    """DanhSachGiayToKetQua (contract §2.5): each stored result file (every one stored was
+    accepted, its signature checked, when it was recorded). `MaThanhPhanHoSo` is the result's
+    part code in OpenCPS, which our catalog has none of: "". `MaGiayToKetQua` is TD's
+    procedure's main result code (MaKetQuaChinh), which the catalog does not keep: ""."""
+    return [
+        {
+            "TenGiayTo": f.stored.name,
+            "MaThanhPhanHoSo": f.stored.component or "",
+            "GiayToId": f.stored.file_id,
+            "DuongDanTepTinKetQua": f.url,
+            "MaGiayToKetQua": "",
+        }
+        for f in _by_id(files, FileKind.RESULT)
+    ]
+
+
+def _by_id(files: Sequence[LinkedFile], kind: FileKind) -> list[LinkedFile]:
+    """One kind's files in a stable order (the same files, the same list at every push)."""
+    return sorted((f for f in files if f.stored.kind is kind), key=lambda f: f.stored.file_id)
 
 
 def fee_items(procedure: Procedure | None) -> list[dict[str, str]]:
@@ -157,12 +207,15 @@ def dossier_item(
     history: Sequence[HistoryEntry],
     *,
     resolving_agency_name: str,
+    files: Sequence[LinkedFile] = (),
 ) -> dict[str, Any]:
     """The dossier as the portal keeps it: the latest status, dates and flags, every scalar a
     string ("" when blank) and every list present (contract §2). Pushing the same snapshot
-    twice changes nothing at the portal."""
+    twice changes nothing at the portal. `files`: the dossier's stored files with their public
+    links; the documents intake received stand in for components while none is stored."""
     applicant = dossier.applicant
     fees = fee_items(procedure)
+    stored_documents = stored_document_items(files)
     if dossier.paid_online:
         paid_online = "1"
     elif fees or dossier.fees_requested:
@@ -197,18 +250,19 @@ def dossier_item(
         "DonViXuLy": resolving_agency_name,
         "GhiChu": "",
         "NoiNopHoSo": SUBMITTED_ON_PROVINCE_SYSTEM,
-        "HoSoCoThanhPhanSoHoa": "1" if dossier.digitised else "0",
+        # "1" when a submitted document is digitised (contract §2): a stored component is.
+        "HoSoCoThanhPhanSoHoa": "1" if dossier.digitised or stored_documents else "0",
         "TaiKhoanDuocXacThucVoiVNeID": "0",  # not known to intake
         "DuocThanhToanTrucTuyen": paid_online,
         "NgayTuChoi": portal_moment(_first_at(history, Action.REFUSE)),
         "NgayNopHoSo": portal_moment(dossier.submitted_at),
         "DinhDanhCHS": identity_items(applicant.kind, applicant.id_number),
         "DSKetNoiCSDL": [],
-        "TaiLieuNop": document_items(dossier.code, history),
+        "TaiLieuNop": stored_documents or document_items(dossier.code, history),
         "DanhSachLePhi": fees,
         "DanhSachTepDinhKemKhac": [],
         "DanhSachHoSoBoSung": supplement_items(history),
-        "DanhSachGiayToKetQua": [],
+        "DanhSachGiayToKetQua": result_items(files),
     }
 
 

@@ -75,6 +75,11 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("GET", "/v1/procedures"): _everyone("200"),
     ("GET", "/v1/procedures/{code}"): _everyone("200"),
     ("GET", "/v1/public/dossiers/{code}"): _row("404", citizen="200"),
+    # D has no result yet: the citizen with its PIN is told so (404); the link itself is shown
+    # by tests/integration/test_public_files.py.
+    ("GET", "/v1/public/dossiers/{code}/result"): _everyone("404"),
+    # A link the portal was given: it names one file, whoever follows it.
+    ("GET", "/v1/public/files/{token}"): _everyone("302"),
     ("POST", "/v1/webhooks/dossiers"): _signed(portal="202"),
     ("GET", "/v1/webhooks/receipts/{receipt_id}"): _signed(portal="200"),
     # B's system has the scope, but B takes no part in D (403 too: see RULES).
@@ -116,6 +121,12 @@ RULES: dict[Route, str] = {
     "opened before PINs: the last 4 digits of the applicant's phone): without it, or with a "
     "wrong one, the answer is the 404 of an unknown code; wrong guesses are limited per code "
     "and per client address (429). Tokens and signatures give nothing more.",
+    ("GET", "/v1/public/dossiers/{code}/result"): "Public, with the dossier's receipt PIN, "
+    "as the lookup (the same 404 without it, the same limits); then 404 while the dossier has "
+    "no electronic result. Tokens and signatures give nothing more.",
+    ("GET", "/v1/public/files/{token}"): "Public: the token is the credential (an HMAC over "
+    "the dossier and the file, given to the national portal); a token not issued here answers "
+    "404, and such guesses are limited per client address (429).",
     ("POST", "/v1/webhooks/dossiers"): "A signed client with scope `dossiers` (a portal).",
     ("GET", "/v1/webhooks/receipts/{receipt_id}"): "The signed client (scope `dossiers`) that "
     "made the receipt; another client's receipt answers 404.",

@@ -84,6 +84,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.AGENCY: _path(
         "agency", "an agency code, e.g. 000.00.41.H19 (another form: 400 naming it)"
     ),
+    route_docs.FILE_TOKEN: _path(
+        "token", "a file link's token, as the national portal was given it (another: 404)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

@@ -35,6 +35,7 @@ COMMAND_ID = "command_id"
 FILE_ID = "file_id"
 FORM = "form"  # {form}: 01-07 of Thông tư 03/2025
 AGENCY = "agency"  # {agency}: an agency code of the registry
+FILE_TOKEN = "file_token"  # {token}: a public file link's token (services/file_links.py)
 IDEMPOTENCY = "idempotency_key"
 PHONE_LAST4 = "phone_last4"
 RECEIPT_PIN = "receipt_pin"

@@ -99,6 +99,35 @@ class PublicDossier(BaseModel):
     current_step: str | None
     received_at: datetime | None = None
     due_at: datetime | None
+    electronic_result: Annotated[
+        bool, Field(description="an electronic result can be downloaded (`result_url`)")
+    ] = False
+    result_url: Annotated[
+        str | None,
+        Field(description="where, with the same PIN: GET /v1/public/dossiers/{code}/result"),
+    ] = None
+
+
+class PublicResultLink(BaseModel):
+    file_id: str
+    name: str
+    content_type: str
+    size: int
+    signature: Annotated[
+        str | None, Field(description="the signature's status as checked when it was recorded")
+    ]
+    url: Annotated[str, Field(description="a presigned GET, valid `expires_in` seconds")]
+
+
+class PublicResult(BaseModel):
+    code: str
+    expires_in: int
+    items: list[PublicResultLink]
+
+
+class PublicFileRedirect(BaseModel):
+    url: Annotated[str, Field(description="the same as Location: a short-lived presigned GET")]
+    expires_in: int
 
 
 # -- receipts and commands -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.domain import portal_records
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.procedures import Catalog
+from chalicelib.ports.files import FileRecords
 from chalicelib.ports.portal import (
     NationalPortal,
     PortalRejected,
@@ -35,6 +36,7 @@ from chalicelib.ports.records import DossierRecord
 from chalicelib.ports.store import DossierLoader
 from chalicelib.ports.stream import StateWritten
 from chalicelib.services.failures import PermanentFailure
+from chalicelib.services.file_links import PublicFileLinks
 
 
 class SyncRequest(BaseModel):
@@ -59,6 +61,10 @@ class PortalSyncDeps:
     portal: NationalPortal
     catalog: Catalog
     agencies: AgencyRegistry
+    # The dossier's stored files and their public links (TaiLieuNop, DanhSachGiayToKetQua);
+    # without them, the documents intake received and no result.
+    files: FileRecords | None = None
+    links: PublicFileLinks | None = None
 
 
 def sync(code: str, deps: PortalSyncDeps, now: datetime) -> SyncResult:
@@ -99,6 +105,7 @@ def portal_items(
         deps.catalog.get(dossier.procedure_code, dossier.procedure_version),
         record.history,
         resolving_agency_name=deps.agencies.name_of(dossier.resolving_agency),
+        files=linked_files(dossier.code, deps),
     )
     steps = [
         portal_records.progress_item(dossier.code, entry, unit_name=deps.agencies.place_name)
@@ -106,6 +113,17 @@ def portal_items(
         if after_version is None or entry.version > after_version
     ]
     return snapshot, steps
+
+
+def linked_files(code: str, deps: PortalSyncDeps) -> list[portal_records.LinkedFile]:
+    """The dossier's stored files, each with the link the portal fetches it from."""
+    if deps.files is None or deps.links is None:
+        return []
+    links = deps.links
+    return [
+        portal_records.LinkedFile(stored, links.url(code, stored.file_id))
+        for stored in deps.files.files(code)
+    ]
 
 
 def request_for_state(state: StateWritten) -> SyncRequest:

@@ -7,14 +7,16 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain.dossier import Actor, Dossier, HistoryEntry
+from chalicelib.domain.files import FileKind, StoredFile, latest_first
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.state_machine import step_location
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.ports.deliveries import DeliveryLog
 from chalicelib.ports.errors import InvalidCursor
+from chalicelib.ports.files import FileRecords, FileStore
 from chalicelib.ports.records import ALARM_JSON, DossierRecord, Receipt
 from chalicelib.ports.store import DossierLoader, DossierLookup, ReadingStore
 from chalicelib.services.errors import FieldIssue, Invalid, NotFound
@@ -25,6 +27,9 @@ from chalicelib.services.transitions import FAILED, require_visible
 PHONE_LAST4 = re.compile(r"[0-9]{4}")
 MAX_RECEIPT_ID = 64  # longer ids were never issued: answered without reading the store
 NOT_FOUND_PUBLIC = "Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập"
+NO_RESULT_PUBLIC = "Hồ sơ chưa có kết quả điện tử"
+# Where the citizen gets the electronic result (with the same PIN): app.py's route.
+RESULT_ROUTE = "/v1/public/dossiers/{code}/result"
 # Kept on the dossier, shown to nobody: the receipt PIN's hash.
 NEVER_SHOWN = ("pin_hash",)
 # The public lookup answers no sooner than this after it started, whatever it found: reading a
@@ -145,6 +150,7 @@ def public_lookup(
     phone_last4: str | None = None,
     pins: ReceiptPins = DEV_PINS,
     guard: LookupGuard | None = None,
+    files: FileRecords | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ):
@@ -156,7 +162,90 @@ def public_lookup(
     once (an over-long code reads a key that never exists), checks a PIN (a decoy when there is
     none to check), and answers no sooner than PUBLIC_LOOKUP_SECONDS after it started.
     `guard` counts the wrong guesses and refuses (429) a code or an address that has none left
-    (chalicelib/services/lookup_limits.py), whether the code exists or not."""
+    (chalicelib/services/lookup_limits.py), whether the code exists or not. With `files`, the
+    answer says whether an electronic result can be downloaded (`public_result`)."""
+
+    def view(dossier: Dossier) -> dict[str, Any]:
+        found = public_view(dossier, catalog)
+        if files is not None:
+            ready = bool(_result_files(dossier.code, files))
+            found["electronic_result"] = ready
+            found["result_url"] = RESULT_ROUTE.format(code=dossier.code) if ready else None
+        return found
+
+    return _opened(code, pin, store, view, phone_last4=phone_last4, pins=pins, guard=guard,
+                   clock=clock, sleep=sleep)  # fmt: skip
+
+
+def public_result(
+    code: str,
+    pin: str | None,
+    store: DossierLookup,
+    files: FileRecords,
+    blobs: FileStore,
+    *,
+    link_seconds: int,
+    phone_last4: str | None = None,
+    pins: ReceiptPins = DEV_PINS,
+    guard: LookupGuard | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """The electronic result, for the citizen who opened the lookup: a short-lived link to each
+    stored result file (each was accepted, its signature checked, when it was recorded). Opened
+    as the lookup is (the same PIN, limits, answer to a wrong one and time); a dossier with no
+    result file answers 404 too, in Vietnamese."""
+
+    def links(dossier: Dossier) -> dict[str, Any]:
+        results = _result_files(dossier.code, files)
+        if not results:
+            raise NotFound(f"{dossier.code} has no electronic result",
+                           errors=[FieldIssue("code", "no electronic result yet",
+                                              NO_RESULT_PUBLIC)])  # fmt: skip
+        return {
+            "code": dossier.code,
+            "expires_in": link_seconds,
+            "items": [_result_link(f, blobs, link_seconds) for f in results],
+        }
+
+    return _opened(code, pin, store, links, phone_last4=phone_last4, pins=pins, guard=guard,
+                   clock=clock, sleep=sleep)  # fmt: skip
+
+
+def _result_files(code: str, files: FileRecords) -> list[StoredFile]:
+    return latest_first(f for f in files.files(code) if f.kind is FileKind.RESULT)
+
+
+def _result_link(stored: StoredFile, blobs: FileStore, seconds: int) -> dict[str, Any]:
+    url = blobs.download_url(stored.key, expires_in=seconds, filename=stored.name,
+                             content_type=stored.content_type)  # fmt: skip
+    signature = stored.signature.status.value if stored.signature is not None else None
+    return {
+        "file_id": stored.file_id,
+        "name": stored.name,
+        "content_type": stored.content_type,
+        "size": stored.size,
+        "signature": signature,
+        "url": url,
+    }
+
+
+Answer = TypeVar("Answer")
+
+
+def _opened(
+    code: str,
+    pin: str | None,
+    store: DossierLookup,
+    answer: Callable[[Dossier], Answer],
+    *,
+    phone_last4: str | None,
+    pins: ReceiptPins,
+    guard: LookupGuard | None,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> Answer:
+    """`answer` for the dossier `code` once its secret opened it (public_lookup's docstring)."""
     if pin and normalise(pin) is None:  # its form, whatever the code: says nothing of it
         raise Invalid(
             "pin is not a receipt PIN",
@@ -181,7 +270,7 @@ def public_lookup(
             if guard is not None:
                 guard.failed(key)
             raise NotFound(NOT_FOUND_PUBLIC)
-        return public_view(dossier, catalog)
+        return answer(dossier)
     finally:
         sleep(max(0.0, PUBLIC_LOOKUP_SECONDS - (clock() - started)))
 

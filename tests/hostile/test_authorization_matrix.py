@@ -176,6 +176,10 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/procedures/{code}": "/v1/procedures/1.001193",
         "/v1/public/dossiers/{code}": f"/v1/public/dossiers/{code}"
         + (f"?pin={world['pin']}" if caller == "citizen" else ""),
+        "/v1/public/dossiers/{code}/result": f"/v1/public/dossiers/{code}/result"
+        + (f"?pin={world['pin']}" if caller == "citizen" else ""),
+        "/v1/public/files/{token}": "/v1/public/files/"
+        + bootstrap.container().file_links.token(code, world["file_id"]),
         "/v1/webhooks/receipts/{receipt_id}": f"/v1/webhooks/receipts/{world['portal_receipt']}",
         "/v1/intake/{receipt_id}": f"/v1/intake/{world['counter_receipt']}",
         "/v1/dossiers/{code}/commands/{command_id}": f"/v1/dossiers/{code}/commands/"

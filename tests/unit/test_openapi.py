@@ -75,7 +75,8 @@ def test_every_status_a_route_doc_names_is_a_documented_answer():
     """A success named without its model, or a refusal the document has no answer for, fails."""
     for route, doc in openapi.documented_routes().items():
         refusals = openapi.statuses(route, doc) - set(doc.answers)
-        assert all(200 <= status < 300 for status in doc.answers), route
+        # A success, or a redirect (a public file link: 302 to the store) with its own model.
+        assert all(200 <= status < 400 for status in doc.answers), route
         assert refusals <= set(openapi._ERRORS), route
         assert not set(doc.refusals) & set(doc.answers), route
         for answer in doc.answers.values():

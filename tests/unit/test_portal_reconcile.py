@@ -8,6 +8,7 @@ import random
 import pytest
 
 from chalicelib import observability
+from chalicelib.adapters.file_records import MemoryFileRecords
 from chalicelib.adapters.memory_store import MemoryStore
 from chalicelib.adapters.national_portal import MemoryNationalPortal
 from chalicelib.adapters.portal_sync_log import MemoryPortalSyncLog
@@ -248,6 +249,7 @@ def test_the_nightly_run_leaves_a_lossy_portal_holding_every_dossier_as_we_do(
         national_portal=world.portal,
         catalog=world.sync.catalog,
         agencies=AGENCIES,
+        file_records=MemoryFileRecords(),  # the sync reads the dossiers' files
     )
     report = workers.run_portal_reconcile(container)
 
