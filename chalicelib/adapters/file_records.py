@@ -2,10 +2,11 @@
 
 `D#<code>` / `U#<upload id>`: an upload asked for (`upload`: JSON; TTL two days: the bucket
 drops an unrecorded object after one). `D#<code>` / `F#<file id>`: a recorded file (`file`:
-JSON), written once (`attribute_not_exists`), never changed. `CITIZEN#<id number>` /
-`DOC#<kind>`: the citizen's latest stored document of that kind (`document`: JSON), for reuse
-(QĐ 766 4.3); the id number is personal data, kept in the table as the dossier keeps it. The dossier store's `load` reads
+JSON), written once (`attribute_not_exists`), never changed. The dossier store's `load` reads
 the partition and keeps only its own prefixes, so these items cost it a few bytes of Query.
+`CITIZEN#<id number>` / `DOC#<kind>`: the citizen's latest stored document of that kind
+(`document`: JSON), for reuse (QĐ 766 4.3); the id number is personal data, kept in the table
+as the dossier keeps it.
 """
 
 from __future__ import annotations

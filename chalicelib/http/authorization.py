@@ -99,6 +99,9 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("POST", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
     ("GET", "/v1/dossiers/{code}/files"): _bearer(**_officials_of_a("200", "403")),
     ("GET", "/v1/dossiers/{code}/files/{file_id}"): _bearer(**_officials_of_a("200", "403")),
+    ("GET", "/v1/dossiers/{code}/reusable-documents"): _bearer(**_officials_of_a("200", "403")),
+    # The matrix records a document taken before: the file kept (200).
+    ("POST", "/v1/dossiers/{code}/reuses"): _bearer(**_officials_of_a("200", "403")),
 }
 
 # What each route's row means, in words (the OpenAPI description of the operation).
@@ -145,6 +148,10 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/dossiers/{code}/files"): "Officials of an agency involved in the dossier.",
     ("GET", "/v1/dossiers/{code}/files/{file_id}"): "Officials of an agency involved in the "
     "dossier; each link given is recorded in the read audit first.",
+    ("GET", "/v1/dossiers/{code}/reusable-documents"): "Officials of an agency involved in "
+    "the dossier: only the documents of its own applicant.",
+    ("POST", "/v1/dossiers/{code}/reuses"): "Officials of an agency involved in the dossier: "
+    "only a document of its own applicant.",
     ("GET", "/v1/audit/reads"): "An administrator (role admin) of any agency: the audit of "
     "officials' reads of personal data is the province's oversight, not an agency's.",
 }

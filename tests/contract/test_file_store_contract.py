@@ -146,9 +146,10 @@ def test_a_file_is_recorded_once_and_listed_per_dossier(records):
 def _document(kind: str, code: str, moment, sha: str = "a" * 64):
     from chalicelib.domain.files import ReusableDocument
 
-    return ReusableDocument(id_number="079090001234", document=kind, code=code,
-                            file_id=file_id_for(code, FileKind.COMPONENT, kind, sha), sha256=sha,
-                            name="Giấy khai sinh.pdf", content_type=PDF_TYPE, at=moment)  # fmt: skip
+    file_id = file_id_for(code, FileKind.COMPONENT, kind, sha)
+    return ReusableDocument(id_number="079090001234", document=kind, code=code, file_id=file_id,
+                            sha256=sha, name="Giấy khai sinh.pdf", content_type=PDF_TYPE,
+                            at=moment)  # fmt: skip
 
 
 def test_a_citizens_documents_are_indexed_latest_of_each_kind(records):
