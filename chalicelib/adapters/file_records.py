@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo_calls import query_all
 from chalicelib.domain.files import PendingUpload, ReusableDocument, StoredFile
+from chalicelib.ports.records import utc_key
 
 UPLOAD_TTL = timedelta(days=2)
 
@@ -98,18 +99,20 @@ class DynamoFileRecords:
         return [StoredFile.model_validate_json(i["file"]["S"]) for i in items]
 
     def index_document(self, document: ReusableDocument) -> None:
-        # The latest wins; a late retry of an older record does not replace a newer one.
+        # The latest wins; a late retry of an older record does not replace a newer one
+        # (`at` compared as sortable UTC text).
+        at = utc_key(document.at)
         try:
             aws.client("dynamodb").put_item(
                 TableName=self.table,
                 Item={
                     **_citizen_key(document.id_number, document.document),
                     "document": {"S": document.model_dump_json()},
-                    "at": {"S": document.at.isoformat()},
+                    "at": {"S": at},
                 },
                 ConditionExpression="attribute_not_exists(PK) OR #at <= :at",
                 ExpressionAttributeNames={"#at": "at"},
-                ExpressionAttributeValues={":at": {"S": document.at.isoformat()}},
+                ExpressionAttributeValues={":at": {"S": at}},
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
