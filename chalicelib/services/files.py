@@ -29,7 +29,6 @@ from chalicelib.domain.files import (
     electronic_result,
     file_id_for,
     latest_first,
-    stored_key,
 )
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.result_signatures import Problem, SignatureCheck, result_acceptable
@@ -149,33 +148,36 @@ def record_upload(
     except Invalid:
         deps.blobs.delete(upload.key)  # a refused file is not kept, even for a day
         raise
-    file_id = file_id_for(code, upload.kind, upload.component, checked.sha256)
-    stored = deps.records.get_file(code, file_id)
-    created = stored is None
-    if stored is None:
-        target = stored_key(code, checked.sha256)
-        if not deps.blobs.exists(target):
-            deps.blobs.copy(upload.key, target)
-        stored = deps.records.put_file(
-            StoredFile(
-                code=code,
-                file_id=file_id,
-                kind=upload.kind,
-                component=upload.component,
-                name=upload.name,
-                sha256=checked.sha256,
-                size=checked.size,
-                content_type=checked.content_type,
-                pages=checked.pages,
-                uploaded_by=actor.id,
-                at=now,
-                signature=signature,
-            )
-        )
+    candidate = StoredFile(
+        code=code,
+        file_id=file_id_for(code, upload.kind, upload.component, checked.sha256),
+        kind=upload.kind,
+        component=upload.component,
+        name=upload.name,
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.content_type,
+        pages=checked.pages,
+        uploaded_by=actor.id,
+        at=now,
+        signature=signature,
+    )
+    stored, created = keep(candidate, upload.key, deps)
     deps.records.mark_recorded(code, upload_id, stored.file_id)
     deps.blobs.delete(upload.key)
     _file_kept(stored, actor, deps, now)
     return stored, created
+
+
+def keep(candidate: StoredFile, source_key: str, deps: FileDeps) -> tuple[StoredFile, bool]:
+    """(the file kept as `candidate.file_id`, whether it is new): the one recorded before, or
+    `candidate`, its bytes copied from `source_key` to their lasting key (once per dossier)."""
+    kept = deps.records.get_file(candidate.code, candidate.file_id)
+    if kept is not None:
+        return kept, False
+    if not deps.blobs.exists(candidate.key):
+        deps.blobs.copy(source_key, candidate.key)
+    return deps.records.put_file(candidate), True
 
 
 def _file_kept(stored: StoredFile, actor: Actor, deps: FileDeps, now: datetime) -> None:

@@ -15,17 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.files import (
-    FileKind,
-    ReusableDocument,
-    ReusedFrom,
-    StoredFile,
-    file_id_for,
-    stored_key,
-)
+from chalicelib.domain.files import FileKind, ReusableDocument, ReusedFrom, StoredFile, file_id_for
 from chalicelib.services.digitisation import bring_flags_up_to_date
 from chalicelib.services.errors import FieldIssue, NotFound
-from chalicelib.services.files import FileDeps, check_component, file_view, procedure_of
+from chalicelib.services.files import FileDeps, check_component, file_view, keep, procedure_of
 from chalicelib.services.transitions import require_visible
 
 
@@ -56,25 +49,18 @@ def reuse_document(
     assert dossier is not None  # seen by _documents
     check_component(FileKind.COMPONENT, component, procedure_of(dossier, deps.catalog))
     file_id = file_id_for(code, FileKind.COMPONENT, component, source.sha256)
-    kept = deps.records.get_file(code, file_id)
-    created = kept is None
-    if kept is None:
-        target = stored_key(code, source.sha256)
-        if not deps.blobs.exists(target):
-            deps.blobs.copy(source.key, target)
-        kept = deps.records.put_file(
-            source.model_copy(
-                update={
-                    "code": code,
-                    "file_id": file_id,
-                    "kind": FileKind.COMPONENT,
-                    "component": component,
-                    "uploaded_by": actor.id,
-                    "at": now,
-                    "reused_from": ReusedFrom(code=source.code, file_id=source.file_id),
-                }
-            )
-        )
+    candidate = source.model_copy(
+        update={
+            "code": code,
+            "file_id": file_id,
+            "kind": FileKind.COMPONENT,
+            "component": component,
+            "uploaded_by": actor.id,
+            "at": now,
+            "reused_from": ReusedFrom(code=source.code, file_id=source.file_id),
+        }
+    )
+    kept, created = keep(candidate, source.key, deps)
     # Counted once per reused file (the command id names it); the same bytes uploaded for
     # that component before are no reuse.
     reused = int(kept.reused_from is not None)
