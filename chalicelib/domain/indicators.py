@@ -98,8 +98,8 @@ class Counters:
     fees_paid_online: int = 0  # of those, paid online while processing (not at submission)
     paid_online: int = 0  # received dossiers whose fees were paid online (intake flag)
     fully_online: int = 0  # received online for a procedure offered fully online (toàn trình)
-    digitised: int = 0  # received dossiers digitised (intake flag)
-    electronic_result: int = 0  # resolved dossiers with an electronic result
+    digitised: int = 0  # received dossiers digitised (their files, or the portal at intake)
+    electronic_result: int = 0  # resolved dossiers with a result file stored
     reused_components: int = 0  # components taken from the citizen's stored documents
     reused_dossiers: int = 0  # dossiers with at least one reused component: 4.3's numerator
     processing_seconds_sum: int = 0  # working seconds, pauses out, of resolved dossiers
