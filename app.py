@@ -563,6 +563,7 @@ def _queue_action(
     command_id: str,
     on_checked: Callable[[], None] | None = None,
 ) -> Response:
+    from chalicelib.domain.files import electronic_result
     from chalicelib.services import transitions
 
     deps = _deps()
@@ -577,6 +578,7 @@ def _queue_action(
         command_id=command_id,
         now=deps.now(),
         on_checked=on_checked,
+        result_stored=lambda c: electronic_result(deps.file_records.files(c)),
     )
     status_url = f"/v1/dossiers/{code}/commands/{envelope.command_id}"
     return _accepted(
@@ -812,6 +814,51 @@ def download_file(code: str, file_id: str) -> dict[str, object]:
         deps.file_deps(),
         on_release=lambda _stored: _audit_read(code, actor, route),
     )
+
+
+@route_doc(
+    tag="officials",
+    summary="The dossier's applicant's documents stored with their other dossiers (QĐ 766 4.3)",
+    description="Found by the applicant's identification number, for this dossier only: "
+    "the latest of each kind (a component's code, or `result:<procedure code>`).",
+    params=(DOSSIER_CODE,),
+    answers={200: Answer(FILE_MODELS + "ReusableDocuments", "the documents, by kind")},
+    refusals=(404,),
+)
+@app.route("/v1/dossiers/{code}/reusable-documents", methods=["GET"])
+@problems
+def reusable_documents(code: str) -> dict[str, object]:
+    from chalicelib.services import reuse
+
+    actor, deps = _official(), _deps()
+    return reuse.reusable_documents(_dossier_code(code), actor, deps.file_deps())
+
+
+@route_doc(
+    tag="officials",
+    summary="Take one of the applicant's stored documents as a component, not uploaded again",
+    description="The document must be one of this dossier's applicant (`reusable-documents`); "
+    "it is recorded on this dossier with the same bytes and counted once for QĐ 766 4.3.",
+    params=(DOSSIER_CODE,),
+    body=FILE_MODELS + "ReuseRequest",
+    answers={
+        201: Answer(FILE_MODELS + "ReusedFile", "taken"),
+        200: Answer(FILE_MODELS + "ReusedFile", "taken before"),
+    },
+    refusals=(404,),
+)
+@app.route("/v1/dossiers/{code}/reuses", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def reuse_document(code: str) -> Response:
+    from chalicelib.http.file_models import ReuseRequest
+    from chalicelib.services import reuse
+
+    actor, deps = _official(), _deps()
+    body = _requests().model_from_json(ReuseRequest, _body(), {})
+    stored, created = reuse.reuse_document(_dossier_code(code), body.component,
+                                           body.source_file_id, actor, deps.file_deps(),
+                                           now=deps.now())  # fmt: skip
+    return Response(body=reuse.reused_view(stored, created), status_code=201 if created else 200)
 
 
 # -- the forms of Thông tư 03/2025 as files (officials, JWT) -----------------------------------

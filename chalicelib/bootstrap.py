@@ -338,6 +338,8 @@ class Container:
             upload_seconds=s.upload_link_seconds,
             download_seconds=s.download_link_seconds,
             verify_signature=self._verify_result_signature,
+            changes=self.store,
+            calendar=self.calendar,
         )
 
     def _verify_result_signature(self, pdf: bytes) -> SignatureCheck:

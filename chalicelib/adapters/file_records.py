@@ -4,6 +4,9 @@
 drops an unrecorded object after one). `D#<code>` / `F#<file id>`: a recorded file (`file`:
 JSON), written once (`attribute_not_exists`), never changed. The dossier store's `load` reads
 the partition and keeps only its own prefixes, so these items cost it a few bytes of Query.
+`CITIZEN#<id number>` / `DOC#<kind>`: the citizen's latest stored document of that kind
+(`document`: JSON), for reuse (QĐ 766 4.3); the id number is personal data, kept in the table
+as the dossier keeps it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.dynamo_calls import query_all
-from chalicelib.domain.files import PendingUpload, StoredFile
+from chalicelib.domain.files import PendingUpload, ReusableDocument, StoredFile
+from chalicelib.ports.records import utc_key
 
 UPLOAD_TTL = timedelta(days=2)
 
 
 def _key(code: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": f"D#{code}"}, "SK": {"S": sk}}
+
+
+def _citizen_key(id_number: str, kind: str) -> dict[str, Any]:
+    return {"PK": {"S": f"CITIZEN#{id_number}"}, "SK": {"S": f"DOC#{kind}"}}
 
 
 class DynamoFileRecords:
@@ -90,6 +98,36 @@ class DynamoFileRecords:
         )
         return [StoredFile.model_validate_json(i["file"]["S"]) for i in items]
 
+    def index_document(self, document: ReusableDocument) -> None:
+        # The latest wins; a late retry of an older record does not replace a newer one
+        # (`at` compared as sortable UTC text).
+        at = utc_key(document.at)
+        try:
+            aws.client("dynamodb").put_item(
+                TableName=self.table,
+                Item={
+                    **_citizen_key(document.id_number, document.document),
+                    "document": {"S": document.model_dump_json()},
+                    "at": {"S": at},
+                },
+                ConditionExpression="attribute_not_exists(PK) OR #at <= :at",
+                ExpressionAttributeNames={"#at": "at"},
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def documents_of(self, id_number: str) -> list[ReusableDocument]:
+        items = query_all(
+            aws.client("dynamodb"),
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :d)",
+            ExpressionAttributeValues={":pk": {"S": f"CITIZEN#{id_number}"}, ":d": {"S": "DOC#"}},
+            ConsistentRead=True,
+        )
+        return [ReusableDocument.model_validate_json(i["document"]["S"]) for i in items]
+
     def _get(self, code: str, sk: str) -> dict[str, Any] | None:
         found = aws.client("dynamodb").get_item(
             TableName=self.table, Key=_key(code, sk), ConsistentRead=True
@@ -102,6 +140,7 @@ class MemoryFileRecords:
     def __init__(self) -> None:
         self.uploads: dict[tuple[str, str], PendingUpload] = {}
         self.stored: dict[tuple[str, str], StoredFile] = {}
+        self.documents: dict[tuple[str, str], ReusableDocument] = {}
 
     def put_upload(self, upload: PendingUpload) -> None:
         key = (upload.code, upload.upload_id)
@@ -124,3 +163,12 @@ class MemoryFileRecords:
 
     def files(self, code: str) -> list[StoredFile]:
         return [f for (c, _), f in sorted(self.stored.items()) if c == code]
+
+    def index_document(self, document: ReusableDocument) -> None:
+        key = (document.id_number, document.document)
+        kept = self.documents.get(key)
+        if kept is None or kept.at <= document.at:
+            self.documents[key] = document
+
+    def documents_of(self, id_number: str) -> list[ReusableDocument]:
+        return [d for (who, _), d in sorted(self.documents.items()) if who == id_number]

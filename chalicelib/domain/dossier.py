@@ -32,6 +32,9 @@ class Action(StrEnum):
     RECOMPUTE_DUE = "recompute_due"  # the calendar changed: due dates counted again
     RETURN_INELIGIBLE = "return_ineligible"  # NĐ 118 art. 19(3): not eligible, with reasons
     UPDATE_DETAILS = "update_details"  # the portal corrected what the citizen submitted
+    # The stored files changed what the dossier is (digitised, electronic result, reused
+    # components): not an official's action, so no rule of the state machine lists it.
+    FILES_RECORDED = "files_recorded"
 
     @property
     def label_vi(self) -> str:
@@ -59,6 +62,7 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.RECOMPUTE_DUE: "Tính lại hạn do thay đổi lịch làm việc",
     Action.RETURN_INELIGIBLE: "Trả lại hồ sơ không đủ điều kiện giải quyết",
     Action.UPDATE_DETAILS: "Cập nhật thông tin hồ sơ",
+    Action.FILES_RECORDED: "Cập nhật thành phần số hóa",
 }
 
 
@@ -163,10 +167,14 @@ class Dossier(BaseModel):
     pin_hash: str | None = None
     # Deadline alarms already fired (keys from domain/alarms.py), the overdue flag, and when
     # the timer must look next (None keeps the dossier off the due index).
-    # What the QĐ 766 indicators count besides the course of the dossier (from the intake).
+    # What the QĐ 766 indicators count besides the course of the dossier: `paid_online` from
+    # the intake; `digitised` (4.2) and `electronic_result` (4.1) raised by the intake's flag
+    # or by the stored files (domain/digitisation.py), never lowered; `reused_components`
+    # (4.3): components taken from the citizen's documents already stored, not uploaded again.
     paid_online: bool = False
     digitised: bool = False
     electronic_result: bool = False
+    reused_components: int = Field(default=0, ge=0)
     alarms_fired: frozenset[str] = frozenset()
     overdue: bool = False
     next_alarm_at: datetime | None = None
@@ -230,6 +238,10 @@ class HistoryEntry(BaseModel):
     paused_for: timedelta | None = None  # set on resume: the working time the clock stood still
     amount_vnd: int | None = None
     electronic_result: bool | None = None  # set by `resolve`: the result is electronic
+    # Set by `files_recorded` when the files made the dossier digitised, and how many
+    # components it took from the citizen's stored documents (QĐ 766 4.2, 4.3).
+    digitised: bool | None = None
+    reused: int | None = None
     original_due_at: datetime | None = None  # after an extension: the appointment judged
     supplement_due_at: datetime | None = None  # set by `request_supplement`: the deadline
     after_limit: bool | None = None  # set by `request_supplement`: counted late (QĐ 766)

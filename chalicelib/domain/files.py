@@ -72,10 +72,47 @@ class StoredFile(BaseModel):
     uploaded_by: str
     at: AwareDatetime
     signature: SignatureCheck | None = None  # a result's signature, as checked when recorded
+    # Taken from the citizen's documents already stored (QĐ 766 4.3): the dossier and file
+    # it came from. The bytes are the same and copied under this dossier's own key.
+    reused_from: ReusedFrom | None = None
 
     @property
     def key(self) -> str:
         return stored_key(self.code, self.sha256)
+
+
+class ReusedFrom(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    file_id: Annotated[str, StringConstraints(pattern=FILE_ID)]
+
+
+class ReusableDocument(BaseModel):
+    """A citizen's stored document that a later dossier may take instead of an upload: the
+    latest one of each kind, indexed by the citizen's identification number (personal data,
+    kept in the table as the dossier is). `document` is a component's code, or
+    `result:<procedure code>` for a result issued to them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id_number: str
+    document: str
+    code: str
+    file_id: Annotated[str, StringConstraints(pattern=FILE_ID)]
+    sha256: Annotated[str, StringConstraints(pattern=SHA256_HEX)]
+    name: str
+    content_type: str
+    at: AwareDatetime
+
+
+def document_kind(stored: StoredFile, procedure_code: str) -> str:
+    """What the reuse index calls a stored file: its component's code, or the procedure's
+    result kind."""
+    if stored.kind is FileKind.RESULT:
+        return f"result:{procedure_code}"
+    assert stored.component is not None  # a component file names its component
+    return stored.component
 
 
 def upload_key(code: str, upload_id: str) -> str:

@@ -11,6 +11,9 @@ change that causes the count. So every counter goes to the month of its own even
 - ended, resolved, refused, withdrawn, stopped, ineligible, early, on_time, late,
   electronic_result, processing_seconds_sum, processing_count: the month processing ended;
 - returned: the month the result was handed over (status 10);
+- digitised after receipt, electronic_result after resolution, reused_components and
+  reused_dossiers: the month the stored files changed the dossier (a `files_recorded` change,
+  domain/digitisation.py): see "Files" below;
 - supplement_dossiers, supplement_requests, supplement_repeat_dossiers: the month of each
   request made after receipt (one before receipt is the counter's check, not counted);
 - extended: the month of a dossier's first extension with apology.
@@ -20,6 +23,18 @@ returned as ineligible, stopped, withdrawn) is on time when its end is at or bef
 original appointment, moved by the time spent waiting for the applicant; an extension with
 apology does not move it; more than one supplement request, or one after the law's limit,
 is late. A dossier refused before receipt is in neither.
+
+Files (QĐ 766 4.1, 4.2, 4.3 from the stored files, docs/law.md §9): 4.2's numerator counts a
+received dossier once, when it is digitised: at its receipt if its files (or the portal's flag)
+already made it so, else by the later change that raises the flag, on a dossier already
+received (one raised before receipt is counted by the receipt). 4.1's numerator counts a
+resolved dossier once: at the resolve if a result file was stored by then (or the resolving
+command said so), else by the later change that stores one on a dossier already resolved; a
+result file stored on an open dossier is counted by its resolve, and a dossier that ended
+otherwise (refused, withdrawn, stopped) is in neither term. Flags are never lowered, so no
+dossier leaves a numerator it entered. 4.3 counts the components taken from the citizen's
+stored documents (`reused_components`) and the dossiers with at least one
+(`reused_dossiers`, its numerator).
 
 The store ADDs the increments of `delta_for_change` to that row in the same transaction that
 writes the change. Nothing here de-duplicates: it relies on the store applying each change
@@ -83,8 +98,10 @@ class Counters:
     fees_paid_online: int = 0  # of those, paid online while processing (not at submission)
     paid_online: int = 0  # received dossiers whose fees were paid online (intake flag)
     fully_online: int = 0  # received online for a procedure offered fully online (toàn trình)
-    digitised: int = 0  # received dossiers digitised (intake flag)
-    electronic_result: int = 0  # resolved dossiers with an electronic result
+    digitised: int = 0  # received dossiers digitised (their files, or the portal at intake)
+    electronic_result: int = 0  # resolved dossiers with a result file stored
+    reused_components: int = 0  # components taken from the citizen's stored documents
+    reused_dossiers: int = 0  # dossiers with at least one reused component: 4.3's numerator
     processing_seconds_sum: int = 0  # working seconds, pauses out, of resolved dossiers
     processing_count: int = 0  # resolved dossiers whose processing time is in the sum
     # Ratings and complaints are not collected yet: always zero for now. They are here so
@@ -169,6 +186,9 @@ def delta_for_change(
         add("fees_paid_online", int(not paid_online))
     if before is not None and before.apologies == 0 and after.apologies > 0:
         add("extended")
+    if before is not None:
+        for key, amount in files_delta(before, after).items():
+            add(key, amount)
 
     supplements_before = before.supplement_requests if before is not None else 0
     new_requests = after.supplement_requests - supplements_before
@@ -197,6 +217,24 @@ def delta_for_change(
 
     if after.status is S.RETURNED and (before is None or before.status is not S.RETURNED):
         add("returned")
+    return delta
+
+
+def files_delta(before: Dossier, after: Dossier) -> dict[str, int]:
+    """What a change of an existing dossier adds through its files (module docstring,
+    "Files"): the receipt and the resolve count the flags they find; a flag raised after them
+    is counted by the change that raises it."""
+    delta: dict[str, int] = {}
+    if before.received_at is not None and after.digitised and not before.digitised:
+        delta["digitised"] = 1
+    resolved_before = before.ended_at is not None and before.status in (S.RESOLVED, S.RETURNED)
+    if resolved_before and after.electronic_result and not before.electronic_result:
+        delta["electronic_result"] = 1
+    reused = after.reused_components - before.reused_components
+    if reused > 0:
+        delta["reused_components"] = reused
+        if before.reused_components == 0:
+            delta["reused_dossiers"] = 1
     return delta
 
 
@@ -237,15 +275,19 @@ def rebuild(
         dossier = life.dossier
         supplements = 0
         after_limit = owed = paid_while_processing = extended = False
+        received = resolved = reused_any = False
+        history = sorted(life.history, key=lambda e: e.version)
         paused = timedelta(0)
-        for entry in sorted(life.history, key=lambda e: e.version):
+        for entry in history:
             delta: dict[str, int] = {}
             if entry.paused_for:
                 paused += entry.paused_for
             if entry.action is Action.RECEIVE:
                 delta[RECEIVED_KEY[dossier.channel]] = 1
+                received = True
                 delta["paid_online"] = int(life.paid_online)
-                delta["digitised"] = int(life.digitised)
+                # digitised at receipt, unless a later files change raised the flag
+                delta["digitised"] = int(life.digitised and not _raised_after(history, entry))
                 owed = bool(entry.amount_vnd) or life.paid_online
                 delta["fees_owed"] = int(owed)
                 delta["fully_online"] = int(dossier.fully_online)
@@ -285,14 +327,30 @@ def rebuild(
                     if electronic is None:  # recorded before resolve said it
                         electronic = life.electronic_result
                     delta["electronic_result"] = int(electronic)
+                    resolved = True
                     delta["processing_seconds_sum"] = int(spent.total_seconds())
                     delta["processing_count"] = 1
             elif entry.action is Action.RETURN_RESULT:
                 delta["returned"] = 1
+            elif entry.action is Action.FILES_RECORDED:
+                delta["digitised"] = int(bool(entry.digitised) and received)
+                delta["electronic_result"] = int(bool(entry.electronic_result) and resolved)
+                if entry.reused:
+                    delta["reused_components"] = entry.reused
+                    delta["reused_dossiers"] = int(not reused_any)
+                    reused_any = True
             key = row_key(dossier, entry.at)
             if any(delta.values()):
                 rows[key] = rows.get(key, Counters()).plus(delta)
     return rows
+
+
+def _raised_after(history: Iterable[HistoryEntry], receipt: HistoryEntry) -> bool:
+    """A files change after the receipt made the dossier digitised (and counted it)."""
+    return any(
+        e.action is Action.FILES_RECORDED and e.digitised and e.version > receipt.version
+        for e in history
+    )
 
 
 # -- indicators -------------------------------------------------------------------------------
@@ -326,6 +384,7 @@ SCORING: dict[str, Scoring] = {
     "3.6": Scoring(),  # no threshold stated
     "4.1": Scoring(),  # no threshold stated
     "4.2": Scoring(threshold=80.0),
+    "4.3": Scoring(threshold=80.0),
     "5.4": Scoring(threshold=90.0),
 }
 
@@ -336,14 +395,16 @@ NAMES_VI = {
     "3.6": "Tỷ lệ hồ sơ thanh toán trực tuyến",
     "4.1": "Tỷ lệ hồ sơ có kết quả điện tử",
     "4.2": "Tỷ lệ hồ sơ được số hóa",
+    "4.3": "Tỷ lệ hồ sơ sử dụng lại dữ liệu số hóa",
     "5.4": "Mức độ hài lòng",
 }
 INDICATOR_CODES = tuple(NAMES_VI)
-# Where an indicator's numerator comes from, shown with the report: 4.1 and 4.2 need the
-# dossier's and the result's files (the documents issue); until then they are flags.
+# Where an indicator's numerator comes from, shown with the report.
 SOURCES = {
-    "4.1": "intake flag: the resolving official says the result is electronic",
-    "4.2": "intake flag: the portal or counter says the dossier was digitised",
+    "4.1": "stored files: a result file stored (its signature accepted) by or after the resolve",
+    "4.2": "stored files: every required component (and, once resolved, the result) stored; "
+    "or the portal's digitised flag at receipt",
+    "4.3": "stored files: components taken from the citizen's documents already stored",
     "5.4": "ratings and complaints: not collected yet, so not computed",
 }
 
@@ -366,8 +427,8 @@ def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict
 
     Denominators: 2.1 the dossiers ended on time or late; 2.2 the resolved dossiers (in
     working days of 8 h); 3.3 and 4.2 the dossiers received; 3.6 the dossiers that owe fees
-    (paid online at submission or while processing); 4.1 the resolved ones. 4.1 and 4.2 come
-    from the intake's and the resolving official's flags until files exist (`SOURCES`).
+    (paid online at submission or while processing); 4.1 the resolved ones; 4.3 the dossiers
+    received. 4.1, 4.2 and 4.3 come from the stored files (`SOURCES`, module docstring).
     5.4 = 100 % − (late % + unsatisfied-or-complained %): not computed (None) until ratings or
     complaints are collected, never a copy of the on-time rate.
     """
@@ -380,6 +441,7 @@ def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict
         "3.6": (c.paid_online + c.fees_paid_online, c.fees_owed, "%"),
         "4.1": (c.electronic_result, c.resolved, "%"),
         "4.2": (c.digitised, c.received, "%"),
+        "4.3": (c.reused_dossiers, c.received, "%"),
         "5.4": (max(c.timed - c.late - unhappy, 0) if rated else 0, c.timed if rated else 0, "%"),
     }
     result: dict[str, Indicator] = {}

@@ -307,7 +307,7 @@ def apply(
     if command.amount_vnd is not None:
         entry = entry.model_copy(update={"amount_vnd": command.amount_vnd})
     if command.action in (Action.RESOLVE, Action.RETURN_INELIGIBLE):
-        entry = entry.model_copy(update={"electronic_result": command.electronic_result})
+        entry = entry.model_copy(update={"electronic_result": changed.electronic_result})
     if command.action is Action.RECEIVE and procedure.total_fees_vnd:
         entry = entry.model_copy(update={"amount_vnd": procedure.total_fees_vnd})
     if command.action is Action.REQUEST_SUPPLEMENT:
@@ -474,9 +474,10 @@ def _resolve(c: Context) -> Dossier:
             f"the dossier is at step {c.dossier.step_index + 1} of {last + 1} processing steps; "
             "only the last one can resolve it"
         )
-    resolved = c.dossier.model_copy(
-        update={"status": S.RESOLVED, "electronic_result": c.command.electronic_result}
-    )
+    # A result file recorded before the resolve (domain/digitisation.py) already made it
+    # electronic: the command cannot unsay what the stored file shows.
+    electronic = c.command.electronic_result or c.dossier.electronic_result
+    resolved = c.dossier.model_copy(update={"status": S.RESOLVED, "electronic_result": electronic})
     return _to_counter(c, resolved)
 
 

@@ -108,6 +108,9 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("GET", "/v1/agencies/{agency}/tracking-book"): _bearer(
         receiver="403", specialist="403", leader="200", admin="200", other_agency="403"
     ),
+    ("GET", "/v1/dossiers/{code}/reusable-documents"): _bearer(**_officials_of_a("200", "403")),
+    # The matrix records a document taken before: the file kept (200).
+    ("POST", "/v1/dossiers/{code}/reuses"): _bearer(**_officials_of_a("200", "403")),
 }
 
 # What each route's row means, in words (the OpenAPI description of the operation).
@@ -166,6 +169,10 @@ RULES: dict[Route, str] = {
     ("GET", "/v1/agencies/{agency}/tracking-book"): "The agency's own leaders and admins (the "
     "book names every applicant it received: narrower than the QĐ 766 report's counts); the "
     "read of each dossier it lists is recorded in the read audit first.",
+    ("GET", "/v1/dossiers/{code}/reusable-documents"): "Officials of an agency involved in "
+    "the dossier: only the documents of its own applicant.",
+    ("POST", "/v1/dossiers/{code}/reuses"): "Officials of an agency involved in the dossier: "
+    "only a document of its own applicant.",
     ("GET", "/v1/audit/reads"): "An administrator (role admin) of any agency: the audit of "
     "officials' reads of personal data is the province's oversight, not an agency's.",
 }

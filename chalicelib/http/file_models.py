@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from chalicelib.domain.files import UPLOAD_ID
+from chalicelib.domain.files import FILE_ID, UPLOAD_ID
 from chalicelib.domain.procedures import COMPONENT_CODE
 
 # A file's name as the official's browser gives it: shown and used as the download's name.
@@ -37,6 +37,15 @@ class RecordRequest(BaseModel):
     upload_id: Annotated[str, Field(pattern=UPLOAD_ID)]
 
 
+class ReuseRequest(BaseModel):
+    """POST /v1/dossiers/{code}/reuses: take the applicant's stored document as a component."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    component: Annotated[str, Field(pattern=COMPONENT_CODE)]
+    source_file_id: Annotated[str, Field(pattern=FILE_ID)]
+
+
 class UploadTicket(BaseModel):
     """Where and how to POST the file (multipart/form-data: every field, then `file`)."""
 
@@ -62,6 +71,29 @@ class FileView(BaseModel):
 
 class RecordedFile(FileView):
     created: bool = Field(description="false when these bytes were recorded as this already")
+
+
+class ReusedFrom(BaseModel):
+    code: str
+    file_id: str
+
+
+class ReusedFile(RecordedFile):
+    reused_from: ReusedFrom | None = Field(description="the dossier and file it was taken from")
+
+
+class ReusableDocument(BaseModel):
+    document: str = Field(description="a component's code, or result:<procedure code>")
+    code: str = Field(description="the dossier it is stored with")
+    file_id: str
+    sha256: str
+    name: str
+    content_type: str
+    at: datetime
+
+
+class ReusableDocuments(BaseModel):
+    items: list[ReusableDocument]
 
 
 class FileList(BaseModel):

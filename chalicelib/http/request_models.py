@@ -68,7 +68,9 @@ class ActionRequest(BaseModel):
     target_unit: Annotated[str | None, Field(pattern=r"^[A-Z0-9_]{1,40}$")] = None
     new_due_at: datetime | None = None
     amount_vnd: Annotated[int | None, Field(ge=0, le=1_000_000_000_000)] = None
-    electronic_result: StrictBool = False  # with resolve: the result is an electronic document
+    # With resolve: taken from the stored files (a result file kept), whatever is said here;
+    # true without one is refused (services/transitions.electronic_from_files).
+    electronic_result: StrictBool = False
     payment_channel: PaymentChannel | None = None  # with fees_paid: online or at the counter
     expected_version: Version
 

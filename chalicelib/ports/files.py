@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from chalicelib.domain.files import PendingUpload, StoredFile
+from chalicelib.domain.files import PendingUpload, ReusableDocument, StoredFile
 
 
 class FileTooLarge(Exception):
@@ -77,4 +77,12 @@ class FileRecords(Protocol):
 
     def files(self, code: str) -> list[StoredFile]:
         """The dossier's files, by file id."""
+        ...
+
+    def index_document(self, document: ReusableDocument) -> None:
+        """Keep `document` as the citizen's latest of its kind (replacing an older one)."""
+        ...
+
+    def documents_of(self, id_number: str) -> list[ReusableDocument]:
+        """The citizen's reusable documents, by kind."""
         ...

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor, Dossier
 from chalicelib.domain.files import (
     FILE_ID,
@@ -28,13 +29,13 @@ from chalicelib.domain.files import (
     electronic_result,
     file_id_for,
     latest_first,
-    stored_key,
 )
 from chalicelib.domain.procedures import Catalog, Procedure
 from chalicelib.domain.result_signatures import Problem, SignatureCheck, result_acceptable
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.ports.files import FileRecords, FileStore, FileTooLarge
-from chalicelib.ports.store import DossierLookup
+from chalicelib.ports.store import ChangeWriter, DossierLookup
+from chalicelib.services.digitisation import FlagDeps, bring_flags_up_to_date, index_for_reuse
 from chalicelib.services.errors import Conflict, FieldIssue, Invalid, NotFound
 from chalicelib.services.file_checks import PDF, FileLimits, check_file, refused
 from chalicelib.services.transitions import require_visible
@@ -63,6 +64,15 @@ class FileDeps:
     # list and the clock); None: results are taken as unsigned.
     verify_signature: Callable[[bytes], SignatureCheck] | None = None
     download_seconds: int = 300
+    # Where a recorded file changes the dossier's QĐ 766 flags (services/digitisation.py):
+    # both set in production (bootstrap); None: files are kept and the dossier left as it is.
+    changes: ChangeWriter | None = None
+    calendar: WorkingCalendar | None = None
+
+    def flags(self) -> FlagDeps | None:
+        if self.changes is None or self.calendar is None:
+            return None
+        return FlagDeps(self.dossiers, self.changes, self.records, self.catalog, self.calendar)
 
 
 def request_upload(
@@ -77,7 +87,7 @@ def request_upload(
     """A presigned POST for one file of `code`, and the upload's id to record it with."""
     dossier = require_visible(code, deps.dossiers.get(code), actor)
     kind = FileKind(asked.kind)
-    _check_component(kind, asked.component, _procedure(dossier, deps.catalog))
+    check_component(kind, asked.component, procedure_of(dossier, deps.catalog))
     if asked.content_type not in deps.limits.types:
         accepted = ", ".join(sorted(deps.limits.types))
         raise _invalid("content_type", f"not one of {accepted}",
@@ -129,6 +139,7 @@ def record_upload(
     if upload.file_id is not None:
         kept = deps.records.get_file(code, upload.file_id)
         if kept is not None:
+            _file_kept(kept, actor, deps, now)  # a retry finishes what a failure left undone
             return kept, False
     data = _uploaded_bytes(upload, deps)
     try:
@@ -137,32 +148,46 @@ def record_upload(
     except Invalid:
         deps.blobs.delete(upload.key)  # a refused file is not kept, even for a day
         raise
-    file_id = file_id_for(code, upload.kind, upload.component, checked.sha256)
-    stored = deps.records.get_file(code, file_id)
-    created = stored is None
-    if stored is None:
-        target = stored_key(code, checked.sha256)
-        if not deps.blobs.exists(target):
-            deps.blobs.copy(upload.key, target)
-        stored = deps.records.put_file(
-            StoredFile(
-                code=code,
-                file_id=file_id,
-                kind=upload.kind,
-                component=upload.component,
-                name=upload.name,
-                sha256=checked.sha256,
-                size=checked.size,
-                content_type=checked.content_type,
-                pages=checked.pages,
-                uploaded_by=actor.id,
-                at=now,
-                signature=signature,
-            )
-        )
+    candidate = StoredFile(
+        code=code,
+        file_id=file_id_for(code, upload.kind, upload.component, checked.sha256),
+        kind=upload.kind,
+        component=upload.component,
+        name=upload.name,
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.content_type,
+        pages=checked.pages,
+        uploaded_by=actor.id,
+        at=now,
+        signature=signature,
+    )
+    stored, created = keep(candidate, upload.key, deps)
     deps.records.mark_recorded(code, upload_id, stored.file_id)
     deps.blobs.delete(upload.key)
+    _file_kept(stored, actor, deps, now)
     return stored, created
+
+
+def keep(candidate: StoredFile, source_key: str, deps: FileDeps) -> tuple[StoredFile, bool]:
+    """(the file kept as `candidate.file_id`, whether it is new): the one recorded before, or
+    `candidate`, its bytes copied from `source_key` to their lasting key (once per dossier)."""
+    kept = deps.records.get_file(candidate.code, candidate.file_id)
+    if kept is not None:
+        return kept, False
+    if not deps.blobs.exists(candidate.key):
+        deps.blobs.copy(source_key, candidate.key)
+    return deps.records.put_file(candidate), True
+
+
+def _file_kept(stored: StoredFile, actor: Actor, deps: FileDeps, now: datetime) -> None:
+    """What a kept file changes: the citizen's reuse index, and the dossier's flags with their
+    counters (once per file: the command id names it)."""
+    flags = deps.flags()
+    if flags is None:
+        return
+    index_for_reuse(stored, flags)
+    bring_flags_up_to_date(stored.code, f"files-{stored.file_id}", actor, flags, now=now)
 
 
 def _result_signature(
@@ -178,7 +203,7 @@ def _result_signature(
         check = SignatureCheck.of_file(Problem.NO_SIGNATURE, f"a {content_type} has no signature")
     dossier = deps.dossiers.get(code)
     assert dossier is not None  # seen by require_visible
-    accepted = result_acceptable(check, _procedure(dossier, deps.catalog))
+    accepted = result_acceptable(check, procedure_of(dossier, deps.catalog))
     if not accepted.ok:
         raise Invalid(
             f"file: the result's signature is {check.status.value}: {check.reason}",
@@ -210,7 +235,7 @@ def list_files(code: str, actor: Actor, deps: FileDeps) -> dict[str, Any]:
     """The dossier's files, newest first, and what they say of it (QĐ 766 4.1 and 4.2)."""
     dossier = require_visible(code, deps.dossiers.get(code), actor)
     files = deps.records.files(code)
-    procedure = _procedure(dossier, deps.catalog)
+    procedure = procedure_of(dossier, deps.catalog)
     return {
         "items": [file_view(f) for f in latest_first(files)],
         "components_missing": components_missing(files, procedure),
@@ -253,14 +278,14 @@ def recorded_view(stored: StoredFile, created: bool) -> dict[str, Any]:
     return {**file_view(stored), "created": created}
 
 
-def _procedure(dossier: Dossier, catalog: Catalog) -> Procedure:
+def procedure_of(dossier: Dossier, catalog: Catalog) -> Procedure:
     procedure = catalog.get(dossier.procedure_code, dossier.procedure_version)
     if procedure is None:  # a dossier is opened only under a procedure of the catalog
         raise LookupError(f"{dossier.procedure_code} v{dossier.procedure_version} not in catalog")
     return procedure
 
 
-def _check_component(kind: FileKind, component: str | None, procedure: Procedure) -> None:
+def check_component(kind: FileKind, component: str | None, procedure: Procedure) -> None:
     if kind is FileKind.RESULT:
         if component is not None:
             raise _invalid("component", "a result is no component: leave it out",

@@ -116,13 +116,17 @@ def request_action(
     now: datetime,
     on_checked: Callable[[], None] | None = None,
     key_field: str = "Idempotency-Key",
+    result_stored: Callable[[str], bool] | None = None,
 ) -> TransitionEnvelope:
     """Check what the API can check cheaply, record the request, then queue the command.
 
     Roles, units and the state machine are checked by the worker against the state it holds
     when it applies the command: checking them here would be checking a stale copy. The
     target of a transfer is checked against the registry here (answered at once) and again
-    by the worker. `on_checked` runs once the checks passed, before queueing (a webhook
+    by the worker. `result_stored(code)` says whether a result file of the dossier is kept
+    (its signature accepted when recorded): a resolve's `electronic_result` (QĐ 766 4.1) is
+    taken from it, never from the caller (`electronic_from_files`). `on_checked` runs once the
+    checks passed, before queueing (a webhook
     spends its signature there, so that a refused call writes nothing).
 
     `command_id` derives from the caller's key (`key_field`: the Idempotency-Key, a portal's
@@ -131,7 +135,10 @@ def request_action(
     failed); with another request it is refused (Unprocessable), nothing queued.
     """
     require_visible(code, store.get(code), actor)
-    command = request.command()
+    asked = request.command()
+    command = asked
+    if result_stored is not None and asked.action is Action.RESOLVE:
+        command = electronic_from_files(asked, result_stored(code))
     issue = transfer_target_issue(command, agencies)
     if issue is not None:
         raise Invalid(f"{issue.field}: {issue.reason}", errors=[issue])
@@ -143,7 +150,9 @@ def request_action(
         expected_version=request.expected_version,
         requested_at=now,
     )
-    fingerprint = request_fingerprint(envelope)
+    # What the caller asked makes the fingerprint: a retry is the same request even when a
+    # result file was stored in between.
+    fingerprint = request_fingerprint(envelope.model_copy(update={"command": asked}))
     known = store.record_request(code, command_id, fingerprint, now)
     if known is not None and known != fingerprint:
         raise Unprocessable(
@@ -160,6 +169,20 @@ def request_action(
         on_checked()
     publisher.send(queue_url, envelope.model_dump(mode="json"), group=code, dedup_id=command_id)
     return envelope
+
+
+def electronic_from_files(command: Command, stored: bool) -> Command:
+    """A resolve's `electronic_result` is whether a result file is stored: said true without
+    one, refused (400 naming the field); with one, set whatever the caller said."""
+    if command.action is not Action.RESOLVE:
+        return command
+    if command.electronic_result and not stored:
+        raise Invalid(
+            "electronic_result: no result file is stored for this dossier; record it first",
+            errors=[FieldIssue("electronic_result", "no result file stored",
+                               "Chưa có tệp kết quả điện tử")],
+        )  # fmt: skip
+    return command.model_copy(update={"electronic_result": stored})
 
 
 def request_fingerprint(envelope: TransitionEnvelope) -> str:

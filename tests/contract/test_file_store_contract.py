@@ -151,3 +151,24 @@ def test_a_file_is_recorded_once_and_listed_per_dossier(records):
     assert sorted(records.files(CODE), key=lambda f: f.file_id) == sorted(
         [first, second], key=lambda f: f.file_id
     )
+
+
+def _document(kind: str, code: str, moment, sha: str = "a" * 64):
+    from chalicelib.domain.files import ReusableDocument
+
+    file_id = file_id_for(code, FileKind.COMPONENT, kind, sha)
+    return ReusableDocument(id_number="079090001234", document=kind, code=code, file_id=file_id,
+                            sha256=sha, name="Giấy khai sinh.pdf", content_type=PDF_TYPE,
+                            at=moment)  # fmt: skip
+
+
+def test_a_citizens_documents_are_indexed_latest_of_each_kind(records):
+    older = _document("GKS", CODE, T0)
+    newer = _document("GKS", OTHER, T0 + timedelta(hours=1), sha="b" * 64)
+    result = _document("result:1.001", CODE, T0)
+    records.index_document(older)
+    records.index_document(result)
+    records.index_document(newer)
+    records.index_document(older)  # a late retry of the older one does not replace the newer
+    assert records.documents_of("079090001234") == [newer, result]
+    assert records.documents_of("079090009999") == []

@@ -121,7 +121,9 @@ def world(stack) -> dict[str, str]:
     assert queued.status_code == 202, queued.body
     _seed_delivery(stack.code)
     upload_id, file_id = _seed_file(stack)
+    source_file_id = _seed_reuse(stack)
     return {
+        "source_file_id": source_file_id,
         "upload_id": upload_id,
         "file_id": file_id,
         "code": stack.code,
@@ -138,26 +140,44 @@ ONE_PAGE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
                 b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n")  # fmt: skip
 
 
-def _pdf() -> bytes:
+def _pdf(body: bytes = ONE_PAGE_PDF) -> bytes:
     """A one-page PDF with its cross-reference table (strict readers want one)."""
-    offsets = [ONE_PAGE_PDF.index(f"{n} 0 obj".encode()) for n in (1, 2, 3)]
+    offsets = [body.index(f"{n} 0 obj".encode()) for n in (1, 2, 3)]
     xref = b"xref\n0 4\n0000000000 65535 f \n" + b"".join(
         f"{o:010d} 00000 n \n".encode() for o in offsets
     )
-    trailer = f"trailer<</Size 4/Root 1 0 R>>\nstartxref\n{len(ONE_PAGE_PDF)}\n%%EOF\n"
-    return ONE_PAGE_PDF + xref + trailer.encode()
+    trailer = f"trailer<</Size 4/Root 1 0 R>>\nstartxref\n{len(body)}\n%%EOF\n"
+    return body + xref + trailer.encode()
 
 
-def _seed_file(stack) -> tuple[str, str]:
+def _seed_reuse(stack) -> str:
+    """Another dossier of the seeded dossier's citizen, with a stored document that the seeded
+    dossier took once (QĐ 766 4.3): the matrix's reuse answers "taken before" (200)."""
+    body = {**harness.TEMPLATES["dossier"], "external_id": "authz-same-citizen"}
+    assert call(stack, "portal", "POST", "/v1/webhooks/dossiers", body).status_code == 202
+    drain(stack, "MOTCUA_INTAKE_QUEUE_URL", intake_worker)
+    receipt = bootstrap.container().store.get_receipt(
+        receipt_id_for(harness.PORTAL_CLIENT, "authz-same-citizen")
+    )
+    assert receipt is not None and receipt.code, receipt
+    # another scan than the seeded dossier's own file: the same bytes would be that file
+    _, source_file_id = _seed_file(stack, receipt.code, _pdf(ONE_PAGE_PDF + b"% scan 2\n"))
+    taken = {"component": "1", "source_file_id": source_file_id}
+    answer = call(stack, "receiver", "POST", f"/v1/dossiers/{stack.code}/reuses", taken)
+    assert answer.status_code == 201, answer.body
+    return source_file_id
+
+
+def _seed_file(stack, code: str | None = None, content: bytes | None = None) -> tuple[str, str]:
     """A file of the dossier, uploaded through its presigned form and recorded by A's counter."""
     import requests
 
-    code = stack.code
+    code = code or stack.code
     ticket = call(stack, "receiver", "POST", f"/v1/dossiers/{code}/uploads", UPLOAD)
     assert ticket.status_code == 201, ticket.body
     form = json.loads(ticket.body)
-    posted = requests.post(form["url"], data=form["fields"],
-                           files={"file": ("t.pdf", _pdf(), "application/pdf")})  # fmt: skip
+    scan = ("t.pdf", content or _pdf(), "application/pdf")
+    posted = requests.post(form["url"], data=form["fields"], files={"file": scan})
     assert posted.status_code == 204, posted.text
     body = {"upload_id": form["upload_id"]}
     recorded = call(stack, "receiver", "POST", f"/v1/dossiers/{code}/files", body)
@@ -209,6 +229,8 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
                                         "note": unique},
         "/v1/dossiers/{code}/uploads": UPLOAD,
         "/v1/dossiers/{code}/files": {"upload_id": world["upload_id"]},
+        "/v1/dossiers/{code}/reuses": {"component": "1",
+                                       "source_file_id": world["source_file_id"]},
     }  # fmt: skip
     return path, bodies.get(template) if method == "POST" else None
 

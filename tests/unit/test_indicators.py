@@ -162,6 +162,7 @@ def test_five_dossiers_indicators(five):
         "3.6": (1, 1, 100.0),  # only A owes fees (it paid them online)
         "4.1": (1, 3, 33.33),
         "4.2": (2, 4, 50.0),
+        "4.3": (0, 4, 0.0),  # no component taken from a stored document
         "5.4": (0, 0, None),  # no ratings or complaints collected: not computed
     }
     assert got["2.2"].unit == "ngày làm việc" and got["2.1"].unit == "%"

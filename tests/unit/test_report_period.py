@@ -60,6 +60,6 @@ def test_carried_over_in_progress_and_overdue_now(calendar):
     assert period["in_progress_at_end"] == 2  # february[2] and the March one
     # february[2] was due 10/3 and the March one 16/3: both open and overdue on 20/3.
     assert period["overdue_now"] == {"as_of": at(2026, 3, 20, 9).isoformat(), "count": 2}
-    assert report["sources"]["4.2"].startswith("intake flag")
+    assert report["sources"]["4.2"].startswith("stored files")
     assert "5.4" not in report["indicators"]  # no ratings: absent, not the on-time rate
     assert "not collected" in report["sources"]["5.4"]
