@@ -51,6 +51,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.file_records import MemoryFileRecords
+from chalicelib.adapters.file_store import MemoryFileStore
 from chalicelib.adapters.packing import pack, unpack
 
 DAY = 7_000  # dossiers in a working day of Đồng Nai
@@ -531,6 +533,9 @@ def memory_system() -> Iterator[tuple[Routes, Any, Any]]:
         "replay_guard": InMemoryReplayGuard(),
         "portal_sync_log": MemoryPortalSyncLog(),
         "national_portal": MemoryNationalPortal(),
+        # A resolve asks the stored files whether the result is electronic.
+        "file_records": MemoryFileRecords(),
+        "file_store": MemoryFileStore(),
     }
     container = bootstrap.Container(settings, **parts)
     previous = bootstrap.install(container)

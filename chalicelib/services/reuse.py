@@ -37,7 +37,13 @@ def reuse_document(
     flags = deps.flags()
     if flags is None:
         raise LookupError("reuse needs the change path (FileDeps.changes and calendar)")
-    found = next((d for d in _documents(code, actor, deps) if d.file_id == source_file_id), None)
+    documents = _documents(code, actor, deps)
+    # Taken before: the same answer, even once a newer document of its kind is indexed.
+    taken = next((f for f in deps.records.files(code) if f.reused_from is not None
+                  and f.reused_from.file_id == source_file_id), None)  # fmt: skip
+    if taken is not None:
+        return taken, False
+    found = next((d for d in documents if d.file_id == source_file_id), None)
     source = deps.records.get_file(found.code, found.file_id) if found else None
     if source is None:
         raise NotFound(

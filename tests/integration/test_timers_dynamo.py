@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from chalicelib.adapters.catalog_files import load_agencies, load_catalog
-from chalicelib.adapters.dynamo_store import DynamoStore
+from chalicelib.adapters.dynamo_store import DynamoStore, TransactionRefused
 from chalicelib.domain.alarms import AlarmKind
 from chalicelib.domain.dossier import Action, Command
 from chalicelib.domain.procedures import Catalog
@@ -51,15 +51,24 @@ def test_two_timers_at_once_fire_each_alarm_once(deps):
     reports = []
     barrier = threading.Barrier(2)
 
+    failed = []
+
     def run():
         barrier.wait()
-        reports.append(timers.run(at(2026, 3, 16, 10), deps))
+        try:
+            reports.append(timers.run(at(2026, 3, 16, 10), deps))
+        except TransactionRefused as error:  # conflicts past the retries: the run fails
+            failed.append(error)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    # Both may lose a transaction conflict to each other on a busy machine; what one lost is
+    # the next tick's (TimerReport.raced). Never fired twice; all fired by then.
+    if failed or any(report.raced for report in reports):
+        reports.append(timers.run(at(2026, 3, 16, 10, 5), deps))
     keys = [a.key for report in reports for a in report.fired]
     assert len(keys) == len(set(keys)) == 5  # the apology due one working day before, too
     assert len(deps.store.load(CODE).alarms) == 5
