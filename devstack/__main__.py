@@ -11,11 +11,19 @@ import threading
 from pathlib import Path
 
 from chalicelib.observability import MaskingFilter
+from chalicelib.settings import LOCAL_STAGE
 from devstack import LOCAL_STATE
 from devstack.stack import LocalStack, loopback_host
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = arguments()
+    args = parser.parse_args(argv)
+    return run(parser, args)
+
+
+def arguments() -> argparse.ArgumentParser:
+    """`make run`'s options."""
     parser = argparse.ArgumentParser(
         prog="python -m devstack",
         description="Run motcua locally: moto, the tables and queues, the API, the workers.",
@@ -27,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--moto-port", type=int, default=5000, help="moto port, 0 for any (default %(default)s)"
     )
-    parser.add_argument("--stage", default="dev", help="Chalice stage (default %(default)s)")
+    parser.add_argument(
+        "--stage",
+        default=LOCAL_STAGE,
+        help="Chalice stage (default %(default)s: the only one that takes the published "
+        "development key and webhook secret)",
+    )
     parser.add_argument(
         "--retry-after",
         type=int,
@@ -35,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds before a failed message is retried (local-only; default %(default)s)",
     )
     parser.add_argument("--verbose", action="store_true", help="debug logging")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         host = loopback_host(args.host)
     except ValueError as error:
