@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters import aws
+from chalicelib.adapters.dynamo_calls import query_all
 from chalicelib.domain.read_audit import PersonalDataRead, days_between, matches
 from chalicelib.ports.read_audit import AuditUnavailable
 
@@ -71,14 +72,13 @@ class DynamoReadAudit:
                         return found
         return found
 
-    def _query(self, pk: str, low: str, high: str) -> Any:
-        paginator = aws.client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
+    def _query(self, pk: str, low: str, high: str) -> list[dict[str, Any]]:
+        return query_all(
+            aws.client("dynamodb"),
             TableName=self.table_name,
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
             ExpressionAttributeValues={":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
-        ):
-            yield from page.get("Items", [])
+        )
 
 
 class MemoryReadAudit:

@@ -189,3 +189,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     total = sum(r[1] for r in rows)
     passed = sum(r[2] for r in rows)
     write(f"{'total':<16} {total:>6} {passed:>7}   ({seconds:.1f} s)")
+
+
+@contextmanager
+def audit_down() -> Iterator[None]:
+    """The read audit cannot be written for a while (then the container's own one again)."""
+    from chalicelib.adapters.read_audit import MemoryReadAudit
+
+    failing = MemoryReadAudit()
+    failing.failing = True
+    container = bootstrap.container()
+    kept = container.__dict__.get("read_audit")
+    container.__dict__["read_audit"] = failing
+    try:
+        yield
+    finally:
+        if kept is None:
+            container.__dict__.pop("read_audit")
+        else:
+            container.__dict__["read_audit"] = kept

@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import bootstrap
-from chalicelib.adapters.read_audit import MemoryReadAudit
 from chalicelib.domain.calendar import LOCAL_TZ
+from tests.hostile.conftest import audit_down
 from tests.hostile.test_authorization_matrix import TOKENS, call
 
 ROUTE = "GET /v1/dossiers/{code}"
@@ -67,18 +66,8 @@ def test_a_refused_read_records_nothing(stack):
 
 
 def test_without_the_audit_no_personal_data_is_shown(stack):
-    failing = MemoryReadAudit()
-    failing.failing = True
-    container = bootstrap.container()
-    kept = container.__dict__.get("read_audit")
-    container.__dict__["read_audit"] = failing
-    try:
+    with audit_down():
         answer = call(stack, "receiver", "GET", f"/v1/dossiers/{stack.code}")
-    finally:
-        if kept is None:
-            container.__dict__.pop("read_audit")
-        else:
-            container.__dict__["read_audit"] = kept
     assert answer.status_code == 503
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     problem = json.loads(answer.body)

@@ -17,11 +17,10 @@ import requests
 
 from app import intake_worker, transition_worker
 from chalicelib import bootstrap
-from chalicelib.adapters.read_audit import MemoryReadAudit
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.services import form_files
 from tests.hostile import harness
-from tests.hostile.conftest import drain, running_stack
+from tests.hostile.conftest import audit_down, drain, running_stack
 from tests.hostile.test_authorization_matrix import call
 
 ROUTE = "GET /v1/dossiers/{code}/forms/{form}"
@@ -127,15 +126,8 @@ def test_every_link_is_audited_and_without_the_audit_there_is_none(stack):
     assert len(reads) == before + 1 and reads[-1].route == ROUTE
     assert reads[-1].actor_id == "ld-1"
 
-    failing = MemoryReadAudit()
-    failing.failing = True
-    container = bootstrap.container()
-    kept = container.__dict__.get("read_audit")
-    container.__dict__["read_audit"] = failing
-    try:
+    with audit_down():
         answer = call(stack, "receiver", "GET", f"/v1/dossiers/{stack.code}/forms/06")
-    finally:
-        container.__dict__["read_audit"] = kept
     assert answer.status_code == 503
     assert json.loads(answer.body)["errors"][0]["field"] == "audit"
     assert b"url" not in answer.body
