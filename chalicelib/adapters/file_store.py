@@ -39,8 +39,8 @@ def upload_conditions(key: str, content_type: str, max_bytes: int) -> list[Any]:
 
 class S3FileStore:
     """IAM (`.chalice/policy-api-handler.json`): put, get and delete under `uploads/`, put and
-    get under `files/` and `forms/`, and ListBucket, without which S3 answers 403 for a
-    missing key."""
+    get under `files/`, `forms/` and `forms-pin/`, and ListBucket, without which S3 answers 403
+    for a missing key."""
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket

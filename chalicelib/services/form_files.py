@@ -1,12 +1,17 @@
 """The forms (Mẫu 01–07) as stored files handed out through short-lived links.
 
 A dossier's form is rendered from the dossier on the first request, kept in the files bucket
-(`forms/<code>/<form>/<revision>.pdf`) with its SHA-256 recorded (`IssuedForms`), and handed
-out again while the dossier's `revision` (which moves with every write) is the same: a change
-renders it again. An agency's tracking book (Mẫu 07) is kept by agency, period and a hash of
-the lines it lists. The bytes never pass through the API: the answer is a presigned GET, as
-for a dossier's files (`services/files.py`), and every link is given only once the read is
-recorded (`on_release`: the read audit; a failure there gives no link).
+(`forms/<code>/<form>/<revision>.pdf`) with its SHA-256 recorded (`IssuedForms`), and handed out
+again while the dossier's `revision` (which moves with every write) is the same: a change
+renders it again. A form is a rendering of the dossier, which stays the record: the bucket's
+lifecycle (infra/resources.json) expires kept forms after `FORM_KEPT_DAYS`, and Mẫu 01 with the
+receipt PIN (`forms-pin/`, printed at the counter there and then) after `PIN_FORM_KEPT_DAYS`, so
+a PIN does not lie in the bucket; a kept form older than its reuse window is rendered again
+rather than linked to an object the lifecycle may have removed. An agency's tracking book (Mẫu
+07) is kept by agency, period and a hash of the lines it lists. The bytes never pass through the
+API: the answer is a presigned GET, as for a dossier's files (`services/files.py`), and every
+link is given only once the read is recorded (`on_release`: the read audit; a failure there
+gives no link).
 
 The renderer (fpdf2) is reached only through `render_deps`, called only when a form must be
 rendered: it stays out of the API's cold start (tests/unit/test_forms_cold_start.py).
@@ -18,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.agencies import AgencyRegistry
@@ -47,6 +52,15 @@ if TYPE_CHECKING:
     from chalicelib.services.pins import ReceiptPins
 
 PDF = "application/pdf"
+# What the bucket's lifecycle rules keep (infra/resources.json; tests/infra holds both to these).
+FORMS_PREFIX = "forms/"
+FORM_KEPT_DAYS = 30
+PIN_FORMS_PREFIX = "forms-pin/"
+PIN_FORM_KEPT_DAYS = 1
+# Linked again only well inside what the lifecycle keeps (S3 expires objects at the midnight
+# UTC after their days are up, never earlier).
+FORM_REUSE = timedelta(days=FORM_KEPT_DAYS - 1)
+PIN_FORM_REUSE = timedelta(hours=12)
 CSV = "text/csv; charset=utf-8"
 BOOK_READERS = frozenset({Role.LEADER, Role.ADMIN})
 
@@ -91,7 +105,8 @@ def dossier_form_link(
     dossier = require_visible(code, deps.dossiers.get(code), actor)
     partition, slot = f"D#{code}", chosen.value + ("-pin" if pin else "")
     issued = deps.issued.get(partition, slot)
-    if issued is None or issued.source != str(dossier.revision):
+    window = PIN_FORM_REUSE if pin else FORM_REUSE
+    if issued is None or not reusable(issued, str(dossier.revision), now, window):
         issued = _issue_dossier_form(code, chosen, slot, deps, now=now, pin=pin)
         deps.issued.put(partition, slot, issued)
     on_release(issued)
@@ -107,9 +122,9 @@ def _issue_dossier_form(
     # Rendered from the very record whose revision names the object.
     rendering = replace(deps.render_deps(), store=_Snapshot({code: record}))
     pdf = render_form(code, form, rendering, now=now, pin=pin)
-    suffix = "-pin" if pin else ""
+    prefix = PIN_FORMS_PREFIX if pin else FORMS_PREFIX
     return _keep(
-        f"forms/{code}/{form.value}/{revision}{suffix}.pdf",
+        f"{prefix}{code}/{form.value}/{revision}.pdf",
         pdf,
         form=form.value,
         source=str(revision),
@@ -168,7 +183,7 @@ def tracking_book_link(
     source = hashlib.sha256(json.dumps([agency, str(first), str(last), kind, listed]).encode())
     partition, slot = f"BOOK#{agency}", f"07#{first}#{last}#{kind}"
     issued = deps.issued.get(partition, slot)
-    if issued is None or issued.source != source.hexdigest():
+    if issued is None or not reusable(issued, source.hexdigest(), now, FORM_REUSE):
         issued = _issue_book(agency, first, last, spreadsheet, records, source.hexdigest(), deps,
                              now=now)  # fmt: skip
         deps.issued.put(partition, slot, issued)
@@ -197,7 +212,7 @@ def _issue_book(
         data, kind = tracking_book_pdf(agency, first, last, rendering, now=now), "pdf"
     period = f"{first:%Y%m%d}-{last:%Y%m%d}"
     return _keep(
-        f"forms/agencies/{agency}/07/{period}/{source}.{kind}",
+        f"{FORMS_PREFIX}agencies/{agency}/07/{period}/{source}.{kind}",
         data,
         form=FormCode.TRACKING_BOOK.value,
         source=source,
@@ -206,6 +221,12 @@ def _issue_book(
         deps=deps,
         now=now,
     )
+
+
+def reusable(issued: IssuedForm, source: str, now: datetime, window: timedelta) -> bool:
+    """Whether the kept form may be linked again: rendered from the same source, and young
+    enough that the lifecycle has not removed it."""
+    return issued.source == source and now - issued.at < window
 
 
 def _keep(key: str, data: bytes, *, deps: FormFileDeps, now: datetime, **about: str) -> IssuedForm:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from chalicelib.services import form_files
+
 FUNCTION = "AWS::Serverless::Function"
 QUEUE = "AWS::SQS::Queue"
 TABLE = "AWS::DynamoDB::Table"
@@ -501,6 +503,11 @@ def gateway_answers_problems(template: Mapping[str, Any]) -> list[str]:
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
                        "RestrictPublicBuckets")  # fmt: skip
 UPLOADS_PREFIX = "uploads/"
+# The forms' service links a kept form only while the lifecycle keeps it.
+KEPT_FORMS = {
+    form_files.FORMS_PREFIX: form_files.FORM_KEPT_DAYS,
+    form_files.PIN_FORMS_PREFIX: form_files.PIN_FORM_KEPT_DAYS,
+}
 
 
 def _lifecycle(bucket: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -560,6 +567,11 @@ def buckets_are_private_and_kept(template: Mapping[str, Any]) -> list[str]:
             r.get("Prefix") == UPLOADS_PREFIX and "ExpirationInDays" in r for r in lifecycle
         ):
             problems.append(f"{bucket_id}: unrecorded uploads ({UPLOADS_PREFIX}) never expire")
+        for prefix, days in KEPT_FORMS.items():
+            if not any(r.get("Prefix") == prefix and r.get("ExpirationInDays") == days
+                       for r in lifecycle):  # fmt: skip
+                problems.append(f"{bucket_id}: forms under {prefix} are not expired after "
+                                f"{days} day(s), as services/form_files.py expects")  # fmt: skip
         if not _denies_plain_http(template, bucket_id):
             problems.append(f"{bucket_id}: no bucket policy denying requests without TLS")
     return problems

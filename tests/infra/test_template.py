@@ -585,6 +585,14 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
         "FilesBucket.LifecycleConfiguration",
     ),
     (
+        "files bucket",
+        "the expiry of forms printed with a receipt PIN",
+        lambda t: _bucket_rules(t).remove(
+            next(r for r in _bucket_rules(t) if r.get("Prefix") == "forms-pin/")
+        ),
+        "forms under forms-pin/",
+    ),
+    (
         "wildcard actions",
         "a wide Allow on the bucket",
         lambda t: _statements(t, "ApiHandlerRole").append(
@@ -628,3 +636,22 @@ def test_cfn_lint_reports_the_merge_trap(packaged, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
     assert lint(path).returncode != 0
+
+
+def test_the_api_may_put_under_every_prefix_it_writes():
+    """A prefix the code writes that the API's policy misses is a 403 in production only."""
+    from chalicelib.services import form_files
+
+    policy = json.loads((PROJECT_DIR / ".chalice" / "policy-api-handler.json").read_text())
+    writable = {
+        resource["Fn::Sub"]
+        for statement in policy["Statement"]
+        if "s3:PutObject" in statement["Action"]
+        for resource in _listed(statement["Resource"])
+    }
+    for prefix in ("uploads/", "files/", form_files.FORMS_PREFIX, form_files.PIN_FORMS_PREFIX):
+        assert f"${{FilesBucket.Arn}}/{prefix}*" in writable, prefix
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
