@@ -189,7 +189,7 @@ def plain_pdf(text: str = "KET QUA GIAI QUYET THU TUC HANH CHINH") -> bytes:
 def sign_pdf(pdf: bytes, identity: SigningIdentity, *, field_name: str = "KetQua") -> bytes:
     """`pdf` with an approval signature (PAdES) by `identity`, added as an incremental update.
     The chain (intermediate) travels in the signature, as a real signer's software sends it."""
-    from asn1crypto import keys
+    from asn1crypto import keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
