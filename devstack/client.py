@@ -38,9 +38,12 @@ class Api:
 
     def call(self, method: str, path: str, *, body: bytes | None = None,
              headers: dict[str, str] | None = None) -> Answer:  # fmt: skip
-        request = urllib.request.Request(
-            self.base_url + path, data=body, method=method, headers=headers or {}
-        )
+        return self.call_url(method, self.base_url + path, body=body, headers=headers)
+
+    def call_url(self, method: str, url: str, *, body: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> Answer:  # fmt: skip
+        """Any URL (a presigned one of the file store)."""
+        request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
@@ -153,6 +156,28 @@ class Official:
         return self.api.wait_for(lambda: self.command(code, command_id),
                                  lambda c: c["status"] != "queued")  # fmt: skip
 
+    def post(self, path: str, payload: Any) -> Answer:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return self.api.call("POST", path, body=body, headers=self.headers())
+
+    def upload(self, code: str, content: bytes, *, name: str, kind: str = "component",
+               component: str | None = None,
+               content_type: str = "application/pdf") -> dict[str, Any]:  # fmt: skip
+        """Store one file of the dossier as a browser would: ask for the presigned form, POST
+        the bytes to the file store, then record the upload (its checks: the answer)."""
+        asked: dict[str, Any] = {"kind": kind, "content_type": content_type,
+                                 "size": len(content), "name": name}  # fmt: skip
+        if component is not None:
+            asked["component"] = component
+        ticket = self.api.expect(self.post(f"/v1/dossiers/{code}/uploads", asked), 201)
+        body, form_type = multipart(ticket["fields"], "file", "upload", content, content_type)
+        posted = self.api.call_url("POST", ticket["url"], body=body,
+                                   headers={"Content-Type": form_type})  # fmt: skip
+        if posted.status not in (200, 201, 204):
+            raise ApiError(posted.status, posted.body)
+        recorded = self.post(f"/v1/dossiers/{code}/files", {"upload_id": ticket["upload_id"]})
+        return self.api.expect(recorded, 200, 201)
+
     def receive(self, payload: Any) -> dict[str, Any]:
         """At the counter: receive a dossier in person or by post, and wait for its code."""
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -162,6 +187,21 @@ class Official:
             lambda: self.api.expect(self.get(f"/v1/intake/{queued['receipt_id']}"), 200),
             lambda r: r["status"] != "queued",
         )
+
+
+def multipart(fields: dict[str, str], file_field: str, filename: str, content: bytes,
+              content_type: str) -> tuple[bytes, str]:  # fmt: skip
+    """A multipart/form-data body: `fields` in order, then the file (S3's presigned POST wants
+    the file last). Returns (body, its Content-Type)."""
+    boundary = f"motcua-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    disposition = (f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+                   f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n')  # fmt: skip
+    body = b"".join(parts) + disposition.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def new_id() -> str:

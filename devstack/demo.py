@@ -3,10 +3,12 @@
 Three dossiers, three procedures, online and counter channels:
 - a birth registration filed online at a ward, through to the returned result;
 - a land transfer from the national portal (DongBoHoSoMC shape) with a supplement request, an
-  inter-agency tax step whose system asks for and confirms the fees, and the returned result;
+  inter-agency tax step whose system asks for and confirms the fees, a result PDF signed by the
+  local development authority (devstack/signing.py) and stored before resolving (so it is an
+  electronic result, QĐ 766 4.1), and the returned result;
 - a company registration received in person at the counter, where two officials act on the
   same version at once (one is refused as stale), through to the returned result.
-It prints each dossier's history.
+It prints each dossier's history, then each agency's QĐ 766 indicator 4.1.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import urllib.error
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
@@ -25,10 +28,14 @@ from chalicelib.auth.tokens import DEV_JWT_KEY
 from chalicelib.domain.calendar import LOCAL_TZ
 from devstack.client import Api, Official, Portal, new_id
 
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
 WARD = "000.00.41.H19"  # Ủy ban nhân dân phường Trấn Biên
 LAND_OFFICE = "000.01.09.H19"  # Văn phòng Đăng ký đất đai
 TAX = "000.00.90.H19"  # Thuế tỉnh Đồng Nai
 FINANCE = "000.00.07.H19"  # Sở Tài chính (business registration)
+AGENCIES = (WARD, LAND_OFFICE, FINANCE)  # the demo's dossiers', in order
+VIEWERS = ("ward_leader", "land_leader", "finance_leader")  # who reads each one
 PORTAL_SEQUENCE = itertools.count(random.randint(5000, 8999))
 
 
@@ -159,6 +166,9 @@ def land_transfer(cast: Cast) -> str:
         queued = cast.tax.report(code, action, note=note)
         _applied(o["land_specialist"].settled(code, queued["command_id"]))
     _applied(o["land_specialist"].act(code, "forward", note="Trình ký Giấy chứng nhận"))
+    # The leader signs the result and stores it before resolving: the resolve then finds an
+    # electronic result among the dossier's files (QĐ 766 4.1).
+    store_signed_result(o["land_leader"], code, "Giấy chứng nhận", item["ChuHoSo"])
     _applied(o["land_leader"].act(code, "resolve"))
     _applied(o["land_receiver"].act(code, "return_result"))
     return code
@@ -185,11 +195,50 @@ def company_registration(cast: Cast) -> str:
     results = [o["finance_specialist"].settled(code, q["command_id"]) for q in (first, second)]
     assert sorted(r["status"] for r in results) == ["applied", "refused"], results
     _applied(o["finance_specialist"].act(code, "forward"))
-    # Whether the result is electronic is the stored files' word (QĐ 766 4.1): the demo
-    # stores no signed result file (the local stack trusts no signing CA yet), so it is not.
+    # Whether the result is electronic is the stored files' word (QĐ 766 4.1): this result
+    # is handed over on paper only, so it is not (the land transfer's is).
     _applied(o["finance_leader"].act(code, "resolve"))
     _applied(o["finance_receiver"].act(code, "return_result"))
     return code
+
+
+def result_pdf(code: str, title: str, holder: str, issued_by: str) -> bytes:
+    """A one-page result document (Vietnamese text, the project's font)."""
+    from fpdf import FPDF
+
+    fonts = PROJECT_DIR / "data" / "fonts"
+    document = FPDF()
+    document.add_font("Tinos", fname=str(fonts / "Tinos-Regular.ttf"))
+    document.add_font("Tinos", style="B", fname=str(fonts / "Tinos-Bold.ttf"))
+    document.add_page()
+    document.set_font("Tinos", style="B", size=16)
+    document.multi_cell(0, 10, text=title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    document.set_font("Tinos", size=13)
+    for line in (
+        f"Hồ sơ: {code}",
+        f"Cấp cho: {holder}",
+        f"Cơ quan cấp: {issued_by}",
+        "Bản điện tử có chữ ký số (môi trường phát triển, không có giá trị pháp lý).",
+    ):
+        document.multi_cell(0, 8, text=line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(document.output())
+
+
+def store_signed_result(official: Official, code: str, title: str, holder: str) -> dict[str, Any]:
+    """Sign a result PDF with the local development authority (devstack/signing.py, the one the
+    local stack trusts) and store it as the dossier's result; print what the check found."""
+    from devstack import signing
+
+    authority = signing.local_authority()
+    signed = signing.sign_pdf(result_pdf(code, title, holder, signing.LOCAL_SIGNER), authority)
+    stored = official.upload(code, signed, name=f"{title} {code}.pdf", kind="result")
+    check = stored.get("signature") or {}
+    if check.get("status") != "valid":
+        raise RuntimeError(f"the signed result was not verified: {check}")
+    signer = check.get("signer") or {}
+    print(f"{code}: kết quả điện tử đã ký số và xác thực (chữ ký {check['status']}: "
+          f"{signer.get('common_name')}, CA {signer.get('issuer')})")  # fmt: skip
+    return stored
 
 
 def _accepted(receipt: dict[str, Any]) -> str:
@@ -217,12 +266,25 @@ def print_history(view: dict[str, Any], out: Any = None) -> None:
         print(f"  từ chối: {r['action']} của {r['actor_id']}: {r['reason']}", file=out)
 
 
+def print_electronic_results(cast: Cast, out: Any = None) -> None:
+    """QĐ 766 indicator 4.1 (results issued electronically) of this month, per agency."""
+    out = out or sys.stdout
+    month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
+    print(f"\nQĐ 766 chỉ tiêu 4.1 (kết quả điện tử), tháng {month}:", file=out)
+    for agency, viewer in zip(AGENCIES, VIEWERS, strict=True):
+        path = f"/v1/reports/766?agency={agency}&from={month}&to={month}"
+        body = cast.api.expect(cast.officials[viewer].get(path), 200)
+        counts, value = body["counts"], body["indicators"]["4.1"]["value"]
+        print(f"  {agency}  4.1 = {value}   ({counts['electronic_result']} kết quả điện tử / "
+              f"{counts['resolved']} hồ sơ đã giải quyết)", file=out)  # fmt: skip
+
+
 def run(base_url: str) -> list[str]:
     cast = Cast.local(base_url)
     codes = [birth_registration(cast), land_transfer(cast), company_registration(cast)]
-    viewers = ["ward_leader", "land_leader", "finance_leader"]
-    for code, viewer in zip(codes, viewers, strict=True):
+    for code, viewer in zip(codes, VIEWERS, strict=True):
         print_history(cast.officials[viewer].dossier(code))
+    print_electronic_results(cast)
     return codes
 
 

@@ -50,6 +50,7 @@ from chalicelib.settings import Settings
 from devstack.fake_portal import FakePortal
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
+from devstack.signing import TRUST_ROOTS_VARIABLE, trust_environment
 from infra.compose import DEPLOYED_SETTINGS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -237,6 +238,9 @@ class LocalStack:
                 {"MOTCUA_AWS_ENDPOINT_URL": self.endpoint_url, "MOTCUA_AWS_REGION": self.region}
             )
             self.env.update(DEPLOYED_SETTINGS)  # as deployed: the registry from the table
+            # Result signatures by the local development authority verify (local stage only).
+            for name, value in trust_environment(self.stage, self.state_dir).items():
+                self.env.setdefault(name, value)
             self._create_resources()
             self._store_dev_secrets()
             self._start_portal()
@@ -324,9 +328,14 @@ class LocalStack:
         self.env.update(self.resources)
 
     @property
+    def state_dir(self) -> Path:
+        """What the local stage keeps between runs (git-ignored)."""
+        return self.project_dir / ".local-state"
+
+    @property
     def outbox_path(self) -> Path:
         """Every message the local stage sends is copied here (one JSON line each)."""
-        return self.project_dir / ".local-state" / f"{self.prefix}outbox.jsonl"
+        return self.state_dir / f"{self.prefix}outbox.jsonl"
 
     def _notification_channels(self) -> None:
         # SMS through SNS on moto, email to the outbox file, no Zalo account to call: the
@@ -414,6 +423,11 @@ class LocalStack:
             f"  moto endpoint   {self.endpoint_url}   (AWS_ENDPOINT_URL={self.endpoint_url})",
             f"  national portal {self.portal.url}   (fake: GET /_records, POST /_control)",
         ]
+        if TRUST_ROOTS_VARIABLE in self.env:
+            lines.append(
+                f"  result signing  {self.env[TRUST_ROOTS_VARIABLE]}   (the local development "
+                "CA: trusted by this stage only)"
+            )
         for name, value in sorted(self.resources.items()):
             lines.append(f"  {name:<30} {value}")
         if self.pollers is not None:

@@ -24,7 +24,7 @@ from typing import Final
 
 from chalicelib.domain.files import FILE_ID
 from chalicelib.ports.files import FileRecords, FileStore
-from chalicelib.services.errors import NotFound
+from chalicelib.services.errors import FieldIssue, NotFound
 from chalicelib.services.lookup_limits import LookupGuard
 
 PATH: Final = "/v1/public/files/"
@@ -69,17 +69,31 @@ class PublicFileLinks:
     def open(self, token: str) -> tuple[str, str] | None:
         """(code, file id) of a token this key made; None for anything else (constant time
         in the MAC)."""
-        parts = token.split(".") if len(token) <= MAX_TOKEN else []
-        if len(parts) != 3 or not _FILE_ID.fullmatch(parts[1]):
+        parsed = _parsed(token)
+        if parsed is None:
             return None
-        try:
-            code = _unb64(parts[0]).decode("utf-8")
-            mac = _unb64(parts[2])
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+        code, file_id, mac = parsed
+        if not hmac.compare_digest(mac, self._mac(code, file_id)):
             return None
-        if not hmac.compare_digest(mac, self._mac(code, parts[1])):
-            return None
-        return code, parts[1]
+        return code, file_id
+
+
+def well_formed(token: str) -> bool:
+    """Whether `token` has the shape of one this service issues (whatever its MAC)."""
+    return _parsed(token) is not None
+
+
+def _parsed(token: str) -> tuple[str, str, bytes] | None:
+    """(code, file id, MAC) of a token of the issued shape; None for any other text."""
+    parts = token.split(".") if len(token) <= MAX_TOKEN else []
+    if len(parts) != 3 or not _FILE_ID.fullmatch(parts[1]):
+        return None
+    try:
+        code = _unb64(parts[0]).decode("utf-8")
+        mac = _unb64(parts[2])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return (code, parts[1], mac) if len(mac) == MAC_BYTES else None
 
 
 def public_download(
@@ -92,18 +106,27 @@ def public_download(
     guard: LookupGuard | None = None,
 ) -> dict[str, object]:
     """A short-lived presigned GET to the file a token names. A token this key did not make
-    answers 404 and counts as a wrong guess (429 once the address has none left); a valid one
-    is never limited (it cannot be guessed), and opens only its own file of its own dossier."""
+    answers 404 naming `token` and counts as a wrong guess (429 once the address has none
+    left); text not of a token's shape is 404 too, but not counted: it guesses no MAC, and a
+    refusal of malformed input writes nothing. A valid token is never limited (it cannot be
+    guessed), and opens only its own file of its own dossier."""
+    if not well_formed(token):  # never issued in this shape: no guess at a MAC, not counted
+        raise _not_found("not the shape of a link issued here")
     opened = links.open(token)
     if opened is None:
         if guard is not None:
             guard.check(GUARD_KEY)
             guard.failed(GUARD_KEY)
-        raise NotFound(NOT_FOUND_VI)
+        raise _not_found("not a link issued here")
     code, file_id = opened
     stored = files.get_file(code, file_id)
     if stored is None:  # a link to a file since removed (none is, today)
-        raise NotFound(NOT_FOUND_VI)
+        raise _not_found("not a link issued here")
     url = blobs.download_url(stored.key, expires_in=link_seconds, filename=stored.name,
                              content_type=stored.content_type)  # fmt: skip
     return {"url": url, "expires_in": link_seconds}
+
+
+def _not_found(reason: str) -> NotFound:
+    """404 naming `token` (the one thing the caller sent), the same message for every cause."""
+    return NotFound(f"token: {reason}", errors=[FieldIssue("token", reason, NOT_FOUND_VI)])

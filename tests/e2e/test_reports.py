@@ -51,7 +51,9 @@ def test_the_ward_report_counts_the_online_birth_registration(reported):
 
 
 def test_the_land_office_counts_its_supplement_and_the_counter_its_channel(reported):
-    land = report(reported, "land_leader", demo.LAND_OFFICE)["counts"]
+    land_report = report(reported, "land_leader", demo.LAND_OFFICE)
+    land = land_report["counts"]
+    assert land_report["indicators"]["4.1"]["value"] == 100
     assert (
         land["received_ch2"],
         land["supplement_dossiers"],
@@ -61,11 +63,13 @@ def test_the_land_office_counts_its_supplement_and_the_counter_its_channel(repor
     ) == (1, 1, 1, 1, 1)
     finance = report(reported, "finance_leader", demo.FINANCE)
     counts = finance["counts"]
-    # By hand: one company registration at the counter, resolved; no result file is stored
-    # by the demo, so its result is not electronic (4.1 comes from the files).
+    # By hand: one company registration at the counter, resolved; its result is handed over
+    # on paper (no result file stored), so it is not electronic (4.1 comes from the files).
     assert (counts["received_ch1"], counts["received_ch2"], counts["resolved"]) == (1, 0, 1)
     assert counts["electronic_result"] == 0 and finance["indicators"]["4.1"]["value"] == 0
-    assert land["electronic_result"] == 0
+    # The land transfer's result PDF was signed by the local development authority and stored
+    # before the resolve: the local stage trusts it, so it is an electronic result.
+    assert (land["resolved"], land["electronic_result"]) == (1, 1)
 
 
 def test_csv_and_another_agency_s_report(reported):

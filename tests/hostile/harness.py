@@ -153,6 +153,14 @@ TEMPLATES: dict[str, Any] = {
         "at": "2026-03-09T09:00:05+07:00",
     },
     "opt_out": {"phone": "0912345678", "opted_out": True, "source": "sms reply"},
+    # POST /v1/dossiers/{code}/uploads: a scan of the birth registration's first component
+    "upload": {
+        "kind": "component",
+        "component": "1",
+        "content_type": "application/pdf",
+        "size": 2000,
+        "name": "Tờ khai đăng ký khai sinh.pdf",
+    },
 }
 
 

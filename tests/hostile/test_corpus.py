@@ -37,6 +37,7 @@ REQUIRED_CATEGORIES = {
     "invisible-text",
     "bounds",
     "sent-again",
+    "documents",
 }
 ROUTES = {
     "POST /v1/webhooks/dossiers",
@@ -53,6 +54,17 @@ ROUTES = {
     "GET /v1/dossiers/{code}/commands/{command_id}",
     "GET /v1/intake/{receipt_id}",
     "GET /v1/webhooks/receipts/{receipt_id}",
+    # the documents (issue 17)
+    "POST /v1/dossiers/{code}/uploads",
+    "POST /v1/dossiers/{code}/files",
+    "GET /v1/dossiers/{code}/files",
+    "GET /v1/dossiers/{code}/files/{file_id}",
+    "GET /v1/dossiers/{code}/reusable-documents",
+    "POST /v1/dossiers/{code}/reuses",
+    "GET /v1/dossiers/{code}/forms/{form}",
+    "GET /v1/agencies/{agency}/tracking-book",
+    "GET /v1/public/dossiers/{code}/result",
+    "GET /v1/public/files/{token}",
 }
 
 
@@ -114,13 +126,14 @@ def test_templates_are_accepted(stack, name):
         "system_action": f"/v1/webhooks/inter-agency/{stack.code}/actions",
         "delivery_receipt": "/v1/webhooks/delivery-receipts",
         "opt_out": "/v1/webhooks/opt-outs",
+        "upload": f"/v1/dossiers/{stack.code}/uploads",
     }[name]
     case = harness.expand(
         {
             "id": f"template-{name}",
             "category": "templates",
             "route": f"POST {route}",
-            "auth": {"counter": "jwt", "action": "jwt"}.get(name, "signed"),
+            "auth": {"counter": "jwt", "action": "jwt", "upload": "jwt"}.get(name, "signed"),
             **({"client": harness.TAX_CLIENT} if name == "system_action" else {}),
             "template": name,
             "status": 202,
@@ -132,10 +145,12 @@ def test_templates_are_accepted(stack, name):
     items, sent = stack.footprint()
     answer = stack.client.http.post(case.path, body=case.body, headers=headers)
     after = stack.footprint()
-    if answer.status_code == 202:  # the footprint sees what an accepted request leaves
+    if answer.status_code in (201, 202):  # the footprint sees what an accepted request leaves
         assert after != (items, sent)
     if name == "delivery_receipt":  # valid, about a message nobody sent
         assert answer.status_code == 404, answer.body
+    elif name == "upload":  # a ticket to upload: the pending upload is written
+        assert answer.status_code == 201, answer.body
     elif name == "system_action":  # valid, from an agency that takes no part in the dossier
         assert answer.status_code == 403, answer.body
         assert json.loads(answer.body)["errors"][0]["field"] == "agency"

@@ -165,3 +165,21 @@ def test_a_forged_link_is_404_and_counts_as_a_guess_until_429(kept):
     good = public_download(LINKS.token(CODE, FORM.file_id), LINKS, records, blobs,
                            link_seconds=300, guard=guard(counter))  # fmt: skip
     assert blobs.fetch(str(good["url"])) == b"%PDF-form"  # the portal's own links still work
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "not-a-token",
+        "A" * 5000,
+        "MDAw.xyz.AAAAAAAAAAAAAAAAAAAAAA",
+        "!!!.0123456789abcdef0123456789abcdef.!!",
+    ],
+)
+def test_a_malformed_link_is_404_naming_the_token_and_no_guess(kept, malformed):
+    blobs, records = kept
+    counter = InMemoryAttemptCounter()
+    with pytest.raises(NotFound) as refused:
+        public_download(malformed, LINKS, records, blobs, link_seconds=300, guard=guard(counter))
+    assert [issue.field for issue in refused.value.errors] == ["token"]
+    assert counter.seen == {}  # not counted: it guessed no MAC
