@@ -165,6 +165,7 @@ class UrlFetcher:
             path += "?" + parts.query
         try:
             connection.request("GET", path, headers={"Accept": "*/*", "User-Agent": "motcua"})
+            sock = connection.sock  # the response keeps it even once the connection lets go
             response = connection.getresponse()
             if not 200 <= response.status < 300:
                 return response.status, response.getheader("Location"), b""
@@ -175,9 +176,10 @@ class UrlFetcher:
             chunks: list[bytes] = []
             size = 0
             while True:
-                if connection.sock is not None:
-                    connection.sock.settimeout(_remaining(deadline))
-                chunk = response.read(min(FETCH_CHUNK, limit + 1 - size))
+                if sock is not None:
+                    sock.settimeout(_remaining(deadline))
+                # read1: what one receive gives, so the deadline is looked at between them.
+                chunk = response.read1(min(FETCH_CHUNK, limit + 1 - size))
                 if not chunk:
                     break
                 size += len(chunk)
