@@ -47,6 +47,7 @@ INTAKE_QUEUE = "motcua-intake"
 TRANSITIONS_QUEUE = "motcua-transitions.fifo"
 NOTIFICATIONS_QUEUE = "motcua-notifications"
 PORTAL_SYNC_QUEUE = "motcua-portal-sync.fifo"
+FILE_FETCH_QUEUE = "motcua-file-fetch"
 # Read when the app is packaged (and validated at every start: a bad setting fails INIT with
 # the variable's name): the table's stream, and how often the deadline timer runs.
 DEPLOYED = Settings.from_environment()
@@ -986,6 +987,13 @@ def notifier(event: Any) -> dict[str, Any]:
 @observability.worker
 def portal_sync(event: Any) -> dict[str, Any]:
     return _workers().run_portal_sync_batch(event.to_dict(), event.context, _deps())
+
+
+# One file a message: a portal's file may take the whole fetch timeout (20 s by default).
+@app.on_sqs_message(queue=FILE_FETCH_QUEUE, batch_size=1)
+@observability.worker
+def file_fetch(event: Any) -> dict[str, Any]:
+    return _workers().run_file_fetch_batch(event.to_dict(), event.context, _deps())
 
 
 @app.schedule(Rate(TIMER_MINUTES, unit=Rate.MINUTES))

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.file_fetch import FetchDeps, FetchQueue
     from chalicelib.services.file_links import PublicFileLinks
     from chalicelib.services.files import FileDeps
     from chalicelib.services.form_files import FormFileDeps
@@ -358,7 +359,29 @@ class Container:
             notices=self.notices,
             counter=self.counter,
             pins=self.receipt_pins,
+            fetches=self._fetch_queue(),
         )
+
+    def _fetch_queue(self) -> FetchQueue | None:
+        from chalicelib.services.file_fetch import FetchQueue
+
+        url = self.settings.file_fetch_queue_url
+        return FetchQueue(self.publisher, url) if url else None
+
+    def file_fetch_deps(self) -> FetchDeps:
+        from chalicelib.adapters.http_client import FetchPolicy, UrlFetcher
+        from chalicelib.services.file_fetch import FetchDeps
+
+        s = self.settings
+        policy = FetchPolicy(
+            hosts=s.file_fetch_host_names,
+            max_bytes=s.file_max_bytes,
+            seconds=s.file_fetch_seconds,
+            # The devstack's fake portal serves files over http on 127.0.0.1: the local stage
+            # only may fetch from a loopback host, and over http.
+            local_loopback=s.is_local_stage,
+        )
+        return FetchDeps(files=self.file_deps(), fetcher=UrlFetcher(policy))
 
     def transition_deps(self) -> TransitionDeps:
         from chalicelib.services.transitions import TransitionDeps

@@ -235,7 +235,9 @@ def parser() -> argparse.ArgumentParser:
     redrive = dlq_commands.add_parser(
         "redrive", help="send a DLQ's letters back to their queue, each handled as its original"
     )
-    redrive.add_argument("queue", choices=["intake", "transitions", "notifications", "portal-sync"])
+    redrive.add_argument(
+        "queue", choices=["intake", "transitions", "notifications", "portal-sync", "file-fetch"]
+    )
     redrive.set_defaults(run=dlq_command)
     return root
 

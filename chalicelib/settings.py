@@ -133,6 +133,14 @@ class Settings(BaseModel):
     )
     file_max_pages: Annotated[int, _env("FILE_MAX_PAGES", ge=1, le=5000)] = 200
     file_max_pixels: Annotated[int, _env("FILE_MAX_PIXELS", ge=1, le=10**9)] = 50_000_000
+    # Components a portal sends as URLs (`TaiLieuNop[].DuongDanTaiTepTin`) are fetched by the
+    # file_fetch worker (services/file_fetch.py) from these hosts only (comma-separated exact
+    # names; none: nothing is fetched and each such document is dead-lettered "host not
+    # allowed"), over HTTPS, within this many seconds to connect and to read it all.
+    file_fetch_queue_url: Annotated[str, _env("FILE_FETCH_QUEUE_URL")] = ""
+    file_fetch_dlq_url: Annotated[str, _env("FILE_FETCH_DLQ_URL")] = ""
+    file_fetch_hosts: Annotated[str, _env("FILE_FETCH_HOSTS", pattern=r"^[A-Za-z0-9.,-]*$")] = ""
+    file_fetch_seconds: Annotated[float, _env("FILE_FETCH_SECONDS", gt=0, le=60)] = 20
     upload_link_seconds: Annotated[int, _env("UPLOAD_LINK_SECONDS", ge=60, le=3600)] = 600
     download_link_seconds: Annotated[int, _env("DOWNLOAD_LINK_SECONDS", ge=30, le=3600)] = 300
     # Where the calendar, agencies and catalog files are (default: the package's data/).
@@ -229,6 +237,10 @@ class Settings(BaseModel):
     @property
     def is_local_stage(self) -> bool:
         return self.stage == LOCAL_STAGE
+
+    @property
+    def file_fetch_host_names(self) -> frozenset[str]:
+        return frozenset(h.lower() for h in self.file_fetch_hosts.split(",") if h)
 
     @classmethod
     def from_environment(

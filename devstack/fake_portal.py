@@ -17,7 +17,9 @@ It can be told to misbehave (attributes in-process, or `POST /_control` for `mak
 - `lose_rate`: the share of pushes acknowledged as recorded and then forgotten;
 - `delay_seconds`: how long each answer waits (a slow portal);
 - `session_seconds`: how long a session lives (short ones make the client log in again).
-`GET /_records` shows what it holds.
+`GET /_records` shows what it holds. `GET /files/<name>` serves the files dossiers may point at
+(`TaiLieuNop[].DuongDanTaiTepTin`, fetched by the file-fetch worker): `files` holds them, one
+small PDF (`SAMPLE_FILE`) from the start.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ MADONVI = "000.00.00.H19"
 DSTCODE = "LOCAL-DVCQG"
 SESSION_ENDED = "Phiên đăng nhập không hợp lệ hoặc đã hết hạn"
 CONTROLS = ("fail_rate", "lose_rate", "delay_seconds", "session_seconds")
+FILES_PATH = "/files/"
+SAMPLE_FILE = "sample.pdf"
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -78,6 +82,7 @@ class FakePortal:
         self._sessions: dict[str, float] = {}
         self._random = random.Random(seed)
         self._lock = threading.Lock()
+        self.files: dict[str, bytes] = {SAMPLE_FILE: sample_pdf()}
         self._address = (host, port)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -87,6 +92,13 @@ class FakePortal:
         assert self._server is not None, "start() first"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def host(self) -> str:
+        return str(self._address[0])
+
+    def file_url(self, name: str = SAMPLE_FILE) -> str:
+        return self.url + FILES_PATH + name
 
     def start(self) -> FakePortal:
         self._server = ThreadingHTTPServer(self._address, _handler_for(self))
@@ -258,6 +270,13 @@ def _handler_for(portal: FakePortal) -> Callable[..., BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self.path == "/_records":
                 self._answer(200, _jsonable(portal.records()))
+            elif self.path.startswith(FILES_PATH) and self.path[len(FILES_PATH) :] in portal.files:
+                data = portal.files[self.path[len(FILES_PATH) :]]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             else:
                 self._answer(404, {"error_code": 404})
 
@@ -278,3 +297,16 @@ def _handler_for(portal: FakePortal) -> Callable[..., BaseHTTPRequestHandler]:
 
 def _jsonable(records: dict[str, Any]) -> dict[str, Any]:
     return {**records, "dossiers": list(records["dossiers"].values())}
+
+
+def sample_pdf() -> bytes:
+    """A one-page blank PDF: what a citizen's scanned component stands for locally."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()

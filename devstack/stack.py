@@ -370,6 +370,10 @@ class LocalStack:
             Name=name, Value=self.portal.config_json(), Type="SecureString", Overwrite=True
         )
         self.env["MOTCUA_PORTAL_PARAMETER"] = name
+        # The files a dossier's documents point at are served by the fake portal too: its
+        # loopback host is the one the file-fetch worker may fetch from (the local stage's
+        # exception: http, loopback).
+        self.env.setdefault("MOTCUA_FILE_FETCH_HOSTS", self.portal.host)
 
     def _install(self) -> None:
         """The app's composition root, over this stack's settings (what Lambda would read from

@@ -140,6 +140,15 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
             "Description": "Days the applicant has to supplement (NĐ 118 art. 19(5)).",
         },
     ),
+    "FileFetchHosts": (
+        "MOTCUA_FILE_FETCH_HOSTS",
+        {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^[A-Za-z0-9.,-]*$",
+            "Description": "Hosts the portals' document URLs may name (comma-separated, exact).",
+        },
+    ),
     "SmsProvider": (
         "MOTCUA_SMS_PROVIDER",
         {"Type": "String", "Default": "sns", "AllowedValues": ["sns", "http", "none"]},
@@ -180,8 +189,13 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
 
 # Alarm when a source queue's oldest message is older than this (seconds). Intake and
 # transitions retry every visibility timeout (180 s) and dead-letter after 5 receives; the
-# notifier backs off up to 15 min between its 8 tries, the portal sync between its 10.
-OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {"NotificationsQueue": 3600, "PortalSyncQueue": 3600}
+# notifier and the file fetch back off up to 15 min between their 8 tries, the portal sync
+# between its 10.
+OLDEST_MESSAGE_ALARM_SECONDS: dict[str, int] = {
+    "NotificationsQueue": 3600,
+    "PortalSyncQueue": 3600,
+    "FileFetchQueue": 3600,
+}
 DEFAULT_OLDEST_MESSAGE_ALARM_SECONDS = 900
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 # The application's own counters that alarm above 0 (EMF, chalicelib/observability/metrics.py):

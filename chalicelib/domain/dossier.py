@@ -111,6 +111,9 @@ class SubmittedDocument(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     url: Annotated[str, StringConstraints(max_length=2000)] | None = None
     digitised: bool = False
+    # The catalog component it is (DVCQG `MaThanhPhanHoSo`), as the portal names it: a file
+    # fetched from `url` is kept as that component (services/file_fetch.py).
+    component: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class Dossier(BaseModel):

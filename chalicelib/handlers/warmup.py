@@ -73,6 +73,13 @@ def _portal_sync(deps: bootstrap.Container) -> None:
     deps.portal_sync_deps()  # the portal's configuration is an SSM read: last
 
 
+def _file_fetch(deps: bootstrap.Container) -> None:
+    from chalicelib.handlers import sqs, workers  # noqa: F401
+    from chalicelib.services import file_fetch, files  # noqa: F401
+
+    deps.file_fetch_deps(), deps.publisher, deps.letters
+
+
 def _timer(deps: bootstrap.Container) -> None:
     from chalicelib.handlers import workers  # noqa: F401
     from chalicelib.ports import records
@@ -106,6 +113,7 @@ PARTS: dict[str, tuple[Callable[[bootstrap.Container], None], tuple[str, ...]]] 
     "outbox_relay": (_relay, ("sqs",)),
     "notifier": (_notifier, ("dynamodb", "sqs")),
     "portal_sync": (_portal_sync, ("dynamodb", "sqs", "ssm")),
+    "file_fetch": (_file_fetch, ("dynamodb", "sqs", "s3")),
     "deadline_timer": (_timer, ("dynamodb",)),
     "daily_digest": (_digest, ("dynamodb",)),
     "portal_reconcile": (_portal_reconcile, ("dynamodb", "ssm")),

@@ -258,3 +258,41 @@ def run_portal_sync_batch(event: dict[str, Any], context: Any, deps: Container) 
         fifo=True,
         backoff=visibility_backoff(settings.portal_sync_queue_url),
     )
+
+
+def run_file_fetch_batch(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
+    """The components portals sent as URLs, fetched and kept (services/file_fetch.py); a
+    network failure, a 5xx or a 429 is retried with the notifier's backoff, what can never
+    succeed is dead-lettered at once with its reason."""
+    from chalicelib.handlers.sqs import process_batch, visibility_backoff
+    from chalicelib.services import file_fetch
+
+    settings = deps.settings
+    fetch_deps = deps.file_fetch_deps()
+
+    def handle(body: dict[str, Any]) -> None:
+        observability.bind_dossier(_code_of(body))
+        request = file_fetch.FetchRequest.model_validate(body)
+        stored, created = file_fetch.fetch_component(request, fetch_deps, now=deps.now())
+        observability.count("FileFetched", created=str(created).lower())
+        observability.get_logger().info(
+            "file fetched" if created else "file fetched again: kept before",
+            fetch_id=request.fetch_id,
+            position=request.position,
+            file_id=stored.file_id,
+            sha256=stored.sha256,
+            size=stored.size,
+        )
+
+    return process_batch(
+        event,
+        context,
+        handle,
+        publisher=deps.publisher,
+        letters=deps.letters,
+        last_attempt=settings.last_attempt,
+        dlq_url=settings.file_fetch_dlq_url,
+        source="file-fetch",
+        fifo=False,
+        backoff=visibility_backoff(settings.file_fetch_queue_url),
+    )

@@ -160,6 +160,7 @@ class TaiLieuNopItem(BaseModel):
 
     TenTepDinhKem: StrictStr
     DuongDanTaiTepTin: OptionalText = None
+    MaThanhPhanHoSo: OptionalText = None
     DuocSoHoa: Flag = None
     IsDeleted: Flag = None
 
@@ -167,6 +168,11 @@ class TaiLieuNopItem(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         return checked(checks.clean_text, value, max_length=checks.MAX_TEXT)
+
+    @field_validator("MaThanhPhanHoSo")
+    @classmethod
+    def _component(cls, value: str | None) -> str | None:
+        return None if value is None else checked(checks.clean_text, value, max_length=100)
 
     @field_validator("DuongDanTaiTepTin")
     @classmethod
@@ -372,6 +378,7 @@ class DongBoHoSoMC(BaseModel):
                 name=item.TenTepDinhKem,
                 url=item.DuongDanTaiTepTin,
                 digitised=bool(item.DuocSoHoa),
+                component=item.MaThanhPhanHoSo,
             )
             for item in self.TaiLieuNop
             if not item.IsDeleted

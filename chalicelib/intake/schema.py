@@ -138,6 +138,7 @@ class DocumentIn(BaseModel):
     name: StrictStr
     url: StrictStr | None = None
     digitised: StrictBool = False
+    component: StrictStr | None = None  # the catalog component it is: a file fetched from `url`
 
     @field_validator("name")
     @classmethod
@@ -148,6 +149,11 @@ class DocumentIn(BaseModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return None if value is None else checked(checks.check_url, value, schemes=("https",))
+
+    @field_validator("component")
+    @classmethod
+    def _component(cls, value: str | None) -> str | None:
+        return None if value is None else checked(checks.clean_text, value, max_length=100)
 
 
 class FeeIn(BaseModel):
@@ -308,7 +314,8 @@ class DossierSubmission(BaseModel):
     # -- the normalised model ---------------------------------------------------------------
     def to_intake(self) -> IntakeRequest:
         documents = [
-            SubmittedDocument(name=d.name, url=d.url, digitised=d.digitised) for d in self.documents
+            SubmittedDocument(name=d.name, url=d.url, digitised=d.digitised, component=d.component)
+            for d in self.documents
         ]
         digitised = self.digitised
         if digitised is None:

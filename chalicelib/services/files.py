@@ -37,7 +37,7 @@ from chalicelib.ports.files import FileRecords, FileStore, FileTooLarge
 from chalicelib.ports.store import ChangeWriter, DossierLookup
 from chalicelib.services.digitisation import FlagDeps, bring_flags_up_to_date, index_for_reuse
 from chalicelib.services.errors import Conflict, FieldIssue, Invalid, NotFound
-from chalicelib.services.file_checks import PDF, FileLimits, check_file, refused
+from chalicelib.services.file_checks import PDF, CheckedFile, FileLimits, check_file, refused
 from chalicelib.services.transitions import require_visible
 
 FILE_ID_FORM = re.compile(FILE_ID)
@@ -148,12 +148,39 @@ def record_upload(
     except Invalid:
         deps.blobs.delete(upload.key)  # a refused file is not kept, even for a day
         raise
-    candidate = StoredFile(
+    candidate = _candidate(code, upload.kind, upload.component, upload.name, checked, actor,
+                           now, signature=signature)  # fmt: skip
+    stored, created = keep(candidate, upload.key, deps)
+    deps.records.mark_recorded(code, upload_id, stored.file_id)
+    deps.blobs.delete(upload.key)
+    _file_kept(stored, actor, deps, now)
+    return stored, created
+
+
+def record_fetched(
+    code: str, component: str, name: str, data: bytes, actor: Actor, deps: FileDeps,
+    *, now: datetime,
+) -> tuple[StoredFile, bool]:  # fmt: skip
+    """Keep a component a portal sent by URL (services/file_fetch.py) as an upload is kept:
+    the same checks (Invalid naming `file` when refused), the same id and key, the same say on
+    the dossier's flags and the citizen's reuse index. Fetched again, the file kept is found."""
+    checked = check_file(data, deps.limits)
+    candidate = _candidate(code, FileKind.COMPONENT, component, name, checked, actor, now)
+    stored, created = keep(candidate, None, deps, data=data)
+    _file_kept(stored, actor, deps, now)
+    return stored, created
+
+
+def _candidate(
+    code: str, kind: FileKind, component: str | None, name: str, checked: CheckedFile,
+    actor: Actor, now: datetime, *, signature: SignatureCheck | None = None,
+) -> StoredFile:  # fmt: skip
+    return StoredFile(
         code=code,
-        file_id=file_id_for(code, upload.kind, upload.component, checked.sha256),
-        kind=upload.kind,
-        component=upload.component,
-        name=upload.name,
+        file_id=file_id_for(code, kind, component, checked.sha256),
+        kind=kind,
+        component=component,
+        name=name,
         sha256=checked.sha256,
         size=checked.size,
         content_type=checked.content_type,
@@ -162,21 +189,23 @@ def record_upload(
         at=now,
         signature=signature,
     )
-    stored, created = keep(candidate, upload.key, deps)
-    deps.records.mark_recorded(code, upload_id, stored.file_id)
-    deps.blobs.delete(upload.key)
-    _file_kept(stored, actor, deps, now)
-    return stored, created
 
 
-def keep(candidate: StoredFile, source_key: str, deps: FileDeps) -> tuple[StoredFile, bool]:
+def keep(
+    candidate: StoredFile, source_key: str | None, deps: FileDeps, *, data: bytes | None = None
+) -> tuple[StoredFile, bool]:
     """(the file kept as `candidate.file_id`, whether it is new): the one recorded before, or
-    `candidate`, its bytes copied from `source_key` to their lasting key (once per dossier)."""
+    `candidate`, its bytes copied from `source_key` (or written from `data`) to their lasting
+    key (once per dossier)."""
     kept = deps.records.get_file(candidate.code, candidate.file_id)
     if kept is not None:
         return kept, False
     if not deps.blobs.exists(candidate.key):
-        deps.blobs.copy(source_key, candidate.key)
+        if data is not None:
+            deps.blobs.put(candidate.key, data, content_type=candidate.content_type)
+        else:
+            assert source_key is not None  # one of them is given
+            deps.blobs.copy(source_key, candidate.key)
     return deps.records.put_file(candidate), True
 
 

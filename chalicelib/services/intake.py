@@ -34,6 +34,7 @@ from chalicelib.services.counters import NO_COUNTS, Counter
 from chalicelib.services.envelopes import IntakeEnvelope
 from chalicelib.services.errors import Conflict, FieldIssue
 from chalicelib.services.failures import ChangedMeanwhile, PermanentFailure
+from chalicelib.services.file_fetch import FetchQueue, requests_for
 from chalicelib.services.outbox import Notices
 from chalicelib.services.pins import DEV_PINS, ReceiptPins, shown
 
@@ -55,6 +56,9 @@ class IntakeDeps:
     notices: Notices | None = None  # None: no notices (tests of other concerns)
     counter: Counter = NO_COUNTS
     pins: ReceiptPins = DEV_PINS  # the stage's key in a deployment (bootstrap)
+    # Where the documents sent as URLs are queued to be fetched (services/file_fetch.py);
+    # None: nothing is fetched (a stage without the queue, tests of other concerns).
+    fetches: FetchQueue | None = None
 
 
 def submit(
@@ -224,6 +228,9 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
     if result.outcome is CreateOutcome.DUPLICATE:
         return _accepted_again(store, envelope, result.code, now)
     deps.counter.count("DossierReceived")
+    if deps.fetches is not None:
+        # Once the dossier is created: a redelivered intake finds it above and queues nothing.
+        deps.fetches.enqueue(requests_for(code, request.documents, actor.id))
     return accepted
 
 
@@ -322,6 +329,12 @@ def _sent_again(
     if outcome is ApplyOutcome.DUPLICATE:
         return _accepted_again(store, envelope, mark.code, now)
     deps.counter.count("DossierUpdated")
+    if deps.fetches is not None:
+        # Only the documents the update adds or points elsewhere: the others were queued.
+        deps.fetches.enqueue(
+            requests_for(mark.code, request.documents, transition.entry.actor_id,
+                         already=before.documents if before is not None else ())
+        )  # fmt: skip
     return accepted
 
 

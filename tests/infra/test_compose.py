@@ -151,7 +151,7 @@ def test_functions_no_traced_request_calls_pass_tracing_through():
 def test_every_function_logs_json_without_platform_lines_at_its_stages_level():
     for stage, level in (("prod", "INFO"), ("dev", "INFO")):  # DEBUG only when asked for
         functions = _functions(stage)
-        assert len(functions) == 9
+        assert len(functions) == 10
         for name, properties in functions.items():
             assert properties["LoggingConfig"] == {
                 "LogFormat": "JSON", "ApplicationLogLevel": level, "SystemLogLevel": "WARN"

@@ -63,6 +63,8 @@ def test_the_code_reads_the_resource_variables_we_expect():
         "MOTCUA_WEBHOOK_SECRETS_PREFIX",
         "MOTCUA_ZNS_TOKEN_PARAMETER",
         "MOTCUA_FILES_BUCKET",
+        "MOTCUA_FILE_FETCH_QUEUE_URL",
+        "MOTCUA_FILE_FETCH_DLQ_URL",
     } <= RESOURCE_VARIABLES
 
 
@@ -75,6 +77,7 @@ def test_every_function_of_the_app_is_packaged(packaged):
         "OutboxRelay",
         "Notifier",
         "PortalSync",
+        "FileFetch",
         "DeadlineTimer",
         "DailyDigest",
         "PortalReconcile",
@@ -113,12 +116,13 @@ def test_the_per_dossier_queues_are_fifo_and_the_others_need_no_order(packaged):
         "TransitionWorker": "TransitionsQueue",
         "Notifier": "NotificationsQueue",
         "PortalSync": "PortalSyncQueue",
+        "FileFetch": "FileFetchQueue",
     }
     # One dossier's transitions apply in order; one dossier is pushed by one worker at a time.
     for fifo in ("TransitionsQueue", "PortalSyncQueue"):
         assert queues[fifo]["Properties"]["FifoQueue"] is True
         assert queues[fifo]["Properties"]["QueueName"].endswith(".fifo")
-    for plain in ("IntakeQueue", "NotificationsQueue"):
+    for plain in ("IntakeQueue", "NotificationsQueue", "FileFetchQueue"):
         assert "FifoQueue" not in queues[plain]["Properties"]
 
 

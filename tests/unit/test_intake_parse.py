@@ -49,7 +49,12 @@ def our_body() -> dict:
         "awaiting_counter_check": True,
         "summary": "Đăng ký khai sinh cho con",
         "documents": [
-            {"name": "Tờ khai đăng ký khai sinh", "url": FILE_URL, "digitised": True},
+            {
+                "name": "Tờ khai đăng ký khai sinh",
+                "url": FILE_URL,
+                "digitised": True,
+                "component": "TP01",
+            },
             {"name": "Giấy chứng sinh", "url": None, "digitised": False},
             {"name": "Văn bản ủy quyền", "url": FILE_URL, "digitised": False},
         ],
@@ -124,7 +129,9 @@ def expected_request(source="motcua", external_id="DVC-2026-000123") -> IntakeRe
         awaiting_counter_check=True,
         summary="Đăng ký khai sinh cho con",
         documents=[
-            SubmittedDocument(name="Tờ khai đăng ký khai sinh", url=FILE_URL, digitised=True),
+            SubmittedDocument(
+                name="Tờ khai đăng ký khai sinh", url=FILE_URL, digitised=True, component="TP01"
+            ),
             SubmittedDocument(name="Giấy chứng sinh", url=None, digitised=False),
             SubmittedDocument(name="Văn bản ủy quyền", url=FILE_URL, digitised=False),
         ],
