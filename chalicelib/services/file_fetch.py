@@ -55,12 +55,14 @@ def requests_for(
     *,
     already: Iterable[SubmittedDocument] = (),
 ) -> list[FetchRequest]:
-    """A request per document with a URL, but those `already` asked for (the same position
-    and URL in a dossier's documents before an update)."""
+    """A request per document with a URL and a component code, but those `already` asked for
+    (the same position and URL in a dossier's documents before an update). A document without
+    its component's code cannot be kept as a component: it stays a link for the official to
+    upload, rather than a dead letter that would wake an operator for nothing to do."""
     asked = {fetch_id_for(code, i, d.url) for i, d in enumerate(already) if d.url}
     found = []
     for position, document in enumerate(documents):
-        if not document.url:
+        if not document.url or document.component is None:
             continue
         fetch_id = fetch_id_for(code, position, document.url)
         if fetch_id in asked:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.amendment import update_details
 from chalicelib.domain.calendar import LOCAL_TZ, WorkingCalendar
 from chalicelib.domain.codes import make_code
-from chalicelib.domain.dossier import Actor, Location
+from chalicelib.domain.dossier import Actor, Location, SubmittedDocument
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.state_machine import open_dossier
 from chalicelib.domain.statuses import Role
@@ -135,6 +136,9 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
     receipt = store.get_receipt(envelope.receipt_id)
     if existing is not None:
         if existing.fingerprint in (None, envelope.fingerprint):
+            # A redelivery: the one before may have died between the dossier and its fetches.
+            actor_id = _portal_actor(envelope, request.received_by_agency).id
+            _queue_fetches(existing.code, request.documents, actor_id, deps)
             return _accepted_again(store, envelope, existing.code, now)
         return _sent_again(envelope, existing, receipt, deps, now=now)
     if not _owns(receipt, envelope):
@@ -225,13 +229,20 @@ def create_dossier(envelope: IntakeEnvelope, deps: IntakeDeps, *, now: datetime)
         )
         store.put_receipt(refused)
         return refused
+    # Once the dossier is created; a redelivered intake queues them again (fetching is
+    # idempotent, losing one is not).
+    _queue_fetches(result.code, request.documents, actor.id, deps)
     if result.outcome is CreateOutcome.DUPLICATE:
         return _accepted_again(store, envelope, result.code, now)
     deps.counter.count("DossierReceived")
-    if deps.fetches is not None:
-        # Once the dossier is created: a redelivered intake finds it above and queues nothing.
-        deps.fetches.enqueue(requests_for(code, request.documents, actor.id))
     return accepted
+
+
+def _queue_fetches(
+    code: str, documents: Sequence[SubmittedDocument], client_id: str, deps: IntakeDeps
+) -> None:
+    if deps.fetches is not None:
+        deps.fetches.enqueue(requests_for(code, documents, client_id))
 
 
 def _accepted_again(

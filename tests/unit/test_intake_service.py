@@ -182,3 +182,21 @@ def test_the_portals_appointment_is_kept_beside_ours_and_a_difference_shown(deps
     # Ours counts the procedure's limit from the receipt (10:02:44), the portal said 16:30.
     assert dossier.due_at != dossier.portal_due_at and view["portal_due_differs"] is True
     assert view["due_at"] == dossier.due_at.isoformat()
+
+
+def test_a_redelivered_intake_queues_its_fetches_again_in_case_the_first_died_before(deps):
+    """Creating the dossier and queueing its fetches are two writes: a redelivery of an intake
+    that died between them must not lose the fetches (the fetch itself is idempotent)."""
+    from chalicelib.services.file_fetch import FetchQueue
+
+    publisher = InMemoryPublisher()
+    fetching = replace(deps, fetches=FetchQueue(publisher, "fetch-queue"))
+    documents = [{"name": "Tờ khai", "url": "https://files.example/to-khai.pdf", "component": "1"},
+                 {"name": "Giấy chứng sinh", "url": "https://files.example/gcs.pdf"}]  # fmt: skip
+    message = envelope(body(documents=documents))
+    first = create_dossier(message, fetching, now=NOW)
+    again = create_dossier(message, fetching, now=NOW)
+    assert again.code == first.code and len(deps.store.dossiers) == 1
+    sent = [(queue, m["code"], m["url"], m["fetch_id"]) for queue, m, _ in publisher.sent]
+    one = ("fetch-queue", first.code, "https://files.example/to-khai.pdf", sent[0][3])
+    assert sent == [one, one]  # the same request (one id): the uncoded document not at all
