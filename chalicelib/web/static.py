@@ -1,4 +1,4 @@
-"""The pages' own files (`static/`: the stylesheet, htmx and its licence), served by the app.
+"""The pages' own files (`static/`: stylesheet, icon, htmx and its licence), served by the app.
 
 Each file is linked with its content's hash in the query (`static_url`), so a browser may keep
 it a year: a changed file gets a new URL. The names are the files in the folder, nothing else.
@@ -19,6 +19,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
 CACHE = "public, max-age=31536000, immutable"

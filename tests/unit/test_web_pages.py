@@ -1,0 +1,123 @@
+"""The page layer's pieces (chalicelib/web): the CSRF token, form bodies, escaping, the site's
+paths, dates as people read them, static files, and Jinja2 kept out of the API's cold start.
+The pages themselves, in a browser against a local stack: tests/browser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib.settings import Settings
+from chalicelib.web import csrf
+from chalicelib.web.errors import PageRefused
+from chalicelib.web.form_body import form_fields
+from chalicelib.web.lookup import Outcome, render_lookup
+from chalicelib.web.site import Site
+from chalicelib.web.static import static_file, static_url
+from chalicelib.web.templates import day_and_hour
+
+ROOT = Path(__file__).resolve().parents[2]
+FORM = "application/x-www-form-urlencoded"
+
+
+def _jinja_loaded_after(code: str) -> bool:
+    probe = f"import sys\n{code}\nprint(__import__('json').dumps('jinja2' in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return bool(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_jinja2_stays_out_of_the_cold_start_and_comes_with_the_first_page():
+    modules = [
+        "app",
+        "chalicelib.web.lookup",
+        "chalicelib.web.boundary",
+        "chalicelib.web.templates",
+    ]
+    assert _jinja_loaded_after(f"for m in {modules!r}: __import__(m)") is False
+    assert _jinja_loaded_after(
+        "from chalicelib.web.templates import render\nfrom chalicelib.web.site import Site\n"
+        "render('home.html', site=Site())"
+    )
+
+
+def test_a_new_token_is_set_in_a_strict_cookie_and_kept_while_the_browser_has_it():
+    new = csrf.token_for({}, secure=True)
+    assert new.set_cookie is not None and new.set_cookie.startswith(
+        f"__Host-motcua-csrf={new.value};"
+    )
+    for attribute in ("HttpOnly", "SameSite=Strict", "Secure", "Path=/"):
+        assert attribute in new.set_cookie
+    kept = csrf.token_for({"cookie": f"__Host-motcua-csrf={new.value}"}, secure=True)
+    assert kept.value == new.value and kept.headers == {}
+    local = csrf.token_for({}, secure=False)  # plain HTTP on loopback: no Secure, no __Host-
+    assert local.set_cookie is not None and "Secure" not in local.set_cookie
+    assert local.set_cookie.startswith("motcua-csrf=")
+
+
+def test_a_post_is_accepted_only_with_the_cookies_token():
+    token = csrf.token_for({}, secure=False).value
+    cookie = {"cookie": f"other=1; motcua-csrf={token}"}
+    csrf.require_token(cookie, {csrf.FIELD: token}, secure=False)
+    other = csrf.token_for({}, secure=False).value
+    refused = [
+        ({}, {csrf.FIELD: token}),  # no cookie
+        (cookie, {}),  # no field
+        (cookie, {csrf.FIELD: other}),  # another token
+        ({"cookie": "motcua-csrf=short"}, {csrf.FIELD: "short"}),  # not a token we issue
+        ({"cookie": f"__Host-motcua-csrf={token}"}, {csrf.FIELD: token}),  # the other name
+    ]
+    for headers, fields in refused:
+        with pytest.raises(PageRefused) as caught:
+            csrf.require_token(headers, fields, secure=False)
+        assert caught.value.status == 403, (headers, fields)
+
+
+def test_a_form_body_is_a_bounded_utf8_form():
+    assert form_fields(f"{FORM}; charset=UTF-8", b"ma=a&pin=&ma=b", 100) == {
+        "ma": "a",
+        "pin": "",
+    }
+    assert form_fields(FORM, b"ten=L%C3%AA", 100) == {"ten": "Lê"}
+    for content_type, body in (
+        ("application/json", b'{"ma": "a"}'),
+        (FORM, b"ma=" + b"a" * 100),  # over the bound
+        (FORM, b"ma=%ff"),  # not UTF-8
+        (None, b"ma=a"),
+    ):
+        with pytest.raises(PageRefused) as caught:
+            form_fields(content_type, body, 100)
+        assert caught.value.status == 400
+
+
+def test_what_people_typed_is_escaped():
+    html = render_lookup(Site(), "t" * 43, Outcome(code='"><script>alert(1)</script>'))
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_links_follow_the_public_base_url_and_cookies_are_secure_unless_plain_http():
+    deployed = Site.from_settings(Settings(public_base_url="https://abc.execute-api.example/api/"))
+    assert deployed == Site(base_path="/api", secure=True)
+    assert deployed.url("/tra-cuu") == "/api/tra-cuu"
+    assert Site.from_settings(Settings(public_base_url="http://127.0.0.1:8000")) == Site("", False)
+    assert Site.from_settings(Settings()).secure  # unknown: assume HTTPS
+
+
+def test_moments_are_shown_in_hanoi_time():
+    assert day_and_hour("2026-01-12T10:00:00+00:00") == "17 giờ 00, ngày 12/01/2026"
+    assert day_and_hour(None) == ""
+
+
+def test_static_files_are_served_by_name_only_with_a_long_cache():
+    answer = static_file("site.css")
+    assert answer.status_code == 200 and "immutable" in answer.headers["Cache-Control"]
+    assert answer.headers["Content-Type"].startswith("text/css")
+    assert static_url("htmx.min.js", "/api").startswith("/api/static/htmx.min.js?v=")
+    for name in ("../app.py", "nope.css", "__init__.py"):
+        with pytest.raises(PageRefused):
+            static_file(name)
