@@ -27,7 +27,7 @@ from chalicelib.http.route_docs import (
     route_doc,
 )
 from chalicelib.settings import Settings
-from chalicelib.web.boundary import renders_pages
+from chalicelib.web.boundary import page_route
 from chalicelib.web.site import Site
 
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ def _site() -> Site:
     return Site.from_settings(_deps().settings)
 
 
-pages = observability.api_route(app, renders_pages(_site))
+pages = page_route(app, _site)
 
 
 def _request_headers() -> Any:

@@ -56,3 +56,17 @@ def renders_pages(site: Callable[[], Site]) -> Callable[[Callable[..., Any]], An
         return wrapper
 
     return decorate
+
+
+def page_route(app: Any, site: Callable[[], Site]) -> Callable[[Callable[..., Any]], Any]:
+    """The decorator of every page route: the API's access line and metrics
+    (observability.api_route) around the page boundary; marked `renders_page` so that a test
+    finds any route outside /v1 without it (tests/unit/test_web_pages.py)."""
+    observed = observability.api_route(app, renders_pages(site))
+
+    def decorate(route: Callable[..., Any]) -> Callable[..., Any]:
+        page = observed(route)
+        page.renders_page = True  # type: ignore[attr-defined]
+        return page
+
+    return decorate

@@ -121,3 +121,20 @@ def test_static_files_are_served_by_name_only_with_a_long_cache():
     for name in ("../app.py", "nope.css", "__init__.py"):
         with pytest.raises(PageRefused):
             static_file(name)
+
+
+def test_every_route_outside_the_api_is_a_page_behind_the_page_boundary():
+    """Its errors are Vietnamese pages and its answers carry the security headers; the API's
+    routes are in the OpenAPI document and the authorization matrix (tests/unit/test_openapi)."""
+    from app import app
+    from chalicelib.http.route_docs import is_api
+
+    pages = {
+        (method, path): entry.view_function
+        for path, methods in app.routes.items()
+        if not is_api(path)
+        for method, entry in methods.items()
+    }
+    assert ("GET", "/tra-cuu") in pages and ("POST", "/tra-cuu") in pages
+    unguarded = [route for route, view in pages.items() if not getattr(view, "renders_page", 0)]
+    assert unguarded == []
