@@ -70,8 +70,23 @@ def chromium(size: tuple[int, int] = PHONE) -> Iterator[Any]:
 def full_page_png(driver: Any, path: Path) -> Path:
     """A screenshot of the whole page (the window grown to the page's height), as PNG."""
     width = driver.get_window_size()["width"]
-    height = driver.execute_script("return document.documentElement.scrollHeight")
+    height = driver.execute_script(
+        "return document.documentElement.scrollHeight + (window.outerHeight - window.innerHeight)"
+    )
     driver.set_window_size(width, max(int(height), 400))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(driver.get_screenshot_as_png())
     return path
+
+
+def submitted(driver: Any, click: Any, timeout: float = 15) -> None:
+    """Runs `click` (which submits a form) and waits until the answer replaced the page's
+    main content (htmx swaps it in place, a plain post loads a new page: either way the old
+    element goes stale)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "main")
+    click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))

@@ -4,6 +4,8 @@ the right one shows the dossier; a form posted without its CSRF token is refused
 
 from __future__ import annotations
 
+import contextlib
+import io
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from chalicelib.services.reading import NOT_FOUND_PUBLIC
 from chalicelib.web.headers import CONTENT_SECURITY_POLICY
 from chalicelib.web.lookup import CODE_MISSING
+from devstack import browser, demo, form_scenarios, result_files
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +31,8 @@ def _submit(driver, pin: str, code: str | None = None):
     pin_field = driver.find_element(By.ID, "pin")
     pin_field.clear()
     pin_field.send_keys(pin)
-    driver.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
+    browser.submitted(driver, button.click)
 
 
 def _wait_for(driver, element_id: str):
@@ -64,6 +68,18 @@ def test_the_qr_link_opens_the_lookup_and_the_right_pin_shows_the_dossier(
     assert chromium.execute_script("return typeof htmx") == "object"
     blocked = [e for e in chromium.get_log("browser") if "Content Security Policy" in e["message"]]
     assert blocked == []
+
+
+def test_an_electronic_result_is_downloaded_from_the_lookup(stack, chromium):
+    with contextlib.redirect_stdout(io.StringIO()):
+        code, pin = form_scenarios.counter_receipt_then_apology(demo.Cast.local(stack.base_url))
+    result_files.keep_result(code, "Giấy chứng nhận.pdf")
+    chromium.get(f"{stack.base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
+    _submit(chromium, pin)
+    _wait_for(chromium, "tinh-trang")
+    link = chromium.find_element(By.PARTIAL_LINK_TEXT, "Giấy chứng nhận.pdf")
+    with urllib.request.urlopen(link.get_attribute("href"), timeout=10) as answer:
+        assert answer.read() == result_files.SAMPLE_PDF
 
 
 def test_an_empty_code_is_told_beside_its_field(stack, chromium):
