@@ -46,7 +46,3 @@ def page(html: str, status: int = 200, headers: dict[str, str] | None = None) ->
             **(headers or {}),
         },
     )
-
-
-def redirect(location: str, status: int = 303) -> Response:
-    return Response(body="", status_code=status, headers={"Location": location, **SECURITY_HEADERS})
