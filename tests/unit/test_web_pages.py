@@ -138,3 +138,61 @@ def test_every_route_outside_the_api_is_a_page_behind_the_page_boundary():
     assert ("GET", "/tra-cuu") in pages and ("POST", "/tra-cuu") in pages
     unguarded = [route for route, view in pages.items() if not getattr(view, "renders_page", 0)]
     assert unguarded == []
+
+
+def _refusing(error: Exception):
+    def lookup(*_: str) -> dict:
+        raise error
+
+    return lookup
+
+
+def _no_call(*_):
+    raise AssertionError("not called")
+
+
+def test_each_refusal_of_the_lookup_is_told_beside_its_field_with_the_apis_status():
+    from chalicelib.http.problems import Problem
+    from chalicelib.services.errors import FieldIssue, Invalid, NotFound, TooManyRequests
+    from chalicelib.web.lookup import CODE_MISSING, PIN_MISSING, look_up
+
+    def code_ok(code: str) -> str:
+        return code
+
+    empty = look_up({"ma": " ", "pin": ""}, checked_code=_no_call, lookup=_no_call, result=_no_call)
+    assert (empty.status, empty.errors) == (400, {"ma": CODE_MISSING, "pin": PIN_MISSING})
+    malformed = Problem(400, "x", errors=[FieldIssue("code", "bad", "Mã hồ sơ sai")])
+    cases = {
+        "malformed code": (_refusing(malformed), 400, {"ma": "Mã hồ sơ sai"}),
+        "pin's form": (
+            _refusing(Invalid("x", errors=[FieldIssue("pin", "r", "PIN sai")])),
+            400,
+            {"pin": "PIN sai"},
+        ),
+        "wrong pin": (_refusing(NotFound("Không tìm thấy")), 404, {"pin": "Không tìm thấy"}),
+        "too many": (
+            _refusing(TooManyRequests("Quá nhiều", retry_after=61)),
+            429,
+            {"pin": "Quá nhiều (khoảng 2 phút)."},
+        ),
+    }
+    for name, (lookup, status, errors) in cases.items():
+        checked = lookup if name == "malformed code" else code_ok
+        outcome = look_up({"ma": "C", "pin": "P"}, checked_code=checked,
+                          lookup=lookup, result=_no_call)  # fmt: skip
+        assert (outcome.status, outcome.errors, outcome.dossier) == (status, errors, None), name
+    assert outcome.headers == {"Retry-After": "61"}
+
+
+def test_a_dossier_with_an_electronic_result_is_shown_with_its_links():
+    from chalicelib.web.lookup import look_up
+
+    found = {"code": "C", "electronic_result": True}
+    outcome = look_up(
+        {"ma": " C ", "pin": "P"},
+        checked_code=lambda code: code,
+        lookup=lambda code, pin: found if (code, pin) == ("C", "P") else {},
+        result=lambda code, pin: {"items": [{"name": "kq.pdf", "url": "https://s3/x"}]},
+    )
+    assert (outcome.status, outcome.errors, outcome.dossier) == (200, {}, found)
+    assert outcome.results == [{"name": "kq.pdf", "url": "https://s3/x"}]
