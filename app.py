@@ -356,22 +356,10 @@ def _site() -> Site:
 pages = page_route(app, _site)
 
 
-def _request_headers() -> Any:
-    request = app.current_request
-    return request.headers if request is not None else {}
+def _page() -> Any:
+    from chalicelib.web.context import PageRequest
 
-
-def _posted_form() -> dict[str, str]:
-    """The posted form's fields, once its CSRF token matched the cookie's (else a 403 page)."""
-    from chalicelib.web.csrf import require_token
-    from chalicelib.web.form_body import form_fields
-
-    request = app.current_request
-    headers = _request_headers()
-    raw = request.raw_body if request is not None else b""
-    fields = form_fields(headers.get("content-type"), raw, _deps().settings.max_body_bytes)
-    require_token(headers, fields, secure=_site().secure)
-    return fields
+    return PageRequest(app.current_request)
 
 
 @app.route("/", methods=["GET"])
@@ -389,18 +377,16 @@ def lookup_page() -> Response:
     """The citizen's lookup: GET shows the form (`?ma=<code>` fills the code in: Mẫu 01's QR
     code), POST looks the dossier up with the receipt PIN (chalicelib/web/lookup.py)."""
     from chalicelib.web import lookup
-    from chalicelib.web.csrf import token_for
     from chalicelib.web.headers import page
 
-    site = _site()
-    csrf = token_for(_request_headers(), secure=site.secure)
-    request = app.current_request
-    if request is None or request.method == "GET":
-        code = _query_params().get(lookup.CODE, "").strip()[: lookup.MAX_CODE]
+    request = _page()
+    site, csrf = request.site, request.csrf
+    if request.method == "GET":
+        code = request.query().get(lookup.CODE, "").strip()[: lookup.MAX_CODE]
         outcome = lookup.Outcome(code=code)
     else:
         outcome = lookup.look_up(
-            _posted_form(),
+            request.form(),
             checked_code=_dossier_code,
             lookup=_public_lookup,
             result=_public_result,

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.read_audit import DynamoReadAudit
     from chalicelib.adapters.replay_guard import DynamoReplayGuard
     from chalicelib.adapters.secrets import SsmWebhookSecrets
+    from chalicelib.adapters.web_sessions import DynamoWebSessions
     from chalicelib.auth.tokens import TokenVerifier
     from chalicelib.domain.agencies import AgencyRegistry
     from chalicelib.domain.calendar import WorkingCalendar
@@ -213,6 +214,13 @@ class Container:
         from chalicelib.adapters.replay_guard import DynamoReplayGuard
 
         return DynamoReplayGuard(self.settings.table_name)
+
+    @cached_property
+    def web_sessions(self) -> DynamoWebSessions:
+        """Officials signed in on the pages (chalicelib/web/officials.py)."""
+        from chalicelib.adapters.web_sessions import DynamoWebSessions
+
+        return DynamoWebSessions(self.settings.table_name)
 
     @cached_property
     def attempt_counter(self) -> DynamoAttemptCounter:

@@ -143,6 +143,8 @@ class Settings(BaseModel):
     file_fetch_seconds: Annotated[float, _env("FILE_FETCH_SECONDS", gt=0, le=60)] = 20
     upload_link_seconds: Annotated[int, _env("UPLOAD_LINK_SECONDS", ge=60, le=3600)] = 600
     download_link_seconds: Annotated[int, _env("DOWNLOAD_LINK_SECONDS", ge=30, le=3600)] = 300
+    # How long an official stays signed in on the pages: a working day and a little.
+    web_session_hours: Annotated[int, _env("WEB_SESSION_HOURS", ge=1, le=24)] = 10
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
     # The agency registry and aliases: the data folder's files, or the table's REF#agencies

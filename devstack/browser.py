@@ -90,3 +90,20 @@ def submitted(driver: Any, click: Any, timeout: float = 15) -> None:
     old = driver.find_element(By.TAG_NAME, "main")
     click()
     WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))
+
+
+def sign_in(driver: Any, base_url: str, actor: Any) -> None:
+    """`actor` signed in on the pages of the local stack in this process: a session started in
+    its store, its cookie given to the browser (what the sign-in page ends with)."""
+    from chalicelib import bootstrap
+    from chalicelib.web.officials import start_session
+
+    container = bootstrap.container()
+    secure = base_url.startswith("https://")
+    hours = container.settings.web_session_hours
+    set_cookie = start_session(
+        actor, container.web_sessions, now=container.now(), hours=hours, secure=secure
+    )
+    name, _, rest = set_cookie.partition("=")
+    driver.get(base_url + "/")  # a cookie is given for the site the browser is on
+    driver.add_cookie({"name": name, "value": rest.split(";", 1)[0], "path": "/"})

@@ -14,6 +14,7 @@ from chalicelib import observability
 from chalicelib.http.problems import STATUS_OF, Problem
 from chalicelib.services.errors import ServiceError, TooManyRequests
 from chalicelib.web.errors import PageRefused, error_text
+from chalicelib.web.officials import SignInRequired
 from chalicelib.web.site import Site
 
 
@@ -46,6 +47,10 @@ def renders_pages(site: Callable[[], Site]) -> Callable[[Callable[..., Any]], An
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return route(*args, **kwargs)
+            except SignInRequired as needed:
+                return Response(body="", status_code=303,
+                                headers={"Location": needed.location(site().base_path),
+                                         "Cache-Control": "no-store"})  # fmt: skip
             except Exception as error:
                 refused = _status_of(error)
                 if refused is None:
