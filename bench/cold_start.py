@@ -482,15 +482,16 @@ class Fixture:
         """Every function's event for one repetition, and what to check once they ran."""
         deps = self.container(env)
         code = self.dossier(deps)  # the transition, relay and sync act on it
-        # Dossiers of their own: a kept file changes the dossier under the take_up.
-        form_code, fetch_code = self.dossier(deps), self.dossier(deps)
+        # One more dossier for the form route and the fetch (a kept file changes the dossier
+        # under the take_up): one only, as the reconciliation checks every dossier there is.
+        own = self.dossier(deps)
         stream, jobs = self.stream_event(code)
         command_id, transition = self.take_up(code)
         query = {"received_at": "2025-04-25T09:00:00+07:00", "working_days": "1"}
         events = {
             "api_health": api_event("/v1/health"),
             "api_due_date": api_event("/v1/calendar/due-date", query),
-            "api_form_01": self.form_event(form_code),
+            "api_form_01": self.form_event(own),
             "intake_worker": self.sqs_event(env["MOTCUA_INTAKE_QUEUE_URL"], self.intake_envelope()),
             "transition_worker": self.sqs_event(
                 env["MOTCUA_TRANSITIONS_QUEUE_URL"], transition, group=code
@@ -501,14 +502,13 @@ class Fixture:
                 env["MOTCUA_PORTAL_SYNC_QUEUE_URL"], {"code": code, "revision": 1}, group=code
             ),
             "file_fetch": self.sqs_event(
-                env["MOTCUA_FILE_FETCH_QUEUE_URL"], self.fetch_request(fetch_code)
+                env["MOTCUA_FILE_FETCH_QUEUE_URL"], self.fetch_request(own)
             ),
             "deadline_timer": self.scheduled(f"motcua-{STAGE}-deadline_timer"),
             "daily_digest": self.scheduled(f"motcua-{STAGE}-daily_digest"),
             "portal_reconcile": self.scheduled(f"motcua-{STAGE}-portal_reconcile"),
         }
-        expected = {"code": code, "command_id": command_id, "deps": deps}
-        return events, {**expected, "form_code": form_code, "fetch_code": fetch_code}
+        return events, {"code": code, "command_id": command_id, "deps": deps, "own": own}
 
     def check(self, expected: dict[str, Any]) -> None:
         code, deps = expected["code"], expected["deps"]
@@ -516,11 +516,11 @@ class Fixture:
             raise RuntimeError(f"take_up on {code} was not applied")
         if self.portal.status_of(code) is None:
             raise RuntimeError(f"{code} did not reach the fake national portal")
-        form_code, fetch_code = expected["form_code"], expected["fetch_code"]
-        if not deps.file_store.keys(f"forms/{form_code}/01/"):
-            raise RuntimeError(f"Mẫu 01 of {form_code} was not kept")
-        if [f.component for f in deps.file_records.files(fetch_code)] != ["1"]:
-            raise RuntimeError(f"the document fetched for {fetch_code} was not kept")
+        own = expected["own"]
+        if not deps.file_store.keys(f"forms/{own}/01/"):
+            raise RuntimeError(f"Mẫu 01 of {own} was not kept")
+        if [f.component for f in deps.file_records.files(own)] != ["1"]:
+            raise RuntimeError(f"the document fetched for {own} was not kept")
 
 
 def refuse_failed(label: str, answer: Any) -> None:
