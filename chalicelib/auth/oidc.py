@@ -85,10 +85,10 @@ def discover(issuer: str) -> Provider:
     )
     document = _json_object(answer, "the issuer's discovery document")
     fields = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
-    values = {name: document.get(name) for name in fields}
-    missing = [name for name, value in values.items() if not isinstance(value, str) or not value]
+    missing = [n for n in fields if not isinstance(document.get(n), str) or not document[n]]
     if missing:
         raise _unavailable(f"the issuer's discovery document has no {', '.join(missing)}")
+    values: dict[str, str] = {name: document[name] for name in fields}
     if values["issuer"].rstrip("/") != issuer.rstrip("/"):
         raise _unavailable(f"the discovery document names issuer {values['issuer']!r}")
     provider = Provider(**values)
