@@ -6,8 +6,9 @@
   endpoint. Without one, the local stage lists its sample officials (the development sign-in);
   a deployed stage shows that sign-in is not configured (and logs it).
 - `GET /dang-nhap/xong`: the issuer's callback. The state is taken once; the code exchanged
-  with the verifier; the ID token checked (chalicelib/auth/oidc.py); a session started; 303 to
-  the page the official came from. A failure shows what happened and what to do next.
+  with the verifier (adapters/oidc_issuer.py); the ID token checked (auth/oidc.py); a session
+  started; 303 to the page the official came from. A failure shows what happened and what to
+  do next.
 - `POST /dang-nhap/thu`: the development sign-in (local stage only, else 404).
 - `GET|POST /dang-xuat`: sign-out (the form posts, CSRF-checked), then 303 to `/`.
 - `GET /can-bo`: the officials' landing page.
@@ -110,7 +111,8 @@ def sign_in_page() -> Response:
 
 
 def _to_identity_provider(request: PageRequest, back_to: str) -> Response:
-    from chalicelib.auth.oidc import SignInFailed, discover
+    from chalicelib.adapters.oidc_issuer import discover
+    from chalicelib.ports.identity import SignInFailed
     from chalicelib.web.sign_in_flow import authorization_url, begin
 
     c = request.container
@@ -140,12 +142,9 @@ def _to_identity_provider(request: PageRequest, back_to: str) -> Response:
 def sign_in_callback() -> Response:
     """The identity provider sends the browser back here with `code` and `state` (or
     `error`)."""
-    from chalicelib.auth.oidc import (
-        SignInFailed,
-        discover,
-        exchange_code,
-        official_from_id_token,
-    )
+    from chalicelib.adapters.oidc_issuer import discover, exchange_code
+    from chalicelib.auth.oidc import official_from_id_token
+    from chalicelib.ports.identity import SignInFailed
 
     request = _request()
     c = request.container

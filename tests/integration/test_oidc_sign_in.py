@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.adapters.oidc_issuer import forget_discovery
 from chalicelib.adapters.sign_in_states import MemorySignInStates
 from chalicelib.adapters.web_sessions import MemoryWebSessions
-from chalicelib.auth.oidc import forget_discovery
 from chalicelib.settings import Settings
 
 CLIENT_ID = "motcua-pages"
