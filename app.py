@@ -27,6 +27,7 @@ from chalicelib.http.route_docs import (
     route_doc,
 )
 from chalicelib.settings import Settings
+from chalicelib.web import signin_pages
 from chalicelib.web.boundary import page_route
 from chalicelib.web.site import Site
 
@@ -354,6 +355,7 @@ def _site() -> Site:
 
 
 pages = page_route(app, _site)
+app.register_blueprint(signin_pages.blueprint)  # officials' sign-in and sign-out
 
 
 def _page() -> Any:

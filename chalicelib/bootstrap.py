@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.read_audit import DynamoReadAudit
     from chalicelib.adapters.replay_guard import DynamoReplayGuard
     from chalicelib.adapters.secrets import SsmWebhookSecrets
+    from chalicelib.adapters.sign_in_states import DynamoSignInStates
     from chalicelib.adapters.web_sessions import DynamoWebSessions
     from chalicelib.auth.tokens import TokenVerifier
     from chalicelib.domain.agencies import AgencyRegistry
@@ -221,6 +222,19 @@ class Container:
         from chalicelib.adapters.web_sessions import DynamoWebSessions
 
         return DynamoWebSessions(self.settings.table_name)
+
+    @cached_property
+    def sign_in_states(self) -> DynamoSignInStates:
+        """Sign-ins under way, for the identity provider's callback (web/signin_pages.py)."""
+        from chalicelib.adapters.sign_in_states import DynamoSignInStates
+
+        return DynamoSignInStates(self.settings.table_name)
+
+    @cached_property
+    def oidc_client_secret(self) -> str | None:
+        """The sign-in client's secret (SSM), or None for a public client (PKCE only)."""
+        name = self.settings.oidc_client_secret_parameter
+        return _secure_parameter(name) if name else None
 
     @cached_property
     def attempt_counter(self) -> DynamoAttemptCounter:
