@@ -287,8 +287,57 @@ def counter_receipt(receipt_id: str) -> Response:
     receipt_id = issued_id(receipt_id, "receipt_id")
     c = request.container
     receipt = reading.receipt_for(receipt_id, counter_client(official), c.store, c.receipt_pins)
+    components = _components(request, official, receipt["code"]) if receipt["code"] else None
+    reuse_refused = request.query().get("loi") == "dung-lai"
     return _html("counter/receipt.html", request, official=official, receipt=receipt,
-                 here=request.site.url(RECEIPT + receipt_id), dossier_path=DOSSIER)  # fmt: skip
+                 here=request.site.url(RECEIPT + receipt_id), dossier_path=DOSSIER,
+                 components=components, reuse_error=reuse_refused)  # fmt: skip
+
+
+def _components(request: Any, official: Any, code: str) -> dict[str, Any]:
+    """The dossier's components: those of its procedure, the files recorded for them, and the
+    applicant's documents stored with their other dossiers that may be taken instead (the use
+    cases of `GET /v1/dossiers/{code}/files` and `/reusable-documents`)."""
+    from chalicelib.services import files, reuse
+
+    deps = request.container.file_deps()
+    dossier = request.container.store.get(code)
+    procedure = files.procedure_of(dossier, request.container.catalog)
+    return {
+        "procedure": [(procedure.component_code(i), component.name)
+                      for i, component in enumerate(procedure.components)],
+        "files": files.list_files(code, official, deps)["items"],
+        "reusable": reuse.reusable_documents(code, official, deps)["items"],
+    }  # fmt: skip
+
+
+@counter.route(DOSSIER + "{code}/dung-lai", methods=["POST"], content_types=ANY_TYPE)
+@pages
+@for_receivers
+def counter_reuse(code: str) -> Response:
+    """Take one of the applicant's stored documents as a component of this dossier (the use
+    case of `POST /v1/dossiers/{code}/reuses`), then back to the receipt page it came from."""
+    from chalicelib.http.body import parse_model
+    from chalicelib.http.file_models import ReuseRequest
+    from chalicelib.http.handlers import issued_id
+    from chalicelib.http.problems import Problem
+    from chalicelib.services import reuse
+    from chalicelib.services.errors import Invalid, NotFound
+
+    request = _page()
+    official = _receiver(request)
+    code = _code(code)
+    fields = request.form()
+    back = RECEIPT + issued_id(fields.get("bien_nhan", ""), "receipt_id")
+    c = request.container
+    try:
+        body = parse_model(ReuseRequest, {"component": fields.get("thanh_phan", ""),
+                                          "source_file_id": fields.get("giay_to", "")})  # fmt: skip
+        reuse.reuse_document(code, body.component, body.source_file_id, official,
+                             c.file_deps(), now=c.now())  # fmt: skip
+    except (Problem, Invalid, NotFound):
+        return _see_other(request, back + "?loi=dung-lai")  # told on the receipt page
+    return _see_other(request, back)
 
 
 # -- deciding on a dossier waiting in status 1 ------------------------------------------------
@@ -390,5 +439,6 @@ def counter_form(code: str, form: str) -> Response:
         on_release=lambda _issued: _audit_read(request, code, official,
                                                "GET /quay/ho-so/{code}/mau/{form}"),
     )  # fmt: skip
-    headers = {"Location": str(link["url"]), "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {"Location": str(link["url"]),
+                                           "Cache-Control": "no-store"}  # fmt: skip
     return Response(body="", status_code=303, headers=headers)

@@ -67,14 +67,11 @@ def _receipt_of(reference: str) -> object:
     return c.store.get_receipt(receipt_id_for(f"counter:{agency}", reference))
 
 
-def test_a_dossier_received_at_the_counter_prints_its_code_and_pin_on_mau_01(stack, receiver):
-    from pypdf import PdfReader
-
-    driver = receiver
-    _pick_birth_registration(driver, stack.base_url)
-    assert serious_violations(driver) == [], "the intake form"
-    _type(driver, ci.NAME, "Võ Thị Hồng Nhung")
-    _type(driver, ci.ID_NUMBER, "075190004321")
+def _receive(driver, base_url: str, name: str, id_number: str) -> tuple[str, str]:
+    """A birth registration received at the counter through the pages: (code, PIN)."""
+    _pick_birth_registration(driver, base_url)
+    _type(driver, ci.NAME, name)
+    _type(driver, ci.ID_NUMBER, id_number)
     _type(driver, ci.PHONE, "0912 345 679")
     _type(driver, ci.SUMMARY, "Đăng ký khai sinh cho con Võ Gia Bảo")
     driver.find_element(By.ID, f"{ci.COMPONENT}0").click()
@@ -84,11 +81,18 @@ def test_a_dossier_received_at_the_counter_prints_its_code_and_pin_on_mau_01(sta
 
     appointment = _wait_for(driver, "ngay-hen").text
     assert "ngày" in appointment  # the appointment date, seen before confirming
-    assert "Võ Thị Hồng Nhung" in driver.find_element(By.TAG_NAME, "main").text
+    assert name in driver.find_element(By.TAG_NAME, "main").text
     browser.submitted(driver, driver.find_element(By.ID, "xac-nhan").click)
+    return _wait_for(driver, "ma-ho-so").text, driver.find_element(By.ID, "ma-pin").text
 
-    code = _wait_for(driver, "ma-ho-so").text
-    pin = driver.find_element(By.ID, "ma-pin").text
+
+def test_a_dossier_received_at_the_counter_prints_its_code_and_pin_on_mau_01(stack, receiver):
+    from pypdf import PdfReader
+
+    driver = receiver
+    _pick_birth_registration(driver, stack.base_url)
+    assert serious_violations(driver) == [], "the intake form"
+    code, pin = _receive(driver, stack.base_url, "Võ Thị Hồng Nhung", "075190004321")
     assert code.startswith(demo.WARD + "-") and len(pin) == 9
     assert driver.find_element(By.ID, "ngay-hen").text
     assert serious_violations(driver) == [], "the receipt"
@@ -99,6 +103,30 @@ def test_a_dossier_received_at_the_counter_prints_its_code_and_pin_on_mau_01(sta
         pdf = answer.read()
     text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
     assert code in text and pin in text
+
+
+def test_a_document_stored_with_the_applicants_earlier_dossier_is_reused(stack, receiver):
+    """QĐ 766 4.3 at the counter: the birth certificate scanned for the applicant's earlier
+    dossier is taken as this one's component instead of being scanned again."""
+    id_number = "075190007777"
+    cast = demo.Cast.local(stack.base_url)
+    official = cast.officials[RECEIVER]
+    with contextlib.redirect_stdout(io.StringIO()):
+        earlier = official.receive({
+            "external_id": f"quay-{ci.new_reference()[5:]}", "procedure_code": "1.001193",
+            "channel": 1, "resolving_agency": demo.WARD,
+            "applicant": {"name": "Trịnh Thị Hoa", "kind": 1, "id_number": id_number},
+            "submitted_at": demo._moment(10).isoformat(), "awaiting_counter_check": False,
+        })["code"]  # fmt: skip
+        pdf = demo.result_pdf(earlier, "Giấy chứng sinh", "Trịnh Thị Hoa", "Bệnh viện")
+        official.upload(earlier, pdf, name="giay-chung-sinh.pdf", component="2")
+    driver = receiver
+    code, _ = _receive(driver, stack.base_url, "Trịnh Thị Hoa", id_number)
+    assert "giay-chung-sinh.pdf" in driver.find_element(By.TAG_NAME, "main").text
+    assert serious_violations(driver) == [], "the receipt offering a reuse"
+    browser.submitted(driver, driver.find_element(By.ID, "dung-lai-1").click)
+    kept = _wait_for(driver, "tep-da-luu").text
+    assert "giay-chung-sinh.pdf" in kept and earlier in kept and code != earlier
 
 
 def test_bad_fields_are_told_beside_them_and_nothing_is_received(stack, receiver):
