@@ -178,12 +178,15 @@ def test_a_post_without_its_csrf_token_is_refused_and_receives_nothing(stack, re
     assert status in (200, 303) and _receipt_of(reference) is not None
 
 
-def test_an_online_dossier_waiting_in_status_1_is_received_from_the_counters_list(stack, receiver):
+def _waiting(cast, name: str, id_number: str) -> str:
+    """A birth registration filed online at the ward, waiting for the counter (status 1)."""
     with contextlib.redirect_stdout(io.StringIO()):
-        code = form_scenarios._ward_birth(
-            demo.Cast.local(stack.base_url), ("Đinh Thị Thu", "075192000111", "0903111222"),
-            "Đinh Gia Hân", minutes_ago=2, awaiting_counter_check=True,
-        )  # fmt: skip
+        return form_scenarios._ward_birth(cast, (name, id_number, "0903111222"), "Bé Na",
+                                          minutes_ago=2, awaiting_counter_check=True)  # fmt: skip
+
+
+def test_an_online_dossier_waiting_in_status_1_is_received_from_the_counters_list(stack, receiver):
+    code = _waiting(demo.Cast.local(stack.base_url), "Đinh Thị Thu", "075192000111")
     driver = receiver
     driver.get(f"{stack.base_url}/quay")
     assert serious_violations(driver) == [], "the counter's list"
@@ -199,11 +202,7 @@ def test_an_online_dossier_waiting_in_status_1_is_received_from_the_counters_lis
 
 
 def test_a_refusal_needs_its_reason_and_then_offers_mau_03(stack, receiver):
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = form_scenarios._ward_birth(
-            demo.Cast.local(stack.base_url), ("Hồ Văn Lực", "075090000222", "0903333444"),
-            "Hồ Minh Khôi", minutes_ago=2, awaiting_counter_check=True,
-        )  # fmt: skip
+    code = _waiting(demo.Cast.local(stack.base_url), "Hồ Văn Lực", "075090000222")
     driver = receiver
     driver.get(f"{stack.base_url}/quay/ho-so/{code}")
     browser.submitted(driver, driver.find_element(By.ID, "nut-refuse").click)
@@ -217,3 +216,51 @@ def test_a_refusal_needs_its_reason_and_then_offers_mau_03(stack, receiver):
     request = urllib.request.Request(href, headers={"Cookie": _cookie_header(driver)})
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.read().startswith(b"%PDF")
+
+
+def test_a_decision_on_a_dossier_changed_meanwhile_is_told_in_vietnamese(stack, receiver):
+    cast = demo.Cast.local(stack.base_url)
+    code = _waiting(cast, "Mai Văn Tùng", "075089000333")
+    driver = receiver
+    driver.get(f"{stack.base_url}/quay/ho-so/{code}")  # the receiver reads version 1 …
+    cast.officials[RECEIVER].act(code, "receive")  # … a colleague receives it meanwhile
+    browser.submitted(driver, driver.find_element(By.ID, "nut-receive").click)
+    refused = _wait_for(driver, "bi-tu-choi").text
+    assert refused.startswith("Hồ sơ đã thay đổi sau khi bạn mở trang")
+
+
+def _get(url: str, cookie: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_the_search_works_without_javascript_and_only_receivers_use_the_counter(stack):
+    from chalicelib.web.officials import start_session
+
+    c = bootstrap.container()
+
+    def session_of(key: str) -> str:
+        set_cookie = start_session(demo.actor(key), c.web_sessions, now=c.now(), hours=1,
+                                   secure=False)  # fmt: skip
+        return set_cookie.split(";", 1)[0]
+
+    status, html = _get(f"{stack.base_url}/quay/tiep-nhan?{ci.SEARCH}=khai+sinh",
+                        session_of(RECEIVER))  # fmt: skip
+    assert status == 200 and f"{ci.PROCEDURE}=1.001193" in html and "Đăng ký kết hôn" not in html
+    status, html = _get(f"{stack.base_url}/quay", session_of("ward_specialist"))
+    assert status == 403 and "Trang dành cho cán bộ tiếp nhận" in html
+    request = urllib.request.Request(f"{stack.base_url}/quay")
+    no_redirect = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as signed_out:
+        no_redirect.open(request, timeout=10)
+    assert signed_out.value.code == 303
+    assert signed_out.value.headers["Location"] == "/dang-nhap?tiep=/quay"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
