@@ -287,7 +287,8 @@ def counter_receipt(receipt_id: str) -> Response:
     receipt_id = issued_id(receipt_id, "receipt_id")
     c = request.container
     receipt = reading.receipt_for(receipt_id, counter_client(official), c.store, c.receipt_pins)
-    components = _components(request, official, receipt["code"]) if receipt["code"] else None
+    accepted = receipt["status"] == "accepted" and receipt["code"]
+    components = _components(request, official, receipt["code"]) if accepted else None
     reuse_refused = request.query().get("loi") == "dung-lai"
     return _html("counter/receipt.html", request, official=official, receipt=receipt,
                  here=request.site.url(RECEIPT + receipt_id), dossier_path=DOSSIER,

@@ -147,3 +147,24 @@ def test_every_refusal_kind_has_vietnamese_words():
     for kind in ("stale_version", "illegal_transition", "not_permitted", "invalid_input", "failed"):
         assert ca.refusal_text(kind) != ca.REFUSAL_FALLBACK
     assert ca.refusal_text("unheard-of") == ca.REFUSAL_FALLBACK
+
+
+@pytest.mark.parametrize(
+    "receipt",
+    [
+        {"status": "queued", "code": None, "receipt_id": "r1", "errors": []},
+        {"status": "refused", "code": None, "receipt_id": "r1",
+         "errors": [{"field": "procedure_code", "reason": "gone", "message": "Thủ tục đã bỏ"}]},
+    ],
+)  # fmt: skip
+def test_a_receipt_queued_polls_itself_and_a_refused_one_says_why(receipt):
+    from chalicelib.web.site import Site
+    from chalicelib.web.templates import render
+
+    html = render("counter/receipt.html", site=Site(), csrf_token="t", official=None,
+                  receipt=receipt, here="/quay/bien-nhan/r1", dossier_path="/quay/ho-so/",
+                  components=None, reuse_error=False)  # fmt: skip
+    if receipt["status"] == "queued":
+        assert 'hx-trigger="every 1s"' in html and 'href="/quay/bien-nhan/r1"' in html
+    else:
+        assert "hx-trigger" not in html and "Thủ tục đã bỏ" in html and "in-mau-01" not in html
