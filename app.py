@@ -29,6 +29,7 @@ from chalicelib.http.route_docs import (
 from chalicelib.settings import Settings
 from chalicelib.web import signin_pages
 from chalicelib.web.boundary import page_route
+from chalicelib.web.counter_pages import counter as counter_pages
 from chalicelib.web.site import Site
 
 if TYPE_CHECKING:
@@ -395,6 +396,9 @@ def lookup_page() -> Response:
         )
     html = lookup.render_lookup(site, csrf.value, outcome)
     return page(html, outcome.status, {**outcome.headers, **csrf.headers})
+
+
+app.register_blueprint(counter_pages)  # /quay: the counter (chalicelib/web/counter_pages.py)
 
 
 @app.route("/static/{name}", methods=["GET"])
