@@ -159,8 +159,9 @@ def _post(url: str, fields: dict[str, str], cookie: str):
 def test_an_action_posted_without_its_csrf_token_changes_nothing(stack, cast):
     code = _filed(cast)
     container = bootstrap.container()
-    session = start_session(demo.actor("ward_specialist"), container.web_sessions,
-                            now=container.now(), hours=1, secure=False).split(";", 1)[0]  # fmt: skip
+    cookie = start_session(demo.actor("ward_specialist"), container.web_sessions,
+                           now=container.now(), hours=1, secure=False)  # fmt: skip
+    session = cookie.split(";", 1)[0]
     url = f"{stack.base_url}/ho-so/{urllib.parse.quote(code)}"
     fields = {"thao_tac": "take_up", "phien_ban": "1", "khoa": "k" * 20}
     for extra, cookie in (
