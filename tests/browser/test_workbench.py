@@ -1,8 +1,8 @@
 """The officials' workbench in a real browser against a local stack: a specialist and a leader
 take a birth registration filed on the portal to its result through the pages (worklist →
 dossier → take up → forward → the apology the timer drafted → resolve → the counter returns
-the result); an action on a version that moved on is refused and told in Vietnamese; a post
-without its CSRF token changes nothing."""
+the result); an action on a version that moved on is refused and told in Vietnamese, a reason
+left out is told beside its field; a post without its CSRF token changes nothing."""
 
 from __future__ import annotations
 
@@ -142,6 +142,20 @@ def test_an_action_on_a_version_that_moved_on_is_refused_and_told(stack, cast, c
     assert reason.startswith("Hồ sơ đã thay đổi sau khi bạn mở trang")
     assert "Hồ sơ đã thay đổi" in chromium.find_element(By.ID, "tu-choi").text  # and kept
     assert _status(chromium) == "Đang xử lý"  # the colleague's take-up, once
+
+    # A reason left out is told beside its field, in Vietnamese, and nothing is queued.
+    version = chromium.find_element(By.ID, "phien-ban").text
+    form = chromium.find_element(By.ID, "request_supplement-form")
+    browser.submitted(chromium, form.find_element(By.CSS_SELECTOR, "button[type=submit]").click)
+    beside = chromium.find_element(By.ID, "request_supplement-ghi_chu-loi")
+    assert beside.text == "Vui lòng ghi rõ lý do"
+    field = chromium.find_element(By.ID, "request_supplement-ghi_chu")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert chromium.find_element(By.ID, "phien-ban").text == version
+    assert len(cast.officials["ward_specialist"].dossier(code)["refusals"]) == 1  # the stale one
+    from tests.browser.accessibility import serious_violations
+
+    assert serious_violations(chromium) == [], "a refusal and a field's error"
 
 
 def _post(url: str, fields: dict[str, str], cookie: str):
