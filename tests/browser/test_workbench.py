@@ -188,3 +188,37 @@ def test_an_action_posted_without_its_csrf_token_changes_nothing(stack, cast):
         assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html
     assert cast.officials["ward_specialist"].dossier(code)["dossier"]["version"] == 1
     assert cast.officials["ward_specialist"].dossier(code)["refusals"] == []
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 303 itself is the answer under test
+
+
+def test_a_form_and_a_file_open_through_audited_links(stack, cast):
+    from devstack import result_files
+
+    code = _filed(cast)
+    result_files.keep_result(code, "Giấy khai sinh.pdf")
+    container = bootstrap.container()
+    cookie = start_session(demo.actor("ward_specialist"), container.web_sessions,
+                           now=container.now(), hours=1, secure=False)  # fmt: skip
+    opener = urllib.request.build_opener(_NoRedirect)
+    files = cast.officials["ward_specialist"].get(f"/v1/dossiers/{code}/files").body["items"]
+    started = container.now()
+    for path, route in (
+        (f"/ho-so/{code}/mau/06", "GET /ho-so/{code}/mau/{form}"),
+        (f"/ho-so/{code}/tep/{files[0]['file_id']}", "GET /ho-so/{code}/tep/{file_id}"),
+    ):
+        request = urllib.request.Request(stack.base_url + path)
+        request.add_header("Cookie", cookie.split(";", 1)[0])
+        try:
+            opener.open(request, timeout=20)
+            raise AssertionError(f"{path}: no redirect")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 303, path
+            with urllib.request.urlopen(answer.headers["Location"], timeout=20) as pdf:
+                assert pdf.read().startswith(b"%PDF")
+        reads = container.read_audit.reads(started, container.now() + timedelta(seconds=5),
+                                           code=code)  # fmt: skip
+        assert route in [read.route for read in reads], path
