@@ -65,7 +65,9 @@ def worklist_page() -> Response:
     request = _page()
     calls, deps = _calls(request), bootstrap.container()
     procedures = sorted({(p.code, p.name) for p in deps.catalog.all()})
-    filters, errors = worklist.parse_filters(request.query(), [code for code, _ in procedures])
+    filters, errors = worklist.parse_filters(
+        request.query(), [code for code, _ in procedures], calls.actor.unit
+    )
     listed, status = worklist.Page(), 400 if errors else 200
     if not errors:
         try:
@@ -89,6 +91,7 @@ def worklist_page() -> Response:
             "status": worklist.STATUS,
             "procedure": worklist.PROCEDURE,
             "overdue": worklist.OVERDUE,
+            "unit": worklist.MY_UNIT,
             "cursor": worklist.CURSOR,
         },
         action=request.site.url(worklist.PATH),

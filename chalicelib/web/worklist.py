@@ -1,7 +1,7 @@
 """The workbench's worklist (`/ban-lam-viec`): the official's agency's open dossiers by due
-date, each flagged overdue or due soon, filtered by status (the API's own filter), procedure
-and overdue only (over the rows each read returns), a page at a time with GET /v1/worklist's
-sealed cursor.
+date, each flagged overdue or due soon, filtered by status (the API's own filter), procedure,
+overdue only and the official's own unit (over the rows each read returns), a page at a time
+with GET /v1/worklist's sealed cursor.
 
 A page filtered here is filled by reading on from the cursor until it is full or the list
 ends (at most `MAX_READS` reads): the cursor handed on is the last read's, so every dossier
@@ -23,6 +23,7 @@ PATH = "/ban-lam-viec"
 STATUS = "trang_thai"
 PROCEDURE = "thu_tuc"
 OVERDUE = "qua_han"
+MY_UNIT = "bo_phan"  # only the dossiers held at the official's own unit
 CURSOR = "con_tro"
 PAGE_SIZE = 20
 MAX_READS = 5
@@ -48,19 +49,22 @@ class Filters:
     procedure: str = ""
     overdue_only: bool = False
     cursor: str | None = None
+    unit: str | None = None  # the official's unit, when only its dossiers are asked for
 
     def query(self, cursor: str | None = None) -> str:
         """The page's query string with these filters (and `cursor`: the next page's)."""
         pairs = {STATUS: str(self.status or ""), PROCEDURE: self.procedure,
-                 OVERDUE: "1" if self.overdue_only else "", CURSOR: cursor or ""}  # fmt: skip
+                 OVERDUE: "1" if self.overdue_only else "", MY_UNIT: "1" if self.unit else "",
+                 CURSOR: cursor or ""}  # fmt: skip
         kept = {name: value for name, value in pairs.items() if value}
         return "?" + urlencode(kept) if kept else ""
 
 
 def parse_filters(
-    query: dict[str, str], procedures: Iterable[str]
+    query: dict[str, str], procedures: Iterable[str], unit: str | None = None
 ) -> tuple[Filters, dict[str, str]]:
-    """The filters of the page's query; a value not offered is told beside its field."""
+    """The filters of the page's query (`unit`: the official's, for "my unit only"); a value
+    not offered is told beside its field."""
     errors: dict[str, str] = {}
     status: int | None = None
     raw_status = query.get(STATUS, "").strip()
@@ -74,7 +78,9 @@ def parse_filters(
         errors[PROCEDURE] = PROCEDURE_WRONG
         procedure = ""
     cursor = query.get(CURSOR, "").strip()[:MAX_CURSOR] or None
-    filters = Filters(status, procedure, query.get(OVERDUE) == "1", cursor if not errors else None)
+    mine = unit if query.get(MY_UNIT) == "1" else None
+    filters = Filters(status, procedure, query.get(OVERDUE) == "1",
+                      cursor if not errors else None, mine)  # fmt: skip
     return filters, errors
 
 
@@ -116,6 +122,8 @@ def page_of(
             if filters.procedure and row["procedure_code"] != filters.procedure:
                 continue
             if filters.overdue_only and not row["overdue"]:
+                continue
+            if filters.unit and (row.get("holder") or {}).get("unit") != filters.unit:
                 continue
             page.rows.append(row)
         if cursor is None or len(page.rows) >= limit:

@@ -106,7 +106,8 @@ def test_a_specialist_and_a_leader_take_a_dossier_to_its_result(stack, cast, chr
     due = datetime.fromisoformat(cast.officials["ward_leader"].dossier(code)["dossier"]["due_at"])
     workers.run_timer(container, now=due + timedelta(minutes=5))
     _as(chromium, base, "ward_leader")
-    chromium.get(f"{base}/ho-so/{urllib.parse.quote(code)}")
+    chromium.get(f"{base}/ban-lam-viec?bo_phan=1")  # what is held at the leader's unit
+    browser.submitted(chromium, chromium.find_element(By.LINK_TEXT, code).click)
     draft = chromium.find_element(By.ID, "xin-loi").text
     assert "Ngày hẹn lại đề xuất" in draft and "đúng thời hạn" in draft
     note = chromium.find_element(By.ID, "extend_with_apology-ghi_chu").get_attribute("value")

@@ -48,6 +48,8 @@ def test_the_filters_are_read_from_the_query_and_a_wrong_one_told_beside_its_fie
     )
     assert filters == worklist.Filters(4, "1.000001", True, "abc") and errors == {}
     assert filters.query("next") == "?trang_thai=4&thu_tuc=1.000001&qua_han=1&con_tro=next"
+    mine, _ = worklist.parse_filters({"bo_phan": "1"}, [], unit="LANH_DAO")
+    assert mine.unit == "LANH_DAO" and mine.query() == "?bo_phan=1"
     _, errors = worklist.parse_filters({"trang_thai": "10", "thu_tuc": "9.9"}, ["1.000001"])
     assert errors == {"trang_thai": worklist.STATUS_WRONG, "thu_tuc": worklist.PROCEDURE_WRONG}
 
@@ -69,6 +71,11 @@ def test_a_filtered_page_reads_on_and_hands_on_the_last_reads_cursor(calendar):
     assert [row["code"] for row in page.rows] == ["a", "d"]
     assert page.next_cursor is None
     assert asked == [(4, 2, None), (4, 1, "c1"), (4, 1, "c2")]  # only what the page lacks
+    held = lists[None][0][1]
+    held["holder"] = {"agency": "X", "unit": "LANH_DAO"}
+    mine = worklist.page_of(read, worklist.Filters(unit="LANH_DAO"), now=NOW, calendar=calendar,
+                            limit=5)  # fmt: skip
+    assert [row["code"] for row in mine.rows] == ["b"]
     unfiltered = worklist.page_of(read, worklist.Filters(), now=NOW, calendar=calendar, limit=2)
     assert [row["code"] for row in unfiltered.rows] == ["a", "b"]
     assert unfiltered.next_cursor == "c1"  # the next page starts after the last shown
