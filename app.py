@@ -27,7 +27,7 @@ from chalicelib.http.route_docs import (
     route_doc,
 )
 from chalicelib.settings import Settings
-from chalicelib.web import signin_pages
+from chalicelib.web import signin_pages, workbench_pages
 from chalicelib.web.boundary import page_route
 from chalicelib.web.counter_pages import counter as counter_pages
 from chalicelib.web.site import Site
@@ -407,6 +407,9 @@ def static_file(name: str) -> Response:
     from chalicelib.web.static import static_file as vendored
 
     return vendored(name)
+
+
+app.register_blueprint(workbench_pages.blueprint)  # /ban-lam-viec, /ho-so/{code}
 
 
 # -- portals (signed webhooks) ----------------------------------------------------------------

@@ -4,8 +4,9 @@ docs/screens/, so that people see the screens without running anything.
 Runs in this process: a local stack, a dossier received at the counter and extended with an
 apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized window: the
 form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
-to download; then the counter on a desktop window: the intake form filled in, and the receipt
-with its code, appointment and PIN. Needs `make browser`.
+to download; then, on a desktop window, the counter (the intake form filled in, and the
+receipt with its code, appointment and PIN) and the officials' workbench (the ward's worklist,
+and a dossier at the leader's step with the apology the timer drafted). Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         print(browser.full_page_png(driver, out / name).relative_to(PROJECT_DIR))
         driver.set_window_size(*browser.PHONE)
 
+    def save_desktop(driver, name: str) -> None:
+        print(browser.full_page_png(driver, out / name).relative_to(PROJECT_DIR))
+        driver.set_window_size(*browser.DESKTOP)
+
     with LocalStack(port=0, moto_port=0, prefix="screens-") as stack:
         cast = demo.Cast.local(stack.base_url)
         with contextlib.redirect_stdout(io.StringIO()):
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             save(driver, "tra-cuu-ket-qua.png")
         for path in counter_screens(stack.base_url, out):
             print(path.relative_to(PROJECT_DIR))
+        with browser.chromium(browser.DESKTOP) as driver:
+            _workbench(driver, stack.base_url, cast, lambda name: save_desktop(driver, name))
     return 0
 
 
@@ -102,6 +109,33 @@ def counter_screens(base_url: str, out: Path) -> list[Path]:
         WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "ma-pin")))
         saved.append(browser.full_page_png(driver, out / "quay-bien-nhan.png"))
     return saved
+
+
+def _workbench(driver, base_url: str, cast, save) -> None:
+    """The ward's worklist with three births filed online, one of them at the leader's step;
+    then that dossier as its leader sees it once the timer drafted the apology (Mẫu 04)."""
+    from datetime import datetime, timedelta
+
+    from chalicelib import bootstrap
+    from chalicelib.handlers import workers
+    from devstack import demo, form_scenarios
+
+    people = (("Nguyễn Thị Hoa", "075190000321", "0911000321", "Nguyễn Gia Bảo"),
+              ("Trần Văn Khoa", "075088000654", "0922000654", "Trần Minh Châu"),
+              ("Lê Thị Thu", "075192000987", "0933000987", "Lê Anh Khôi"))  # fmt: skip
+    with contextlib.redirect_stdout(io.StringIO()):
+        codes = [form_scenarios._ward_birth(cast, (name, id_number, phone), child, minutes_ago=3)
+                 for name, id_number, phone, child in people]  # fmt: skip
+    o = cast.officials
+    demo._applied(o["ward_specialist"].act(codes[0], "take_up"))
+    demo._applied(o["ward_specialist"].act(codes[0], "forward", note="Trình ký"))
+    browser.sign_in(driver, base_url, demo.actor("ward_leader"))
+    driver.get(f"{base_url}/ban-lam-viec")
+    save("ban-lam-viec.png")
+    due = datetime.fromisoformat(o["ward_leader"].dossier(codes[0])["dossier"]["due_at"])
+    workers.run_timer(bootstrap.container(), now=due + timedelta(minutes=5))
+    driver.get(f"{base_url}/ho-so/{urllib.parse.quote(codes[0])}")
+    save("ho-so.png")
 
 
 if __name__ == "__main__":

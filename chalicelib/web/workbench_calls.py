@@ -1,0 +1,127 @@
+"""The officials' use cases as the workbench pages call them: the very services, arguments and
+read audit of app.py's /v1 routes (GET /v1/worklist, GET /v1/dossiers/{code}, POST …/actions,
+GET …/commands/{id}, GET …/files and …/files/{id}, GET …/forms/{form}), bound to the page's
+request. Imported by the page routes when they run, never at the API's cold start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import bootstrap
+from chalicelib.domain.dossier import Actor
+from chalicelib.domain.files import electronic_result
+from chalicelib.domain.statuses import DossierStatus
+from chalicelib.http import cursors
+from chalicelib.ports.records import DossierRecord
+from chalicelib.services import files, form_files, read_audit, reading, transitions
+from chalicelib.services.envelopes import TransitionEnvelope
+
+# The routes the pages' reads are recorded under (NĐ 13/2023): the page's own path.
+DOSSIER_ROUTE = "GET /ho-so/{code}"
+FILE_ROUTE = "GET /ho-so/{code}/tep/{file_id}"
+FORM_ROUTE = "GET /ho-so/{code}/mau/{form}"
+
+
+class _Kept:
+    """The dossier loader read_dossier is given, keeping the record it read: the page shows
+    Mẫu 06 from the very record the read (authorised and audited) returned."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.record: DossierRecord | None = None
+
+    def load(self, code: str) -> DossierRecord | None:
+        self.record = self.store.load(code)
+        return self.record
+
+
+@dataclass
+class OfficialCalls:
+    actor: Actor
+    request: Any  # chalice.app.Request (its context: the caller's address and request id)
+
+    @property
+    def deps(self) -> bootstrap.Container:
+        return bootstrap.container()
+
+    def worklist(
+        self, status: int | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the agency's worklist by due date, and the sealed cursor to the next
+        (GET /v1/worklist's, with no step filter: a cursor of one works with the other)."""
+        deps, agency = self.deps, self.actor.agency
+        scope = (agency, status, None)
+        page = reading.worklist(
+            agency,
+            status=DossierStatus(status) if status else None,
+            step=None,
+            limit=limit,
+            cursor=cursors.unseal(cursor, scope, deps.cursor_key),
+            store=deps.store,
+            catalog=deps.catalog,
+        )
+        return page["items"], cursors.seal(page["next_cursor"], scope, deps.cursor_key)
+
+    def read_dossier(self, code: str) -> tuple[dict[str, Any], DossierRecord]:
+        """GET /v1/dossiers/{code}: the view, with its deliveries, once the read is recorded;
+        and the record it was made from."""
+        deps = self.deps
+        kept = _Kept(deps.store)
+        view = reading.read_dossier(code, self.actor, kept, deps.catalog, deps.delivery_log)
+        self.audit(code, DOSSIER_ROUTE)
+        assert kept.record is not None  # read_dossier found it visible
+        return view, kept.record
+
+    def files(self, code: str) -> dict[str, Any]:
+        return files.list_files(code, self.actor, self.deps.file_deps())
+
+    def file_link(self, code: str, file_id: str) -> dict[str, Any]:
+        return files.download_link(code, file_id, self.actor, self.deps.file_deps(),
+                                   on_release=lambda _s: self.audit(code, FILE_ROUTE))  # fmt: skip
+
+    def form_link(self, code: str, form: str) -> dict[str, Any]:
+        deps = self.deps
+        return form_files.dossier_form_link(
+            code,
+            form,
+            self.actor,
+            deps.form_file_deps(),
+            now=deps.now(),
+            on_release=lambda _issued: self.audit(code, FORM_ROUTE),
+        )
+
+    def queue_action(
+        self, code: str, body: transitions.ActionRequested, command_id: str
+    ) -> TransitionEnvelope:
+        """POST /v1/dossiers/{code}/actions: checked, recorded, queued for the worker."""
+        deps = self.deps
+        return transitions.request_action(
+            code,
+            body,
+            self.actor,
+            store=deps.store,
+            agencies=deps.agencies,
+            publisher=deps.publisher,
+            queue_url=deps.settings.transitions_queue_url,
+            command_id=command_id,
+            now=deps.now(),
+            result_stored=lambda c: electronic_result(deps.file_records.files(c)),
+        )
+
+    def command_status(self, code: str, command_id: str) -> dict[str, Any]:
+        return reading.command_status(code, command_id, self.actor, self.deps.store)
+
+    def audit(self, code: str, route: str) -> None:
+        context = (self.request.context if self.request is not None else None) or {}
+        deps = self.deps
+        read_audit.record_read(
+            code,
+            self.actor,
+            route=route,
+            source_ip=(context.get("identity") or {}).get("sourceIp"),
+            request_id=context.get("requestId"),
+            audit=deps.read_audit,
+            now=deps.now(),
+        )
