@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib.domain.feedback import MAX_CONTENT, MAX_TITLE, FeedbackAction, FeedbackKind
 from chalicelib.domain.identifiers import AGENCY_CODE, PROCEDURE_CODE
@@ -160,7 +168,7 @@ class FeedbackActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: FeedbackAction
-    expected_revision: Annotated[int, Field(ge=1, le=1_000_000)]
+    expected_revision: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
     assignee: Assignee | None = None  # assign
     answer: Annotated[str | None, Field(max_length=MAX_CONTENT * 2)] = None  # answer
     to_agency: Annotated[str | None, Field(pattern=AGENCY_CODE.pattern)] = None  # transfer
