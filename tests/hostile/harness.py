@@ -341,6 +341,12 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
 
 
 # -- credentials --------------------------------------------------------------------------------
+def token_claims() -> dict[str, Any]:
+    """The default official's claims (A's receiver)."""
+    return {"sub": "can-bo-1", "name": "Lê Văn Cường", "agency": WARD, "unit": "MOT_CUA",
+            "roles": ["receiver"]}  # fmt: skip
+
+
 def token(**overrides: Any) -> str:
     claims: dict[str, Any] = {
         "sub": "can-bo-1",
