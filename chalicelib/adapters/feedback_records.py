@@ -72,6 +72,10 @@ class DynamoFeedbackRecords:
         }}]  # fmt: skip
 
     def create(self, item: Feedback, *, counted: Counted | None) -> bool:
+        # A re-send is the common case of an existing id: one read answers it, without a
+        # cancelled transaction (the condition below still settles a race).
+        if self.get(item.agency, item.id) is not None:
+            return False
         put = {"Put": {"TableName": self.table, "Item": self._item(item),
                        "ConditionExpression": "attribute_not_exists(PK)"}}  # fmt: skip
         codes = transact(self._db, [put, *self._counters(item.id, counted)])

@@ -67,9 +67,14 @@ def receive(deps, **overrides):
 
 def act(deps, actor, item_id, action, when, **fields):
     current = deps.records.get(HOME, item_id)
-    request = SimpleNamespace(action=action, expected_revision=current.revision,
-                              assignee=fields.get("assignee"), answer=fields.get("answer"),
-                              to_agency=fields.get("to_agency"), reason=fields.get("reason"))
+    request = SimpleNamespace(
+        action=action,
+        expected_revision=current.revision,
+        assignee=fields.get("assignee"),
+        answer=fields.get("answer"),
+        to_agency=fields.get("to_agency"),
+        reason=fields.get("reason"),
+    )
     return service.act(actor, item_id, request, now=when, deps=deps)
 
 
@@ -89,8 +94,14 @@ def test_the_deadline_is_ten_working_days_on_the_calendar(deps):
 def test_handled_to_its_answer_with_each_alarm_once_and_the_reply_sent(deps):
     item, _ = receive(deps)
     assignee = SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD")
-    act(deps, LEADER, item.id, fb.FeedbackAction.ASSIGN, MONDAY + timedelta(hours=1),
-        assignee=assignee)
+    act(
+        deps,
+        LEADER,
+        item.id,
+        fb.FeedbackAction.ASSIGN,
+        MONDAY + timedelta(hours=1),
+        assignee=assignee,
+    )
     act(deps, SPECIALIST, item.id, fb.FeedbackAction.START, MONDAY + timedelta(hours=2))
     soon = at(2026, 3, 13, 10)  # one working day before Monday 16/3 09:00
     first = service.fire_alarms(soon, deps)
@@ -101,8 +112,14 @@ def test_handled_to_its_answer_with_each_alarm_once_and_the_reply_sent(deps):
     assert service.fire_alarms(late + timedelta(days=3), deps).fired == []
     alerts = [j for j in deps.records.outbox if j.kind.startswith("feedback_")]
     assert [j.emails for j in alerts] == [("lanhdao@phuong1.vn",)] * 2
-    answered = act(deps, SPECIALIST, item.id, fb.FeedbackAction.ANSWER, at(2026, 3, 16, 10),
-                   answer="Hồ sơ đã được trả kết quả ngày 16/3. Xin lỗi ông/bà.")
+    answered = act(
+        deps,
+        SPECIALIST,
+        item.id,
+        fb.FeedbackAction.ANSWER,
+        at(2026, 3, 16, 10),
+        answer="Hồ sơ đã được trả kết quả ngày 16/3. Xin lỗi ông/bà.",
+    )
     assert answered["status"] == "answered" and answered["on_time"] is False
     reply = [j for j in deps.records.outbox if j.kind == "feedback_answered"]
     assert len(reply) == 1 and reply[0].phone == "84912345678" and reply[0].essential
@@ -119,12 +136,24 @@ def test_handled_to_its_answer_with_each_alarm_once_and_the_reply_sent(deps):
 
 def test_an_answer_in_time_counts_on_time_and_the_rebuild_agrees(deps, calendar):
     item, _ = receive(deps)
-    act(deps, LEADER, item.id, fb.FeedbackAction.ASSIGN, MONDAY,
-        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"))
+    act(
+        deps,
+        LEADER,
+        item.id,
+        fb.FeedbackAction.ASSIGN,
+        MONDAY,
+        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
+    )
     act(deps, LEADER, item.id, fb.FeedbackAction.ANSWER, at(2026, 3, 4, 9), answer="Đã xử lý.")
     other, _ = receive(deps, external_id="HOIDAP-2", dossier_code=None, about_official=None)
-    act(deps, LEADER, other.id, fb.FeedbackAction.REFUSE, at(2026, 3, 4, 9),
-        reason="Khiếu nại: theo Luật Khiếu nại")
+    act(
+        deps,
+        LEADER,
+        other.id,
+        fb.FeedbackAction.REFUSE,
+        at(2026, 3, 4, 9),
+        reason="Khiếu nại: theo Luật Khiếu nại",
+    )
     c = counters(deps)
     assert (c.feedback_in_scope, c.feedback_on_time) == (1, 1)
     assert indicators.indicators(c)["5.2"].value == 100.0
@@ -137,21 +166,39 @@ def test_an_answer_in_time_counts_on_time_and_the_rebuild_agrees(deps, calendar)
 def test_only_leaders_assign_and_moves_the_status_forbids_are_refused(deps):
     item, _ = receive(deps)
     with pytest.raises(Forbidden):
-        act(deps, SPECIALIST, item.id, fb.FeedbackAction.ASSIGN, MONDAY,
-            assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"))
+        act(
+            deps,
+            SPECIALIST,
+            item.id,
+            fb.FeedbackAction.ASSIGN,
+            MONDAY,
+            assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
+        )
     with pytest.raises(Conflict) as illegal:
         act(deps, LEADER, item.id, fb.FeedbackAction.PUBLISH, MONDAY)
     assert illegal.value.errors[0].field == "action"
     with pytest.raises(Invalid) as self_judging:
-        act(deps, LEADER, item.id, fb.FeedbackAction.ASSIGN, MONDAY,
-            assignee=SimpleNamespace(id=ACCUSED.id, name="Lê Văn Cường", unit="MOT_CUA"))
+        act(
+            deps,
+            LEADER,
+            item.id,
+            fb.FeedbackAction.ASSIGN,
+            MONDAY,
+            assignee=SimpleNamespace(id=ACCUSED.id, name="Lê Văn Cường", unit="MOT_CUA"),
+        )
     assert self_judging.value.errors[0].field == "assignee"
 
 
 def test_the_person_is_shown_only_to_those_handling_it_and_never_to_the_accused(deps):
     item, _ = receive(deps)
-    act(deps, LEADER, item.id, fb.FeedbackAction.ASSIGN, MONDAY,
-        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"))
+    act(
+        deps,
+        LEADER,
+        item.id,
+        fb.FeedbackAction.ASSIGN,
+        MONDAY,
+        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
+    )
     assert service.read(LEADER, item.id, deps)["person"]["name"] == "Trần Thị Bình"
     assert service.read(SPECIALIST, item.id, deps)["person"]["phone"] == "84912345678"
     bystander = official(Role.RECEIVER, "MOT_CUA", ident="cb-2")
@@ -165,8 +212,15 @@ def test_the_person_is_shown_only_to_those_handling_it_and_never_to_the_accused(
 
 def test_a_transfer_hands_it_to_the_competent_agency_and_out_of_the_count(deps):
     item, _ = receive(deps, dossier_code=None)
-    act(deps, LEADER, item.id, fb.FeedbackAction.TRANSFER, MONDAY, to_agency=OTHER,
-        reason="Thuộc thẩm quyền Sở Xây dựng")
+    act(
+        deps,
+        LEADER,
+        item.id,
+        fb.FeedbackAction.TRANSFER,
+        MONDAY,
+        to_agency=OTHER,
+        reason="Thuộc thẩm quyền Sở Xây dựng",
+    )
     assert counters(deps).feedback_in_scope == 0
     theirs = deps.records.of_agency(OTHER)
     assert len(theirs) == 1 and theirs[0].status is fb.FeedbackStatus.RECEIVED
