@@ -142,6 +142,8 @@ def _on_dossier(item: fb.Feedback, action: Action, at: datetime, deps: FeedbackD
         loaded = deps.dossiers.load(item.dossier_code)
         if loaded is None:
             return
+        if any(e.feedback_id == item.id and e.action is action for e in loaded.history):
+            return  # recorded before (a re-send): read, not written again
         before = loaded.dossier
         complaints = before.complaints + int(action is Action.FEEDBACK_RECEIVED)
         after = before.model_copy(update={"complaints": complaints, "version": before.version + 1,

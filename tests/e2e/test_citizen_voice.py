@@ -112,6 +112,7 @@ def test_a_returned_dossier_is_rated_once_replaced_then_closed(stack, cast, cloc
 
 
 def test_a_pakn_from_each_source_is_handled_to_its_answer(stack, cast, clock):
+    about = demo.birth_registration(cast)  # the portal's PAKN is about this dossier
     monday = datetime(2026, 12, 7, 9, 0, tzinfo=LOCAL_TZ)
     clock.set(monday)
     o = cast.officials
@@ -120,19 +121,15 @@ def test_a_pakn_from_each_source_is_handled_to_its_answer(stack, cast, clock):
             "content": "Hồ sơ quá hẹn.", "person": person,
             "received_at": monday.isoformat()}  # fmt: skip
     ids = {}
-    for source, client in (("national_portal", "portal-dev"), ("hotline_1022", HOTLINE_CLIENT)):
+    sources = (("national_portal", "portal-dev", about), ("hotline_1022", HOTLINE_CLIENT, None))
+    for source, client, dossier in sources:
         sender = Portal(cast.api, client, DEV_WEBHOOK_SECRET)
-        answer = sender.post(
-            "/v1/webhooks/feedback", {**body, "channel": source, "external_id": f"{source}-1"}
-        )
+        sent_body = {**body, "channel": source, "external_id": f"{source}-1",
+                     "dossier_code": dossier}  # fmt: skip
+        answer = sender.post("/v1/webhooks/feedback", sent_body)
         assert answer.status == 201, answer.body
         time.sleep(1.1)  # a re-send is a new request: another second, another signature
-        assert (
-            sender.post(
-                "/v1/webhooks/feedback", {**body, "channel": source, "external_id": f"{source}-1"}
-            ).status
-            == 200
-        )
+        assert sender.post("/v1/webhooks/feedback", sent_body).status == 200
         ids[source] = answer.body["id"]
     typed = o["ward_receiver"].post(
         "/v1/feedback",
@@ -194,3 +191,9 @@ def test_a_pakn_from_each_source_is_handled_to_its_answer(stack, cast, clock):
     assert (counts["feedback_in_scope"], counts["feedback_on_time"],
             counts["feedback_late"]) == (3, 1, 2)  # fmt: skip
     assert counted["indicators"]["5.2"]["value"] == 33.33
+    assert counts["complained"] == 1  # the dossier the portal's PAKN named: 5.4's term
+    history = o["ward_leader"].dossier(about)["history"]
+    told = [(e["action"], e["feedback_id"]) for e in history if e["action"].startswith("feedback")]
+    assert told == [("feedback_received", ids["national_portal"]),
+                    ("feedback_answered", ids["national_portal"])]  # fmt: skip
+    assert "Trần Thị Bình" not in str(history)  # the person stays with the PAKN
