@@ -169,6 +169,14 @@ def handles(actor: Actor, feedback: Feedback) -> bool:
     )
 
 
+def works_on(actor: Actor, feedback: Feedback) -> bool:
+    """Whether `actor` may start and answer it: the assignee, or a leader of its agency."""
+    assigned = feedback.assignee is not None and feedback.assignee.id == actor.id
+    return actor.id != feedback.about_official and (
+        assigned or is_leader_of(actor, feedback.agency)
+    )
+
+
 def may_see(actor: Actor, feedback: Feedback) -> bool:
     """Officials of the handling agency see it (the person masked unless they handle it); an
     official it is about never does."""
@@ -194,7 +202,7 @@ def act(
     if action in LEADERS_ONLY and not is_leader_of(actor, feedback.agency):
         raise NotPermitted(f"only a leader of {feedback.agency} may {action.value}",
                            action=action.value, status=0)  # fmt: skip
-    if action not in LEADERS_ONLY and not handles(actor, feedback):
+    if action not in LEADERS_ONLY and not works_on(actor, feedback):
         raise NotPermitted(f"only the assignee or a leader may {action.value}",
                            action=action.value, status=0)  # fmt: skip
     if feedback.status not in sources:

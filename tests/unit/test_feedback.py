@@ -234,3 +234,27 @@ def test_an_unknown_dossier_or_agency_is_refused_and_nothing_kept(deps):
         receive(deps, agency="000.00.77.H19")
     assert unknown.value.errors[0].field == "agency"
     assert deps.records.items == {}
+
+
+def test_whoever_typed_it_in_sees_the_person_but_only_the_assignee_or_a_leader_answers(deps):
+    typist = official(Role.RECEIVER, "MOT_CUA", ident="cb-3")
+    item, _ = service.receive(body(external_id=None, dossier_code=None, about_official=None),
+                              channel=fb.FeedbackChannel.PHONE, source=typist.id,
+                              entered_by=typist, now=MONDAY, deps=deps)  # fmt: skip
+    assert service.read(typist, item.id, deps)["person"]["name"] == "Trần Thị Bình"
+    act(
+        deps,
+        LEADER,
+        item.id,
+        fb.FeedbackAction.ASSIGN,
+        MONDAY,
+        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
+    )
+    with pytest.raises(Forbidden):
+        act(deps, typist, item.id, fb.FeedbackAction.ANSWER, MONDAY, answer="Đã xử lý.")
+    assert (
+        act(deps, SPECIALIST, item.id, fb.FeedbackAction.ANSWER, MONDAY, answer="Đã xử lý.")[
+            "status"
+        ]
+        == "answered"
+    )
