@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test check lint types unit bench venv lock clean package deploy forms-images
+.PHONY: run demo test check lint types unit bench venv lock clean package deploy forms-images \
+	browser screens
 
 # Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
 $(STAMP): requirements.lock requirements-dev.lock
@@ -29,6 +30,21 @@ demo: $(STAMP)
 ## (needs pdftoppm: apt-get install poppler-utils)
 forms-images: $(STAMP)
 	$(BIN)/python -m devstack.form_images
+
+## browser: Debian's chromium and chromium-driver, for tests/browser and `make screens`
+## (installed with apt-get when absent: CI runs as root; elsewhere run it with sudo)
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else \
+		apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
+## screens: PNG screenshots of the pages, from a local stack, into docs/screens/ (needs `make browser`)
+screens: $(STAMP)
+	$(BIN)/python -m devstack.screens --out docs/screens
 
 ## test: lint, types, then the whole suite (CI runs this: .ci/run)
 test: lint types unit

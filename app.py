@@ -29,6 +29,10 @@ from chalicelib.http.route_docs import (
     route_doc,
 )
 from chalicelib.settings import Settings
+from chalicelib.web import signin_pages
+from chalicelib.web.boundary import page_route
+from chalicelib.web.counter_pages import counter as counter_pages
+from chalicelib.web.site import Site
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -253,16 +257,36 @@ def get_procedure(code: str) -> dict[str, object]:
 @problems
 def public_dossier(code: str) -> dict[str, object]:
     params = _query_params()
+    return _public_lookup(_dossier_code(code), params.get("pin"), params.get("phone_last4"))
+
+
+# The citizen's lookup and result, for the API's routes and the lookup page (one way to read).
+def _public_lookup(code: str, pin: str | None, phone_last4: str | None = None) -> Any:
     deps = _deps()
     return _reading().public_lookup(
-        _dossier_code(code),
-        params.get("pin"),
+        code,
+        pin,
         deps.store,
         deps.catalog,
-        phone_last4=params.get("phone_last4"),
+        phone_last4=phone_last4,
         pins=deps.receipt_pins,
         guard=_lookup_guard(),
         files=deps.file_records,
+    )
+
+
+def _public_result(code: str, pin: str | None, phone_last4: str | None = None) -> Any:
+    deps = _deps()
+    return _reading().public_result(
+        code,
+        pin,
+        deps.store,
+        deps.file_records,
+        deps.file_store,
+        link_seconds=deps.settings.download_link_seconds,
+        phone_last4=phone_last4,
+        pins=deps.receipt_pins,
+        guard=_lookup_guard(),
     )
 
 
@@ -296,18 +320,7 @@ def _lookup_guard() -> Any:
 @problems
 def public_result(code: str) -> dict[str, object]:
     params = _query_params()
-    deps = _deps()
-    return _reading().public_result(
-        _dossier_code(code),
-        params.get("pin"),
-        deps.store,
-        deps.file_records,
-        deps.file_store,
-        link_seconds=deps.settings.download_link_seconds,
-        phone_last4=params.get("phone_last4"),
-        pins=deps.receipt_pins,
-        guard=_lookup_guard(),
-    )
+    return _public_result(_dossier_code(code), params.get("pin"), params.get("phone_last4"))
 
 
 @route_doc(
@@ -547,6 +560,67 @@ def feedback_action(feedback_id: str) -> dict[str, object]:
     actor = _official()
     request = _requests().model_from_json(_voice().FeedbackActionIn, _body())
     return feedback.act(actor, feedback_id, request, now=deps.now(), deps=deps.feedback_deps())
+
+
+# -- pages for people (issue 18): server-rendered HTML outside /v1 -----------------------------
+# The same use cases as the API's routes; chalicelib/web renders them (Jinja2 is imported when
+# a page first renders, not at the API's cold start). Every form carries a CSRF token.
+def _site() -> Site:
+    return Site.from_settings(_deps().settings)
+
+
+pages = page_route(app, _site)
+app.register_blueprint(signin_pages.blueprint)  # officials' sign-in and sign-out
+
+
+def _page() -> Any:
+    from chalicelib.web.context import PageRequest
+
+    return PageRequest(app.current_request)
+
+
+@app.route("/", methods=["GET"])
+@pages
+def home_page() -> Response:
+    from chalicelib.web.headers import page
+    from chalicelib.web.templates import render
+
+    return page(render("home.html", site=_site()))
+
+
+@app.route("/tra-cuu", methods=["GET", "POST"], content_types=ANY_TYPE)
+@pages
+def lookup_page() -> Response:
+    """The citizen's lookup: GET shows the form (`?ma=<code>` fills the code in: Mẫu 01's QR
+    code), POST looks the dossier up with the receipt PIN (chalicelib/web/lookup.py)."""
+    from chalicelib.web import lookup
+    from chalicelib.web.headers import page
+
+    request = _page()
+    site, csrf = request.site, request.csrf
+    if request.method == "GET":
+        code = request.query().get(lookup.CODE, "").strip()[: lookup.MAX_CODE]
+        outcome = lookup.Outcome(code=code)
+    else:
+        outcome = lookup.look_up(
+            request.form(),
+            checked_code=_dossier_code,
+            lookup=_public_lookup,
+            result=_public_result,
+        )
+    html = lookup.render_lookup(site, csrf.value, outcome)
+    return page(html, outcome.status, {**outcome.headers, **csrf.headers})
+
+
+app.register_blueprint(counter_pages)  # /quay: the counter (chalicelib/web/counter_pages.py)
+
+
+@app.route("/static/{name}", methods=["GET"])
+@pages
+def static_file(name: str) -> Response:
+    from chalicelib.web.static import static_file as vendored
+
+    return vendored(name)
 
 
 # -- portals (signed webhooks) ----------------------------------------------------------------

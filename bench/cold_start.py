@@ -56,11 +56,18 @@ class Function:
 
 
 # The API function serves every route: its clients are every route's (the table, the queues,
-# the webhook secrets in SSM).
+# the webhook secrets in SSM); a route that keeps files also uses S3, on its first request.
 API_CLIENTS = ("dynamodb", "sqs", "ssm")
 FUNCTIONS = (
     Function("api_health", "api_handler", "app", API_CLIENTS, "GET /v1/health"),
     Function("api_due_date", "api_handler", "app", API_CLIENTS, "GET /v1/calendar/due-date"),
+    Function(
+        "api_form_01",
+        "api_handler",
+        "app",
+        ("dynamodb", "s3", "sqs", "ssm"),
+        "GET /v1/dossiers/{code}/forms/01 by an official: rendered (fpdf2) and kept in S3",
+    ),
     Function("intake_worker", "intake_worker", "intake_worker", ("dynamodb", "sqs"), "SQS, intake"),
     Function(
         "transition_worker",
@@ -77,6 +84,13 @@ FUNCTIONS = (
         "portal_sync",
         ("dynamodb", "sqs", "ssm"),
         "SQS FIFO, one sync to the fake national portal",
+    ),
+    Function(
+        "file_fetch",
+        "file_fetch",
+        "file_fetch",
+        ("dynamodb", "s3", "sqs"),
+        "SQS, one document fetched from the fake national portal, checked and kept in S3",
     ),
     Function("deadline_timer", "deadline_timer", "deadline_timer", ("dynamodb",), "schedule"),
     Function("daily_digest", "daily_digest", "daily_digest", ("dynamodb",), "schedule"),
@@ -168,22 +182,33 @@ def run_child(
         return json.loads(result.read_text(encoding="utf-8"))
 
 
-def api_event(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """API Gateway's REST proxy event, as chalice.local builds it."""
+def api_event(
+    path: str,
+    query: dict[str, str] | None = None,
+    *,
+    resource: str | None = None,
+    parameters: dict[str, str] | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    """API Gateway's REST proxy event, as chalice.local builds it: `resource` is the route's
+    template with `parameters` its path parameters; `token` an official's bearer token."""
+    headers = {"accept": "application/json", "host": "example.execute-api.amazonaws.com"}
+    if token is not None:
+        headers["authorization"] = f"Bearer {token}"
     return {
-        "resource": path,
+        "resource": resource or path,
         "path": path,
         "httpMethod": "GET",
         "requestContext": {
             "httpMethod": "GET",
-            "resourcePath": path,
+            "resourcePath": resource or path,
             "path": f"/api{path}",
             "stage": "api",
             "requestId": str(uuid.uuid4()),
             "identity": {"sourceIp": "203.0.113.10"},
         },
-        "headers": {"accept": "application/json", "host": "example.execute-api.amazonaws.com"},
-        "pathParameters": None,
+        "headers": headers,
+        "pathParameters": parameters,
         "stageVariables": None,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
@@ -226,6 +251,9 @@ class Fixture:
             Name=parameter, Value=self.portal.config_json(), Type="SecureString", Overwrite=True
         )
         self.env["MOTCUA_PORTAL_PARAMETER"] = parameter
+        # The file_fetch worker fetches from the fake portal: over http on loopback, which the
+        # local stage alone allows.
+        self.env["MOTCUA_FILE_FETCH_HOSTS"] = self.portal.host
         self.received: list[tuple[str, str]] = []  # (queue URL, receipt handle)
 
     def stop(self) -> None:
@@ -406,6 +434,44 @@ class Fixture:
             raise RuntimeError(f"dossier {code} wrote no notification job")
         return event, jobs
 
+    def fetch_request(self, code: str) -> dict[str, Any]:
+        """The first component of the birth registration `code`, as the portal points at it."""
+        from chalicelib.services.file_fetch import FetchRequest, fetch_id_for
+
+        url = self.portal.file_url()
+        return FetchRequest(
+            fetch_id=fetch_id_for(code, 0, url),
+            code=code,
+            position=0,
+            url=url,
+            component="1",
+            name="Tờ khai đăng ký khai sinh",
+            client_id="portal-dev",
+        ).model_dump(mode="json")
+
+    @staticmethod
+    def form_event(code: str) -> dict[str, Any]:
+        """Mẫu 01 of dossier `code`, asked for by an official of the ward's counter."""
+        from chalicelib.auth.tokens import mint_dev_token
+        from devstack.stack import dev_jwt_key
+
+        token = mint_dev_token(
+            dev_jwt_key(),
+            sub="nguyen.thi.lan",
+            name="Nguyễn Thị Lan",
+            agency=WARD,
+            unit="MOT_CUA",
+            roles=["receiver"],
+            issuer=f"motcua-{STAGE}",
+            audience="motcua",
+        )
+        return api_event(
+            f"/v1/dossiers/{code}/forms/01",
+            resource="/v1/dossiers/{code}/forms/{form}",
+            parameters={"code": code, "form": "01"},
+            token=token,
+        )
+
     @staticmethod
     def scheduled(rule: str) -> dict[str, Any]:
         from devstack.lambda_events import rule_arn, scheduled_event
@@ -416,12 +482,16 @@ class Fixture:
         """Every function's event for one repetition, and what to check once they ran."""
         deps = self.container(env)
         code = self.dossier(deps)  # the transition, relay and sync act on it
+        # One more dossier for the form route and the fetch (a kept file changes the dossier
+        # under the take_up): one only, as the reconciliation checks every dossier there is.
+        own = self.dossier(deps)
         stream, jobs = self.stream_event(code)
         command_id, transition = self.take_up(code)
         query = {"received_at": "2025-04-25T09:00:00+07:00", "working_days": "1"}
         events = {
             "api_health": api_event("/v1/health"),
             "api_due_date": api_event("/v1/calendar/due-date", query),
+            "api_form_01": self.form_event(own),
             "intake_worker": self.sqs_event(env["MOTCUA_INTAKE_QUEUE_URL"], self.intake_envelope()),
             "transition_worker": self.sqs_event(
                 env["MOTCUA_TRANSITIONS_QUEUE_URL"], transition, group=code
@@ -431,11 +501,14 @@ class Fixture:
             "portal_sync": self.sqs_event(
                 env["MOTCUA_PORTAL_SYNC_QUEUE_URL"], {"code": code, "revision": 1}, group=code
             ),
+            "file_fetch": self.sqs_event(
+                env["MOTCUA_FILE_FETCH_QUEUE_URL"], self.fetch_request(own)
+            ),
             "deadline_timer": self.scheduled(f"motcua-{STAGE}-deadline_timer"),
             "daily_digest": self.scheduled(f"motcua-{STAGE}-daily_digest"),
             "portal_reconcile": self.scheduled(f"motcua-{STAGE}-portal_reconcile"),
         }
-        return events, {"code": code, "command_id": command_id, "deps": deps}
+        return events, {"code": code, "command_id": command_id, "deps": deps, "own": own}
 
     def check(self, expected: dict[str, Any]) -> None:
         code, deps = expected["code"], expected["deps"]
@@ -443,13 +516,25 @@ class Fixture:
             raise RuntimeError(f"take_up on {code} was not applied")
         if self.portal.status_of(code) is None:
             raise RuntimeError(f"{code} did not reach the fake national portal")
+        own = expected["own"]
+        if not deps.file_store.keys(f"forms/{own}/01/"):
+            raise RuntimeError(f"Mẫu 01 of {own} was not kept")
+        if [f.component for f in deps.file_records.files(own)] != ["1"]:
+            raise RuntimeError(f"the document fetched for {own} was not kept")
 
 
 def refuse_failed(label: str, answer: Any) -> None:
     """A cold start that did not do its work measures nothing: refuse the figure."""
     if label.startswith("api_"):
         ok = isinstance(answer, dict) and answer.get("statusCode") == 200
-    elif label in ("intake_worker", "transition_worker", "outbox_relay", "notifier", "portal_sync"):
+    elif label in (
+        "intake_worker",
+        "transition_worker",
+        "outbox_relay",
+        "notifier",
+        "portal_sync",
+        "file_fetch",
+    ):
         ok = isinstance(answer, dict) and answer.get("batchItemFailures") == []
     else:
         ok = isinstance(answer, dict)

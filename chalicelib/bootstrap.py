@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.read_audit import DynamoReadAudit
     from chalicelib.adapters.replay_guard import DynamoReplayGuard
     from chalicelib.adapters.secrets import SsmWebhookSecrets
+    from chalicelib.adapters.sign_in_states import DynamoSignInStates
+    from chalicelib.adapters.web_sessions import DynamoWebSessions
     from chalicelib.auth.tokens import TokenVerifier
     from chalicelib.domain.agencies import AgencyRegistry
     from chalicelib.domain.calendar import WorkingCalendar
@@ -229,6 +231,26 @@ class Container:
         from chalicelib.adapters.replay_guard import DynamoReplayGuard
 
         return DynamoReplayGuard(self.settings.table_name)
+
+    @cached_property
+    def web_sessions(self) -> DynamoWebSessions:
+        """Officials signed in on the pages (chalicelib/web/officials.py)."""
+        from chalicelib.adapters.web_sessions import DynamoWebSessions
+
+        return DynamoWebSessions(self.settings.table_name)
+
+    @cached_property
+    def sign_in_states(self) -> DynamoSignInStates:
+        """Sign-ins under way, for the identity provider's callback (web/signin_pages.py)."""
+        from chalicelib.adapters.sign_in_states import DynamoSignInStates
+
+        return DynamoSignInStates(self.settings.table_name)
+
+    @cached_property
+    def oidc_client_secret(self) -> str | None:
+        """The sign-in client's secret (SSM), or None for a public client (PKCE only)."""
+        name = self.settings.oidc_client_secret_parameter
+        return _secure_parameter(name) if name else None
 
     @cached_property
     def attempt_counter(self) -> DynamoAttemptCounter:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -149,6 +150,21 @@ class Settings(BaseModel):
     file_fetch_seconds: Annotated[float, _env("FILE_FETCH_SECONDS", gt=0, le=60)] = 20
     upload_link_seconds: Annotated[int, _env("UPLOAD_LINK_SECONDS", ge=60, le=3600)] = 600
     download_link_seconds: Annotated[int, _env("DOWNLOAD_LINK_SECONDS", ge=30, le=3600)] = 300
+    # How long an official stays signed in on the pages: a working day and a little.
+    web_session_hours: Annotated[int, _env("WEB_SESSION_HOURS", ge=1, le=24)] = 10
+    # Officials sign in on the pages with the province's OpenID Connect issuer
+    # (chalicelib/auth/oidc.py): the authorization-code flow with PKCE. The issuer's URL (its
+    # /.well-known/openid-configuration is read from there; https, or http on loopback for a
+    # local identity provider), the client id registered there, the SSM SecureString holding
+    # the client secret when the client is confidential (none: a public client, PKCE only),
+    # and the scopes asked for. The redirect URI is <public_base_url>/dang-nhap/xong. No
+    # issuer: the local stage offers its development sign-in, a deployed stage none.
+    oidc_issuer: Annotated[str, _env("OIDC_ISSUER")] = ""
+    oidc_client_id: Annotated[str, _env("OIDC_CLIENT_ID")] = ""
+    oidc_client_secret_parameter: Annotated[str, _env("OIDC_CLIENT_SECRET_PARAMETER")] = ""
+    oidc_scopes: Annotated[str, _env("OIDC_SCOPES", pattern=r"^[A-Za-z0-9_:. -]*$")] = (
+        "openid profile"
+    )
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
     # The agency registry and aliases: the data folder's files, or the table's REF#agencies
@@ -210,6 +226,7 @@ class Settings(BaseModel):
         if self.aws_endpoint_url is not None and not self.is_dev_stage:
             raise ValueError(f"MOTCUA_AWS_ENDPOINT_URL: only dev stages {sorted(DEV_STAGES)}")
         self._no_published_secrets()
+        self._oidc_issuer_is_usable()
         defaults = {
             "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
             "cursor_key_parameter": f"/motcua/{self.stage}/cursor-key",
@@ -235,6 +252,25 @@ class Settings(BaseModel):
                 f"MOTCUA_DEV_WEBHOOK_SECRET: the published development webhook secret is refused "
                 f"in stage {self.stage!r} (only {LOCAL_STAGE!r} accepts it)"
             )
+
+    def _oidc_issuer_is_usable(self) -> None:
+        if not self.oidc_issuer:
+            return
+        parts = urlsplit(self.oidc_issuer)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("MOTCUA_OIDC_ISSUER: an https URL (http only on loopback)")
+        if parts.query or parts.fragment:
+            raise ValueError("MOTCUA_OIDC_ISSUER: the issuer's URL has no query or fragment")
+        if not self.oidc_client_id:
+            raise ValueError("MOTCUA_OIDC_CLIENT_ID: needed with MOTCUA_OIDC_ISSUER")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("MOTCUA_OIDC_SCOPES: must include openid")
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        """The sign-in's callback, to register with the province's identity provider."""
+        return self.public_base_url.rstrip("/") + "/dang-nhap/xong"
 
     @property
     def is_dev_stage(self) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chalicelib.observability import MaskingFilter
 from chalicelib.settings import LOCAL_STAGE
+from chalicelib.web.lookup import PATH as LOOKUP_PAGE
 from devstack import LOCAL_STATE
 from devstack.stack import LocalStack, loopback_host
 
@@ -79,7 +80,10 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         retry_visibility_timeout=args.retry_after,
     )
     with stack:
+        # Mẫu 01's QR code and the notices link to this stack's own lookup page.
+        stack.configure(MOTCUA_LOOKUP_URL=stack.base_url + LOOKUP_PAGE + "?ma={code}")
         print(stack.describe(), flush=True)
+        print(pages(stack.base_url), flush=True)
         state = write_local_state(stack.env)
         try:
             while not stopping.wait(1):
@@ -90,6 +94,18 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             state.unlink(missing_ok=True)
         print("stopping…", file=sys.stderr, flush=True)
     return 0
+
+
+def pages(base_url: str) -> str:
+    """The pages for people (issue 18), as `make run` lists them."""
+    return "\n".join(
+        (
+            "Pages (open in a browser):",
+            f"  home            {base_url}/",
+            f"  citizen lookup  {base_url}{LOOKUP_PAGE}   (Mẫu 01's QR code: "
+            f"{base_url}{LOOKUP_PAGE}?ma=<code>; the PIN is on the receipt)",
+        )
+    )
 
 
 def write_local_state(env: dict[str, str]) -> Path:

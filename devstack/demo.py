@@ -23,9 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.sample_officials import sample_officials
 from chalicelib.auth.signatures import DEV_WEBHOOK_SECRET
 from chalicelib.auth.tokens import DEV_JWT_KEY
 from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.domain.dossier import Actor
 from devstack.client import Api, Official, Portal, new_id
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -37,6 +39,13 @@ FINANCE = "000.00.07.H19"  # Sở Tài chính (business registration)
 AGENCIES = (WARD, LAND_OFFICE, FINANCE)  # the demo's dossiers', in order
 VIEWERS = ("ward_leader", "land_leader", "finance_leader")  # who reads each one
 PORTAL_SEQUENCE = itertools.count(random.randint(5000, 8999))
+
+
+# The demo's officials: (agency, unit, role, name) by the key they act under (their `sub`),
+# from data/sample_officials.yaml (the local stage's development sign-in lists the same).
+PEOPLE: dict[str, tuple[str, str, str, str]] = {
+    key: (o.agency, o.unit, o.role, o.name) for key, o in sample_officials().items()
+}
 
 
 @dataclass
@@ -52,24 +61,11 @@ class Cast:
     @classmethod
     def local(cls, base_url: str, *, stage: str = "local") -> Cast:
         api = Api(base_url)
-        people = {
-            "ward_receiver": (WARD, "MOT_CUA", "receiver", "Trần Thị Mai"),
-            "ward_specialist": (WARD, "VAN_PHONG", "specialist", "Lê Văn Hùng"),
-            "ward_specialist_2": (WARD, "VAN_PHONG", "specialist", "Phan Thị Lan"),
-            "ward_leader": (WARD, "LANH_DAO", "leader", "Phạm Quốc Bảo"),
-            "land_receiver": (LAND_OFFICE, "MOT_CUA", "receiver", "Ngô Thị Hạnh"),
-            "land_specialist": (LAND_OFFICE, "PHONG_DKCG", "specialist", "Đỗ Minh Tuấn"),
-            "land_leader": (LAND_OFFICE, "LANH_DAO", "leader", "Vũ Thanh Sơn"),
-            "finance_receiver": (FINANCE, "MOT_CUA", "receiver", "Hoàng Thị Thu"),
-            "finance_specialist": (FINANCE, "PHONG_DKKD", "specialist", "Bùi Văn Nam"),
-            "finance_specialist_2": (FINANCE, "PHONG_DKKD", "specialist", "Đặng Thị Yến"),
-            "finance_leader": (FINANCE, "LANH_DAO", "leader", "Lý Quang Vinh"),
-        }
         officials = {
             key: Official.minted(api, DEV_JWT_KEY, sub=key, agency=agency, unit=unit,
                                  role=role, name=name, issuer=f"motcua-{stage}",
                                  audience="motcua")
-            for key, (agency, unit, role, name) in people.items()
+            for key, (agency, unit, role, name) in PEOPLE.items()
         }  # fmt: skip
         return cls(
             api=api,
@@ -78,6 +74,11 @@ class Cast:
             gateway=Portal(api, "gateway-dev", DEV_WEBHOOK_SECRET),
             officials=officials,
         )
+
+
+def actor(key: str) -> Actor:
+    """The demo's official `key` as the system sees them once signed in (a token's claims)."""
+    return sample_officials()[key].actor()
 
 
 def _moment(minutes_ago: int = 5) -> datetime:

@@ -423,6 +423,12 @@ class LocalStack:
         )
         self._http_thread.start()
 
+    def configure(self, **environment: str) -> None:
+        """Changes settings (MOTCUA_* variables) of the running stack: the API and the workers
+        read them from the container installed here."""
+        self.env.update(environment)
+        self._install()
+
     # --- for people --------------------------------------------------------------------------
 
     def describe(self) -> str:

@@ -112,6 +112,31 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
         "MOTCUA_JWT_AUDIENCE",
         {"Type": "String", "Default": "motcua", "Description": "The `aud` of officials' tokens."},
     ),
+    "OidcIssuer": (
+        "MOTCUA_OIDC_ISSUER",
+        {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^(https://.+)?$",
+            "Description": "The province's OIDC issuer for officials' sign-in on the pages "
+            "(empty: the pages answer that sign-in is not configured).",
+        },
+    ),
+    "OidcClientId": (
+        "MOTCUA_OIDC_CLIENT_ID",
+        {"Type": "String", "Default": "", "Description": "The pages' client id at the issuer."},
+    ),
+    "OidcClientSecretParameter": (
+        "MOTCUA_OIDC_CLIENT_SECRET_PARAMETER",
+        {
+            "Type": "String",
+            "Default": "",
+            # Under the stage's oidc/ path: the only SSM path the API may read it from.
+            "AllowedPattern": "^(/motcua/[A-Za-z0-9_-]+/oidc/[A-Za-z0-9_/-]+)?$",
+            "Description": "A confidential client's secret (SSM SecureString under "
+            "/motcua/<stage>/oidc/); empty: a public client, PKCE only.",
+        },
+    ),
     "PublicBaseUrl": (
         "MOTCUA_PUBLIC_BASE_URL",
         {"Type": "String", "Default": "", "Description": "Public URL of the API (links)."},

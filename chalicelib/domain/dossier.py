@@ -101,6 +101,15 @@ class Actor(BaseModel):
         return Role.SYSTEM in self.roles or self.unit == place.unit
 
 
+class OfficialRef(BaseModel):
+    """Who an official is, as a dossier remembers them: their id and the name they signed as."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+
+
 class Applicant(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -192,6 +201,10 @@ class Dossier(BaseModel):
     satisfied: bool | None = None
     rated_at: datetime | None = None
     complaints: int = Field(default=0, ge=0)  # PAKN received that name this dossier
+    # The official at the dossier's holder who last acted on it there (took it up, asked for a
+    # supplement…): who has it in hand. None once it moves to another unit until someone there
+    # acts, and for what a system did. Alerts and the leader's board name them.
+    handled_by: OfficialRef | None = None
     alarms_fired: frozenset[str] = frozenset()
     overdue: bool = False
     next_alarm_at: datetime | None = None

@@ -22,6 +22,7 @@ from chalicelib.domain.dossier import (
     Command,
     Dossier,
     Location,
+    OfficialRef,
     PaymentChannel,
     SubmittedDocument,
     Transition,
@@ -298,6 +299,7 @@ def apply(
     handler = _HANDLERS.get(command.action, _plain)
     changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule, terms))
     changed = _apply_clock(dossier, changed, rule, procedure, calendar, now, terms)
+    changed = changed.model_copy(update={"handled_by": _handled_by(dossier, changed, actor)})
     paused_for = changed.paused_total - dossier.paused_total
     changed = changed.model_copy(
         update={"version": dossier.version + 1, "revision": dossier.revision + 1}
@@ -318,6 +320,16 @@ def apply(
     if command.action is Action.FEES_PAID:
         entry = entry.model_copy(update={"payment_channel": command.payment_channel})
     return Transition(dossier=changed, entry=entry)
+
+
+def _handled_by(before: Dossier, after: Dossier, actor: Actor) -> OfficialRef | None:
+    """An official acting where the dossier now is has it in hand; one who sent it elsewhere
+    (forward, transfer) no longer does; a system's report leaves whoever had it."""
+    if Role.SYSTEM in actor.roles:
+        return before.handled_by if after.holder == before.holder else None
+    if actor.is_at(after.holder):
+        return OfficialRef(id=actor.id, name=actor.name)
+    return None
 
 
 def _check_actor(

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 Model = type[BaseModel] | str  # a class, or the name of one (see the docstring)
 Function = TypeVar("Function", bound=Callable[..., Any])
 VIEWS = "chalicelib.http.views"
+API_PREFIX = "/v1/"
 
 # Parameters the routes share, by name (the document says what each is: openapi.PARAMETERS).
 DOSSIER_CODE = "dossier_code"  # {code}: a dossier code of this province (another form: 400)
@@ -104,11 +105,18 @@ def route_doc(
     return record
 
 
+def is_api(path: str) -> bool:
+    """The API is /v1; the other routes are pages for people (chalicelib/web), HTML, not in
+    the API's document nor its authorization matrix."""
+    return path.startswith(API_PREFIX)
+
+
 def routes(app: Any) -> dict[tuple[str, str], RouteDoc | None]:
-    """Every (method, path) of a Chalice app, with its documentation (None: it has none)."""
+    """Every (method, path) of a Chalice app's API, with its documentation (None: it has none)."""
     return {
         (method, path): REGISTRY.get(entry.view_name)
         for path, methods in app.routes.items()
+        if is_api(path)
         for method, entry in methods.items()
     }
 

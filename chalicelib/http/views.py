@@ -99,6 +99,14 @@ class PublicDossier(BaseModel):
     current_step: str | None
     received_at: datetime | None = None
     due_at: datetime | None
+    original_due_at: Annotated[
+        datetime | None,
+        Field(description="the appointment given at receipt, once an apology moved it to due_at"),
+    ] = None
+    overdue: Annotated[bool, Field(description="the appointment has passed")] = False
+    supplement_due_at: Annotated[
+        datetime | None, Field(description="while a supplement is asked: by when to bring it")
+    ] = None
     electronic_result: Annotated[
         bool, Field(description="an electronic result can be downloaded (`result_url`)")
     ] = False

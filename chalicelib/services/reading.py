@@ -128,6 +128,14 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
         "current_step": step_name,
         "received_at": _iso(dossier.received_at),
         "due_at": _iso(dossier.due_at),
+        # What the citizen is owed and asked (issue 18's lookup page): the appointment given
+        # at receipt once an apology moved it to `due_at`, the overdue flag, and by when a
+        # supplement asked of them is due.
+        "original_due_at": _iso(dossier.original_due_at),
+        "overdue": dossier.overdue,
+        "supplement_due_at": _iso(dossier.supplement_due_at)
+        if dossier.status is DossierStatus.SUPPLEMENT_REQUESTED
+        else None,
     }
 
 

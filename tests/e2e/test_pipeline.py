@@ -66,9 +66,11 @@ def test_inter_agency_land_transfer_with_supplement_and_fees(cast):
     view = cast.officials["land_leader"].dossier(code)
     actions = [e["action"] for e in view["history"]]
     assert actions == ["receive", "take_up", "request_supplement", "supplement_received",
-                       "forward", "request_fees", "fees_paid", "forward", "forward", "resolve",
-                       "return_result"]  # fmt: skip
-    assert [e["version"] for e in view["history"]] == list(range(1, 12))
+                       "forward", "request_fees", "fees_paid", "forward", "forward",
+                       "files_recorded", "resolve", "return_result"]  # fmt: skip
+    # The signed result stored before the resolve made it electronic (QĐ 766 4.1).
+    assert [e["version"] for e in view["history"]] == list(range(1, 13))
+    assert view["dossier"]["electronic_result"] is True
     tax_entries = [e for e in view["history"] if e["actor_agency"] == demo.TAX]
     assert [e["action"] for e in tax_entries] == ["request_fees", "fees_paid", "forward"]
     assert view["dossier"]["status"] == 10

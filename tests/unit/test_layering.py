@@ -36,6 +36,7 @@ PLACES: tuple[tuple[str, str], ...] = (
     ("chalicelib.notify", "adapters"),
     ("chalicelib.adapters", "adapters"),
     ("chalicelib.http", "entry"),
+    ("chalicelib.web", "entry"),  # pages for people: HTML over the same services as the API
     ("chalicelib.handlers", "entry"),
     ("chalicelib.observability", "entry"),
     ("chalicelib.bootstrap", "entry"),

@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def routes():
-    return {(method, path) for path, methods in app.routes.items() for method in methods}
+    """The API's routes (the pages outside /v1: tests/unit/test_web_pages.py)."""
+    return {
+        (method, path)
+        for path, methods in app.routes.items()
+        if route_docs.is_api(path)
+        for method in methods
+    }
 
 
 def described(document):

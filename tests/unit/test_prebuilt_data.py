@@ -61,7 +61,8 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
         load_calendar(data / "calendar.yaml"),
     )
     built = prebuilt.build_all(data)
-    sources = (AGENCIES_FILE, AGENCY_ALIASES_FILE, CATALOG_FILE, "calendar.yaml")
+    sources = (AGENCIES_FILE, AGENCY_ALIASES_FILE, CATALOG_FILE, "calendar.yaml",
+               "sample_officials.yaml")  # fmt: skip
     assert {p.name for p in built} == {name + prebuilt.SUFFIX for name in sources}
     for path in (data / name for name in sources):
         assert prebuilt.document_for(path, path.read_bytes())[0]  # read from the prebuilt form

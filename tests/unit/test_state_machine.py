@@ -275,3 +275,22 @@ def test_the_resolving_official_says_whether_the_result_is_electronic(calendar):
     assert resolved.entry.electronic_result is True  # the rebuild of QĐ 766 4.1 reads it
     plain = act(calendar, d, Action.RESOLVE, LEADER, at(2026, 1, 9, 10))
     assert plain.dossier.electronic_result is False and plain.entry.electronic_result is False
+
+
+def test_the_official_who_has_the_dossier_in_hand_follows_it_from_unit_to_unit(calendar):
+    """`handled_by`: who acted on it where it now is; nobody once it moves on, until someone
+    there acts; a system's report does not take it over."""
+    d = new_dossier(PROCEDURE, calendar, at(2026, 1, 5, 9)).dossier
+    assert d.handled_by is None  # the intake's receiver opened it: no official's act yet
+    handled = []
+    for action, actor, when in [
+        (Action.TAKE_UP, SPECIALIST, at(2026, 1, 5, 10)),
+        (Action.FORWARD, SPECIALIST, at(2026, 1, 7, 10)),  # to the tax office's step
+        (Action.FORWARD, TAX_SYSTEM, at(2026, 1, 8, 10)),  # back, to the leader
+        (Action.RESOLVE, LEADER, at(2026, 1, 9, 10)),  # to the counter, for the hand-over
+        (Action.RETURN_RESULT, RECEIVER, at(2026, 1, 12, 8)),
+    ]:
+        d = act(calendar, d, action, actor, when).dossier
+        handled.append(d.handled_by.id if d.handled_by else None)
+    assert handled == [SPECIALIST.id, None, None, None, RECEIVER.id]
+    assert d.handled_by.name == RECEIVER.name

@@ -1,0 +1,109 @@
+"""The citizen's public lookup page (`/tra-cuu`): the dossier code and the receipt PIN in, the
+dossier as a citizen sees it out, through the same use cases as GET /v1/public/dossiers/{code}
+and its /result (the PIN, the limits on wrong guesses, the answer to a wrong one).
+
+The form posts (the PIN stays out of URLs, logs and history); `?ma=<code>` opens it with the
+code filled in, which is the link of Mẫu 01's QR code (MOTCUA_LOOKUP_URL). A field at fault is
+shown beside it, in Vietnamese, and nothing is read or written beyond what the API would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.http.problems import Problem
+from chalicelib.services.errors import Invalid, NotFound, TooManyRequests
+from chalicelib.web.site import Site
+
+PATH = "/tra-cuu"
+CODE = "ma"  # the QR code's query parameter (devstack/form_scenarios.LOOKUP_URL)
+PIN = "pin"
+MAX_CODE = 64  # no dossier code is longer: the rest is not echoed back
+MAX_PIN = 32
+CODE_MISSING = "Vui lòng nhập mã hồ sơ in trên giấy tiếp nhận hồ sơ"
+PIN_MISSING = "Vui lòng nhập mã tra cứu (PIN) in trên giấy tiếp nhận hồ sơ"
+# The services' field names, as this form names them.
+FORM_FIELD = {"code": CODE, "pin": PIN, "phone_last4": PIN}
+
+
+@dataclass
+class Outcome:
+    """What the lookup page shows: the values typed, errors beside fields, or the dossier."""
+
+    code: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    dossier: dict[str, Any] | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _beside(error: Invalid | Problem, outcome: Outcome, status: int) -> Outcome:
+    for issue in error.errors:
+        outcome.errors.setdefault(FORM_FIELD.get(issue.field, PIN), issue.message)
+    outcome.status = status
+    return outcome
+
+
+def look_up(
+    fields: dict[str, str],
+    *,
+    checked_code: Callable[[str], str],
+    lookup: Callable[[str, str], dict[str, Any]],
+    result: Callable[[str, str], dict[str, Any]],
+) -> Outcome:
+    """The lookup of a posted form. `checked_code` is the API's check of a code's form (raises
+    a 400 Problem naming `code`); `lookup` and `result` are the API's use cases, bound to this
+    request (the PIN, the limits for the caller's address)."""
+    code = fields.get(CODE, "").strip()[:MAX_CODE]
+    pin = fields.get(PIN, "").strip()[:MAX_PIN]
+    outcome = Outcome(code=code)
+    if not code:
+        outcome.errors[CODE] = CODE_MISSING
+    if not pin:
+        outcome.errors[PIN] = PIN_MISSING
+    if outcome.errors:
+        outcome.status = 400
+        return outcome
+    try:
+        code = checked_code(code)
+        outcome.dossier = lookup(code, pin)
+    except Problem as refused:
+        return _beside(refused, outcome, refused.status)
+    except Invalid as refused:
+        return _beside(refused, outcome, 400)
+    except NotFound as refused:
+        outcome.errors[PIN] = refused.detail
+        outcome.status = 404
+        return outcome
+    except TooManyRequests as refused:
+        minutes = max(1, math.ceil(refused.retry_after / 60))
+        outcome.errors[PIN] = f"{refused.detail} (khoảng {minutes} phút)."
+        outcome.status = 429
+        outcome.headers["Retry-After"] = str(refused.retry_after)
+        return outcome
+    if outcome.dossier.get("electronic_result"):
+        try:
+            outcome.results = list(result(code, pin)["items"])
+        except NotFound:  # the result file went between the two reads: shown without it
+            outcome.results = []
+    return outcome
+
+
+def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:
+    from chalicelib.web.templates import render
+
+    return render(
+        "lookup.html",
+        site=site,
+        csrf_token=csrf_token,
+        code=outcome.code,
+        errors=outcome.errors,
+        dossier=outcome.dossier,
+        results=outcome.results,
+        fields={"code": CODE, "pin": PIN},
+        action=site.url(PATH),
+    )

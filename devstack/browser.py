@@ -1,0 +1,109 @@
+"""Debian's chromium driven by Selenium, headless, for tests/browser and `make screens`.
+
+The browser is the system's (`make browser` installs chromium and chromium-driver with
+apt-get): nothing is downloaded at run time (Selenium Manager is never asked, the driver's
+path is given). Each session has a fresh profile in a temporary folder, removed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+MISSING = (
+    "chromium or chromedriver is not installed: run `make browser` "
+    "(apt-get install chromium chromium-driver)"
+)
+# No sandbox (CI runs as root in a container), and nothing that calls out to the network.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+PHONE = (412, 915)  # a common phone's CSS pixels: the citizen's pages are read on phones
+DESKTOP = (1280, 900)
+
+
+def missing() -> str | None:
+    """Why the browser cannot start here (one line naming the command that fixes it), or None."""
+    if CHROMIUM.exists() and CHROMEDRIVER.exists():
+        return None
+    return MISSING
+
+
+@contextlib.contextmanager
+def chromium(size: tuple[int, int] = PHONE) -> Iterator[Any]:
+    """A headless chromium session (a Selenium WebDriver), closed and its profile removed."""
+    problem = missing()
+    if problem is not None:
+        raise RuntimeError(problem)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="motcua-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={size[0]},{size[1]}")
+    options.add_argument("--lang=vi-VN")
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def full_page_png(driver: Any, path: Path) -> Path:
+    """A screenshot of the whole page (the window grown to the page's height), as PNG."""
+    width = driver.get_window_size()["width"]
+    height = driver.execute_script(
+        "return document.documentElement.scrollHeight + (window.outerHeight - window.innerHeight)"
+    )
+    driver.set_window_size(width, max(int(height), 400))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(driver.get_screenshot_as_png())
+    return path
+
+
+def submitted(driver: Any, click: Any, timeout: float = 15) -> None:
+    """Runs `click` (which submits a form) and waits until the answer replaced the page's
+    main content (htmx swaps it in place, a plain post loads a new page: either way the old
+    element goes stale)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "main")
+    click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))
+
+
+def sign_in(driver: Any, base_url: str, actor: Any) -> None:
+    """`actor` signed in on the pages of the local stack in this process: a session started in
+    its store, its cookie given to the browser (what the sign-in page ends with)."""
+    from chalicelib import bootstrap
+    from chalicelib.web.officials import start_session
+
+    container = bootstrap.container()
+    secure = base_url.startswith("https://")
+    hours = container.settings.web_session_hours
+    set_cookie = start_session(
+        actor, container.web_sessions, now=container.now(), hours=hours, secure=secure
+    )
+    name, _, rest = set_cookie.partition("=")
+    driver.get(base_url + "/")  # a cookie is given for the site the browser is on
+    driver.add_cookie({"name": name, "value": rest.split(";", 1)[0], "path": "/"})

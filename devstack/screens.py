@@ -1,0 +1,108 @@
+"""`make screens`: PNG screenshots of the pages, taken in chromium from a local stack, into
+docs/screens/, so that people see the screens without running anything.
+
+Runs in this process: a local stack, a dossier received at the counter and extended with an
+apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized window: the
+form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
+to download; then the counter on a desktop window: the intake form filled in, and the receipt
+with its code, appointment and PIN. Needs `make browser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+import urllib.parse
+from pathlib import Path
+
+from devstack import browser
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.screens", description=__doc__)
+    parser.add_argument("--out", default="docs/screens", help="folder (default %(default)s)")
+    out = (PROJECT_DIR / parser.parse_args(argv).out).resolve()
+    problem = browser.missing()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from devstack import demo, form_scenarios, result_files
+    from devstack.stack import LocalStack
+
+    def submit(driver, pin: str, wait_for: str) -> None:
+        field = driver.find_element(By.ID, "pin")
+        field.clear()
+        field.send_keys(pin)
+        button = driver.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
+        browser.submitted(driver, button.click)
+        WebDriverWait(driver, 15).until(shown.visibility_of_element_located((By.ID, wait_for)))
+        driver.execute_script("document.activeElement && document.activeElement.blur()")
+
+    def save(driver, name: str) -> None:
+        print(browser.full_page_png(driver, out / name).relative_to(PROJECT_DIR))
+        driver.set_window_size(*browser.PHONE)
+
+    with LocalStack(port=0, moto_port=0, prefix="screens-") as stack:
+        cast = demo.Cast.local(stack.base_url)
+        with contextlib.redirect_stdout(io.StringIO()):
+            code, pin = form_scenarios.counter_receipt_then_apology(cast)
+        wrong = pin[:-1] + ("2" if pin[-1] != "2" else "3")
+        with browser.chromium(browser.PHONE) as driver:
+            driver.get(f"{stack.base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
+            save(driver, "tra-cuu.png")
+            submit(driver, wrong, "pin-loi")
+            save(driver, "tra-cuu-sai-pin.png")
+            submit(driver, pin, "tinh-trang")
+            save(driver, "tra-cuu-ho-so.png")
+            # Then resolved, its electronic result kept: the citizen sees where to download it.
+            demo._applied(cast.officials["finance_specialist"].act(code, "forward"))
+            demo._applied(cast.officials["finance_leader"].act(code, "resolve"))
+            result_files.keep_result(code, "Giấy chứng nhận đăng ký doanh nghiệp.pdf")
+            submit(driver, pin, "tinh-trang")
+            save(driver, "tra-cuu-ket-qua.png")
+        for path in counter_screens(stack.base_url, out):
+            print(path.relative_to(PROJECT_DIR))
+    return 0
+
+
+def counter_screens(base_url: str, out: Path) -> list[Path]:
+    """The ward's receiver at the counter (a desktop window, signed in on the stack of this
+    process): the intake form filled in, then the receipt with its code, appointment and PIN."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from chalicelib.web import counter_intake as ci
+    from devstack import demo
+
+    saved = []
+    with browser.chromium(browser.DESKTOP) as driver:
+        browser.sign_in(driver, base_url, demo.actor("ward_receiver"))
+        driver.get(f"{base_url}/quay/tiep-nhan?{ci.PROCEDURE}=1.001193")
+        for name, text in ((ci.NAME, "Võ Thị Hồng Nhung"), (ci.ID_NUMBER, "075190004321"),
+                           (ci.PHONE, "0912345679"),
+                           (ci.SUMMARY, "Đăng ký khai sinh cho con Võ Gia Bảo")):  # fmt: skip
+            driver.find_element(By.ID, name).send_keys(text)
+        for position in (0, 1):
+            driver.find_element(By.ID, f"{ci.COMPONENT}{position}").click()
+        driver.execute_script("document.activeElement && document.activeElement.blur()")
+        saved.append(browser.full_page_png(driver, out / "quay-tiep-nhan.png"))
+        driver.set_window_size(*browser.DESKTOP)
+        check = driver.find_element(By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
+        browser.submitted(driver, check.click)
+        browser.submitted(driver, driver.find_element(By.ID, "xac-nhan").click)
+        WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "ma-pin")))
+        saved.append(browser.full_page_png(driver, out / "quay-bien-nhan.png"))
+    return saved
+
+
+if __name__ == "__main__":
+    sys.exit(main())
