@@ -15,12 +15,14 @@ from chalicelib.http.route_docs import (
     AGENCY,
     COMMAND_ID,
     DOSSIER_CODE,
+    FEEDBACK_ID,
     FILE_ID,
     FILE_TOKEN,
     FORM,
     IDEMPOTENCY,
     PHONE_LAST4,
     PROCEDURE_CODE,
+    RATING_TOKEN,
     RECEIPT_ID,
     RECEIPT_PIN,
     Answer,
@@ -66,6 +68,7 @@ EVENT_FILTERS = {"outbox_relay": RELAY_FILTERS}
 # and their documentation names the request models (chalicelib/http/route_docs.py).
 REQUEST_MODELS = "chalicelib.http.request_models:"
 PORTAL_EVENTS = "chalicelib.http.portal_events:"
+VOICE = "chalicelib.http.voice_models:"
 
 
 def _path() -> str | None:
@@ -346,6 +349,217 @@ def public_file(token: str) -> Response:
         guard=_lookup_guard(),
     )
     return Response(body=link, status_code=302, headers={"Location": str(link["url"])})
+
+
+# -- public: the citizen's rating (docs/citizen-voice.md) --------------------------------------
+def _voice() -> Any:
+    from chalicelib.http import voice_models
+
+    return voice_models
+
+
+@route_doc(
+    tag="public",
+    summary="What the rating invitation's link asks about a returned dossier",
+    description="The token (sent with the invitation after the result is returned) names one "
+    "dossier under an HMAC. No personal data. A token not issued here answers 404, and such "
+    "guesses are limited per client address (429).",
+    params=(RATING_TOKEN,),
+    answers={200: Answer(VOICE + "RatingPage", "the questions, the reasons, the current answer")},
+    refusals=(404, 429),
+)
+@app.route("/v1/public/ratings/{token}", methods=["GET"])
+@problems
+def rating_page(token: str) -> dict[str, object]:
+    from chalicelib.services import ratings
+
+    deps = _deps().rating_deps()
+    code = ratings.open_token(token, deps.links, _lookup_guard())
+    return ratings.page(code, deps)
+
+
+@route_doc(
+    tag="public",
+    summary="The citizen rates a returned dossier (a later answer replaces the earlier one)",
+    description="Satisfied or not, and when not, the reasons (the five SIPAS factors, at least "
+    "one) and an optional comment. Taken for `MOTCUA_RATING_DAYS` after the result was "
+    "returned: after that 409 naming `rated_at`.",
+    params=(RATING_TOKEN,),
+    body=VOICE + "RatingForm",
+    answers={200: Answer(VOICE + "RatingRecorded", "recorded (or a newer one kept)")},
+    refusals=(404, 409, 429),
+)
+@app.route("/v1/public/ratings/{token}", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def rate_by_link(token: str) -> dict[str, object]:
+    from chalicelib.domain.ratings import RatingAnswer, RatingSource
+    from chalicelib.services import ratings
+
+    deps, container = _deps().rating_deps(), _deps()
+    code = ratings.open_token(token, deps.links, _lookup_guard())
+    form = _requests().model_from_json(_voice().RatingForm, _body())
+    answer = RatingAnswer(form.satisfied, tuple(form.reasons), form.comment or "",
+                          RatingSource.LINK, container.now())  # fmt: skip
+    return ratings.record(code, answer, actor=ratings.link_actor(code),
+                          command_id=ratings.link_command(code, answer), deps=deps)  # fmt: skip
+
+
+@route_doc(
+    tag="portals",
+    summary="A rating from the counter's rating device or the national portal",
+    description="Signed, scope `ratings`. The same `rating_id` from the same client is one "
+    "rating (a redelivery changes nothing); a later rating of the dossier replaces an earlier "
+    "one within `MOTCUA_RATING_DAYS` of the return, after which 409 naming `rated_at`. A client "
+    "bound to an agency rates only the dossiers that agency received or resolves (403).",
+    body=VOICE + "DeviceRating",
+    answers={200: Answer(VOICE + "RatingRecorded", "recorded (or a newer one kept)")},
+    refusals=(404, 409),
+)
+@app.route("/v1/webhooks/ratings", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def device_rating() -> dict[str, object]:
+    from chalicelib.domain.ratings import RatingAnswer, RatingSource
+    from chalicelib.services import ratings
+
+    container = _deps()
+    deps = container.rating_deps()
+    caller, body = _signed_body("ratings", _voice().DeviceRating)
+    code = _dossier_code(body.code)
+    ratings.check_client_agency(caller.client, code, deps)
+    answer = RatingAnswer(body.satisfied, tuple(body.reasons), body.comment or "",
+                          RatingSource(body.source), body.rated_at)  # fmt: skip
+    recorded = ratings.record(
+        code,
+        answer,
+        actor=ratings.client_actor(caller.client, code),
+        command_id=ratings.device_command(caller.client.client_id, body.rating_id),
+        deps=deps,
+    )
+    _spent(caller)
+    return recorded
+
+
+# -- feedback: PAKN (docs/citizen-voice.md) ----------------------------------------------------
+def _feedback_received(item: Any, created: bool) -> Response:
+    location = f"/v1/feedback/{item.id}"
+    body = {"id": item.id, "status": item.status.value, "due_at": item.due_at.isoformat(),
+            "created": created, "url": location}  # fmt: skip
+    return Response(body=body, status_code=201 if created else 200, headers={"Location": location})
+
+
+@route_doc(
+    tag="portals",
+    summary="A PAKN from the national portal or the 1022 hotline's system",
+    description="Signed, scope `feedback`. Kept once per (client, `external_id`): a re-send "
+    "answers 200 with the same id. Its answer is due `MOTCUA_FEEDBACK_ANSWER_DAYS` working "
+    "days after `received_at`. A named dossier must exist (404 naming `dossier_code`).",
+    body=VOICE + "FeedbackWebhook",
+    answers={
+        201: Answer(VOICE + "FeedbackReceived", "kept", location=True),
+        200: Answer(VOICE + "FeedbackReceived", "sent before: the same PAKN", location=True),
+    },
+    refusals=(404,),
+)
+@app.route("/v1/webhooks/feedback", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def feedback_webhook() -> Response:
+    from chalicelib.domain.feedback import FeedbackChannel
+    from chalicelib.services import feedback
+
+    deps = _deps()
+    caller, body = _signed_body("feedback", _voice().FeedbackWebhook)
+    item, created = feedback.receive(
+        body,
+        channel=FeedbackChannel(body.channel),
+        source=caller.client.client_id,
+        entered_by=None,
+        now=deps.now(),
+        deps=deps.feedback_deps(),
+    )
+    _spent(caller)
+    return _feedback_received(item, created)
+
+
+@route_doc(
+    tag="officials",
+    summary="An official types in a PAKN taken by phone, by letter or at the counter",
+    description="For the official's own agency unless `agency` names another. With "
+    "`external_id`, a re-send answers 200 with the same PAKN.",
+    body=VOICE + "FeedbackIn",
+    answers={
+        201: Answer(VOICE + "FeedbackReceived", "kept", location=True),
+        200: Answer(VOICE + "FeedbackReceived", "sent before: the same PAKN", location=True),
+    },
+    refusals=(404,),
+)
+@app.route("/v1/feedback", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def feedback_typed_in() -> Response:
+    from chalicelib.domain.feedback import FeedbackChannel
+    from chalicelib.services import feedback
+
+    deps = _deps()
+    actor = _official()
+    body = _requests().model_from_json(_voice().FeedbackIn, _body(), {"now": deps.now()})
+    item, created = feedback.receive(
+        body,
+        channel=FeedbackChannel(body.channel),
+        source=actor.id,
+        entered_by=actor,
+        now=deps.now(),
+        deps=deps.feedback_deps(),
+    )
+    return _feedback_received(item, created)
+
+
+@route_doc(
+    tag="officials",
+    summary="The PAKN of the official's agency (the person shown only to those handling it)",
+    answers={200: Answer(VOICE + "FeedbackList", "newest first")},
+)
+@app.route("/v1/feedback", methods=["GET"])
+@problems
+def feedback_list() -> dict[str, object]:
+    from chalicelib.services import feedback
+
+    return feedback.listing(_official(), _deps().feedback_deps())
+
+
+@route_doc(
+    tag="officials",
+    summary="One PAKN (the person shown only to those handling it)",
+    params=(FEEDBACK_ID,),
+    answers={200: Answer(VOICE + "FeedbackView", "the PAKN")},
+    refusals=(404,),
+)
+@app.route("/v1/feedback/{feedback_id}", methods=["GET"])
+@problems
+def feedback_read(feedback_id: str) -> dict[str, object]:
+    from chalicelib.services import feedback
+
+    return feedback.read(_official(), feedback_id, _deps().feedback_deps())
+
+
+@route_doc(
+    tag="officials",
+    summary="Assign, start, answer, publish, transfer or refuse a PAKN",
+    description="`expected_revision` is the PAKN's `revision` as read (409 naming it when it "
+    "moved). The answer is sent to the person (SMS and email) and, when the PAKN names a "
+    "dossier, recorded on its history.",
+    params=(FEEDBACK_ID,),
+    body=VOICE + "FeedbackActionIn",
+    answers={200: Answer(VOICE + "FeedbackView", "the PAKN after the action")},
+    refusals=(404, 409),
+)
+@app.route("/v1/feedback/{feedback_id}/actions", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def feedback_action(feedback_id: str) -> dict[str, object]:
+    from chalicelib.services import feedback
+
+    deps = _deps()
+    actor = _official()
+    request = _requests().model_from_json(_voice().FeedbackActionIn, _body())
+    return feedback.act(actor, feedback_id, request, now=deps.now(), deps=deps.feedback_deps())
 
 
 # -- pages for people (issue 18): server-rendered HTML outside /v1 -----------------------------

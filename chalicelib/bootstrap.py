@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -46,9 +47,11 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.domain.result_signatures import SignatureCheck
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
+    from chalicelib.ports.feedback import FeedbackStore
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
+    from chalicelib.services.feedback import FeedbackDeps
     from chalicelib.services.file_fetch import FetchDeps, FetchQueue
     from chalicelib.services.file_links import PublicFileLinks
     from chalicelib.services.files import FileDeps
@@ -61,6 +64,8 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.pins import ReceiptPins
     from chalicelib.services.portal_reconcile import ReconcileDeps
     from chalicelib.services.portal_sync import PortalSyncDeps
+    from chalicelib.services.rating_links import RatingLinks
+    from chalicelib.services.ratings import RatingDeps
     from chalicelib.services.recalendar import RecalendarDeps
     from chalicelib.services.result_signatures import TrustList
     from chalicelib.services.timers import TimerDeps
@@ -158,9 +163,20 @@ class Container:
     def notices(self) -> Notices:
         from chalicelib.services.outbox import Notices
 
+        # The invitation carries the rating link (built on first use: the key is read only
+        # when a result is returned), unless the province names its own survey page.
+        rating_link = None
+        if self.settings.public_base_url and not self.settings.survey_url:
+            rating_link = self._rating_url
         return Notices(
-            self.agencies, survey_url=self.settings.survey_url, lookup_url=self.settings.lookup_url
+            self.agencies,
+            survey_url=self.settings.survey_url,
+            lookup_url=self.settings.lookup_url,
+            rating_link=rating_link,
         )
+
+    def _rating_url(self, code: str) -> str:
+        return self.rating_links.url(code)
 
     @cached_property
     def counter(self) -> Counter:
@@ -266,6 +282,42 @@ class Container:
         from chalicelib.services.file_links import PublicFileLinks
 
         return PublicFileLinks(self._pin_key, self.settings.public_base_url)
+
+    @cached_property
+    def rating_links(self) -> RatingLinks:
+        """The invitation's signed links to rate a dossier, under a key derived from the PIN
+        key (its own label)."""
+        from chalicelib.services.rating_links import RatingLinks
+
+        return RatingLinks(self._pin_key, self.settings.public_base_url)
+
+    def rating_deps(self) -> RatingDeps:
+        from chalicelib.services.ratings import RatingDeps
+
+        return RatingDeps(
+            store=self.store,
+            calendar=self.calendar,
+            links=self.rating_links,
+            days=self.settings.rating_days,
+        )
+
+    @cached_property
+    def feedback_records(self) -> FeedbackStore:
+        from chalicelib.adapters.feedback_records import DynamoFeedbackRecords
+
+        return DynamoFeedbackRecords(self.settings.table_name)
+
+    def feedback_deps(self) -> FeedbackDeps:
+        from chalicelib.services.feedback import FeedbackDeps
+
+        return FeedbackDeps(
+            records=self.feedback_records,
+            dossiers=self.store,
+            agencies=self.agencies,
+            calendar=self.calendar,
+            answer_days=self.settings.feedback_answer_days,
+            notices=self.notices,
+        )
 
     @property
     def lookup_limits(self) -> LookupLimits:
@@ -421,12 +473,14 @@ class Container:
         from chalicelib.domain.alarms import AlarmPolicy
         from chalicelib.services.timers import TimerDeps
 
+        policy = AlarmPolicy(terms=self.legal_terms)
         return TimerDeps(
             store=self.store,
             catalog=self.catalog,
             calendar=self.calendar,
             notices=self.notices,
-            policy=AlarmPolicy(terms=self.legal_terms),
+            policy=policy,
+            feedback=replace(self.feedback_deps(), policy=policy),
         )
 
     @cached_property

@@ -279,7 +279,7 @@ def rebuild_command(args: argparse.Namespace) -> str:
 
     deps = ops.operator_container()
     result = reports.rebuild_and_compare(
-        args.agency, args.first, args.last, deps.store, deps.calendar
+        args.agency, args.first, args.last, deps.store, deps.calendar, deps.feedback_records
     )
     return json.dumps(result, ensure_ascii=False, indent=2)
 

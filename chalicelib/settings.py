@@ -75,6 +75,12 @@ class Settings(BaseModel):
     public_base_url: Annotated[str, _env("PUBLIC_BASE_URL")] = ""
     # The satisfaction survey sent after the result is returned; {code} is the dossier's.
     survey_url: Annotated[str, _env("SURVEY_URL")] = ""
+    # How long after the result is handed over the applicant may rate it (and change the
+    # rating): calendar days (docs/law.md §14a). The invitation's link is the API's own
+    # rating route under `public_base_url`; `survey_url` replaces it when set.
+    rating_days: Annotated[int, _env("RATING_DAYS", ge=1, le=365)] = 30
+    # The working days a PAKN must be answered within, from its receipt (docs/law.md §14b).
+    feedback_answer_days: Annotated[int, _env("FEEDBACK_ANSWER_DAYS", ge=1, le=60)] = 10
     # The public lookup page named in every notice to the applicant; {code} is the dossier's.
     lookup_url: Annotated[str, _env("LOOKUP_URL")] = ""
     # The public lookup's limits (chalicelib/services/lookup_limits.py): wrong guesses per

@@ -62,8 +62,12 @@ PORTAL_CLIENT = "portal-dev"
 TAX_CLIENT = "thue-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
-# The portal sends dossiers and what their applicants do on it (docs/dvcqg-contract.md §8).
-PORTAL_SCOPES = ["dossiers", "portal-events"]
+# The portal sends dossiers and what their applicants do on it (docs/dvcqg-contract.md §8),
+# its ratings and its PAKN (docs/citizen-voice.md).
+PORTAL_SCOPES = ["dossiers", "portal-events", "ratings", "feedback"]
+# The counter's rating device and the 1022 hotline's system (docs/citizen-voice.md).
+DEVICE_CLIENT = "counter-device-dev"
+HOTLINE_CLIENT = "hotline-1022-dev"
 
 
 def dev_webhook_secret() -> str:
@@ -90,6 +94,8 @@ def dev_webhook_clients() -> dict[str, str]:
         PORTAL_CLIENT: json.dumps({"secret": secret, "scopes": PORTAL_SCOPES}),
         TAX_CLIENT: json.dumps({"secret": secret, "agency": TAX_AGENCY}),
         GATEWAY_CLIENT: json.dumps({"secret": secret, "scopes": GATEWAY_SCOPES}),
+        DEVICE_CLIENT: json.dumps({"secret": secret, "scopes": ["ratings"]}),
+        HOTLINE_CLIENT: json.dumps({"secret": secret, "scopes": ["feedback"]}),
     }
 
 

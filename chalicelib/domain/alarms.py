@@ -43,6 +43,9 @@ class AlarmKind(StrEnum):
     # An online dossier not received nor asked to supplement within 8 working hours (NĐ 118
     # art. 17(2)): the counter and its leader are alerted.
     COUNTER_CHECK_DUE = "counter_check_due"
+    # A PAKN's answer is due soon, or overdue (domain/feedback.py): its agency's leaders.
+    FEEDBACK_DUE_SOON = "feedback_due_soon"
+    FEEDBACK_OVERDUE = "feedback_overdue"
 
 
 @dataclass(frozen=True)

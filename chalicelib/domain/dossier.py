@@ -35,6 +35,11 @@ class Action(StrEnum):
     # The stored files changed what the dossier is (digitised, electronic result, reused
     # components): not an official's action, so no rule of the state machine lists it.
     FILES_RECORDED = "files_recorded"
+    # The citizen's voice (domain/ratings.py, domain/feedback.py): recorded on the dossier so
+    # that QĐ 766 5.4's counters move with its history; no rule of the state machine lists them.
+    RATED = "rated"
+    FEEDBACK_RECEIVED = "feedback_received"
+    FEEDBACK_ANSWERED = "feedback_answered"
 
     @property
     def label_vi(self) -> str:
@@ -63,6 +68,9 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.RETURN_INELIGIBLE: "Trả lại hồ sơ không đủ điều kiện giải quyết",
     Action.UPDATE_DETAILS: "Cập nhật thông tin hồ sơ",
     Action.FILES_RECORDED: "Cập nhật thành phần số hóa",
+    Action.RATED: "Người nộp đánh giá mức độ hài lòng",
+    Action.FEEDBACK_RECEIVED: "Tiếp nhận phản ánh, kiến nghị về hồ sơ",
+    Action.FEEDBACK_ANSWERED: "Trả lời phản ánh, kiến nghị về hồ sơ",
 }
 
 
@@ -187,6 +195,12 @@ class Dossier(BaseModel):
     digitised: bool = False
     electronic_result: bool = False
     reused_components: int = Field(default=0, ge=0)
+    # The applicant's latest rating (domain/ratings.py): satisfied or not, and when. QĐ 766 5.4
+    # counts a dossier with a rating of not satisfied; a later rating within the period
+    # replaces it (its counters move with it). The reasons and comment are on the history.
+    satisfied: bool | None = None
+    rated_at: datetime | None = None
+    complaints: int = Field(default=0, ge=0)  # PAKN received that name this dossier
     # The official at the dossier's holder who last acted on it there (took it up, asked for a
     # supplement…): who has it in hand. None once it moves to another unit until someone there
     # acts, and for what a system did. Alerts and the leader's board name them.
@@ -266,6 +280,10 @@ class HistoryEntry(BaseModel):
     # The documents submitted, as intake received them: on the opening entry, and on an
     # `update_details` that changed them (the portal's TaiLieuNop is the latest such list).
     documents: tuple[SubmittedDocument, ...] | None = None
+    # Set by `rated`: the answer (the reasons and comment are in `note`); by the feedback
+    # changes: the PAKN they are about.
+    satisfied: bool | None = None
+    feedback_id: str | None = None
 
 
 class Transition(BaseModel):

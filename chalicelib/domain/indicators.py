@@ -104,11 +104,18 @@ class Counters:
     reused_dossiers: int = 0  # dossiers with at least one reused component: 4.3's numerator
     processing_seconds_sum: int = 0  # working seconds, pauses out, of resolved dossiers
     processing_count: int = 0  # resolved dossiers whose processing time is in the sum
-    # Ratings and complaints are not collected yet: always zero for now. They are here so
-    # 5.4 has its terms and the store's rows have their final shape.
+    # The citizen's voice (docs/law.md §14c). On the dossier's row: dossiers rated (their
+    # first rating), of those not satisfied now (±1 as a rating is replaced), PAKN naming one.
     rated: int = 0
     unsatisfied: int = 0
     complained: int = 0
+    # On the handling agency's row (procedure "-" when the PAKN names none): PAKN received in
+    # its competence (−1 when transferred or refused as out of scope), answered on time or
+    # late, answers the person was not satisfied with (no source yet: 0).
+    feedback_in_scope: int = 0
+    feedback_on_time: int = 0
+    feedback_late: int = 0
+    feedback_unsatisfied: int = 0
 
     def __add__(self, other: Counters) -> Counters:
         if not isinstance(other, Counters):
@@ -217,6 +224,21 @@ def delta_for_change(
 
     if after.status is S.RETURNED and (before is None or before.status is not S.RETURNED):
         add("returned")
+    if before is not None:
+        for key, amount in rating_delta(before.satisfied, after.satisfied).items():
+            add(key, amount)
+        add("complained", after.complaints - before.complaints)
+    return delta
+
+
+def rating_delta(before: bool | None, after: bool | None) -> dict[str, int]:
+    """5.4's terms as a dossier's rating goes from `before` to `after` (None: not rated)."""
+    delta: dict[str, int] = {}
+    if before is None and after is not None:
+        delta["rated"] = 1
+    moved = int(after is False) - int(before is False)
+    if moved:
+        delta["unsatisfied"] = moved
     return delta
 
 
@@ -276,6 +298,7 @@ def rebuild(
         supplements = 0
         after_limit = owed = paid_while_processing = extended = False
         received = resolved = reused_any = False
+        satisfied: bool | None = None
         history = sorted(life.history, key=lambda e: e.version)
         paused = timedelta(0)
         for entry in history:
@@ -332,6 +355,11 @@ def rebuild(
                     delta["processing_count"] = 1
             elif entry.action is Action.RETURN_RESULT:
                 delta["returned"] = 1
+            elif entry.action is Action.RATED:
+                delta.update(rating_delta(satisfied, entry.satisfied))
+                satisfied = entry.satisfied
+            elif entry.action is Action.FEEDBACK_RECEIVED:
+                delta["complained"] = 1
             elif entry.action is Action.FILES_RECORDED:
                 delta["digitised"] = int(bool(entry.digitised) and received)
                 delta["electronic_result"] = int(bool(entry.electronic_result) and resolved)
@@ -385,6 +413,8 @@ SCORING: dict[str, Scoring] = {
     "4.1": Scoring(),  # no threshold stated
     "4.2": Scoring(threshold=80.0),
     "4.3": Scoring(threshold=80.0),
+    "5.2": Scoring(),  # no threshold stated
+    "5.3": Scoring(),  # no threshold stated
     "5.4": Scoring(threshold=90.0),
 }
 
@@ -396,6 +426,9 @@ NAMES_VI = {
     "4.1": "Tỷ lệ hồ sơ có kết quả điện tử",
     "4.2": "Tỷ lệ hồ sơ được số hóa",
     "4.3": "Tỷ lệ hồ sơ sử dụng lại dữ liệu số hóa",
+    # The portal's own short names (no comma: the CSV header splits plainly).
+    "5.2": "Tỷ lệ PAKN xử lý đúng hạn",
+    "5.3": "Tỷ lệ hài lòng trong xử lý PAKN",
     "5.4": "Mức độ hài lòng",
 }
 INDICATOR_CODES = tuple(NAMES_VI)
@@ -405,7 +438,10 @@ SOURCES = {
     "4.2": "stored files: every required component (and, once resolved, the result) stored; "
     "or the portal's digitised flag at receipt",
     "4.3": "stored files: components taken from the citizen's documents already stored",
-    "5.4": "ratings and complaints: not collected yet, so not computed",
+    "5.2": "PAKN answered on time / answered (docs/law.md §14c); left out without PAKN",
+    "5.3": "PAKN answered − late − answers rated unsatisfied (none collected) / answered",
+    "5.4": "dossiers ended on time or late − late − rated not satisfied − named by a PAKN / "
+    "dossiers ended on time or late; left out without any rating or PAKN",
 }
 
 
@@ -429,11 +465,15 @@ def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict
     working days of 8 h); 3.3 and 4.2 the dossiers received; 3.6 the dossiers that owe fees
     (paid online at submission or while processing); 4.1 the resolved ones; 4.3 the dossiers
     received. 4.1, 4.2 and 4.3 come from the stored files (`SOURCES`, module docstring).
-    5.4 = 100 % − (late % + unsatisfied-or-complained %): not computed (None) until ratings or
-    complaints are collected, never a copy of the on-time rate.
+    5.2 = PAKN answered on time / answered; 5.3 = (answered − late − answers rated not
+    satisfied) / answered; 5.4 = 100 % − (late % + rated-not-satisfied-or-named-by-a-PAKN %),
+    over the dossiers ended on time or late (docs/law.md §14c: the stricter of the two texts).
+    5.4's denominator is 0 until a rating or a PAKN exists: never a copy of the on-time rate.
     """
     unhappy = c.unsatisfied + c.complained
     rated = c.rated + c.complained > 0
+    answered = c.feedback_on_time + c.feedback_late
+    pleased = max(answered - c.feedback_late - c.feedback_unsatisfied, 0)
     terms: dict[str, tuple[int, int, str]] = {
         "2.1": (c.on_time, c.timed, "%"),
         "2.2": (c.processing_seconds_sum, c.processing_count * WORKING_DAY_SECONDS, "ngày"),
@@ -442,6 +482,8 @@ def indicators(c: Counters, *, scoring: Mapping[str, Scoring] = SCORING) -> dict
         "4.1": (c.electronic_result, c.resolved, "%"),
         "4.2": (c.digitised, c.received, "%"),
         "4.3": (c.reused_dossiers, c.received, "%"),
+        "5.2": (c.feedback_on_time, answered, "%"),
+        "5.3": (pleased, answered, "%"),
         "5.4": (max(c.timed - c.late - unhappy, 0) if rated else 0, c.timed if rated else 0, "%"),
     }
     result: dict[str, Indicator] = {}

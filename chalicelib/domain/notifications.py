@@ -42,6 +42,8 @@ NOT_ESSENTIAL = frozenset({messages.Milestone.SURVEY_INVITATION})
 BY_EMAIL_TOO = frozenset(
     {
         messages.Milestone.RESULT_READY,
+        # The rating invitation: ZNS or SMS, and email too (issue 19).
+        messages.Milestone.SURVEY_INVITATION,
         messages.Milestone.OVERDUE_APOLOGY,
         messages.Milestone.REFUSED,
         messages.Milestone.STOPPED,

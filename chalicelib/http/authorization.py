@@ -35,7 +35,7 @@ CALLERS: dict[str, str] = {
     "expired": "A's receiver with an expired token",
     "wrong_issuer": "A's receiver with a token of another issuer (right key)",
     "portal": "a portal's signed webhook (a client without an agency: scopes `dossiers`, "
-    "`portal-events`)",
+    "`portal-events`, `ratings`, `feedback`)",
     "agency_system": "B's system, signed webhook (a client speaking for agency B: scope "
     "`inter-agency`)",
     "gateway": "an SMS/ZNS gateway's signed webhook (scopes `delivery-receipts`, `opt-outs`)",
@@ -87,6 +87,22 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("POST", "/v1/webhooks/delivery-receipts"): _signed(gateway="202"),
     ("POST", "/v1/webhooks/opt-outs"): _signed(gateway="202"),
     ("POST", "/v1/webhooks/portal-events"): _signed(portal="202"),
+    # The citizen's voice (issue 19). D has no result yet: its rating is refused (409).
+    ("GET", "/v1/public/ratings/{token}"): _everyone("200"),
+    ("POST", "/v1/public/ratings/{token}"): _everyone("409"),
+    ("POST", "/v1/webhooks/ratings"): _signed(portal="409"),
+    ("POST", "/v1/webhooks/feedback"): _signed(portal="201"),
+    ("POST", "/v1/feedback"): _bearer(**_officials_of_a("201", "201")),
+    ("GET", "/v1/feedback"): _bearer(**_officials_of_a("200", "200")),
+    # F: a PAKN sent to A, about A's receiver, assigned to A's specialist.
+    ("GET", "/v1/feedback/{feedback_id}"): _bearer(
+        receiver="404", specialist="200", leader="200", admin="200", other_agency="404"
+    ),
+    # Each caller asks F to be published while it is being handled: the state refuses (409)
+    # whoever may act; a leader's right is checked first (403 for the others).
+    ("POST", "/v1/feedback/{feedback_id}/actions"): _bearer(
+        receiver="404", specialist="403", leader="409", admin="409", other_agency="404"
+    ),
     ("POST", "/v1/dossiers"): _bearer(
         receiver="202", specialist="403", leader="403", admin="403", other_agency="403"
     ),
@@ -144,6 +160,26 @@ RULES: dict[Route, str] = {
     "portal), for any dossier of ours (404 naming `MaHoSo` otherwise); it acts as the "
     "applicant (role `applicant`) at the counter that received the dossier, and the transition "
     "worker checks the state machine's roles and places for that role.",
+    ("GET", "/v1/public/ratings/{token}"): "Public: the token of the invitation's link is the "
+    "credential (an HMAC over the dossier's code); a token not issued here answers 404, and "
+    "such guesses are limited per client address (429). No personal data.",
+    ("POST", "/v1/public/ratings/{token}"): "Public, with the invitation's token (as its GET); "
+    "taken only within the rating period after the result was returned (409 otherwise).",
+    ("POST", "/v1/webhooks/ratings"): "A signed client with scope `ratings` (the counter's "
+    "rating device, a portal's rating sync); a client bound to an agency only for dossiers "
+    "that agency received or resolves (403).",
+    ("POST", "/v1/webhooks/feedback"): "A signed client with scope `feedback` (the national "
+    "portal, the 1022 hotline's system).",
+    ("POST", "/v1/feedback"): "Any official: a PAKN taken by phone, letter or at the counter, "
+    "for the official's own agency unless another is named.",
+    ("GET", "/v1/feedback"): "Any official: the PAKN of their own agency, except those about "
+    "themselves; the person's data only on those they handle.",
+    ("GET", "/v1/feedback/{feedback_id}"): "Officials of the handling agency (404 for others), "
+    "never the official it is about (404); the person's data only for those handling it (the "
+    "assignee, the agency's leaders and admins, whoever typed it in).",
+    ("POST", "/v1/feedback/{feedback_id}/actions"): "Seen as its GET (404 otherwise); a leader "
+    "of the handling agency assigns, transfers, refuses and publishes; the assignee or a "
+    "leader starts and answers (403 otherwise); a move its status does not allow is 409.",
     ("POST", "/v1/dossiers"): "An official with the receiver role; the dossier is received at "
     "the official's own agency and unit.",
     ("GET", "/v1/intake/{receipt_id}"): "Any official of the agency whose counter made the "

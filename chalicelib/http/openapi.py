@@ -87,6 +87,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.FILE_TOKEN: _path(
         "token", "a file link's token, as the national portal was given it (another: 404)"
     ),
+    route_docs.RATING_TOKEN: _path(
+        "token", "the token of a rating invitation's link (another: 404 naming it)"
+    ),
+    route_docs.FEEDBACK_ID: _path(
+        "feedback_id", "a PAKN's id, e.g. PA-3F2A9C1B0D4E (another form: 404 naming it)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

@@ -20,6 +20,10 @@ SCOPES = {
     # POST /v1/webhooks/portal-events: what applicants did on the portal. Never a default: a
     # portal is granted it explicitly (it acts on dossiers for their applicants).
     "portal-events": "applicants' portal events",
+    # POST /v1/webhooks/ratings: the counter's rating device, or a portal's rating sync.
+    "ratings": "ratings",
+    # POST /v1/webhooks/feedback: PAKN from the national portal or the 1022 hotline's system.
+    "feedback": "feedback (PAKN)",
 }
 PORTAL_SCOPES = frozenset({"dossiers"})
 AGENCY_SCOPES = frozenset({"inter-agency"})

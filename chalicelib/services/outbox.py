@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.domain import notifications
@@ -14,12 +15,13 @@ from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest
-from chalicelib.domain.dossier import Dossier, HistoryEntry
+from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.stream import OutboxWritten
 
 NotificationJob = notifications.NotificationJob
+SURVEY_LINK_MAX = 100  # the survey invitation's `link` placeholder (domain/messages.py)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Notices:
     survey_url: str = ""  # e.g. https://dichvucong.dongnai.gov.vn/danh-gia?ma={code}
     # The public lookup page, e.g. https://dichvucong.dongnai.gov.vn/tra-cuu?ma={code}
     lookup_url: str = ""
+    # The signed rating link of a dossier (services/rating_links.py), when no survey_url.
+    rating_link: Callable[[str], str] | None = None
 
     def _name(self, agency: str) -> str:
         return self.agencies.name_of(agency)
@@ -39,6 +43,16 @@ class Notices:
     def _lookup(self, dossier: Dossier) -> str | None:
         return self.lookup_url.format(code=dossier.code) if self.lookup_url else None
 
+    def _survey(self, dossier: Dossier, entry: HistoryEntry) -> str | None:
+        if entry.action is not Action.RETURN_RESULT:
+            return None  # the rating link is asked for only when it is sent
+        if self.survey_url:
+            return self.survey_url.format(code=dossier.code)
+        link = self.rating_link(dossier.code) if self.rating_link else None
+        # It travels by SMS in 100 characters (messages.py): a longer public address would
+        # make the invitation unrenderable; without it the result notice still goes.
+        return link if link and len(link) <= SURVEY_LINK_MAX else None
+
     def for_entry(self, dossier: Dossier, entry: HistoryEntry, procedure: Procedure,
                   pin: str | None = None) -> list[NotificationJob]:  # fmt: skip
         """`pin`: the receipt PIN, known only when the dossier is opened (else never kept)."""
@@ -48,7 +62,7 @@ class Notices:
             # The agency that acted: the one that apologises (Mẫu 04) or stops (Mẫu 05).
             agency_name=self._name(entry.actor_agency),
             result_place=self._counter(dossier),
-            survey_link=self.survey_url.format(code=dossier.code) if self.survey_url else None,
+            survey_link=self._survey(dossier, entry),
             fees_vnd=procedure.total_fees_vnd,
             hours=procedure.time_limit.unit is TimeUnit.WORKING_HOURS,
             lookup_link=self._lookup(dossier),

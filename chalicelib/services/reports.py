@@ -6,10 +6,12 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain import feedback as fb
 from chalicelib.domain import indicators
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Actor
 from chalicelib.domain.statuses import Role
+from chalicelib.ports.feedback import FeedbackStore
 from chalicelib.ports.store import ReportStore
 from chalicelib.services.errors import FieldIssue, Forbidden
 
@@ -103,6 +105,13 @@ def report_766(
         "late": total.late,
         "extended_with_apology": total.extended,
         "more_than_one_supplement": total.supplement_repeat_dossiers,
+        # The citizen's voice (docs/law.md §14c).
+        "rated": total.rated,
+        "rated_unsatisfied": total.unsatisfied,
+        "dossiers_with_feedback": total.complained,
+        "feedback_in_scope": total.feedback_in_scope,
+        "feedback_answered_on_time": total.feedback_on_time,
+        "feedback_answered_late": total.feedback_late,
     }
     if now is not None:  # what the national portal shows: open, held here, already overdue
         held = store.open_due_before(query.agency, now)  # resolved ones wait for the hand-over
@@ -114,12 +123,13 @@ def report_766(
         "to": query.to,
         "period": period,
         "counts": total.as_dict(),
-        # An indicator that cannot be computed yet (5.4 without ratings or complaints) is left
-        # out, never shown as a copy of another; `sources` says why.
+        # An indicator that cannot be computed (5.4 without ratings or complaints, 5.2 and 5.3
+        # without PAKN answered) is left out, never shown as a copy of another; `sources` says
+        # why.
         "indicators": {
             code: asdict(ind)
             for code, ind in indicators.indicators(total).items()
-            if not (code == "5.4" and ind.denominator == 0)
+            if not (code in ("5.2", "5.3", "5.4") and ind.denominator == 0)
         },
         "sources": indicators.SOURCES,
         "rows": [
@@ -130,10 +140,15 @@ def report_766(
 
 
 def rebuild_and_compare(
-    agency: str, first: str, last: str, store: ReportStore, calendar: WorkingCalendar
+    agency: str,
+    first: str,
+    last: str,
+    store: ReportStore,
+    calendar: WorkingCalendar,
+    feedback: FeedbackStore | None = None,
 ) -> dict[str, Any]:
-    """Recount an agency's months from every dossier's history and compare with the live
-    counters. An operator command: it reads every dossier."""
+    """Recount an agency's months from every dossier's history (and its PAKN, when given) and
+    compare with the live counters. An operator command: it reads every dossier."""
     wanted = set(months(first, last))
     lives = []
     for code in store.all_codes():
@@ -150,11 +165,11 @@ def rebuild_and_compare(
                 electronic_result=d.electronic_result,
             )
         )
-    rebuilt = {
-        key: c
-        for key, c in indicators.rebuild(lives, calendar=calendar).items()
-        if key[1] in wanted
-    }
+    recounted = indicators.rebuild(lives, calendar=calendar)
+    if feedback is not None:  # PAKN counters are on the handling agency's rows
+        for key, delta in fb.rebuild(feedback.of_agency(agency)).items():
+            recounted[key] = recounted.get(key, indicators.Counters()).plus(delta)
+    rebuilt = {key: c for key, c in recounted.items() if key[1] in wanted}
     live = {
         (agency, month, procedure): indicators.Counters.from_mapping(counts)
         for month in sorted(wanted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import alarms
 from chalicelib.domain.calendar import WorkingCalendar
@@ -20,6 +21,9 @@ from chalicelib.ports.records import DUE_SHARDS, ApplyOutcome
 from chalicelib.ports.store import TimerStore
 from chalicelib.services.outbox import Notices
 
+if TYPE_CHECKING:
+    from chalicelib.services.feedback import FeedbackDeps
+
 
 @dataclass(frozen=True)
 class TimerDeps:
@@ -28,6 +32,8 @@ class TimerDeps:
     calendar: WorkingCalendar
     policy: alarms.AlarmPolicy = alarms.DEFAULT_POLICY
     notices: Notices | None = None  # None: alarms are recorded but nobody is told
+    # PAKN deadlines (services/feedback.py), fired by the same run; None: none are watched.
+    feedback: FeedbackDeps | None = None
 
 
 @dataclass
@@ -58,6 +64,13 @@ def run(now: datetime, deps: TimerDeps) -> TimerReport:
         report.due_keys_read += len(codes)
         for code in codes:
             fire_one(code, now, deps, report)
+    if deps.feedback is not None:
+        from chalicelib.services.feedback import fire_alarms
+
+        fed = fire_alarms(now, deps.feedback)
+        report.due_keys_read += fed.read
+        report.fired.extend(fed.fired)
+        report.raced.extend(fed.raced)
     return report
 
 

@@ -66,7 +66,7 @@ PORTAL_CLIENT = "portal-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: scopes delivery-receipts and opt-outs
 GATEWAY_SECRET = "motcua-local-gateway-secret"
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
-PORTAL_SCOPES = ["dossiers", "portal-events"]
+PORTAL_SCOPES = ["dossiers", "portal-events", "ratings", "feedback"]
 SECRETS = {
     PORTAL_CLIENT: DEV_WEBHOOK_SECRET,
     TAX_CLIENT: TAX_SECRET,
@@ -112,6 +112,7 @@ _DVCQG_ITEM = {
 }
 # Valid bodies: each case breaks one thing in one of them. `test_templates_are_accepted`
 # proves that each is accepted as it is, so that a refusal is the case's doing.
+UNKNOWN_CODE = f"{WARD}-260101-9999"  # of the ward's form, never issued in the tests' world
 TEMPLATES: dict[str, Any] = {
     "dossier": {
         "external_id": "hostile-0001",
@@ -153,6 +154,34 @@ TEMPLATES: dict[str, Any] = {
         "at": "2026-03-09T09:00:05+07:00",
     },
     "opt_out": {"phone": "0912345678", "opted_out": True, "source": "sms reply"},
+    # The citizen's voice (issue 19, docs/citizen-voice.md). A device's rating of a dossier
+    # that does not exist (404 naming `code`); the link's answer (the seeded dossier is not
+    # returned: 409 naming `code`); PAKN that are kept (201).
+    "rating_form": {"satisfied": False, "reasons": ["official"], "comment": "Chờ lâu"},
+    "device_rating": {
+        "rating_id": "kiosk-01-000001",
+        "code": UNKNOWN_CODE,
+        "satisfied": True,
+        "rated_at": "2026-03-09T10:00:00+07:00",
+        "source": "counter_device",
+    },
+    "feedback": {
+        "external_id": "HOIDAP-0001",
+        "channel": "national_portal",
+        "kind": "complaint",
+        "agency": WARD,
+        "title": "Chậm trả kết quả",
+        "content": "Hồ sơ quá hẹn ba ngày.",
+        "person": {"name": "Trần Thị Bình", "phone": "0912345678", "email": "binh@example.vn"},
+        "received_at": "2026-03-09T08:00:00+07:00",
+    },
+    "feedback_in": {
+        "channel": "phone",
+        "title": "Góp ý giờ làm việc",
+        "content": "Đề nghị mở cửa sáng thứ Bảy.",
+        "person": {"name": "Lê Văn Cường", "phone": "0903123456"},
+    },
+    "feedback_action": {"action": "start", "expected_revision": 1},
     # POST /v1/dossiers/{code}/uploads: a scan of the birth registration's first component
     "upload": {
         "kind": "component",
@@ -265,6 +294,17 @@ def build_body(spec: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
+RATING_PATH = "/v1/public/ratings/"
+
+
+def rating_token(code: str) -> str:
+    """The invitation's token of `code` under the local stage's development PIN key."""
+    from chalicelib.services.pins import DEV_KEY
+    from chalicelib.services.rating_links import RatingLinks
+
+    return RatingLinks(DEV_KEY).token(code)
+
+
 def default_client(path: str) -> str:
     """The client that signs a case naming none: the one with the route's scope."""
     return GATEWAY_CLIENT if path.startswith(GATEWAY_ROUTES) else PORTAL_CLIENT
@@ -275,6 +315,8 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
     path = path.replace("{code}", raw.get("code", seeded_code))
     for name, value in raw.get("path", {}).items():  # other path ids: {receipt_id} …
         path = path.replace("{" + name + "}", text_of(value))
+    if path.startswith(RATING_PATH) and "{token}" in path:  # else a valid link to a dossier
+        path = path.replace("{token}", rating_token(raw.get("token_code", seeded_code)))
     query = raw.get("query")
     if isinstance(query, dict):
         path += "?" + urlencode({name: text_of(value) for name, value in query.items()})
@@ -288,7 +330,8 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
         auth=raw.get("auth", "none"),
         client=raw.get("client", default_client(path)),
         headers={name: text_of(value) for name, value in raw.get("headers", {}).items()},
-        body=build_body(raw),
+        # "{seeded}" in a body: the seeded dossier's code
+        body=build_body(raw).replace(b"{seeded}", seeded_code.encode()),
         status=raw["status"],
         field=raw["field"],
         first_body=build_body({"template": raw["template"], **raw["first"]})
@@ -298,6 +341,12 @@ def expand(raw: dict[str, Any], seeded_code: str) -> Case:
 
 
 # -- credentials --------------------------------------------------------------------------------
+def token_claims() -> dict[str, Any]:
+    """The default official's claims (A's receiver)."""
+    return {"sub": "can-bo-1", "name": "Lê Văn Cường", "agency": WARD, "unit": "MOT_CUA",
+            "roles": ["receiver"]}  # fmt: skip
+
+
 def token(**overrides: Any) -> str:
     claims: dict[str, Any] = {
         "sub": "can-bo-1",

@@ -120,9 +120,12 @@ def world(stack) -> dict[str, str]:
     queued = call(stack, "specialist", "POST", f"/v1/dossiers/{stack.code}/actions", action)
     assert queued.status_code == 202, queued.body
     _seed_delivery(stack.code)
+    feedback_id, feedback_revision = _seed_feedback(stack)
     upload_id, file_id = _seed_file(stack)
     source_file_id = _seed_reuse(stack)
     return {
+        "feedback_id": feedback_id,
+        "feedback_revision": feedback_revision,
         "source_file_id": source_file_id,
         "upload_id": upload_id,
         "file_id": file_id,
@@ -132,6 +135,24 @@ def world(stack) -> dict[str, str]:
         "counter_receipt": json.loads(answer.body)["receipt_id"],
         "command_id": json.loads(queued.body)["command_id"],
     }
+
+
+def _seed_feedback(stack) -> tuple[str, int]:
+    """F: a PAKN from the portal to A about A's receiver, assigned to A's specialist, who
+    started handling it."""
+    body = {**harness.TEMPLATES["feedback"], "external_id": "authz-feedback",
+            "about_official": harness.token_claims()["sub"]}  # fmt: skip
+    answer = call(stack, "portal", "POST", "/v1/webhooks/feedback", body)
+    assert answer.status_code == 201, answer.body
+    feedback_id = json.loads(answer.body)["id"]
+    path = f"/v1/feedback/{feedback_id}/actions"
+    specialist = {"id": TOKENS["specialist"]["sub"], "name": "Lê Văn Chuyên", "unit": "VAN_PHONG"}
+    for caller, action in (("leader", {"action": "assign", "assignee": specialist}),
+                           ("specialist", {"action": "start"})):  # fmt: skip
+        read = json.loads(call(stack, "leader", "GET", f"/v1/feedback/{feedback_id}").body)
+        moved = call(stack, caller, "POST", path, {**action, "expected_revision": read["revision"]})
+        assert moved.status_code == 200, moved.body
+    return feedback_id, json.loads(moved.body)["revision"]
 
 
 UPLOAD = {"component": "1", "content_type": "application/pdf", "size": 2000, "name": "Tờ khai.pdf"}
@@ -200,6 +221,10 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         + (f"?pin={world['pin']}" if caller == "citizen" else ""),
         "/v1/public/files/{token}": "/v1/public/files/"
         + bootstrap.container().file_links.token(code, world["file_id"]),
+        "/v1/public/ratings/{token}": "/v1/public/ratings/"
+        + bootstrap.container().rating_links.token(code),
+        "/v1/feedback/{feedback_id}": f"/v1/feedback/{world['feedback_id']}",
+        "/v1/feedback/{feedback_id}/actions": f"/v1/feedback/{world['feedback_id']}/actions",
         "/v1/webhooks/receipts/{receipt_id}": f"/v1/webhooks/receipts/{world['portal_receipt']}",
         "/v1/intake/{receipt_id}": f"/v1/intake/{world['counter_receipt']}",
         "/v1/dossiers/{code}/commands/{command_id}": f"/v1/dossiers/{code}/commands/"
@@ -231,6 +256,13 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/dossiers/{code}/files": {"upload_id": world["upload_id"]},
         "/v1/dossiers/{code}/reuses": {"component": "1",
                                        "source_file_id": world["source_file_id"]},
+        "/v1/public/ratings/{token}": {"satisfied": True},
+        "/v1/webhooks/ratings": {"rating_id": f"authz-{unique}", "code": code, "satisfied": True,
+                                 "rated_at": "2026-03-09T10:00:00+07:00"},
+        "/v1/webhooks/feedback": {**harness.TEMPLATES["feedback"], "external_id": unique},
+        "/v1/feedback": {**harness.TEMPLATES["feedback_in"], "external_id": unique},
+        "/v1/feedback/{feedback_id}/actions": {"action": "publish",
+                                               "expected_revision": world["feedback_revision"]},
     }  # fmt: skip
     return path, bodies.get(template) if method == "POST" else None
 

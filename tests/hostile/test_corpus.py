@@ -65,6 +65,14 @@ ROUTES = {
     "GET /v1/agencies/{agency}/tracking-book",
     "GET /v1/public/dossiers/{code}/result",
     "GET /v1/public/files/{token}",
+    # the citizen's voice (issue 19)
+    "GET /v1/public/ratings/{token}",
+    "POST /v1/public/ratings/{token}",
+    "POST /v1/webhooks/ratings",
+    "POST /v1/webhooks/feedback",
+    "POST /v1/feedback",
+    "POST /v1/feedback/{feedback_id}/actions",
+    "GET /v1/feedback/{feedback_id}",
 }
 
 
@@ -127,13 +135,20 @@ def test_templates_are_accepted(stack, name):
         "delivery_receipt": "/v1/webhooks/delivery-receipts",
         "opt_out": "/v1/webhooks/opt-outs",
         "upload": f"/v1/dossiers/{stack.code}/uploads",
+        "rating_form": "/v1/public/ratings/{token}",
+        "device_rating": "/v1/webhooks/ratings",
+        "feedback": "/v1/webhooks/feedback",
+        "feedback_in": "/v1/feedback",
+        "feedback_action": "/v1/feedback/PA-000000000000/actions",
     }[name]
+    auth = {"counter": "jwt", "action": "jwt", "upload": "jwt", "feedback_in": "jwt",
+            "feedback_action": "jwt", "rating_form": "none"}.get(name, "signed")  # fmt: skip
     case = harness.expand(
         {
             "id": f"template-{name}",
             "category": "templates",
             "route": f"POST {route}",
-            "auth": {"counter": "jwt", "action": "jwt", "upload": "jwt"}.get(name, "signed"),
+            "auth": auth,
             **({"client": harness.TAX_CLIENT} if name == "system_action" else {}),
             "template": name,
             "status": 202,
@@ -147,9 +162,19 @@ def test_templates_are_accepted(stack, name):
     after = stack.footprint()
     if answer.status_code in (201, 202):  # the footprint sees what an accepted request leaves
         assert after != (items, sent)
+    refused = {  # valid bodies the world refuses: about what does not exist or cannot be rated
+        "device_rating": (404, "code"),  # a dossier that does not exist
+        "rating_form": (409, "code"),  # the seeded dossier has no result returned yet
+        "feedback_action": (404, "feedback_id"),  # no such PAKN
+    }
+    if name in refused:
+        status, field = refused[name]
+        assert answer.status_code == status, answer.body
+        assert json.loads(answer.body)["errors"][0]["field"] == field
+        return
     if name == "delivery_receipt":  # valid, about a message nobody sent
         assert answer.status_code == 404, answer.body
-    elif name == "upload":  # a ticket to upload: the pending upload is written
+    elif name in ("upload", "feedback", "feedback_in"):  # kept: 201
         assert answer.status_code == 201, answer.body
     elif name == "system_action":  # valid, from an agency that takes no part in the dossier
         assert answer.status_code == 403, answer.body

@@ -163,6 +163,8 @@ def test_five_dossiers_indicators(five):
         "4.1": (1, 3, 33.33),
         "4.2": (2, 4, 50.0),
         "4.3": (0, 4, 0.0),  # no component taken from a stored document
+        "5.2": (0, 0, None),  # no PAKN answered: not computed
+        "5.3": (0, 0, None),
         "5.4": (0, 0, None),  # no ratings or complaints collected: not computed
     }
     assert got["2.2"].unit == "ngày làm việc" and got["2.1"].unit == "%"
@@ -280,3 +282,16 @@ def check_walk(calendar, steps, channel, flags, received):
     assert total.supplement_requests == life.dossier.supplement_requests
     assert total.on_time + total.late <= total.ended
     return rows
+
+
+def test_five_x_from_ratings_and_complaints_as_the_score_table_defines_them():
+    """docs/law.md §14c: 5.4 takes the late, the rated not satisfied and the dossiers named by
+    a PAKN off the dossiers judged (the stricter text: a late and disliked dossier twice);
+    5.2 the PAKN answered on time of those answered; 5.3 those not late nor disliked."""
+    c = Counters(on_time=8, late=2, rated=5, unsatisfied=1, complained=1,
+                 feedback_in_scope=4, feedback_on_time=3, feedback_late=1)  # fmt: skip
+    got = indicators(c)
+    assert (got["5.4"].numerator, got["5.4"].denominator, got["5.4"].value) == (6, 10, 60.0)
+    assert (got["5.2"].numerator, got["5.2"].denominator, got["5.2"].value) == (3, 4, 75.0)
+    assert (got["5.3"].numerator, got["5.3"].value) == (3, 75.0)
+    assert indicators(Counters(on_time=8, late=2))["5.4"].denominator == 0

@@ -62,4 +62,4 @@ def test_carried_over_in_progress_and_overdue_now(calendar):
     assert period["overdue_now"] == {"as_of": at(2026, 3, 20, 9).isoformat(), "count": 2}
     assert report["sources"]["4.2"].startswith("stored files")
     assert "5.4" not in report["indicators"]  # no ratings: absent, not the on-time rate
-    assert "not collected" in report["sources"]["5.4"]
+    assert "left out without any rating or PAKN" in report["sources"]["5.4"]
