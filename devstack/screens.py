@@ -5,7 +5,8 @@ Runs in this process: a local stack, a dossier received at the counter and exten
 apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized window: the
 form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
 to download; then the counter on a desktop window: the intake form filled in, and the receipt
-with its code, appointment and PIN. Needs `make browser`.
+with its code, appointment and PIN; then the demo's dossiers and the ward's leader's board.
+Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             save(driver, "tra-cuu-ket-qua.png")
         for path in counter_screens(stack.base_url, out):
             print(path.relative_to(PROJECT_DIR))
+        print(board_screen(stack.base_url, out).relative_to(PROJECT_DIR))
     return 0
 
 
@@ -102,6 +104,18 @@ def counter_screens(base_url: str, out: Path) -> list[Path]:
         WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "ma-pin")))
         saved.append(browser.full_page_png(driver, out / "quay-bien-nhan.png"))
     return saved
+
+
+def board_screen(base_url: str, out: Path) -> Path:
+    """The ward's leader's board (a desktop window) after the demo's dossiers this month."""
+    from devstack import demo
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        demo.run(base_url)
+    with browser.chromium(browser.DESKTOP) as driver:
+        browser.sign_in(driver, base_url, demo.actor("ward_leader"))
+        driver.get(f"{base_url}/bang-dieu-khien")
+        return browser.full_page_png(driver, out / "bang-dieu-khien.png")
 
 
 if __name__ == "__main__":
