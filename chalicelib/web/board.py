@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.domain.dossier import Dossier
-from chalicelib.domain.indicators import NAMES_VI, Indicator
+from chalicelib.domain.indicators import NAMES_VI, WORKING_DAY_SECONDS, Indicator
 from chalicelib.ports.portal import SyncMark
 from chalicelib.web.charts import Chart, bar_chart, month_label, number_vi, value_text
 
@@ -44,6 +44,7 @@ class IndicatorRow:
     value: str  # as read: "85,5 %", "3,25 ngày làm việc", "chưa có số liệu"
     numerator: int
     denominator: int
+    terms: str  # "3 / 4"; for a duration, how many dossiers it averages
     score: str  # "" while the province has not confirmed the scoring
     threshold: str
 
@@ -104,6 +105,11 @@ def indicator_rows(found: Mapping[str, Mapping[str, Any]]) -> tuple[IndicatorRow
                 value=value_text(ind["value"], unit),
                 numerator=ind["numerator"],
                 denominator=ind["denominator"],
+                terms=(
+                    f"{ind['numerator']} / {ind['denominator']}"
+                    if unit == "%"
+                    else f"{ind['denominator'] // WORKING_DAY_SECONDS} hồ sơ đã giải quyết"
+                ),
                 score="" if score is None else f"{number_vi(score)}/{number_vi(max_score)}",
                 threshold="" if threshold is None else value_text(threshold, unit),
             )
