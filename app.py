@@ -30,6 +30,7 @@ from chalicelib.http.route_docs import (
 )
 from chalicelib.settings import Settings
 from chalicelib.web import signin_pages, workbench_pages
+from chalicelib.web.board_pages import board as board_pages
 from chalicelib.web.boundary import page_route
 from chalicelib.web.counter_pages import counter as counter_pages
 from chalicelib.web.site import Site
@@ -613,6 +614,7 @@ def lookup_page() -> Response:
 
 
 app.register_blueprint(counter_pages)  # /quay: the counter (chalicelib/web/counter_pages.py)
+app.register_blueprint(board_pages)  # /bang-dieu-khien: the leader's board (web/board_pages.py)
 
 
 @app.route("/static/{name}", methods=["GET"])

@@ -5,8 +5,9 @@ Runs in this process: a local stack, a dossier received at the counter and exten
 apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized window: the
 form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
 to download; then, on a desktop window, the counter (the intake form filled in, and the
-receipt with its code, appointment and PIN) and the officials' workbench (the ward's worklist,
-and a dossier at the leader's step with the apology the timer drafted). Needs `make browser`.
+receipt with its code, appointment and PIN), the officials' workbench (the ward's worklist,
+and a dossier at the leader's step with the apology the timer drafted), and, after the demo's
+dossiers, the ward's leader's board. Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             print(path.relative_to(PROJECT_DIR))
         with browser.chromium(browser.DESKTOP) as driver:
             _workbench(driver, stack.base_url, cast, lambda name: save_desktop(driver, name))
+        print(board_screen(stack.base_url, out).relative_to(PROJECT_DIR))
     return 0
 
 
@@ -136,6 +138,18 @@ def _workbench(driver, base_url: str, cast, save) -> None:
     workers.run_timer(bootstrap.container(), now=due + timedelta(minutes=5))
     driver.get(f"{base_url}/ho-so/{urllib.parse.quote(codes[0])}")
     save("ho-so.png")
+
+
+def board_screen(base_url: str, out: Path) -> Path:
+    """The ward's leader's board (a desktop window) after the demo's dossiers this month."""
+    from devstack import demo
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        demo.run(base_url)
+    with browser.chromium(browser.DESKTOP) as driver:
+        browser.sign_in(driver, base_url, demo.actor("ward_leader"))
+        driver.get(f"{base_url}/bang-dieu-khien")
+        return browser.full_page_png(driver, out / "bang-dieu-khien.png")
 
 
 if __name__ == "__main__":

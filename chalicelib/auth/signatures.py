@@ -112,8 +112,13 @@ def canonical_target(path: str, query: Iterable[tuple[str, str]] = ()) -> str:
 
 def target_of(url: str) -> str:
     """The canonical target of a URL or `path?query` as a client sends it."""
-    parts = urlsplit(url)
-    return canonical_target(parts.path or "/", parse_qsl(parts.query, keep_blank_values=True))
+    if "://" in url.partition("?")[0]:
+        parts = urlsplit(url)
+        path, query = parts.path, parts.query
+    else:
+        # A bare target: "//x" or "/[" is a path here, not a host (urlsplit would read one).
+        path, _, query = url.partition("#")[0].partition("?")
+    return canonical_target(path or "/", parse_qsl(query, keep_blank_values=True))
 
 
 def canonical_request(request: SignedRequest, body: bytes, timestamp: int) -> bytes:

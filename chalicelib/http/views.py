@@ -16,7 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from chalicelib.domain.alarms import FiredAlarm
 from chalicelib.domain.calendar import WorkingDuration
-from chalicelib.domain.dossier import Dossier, HistoryEntry, Location
+from chalicelib.domain.dossier import Dossier, HistoryEntry, Location, OfficialRef
 from chalicelib.domain.indicators import Counters, Indicator
 from chalicelib.domain.procedures import Procedure
 from chalicelib.http.problems import PROBLEM_BASE
@@ -236,6 +236,8 @@ class WorklistItem(BaseModel):
     step_index: int
     step_name: str | None = None
     holder: Location
+    # Who has it in hand there (the official who last acted on it at its holder), if anyone.
+    handled_by: OfficialRef | None = None
     due_at: datetime | None = None
     step_due_at: datetime | None = None
     version: int

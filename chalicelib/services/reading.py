@@ -317,6 +317,7 @@ def worklist(
                 "step_index": dossier.step_index,
                 "step_name": procedure.steps[dossier.step_index].name if procedure else None,
                 "holder": dossier.holder.model_dump(),
+                "handled_by": dossier.handled_by.model_dump() if dossier.handled_by else None,
                 "due_at": _iso(dossier.due_at),
                 "step_due_at": _iso(dossier.step_due_at),
                 "version": dossier.version,

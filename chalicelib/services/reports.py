@@ -55,13 +55,30 @@ def _month_before(month: str, back: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def month_counters(store: ReportStore, agency: str, month: str) -> indicators.Counters:
+    """An agency's counters of one month, its procedures added up (one query, no scan)."""
+    return sum(
+        (indicators.Counters.from_mapping(c) for c in store.stats(agency, month).values()),
+        indicators.Counters(),
+    )
+
+
+def trend(
+    store: ReportStore, agency: str, last: str, count: int = 12
+) -> list[tuple[str, dict[str, indicators.Indicator]]]:
+    """The indicators of each of the `count` months up to `last`, oldest first: each month's
+    own counters, as `report_766` computes a one-month period's (no carry-over: the indicators
+    do not use it)."""
+    first = _month_before(last, count - 1)
+    return [
+        (month, indicators.indicators(month_counters(store, agency, month)))
+        for month in months(first, last)
+    ]
+
+
 def _totals(store: ReportStore, agency: str, first: str, last: str) -> indicators.Counters:
     return sum(
-        (
-            indicators.Counters.from_mapping(counts)
-            for month in months(first, last)
-            for counts in store.stats(agency, month).values()
-        ),
+        (month_counters(store, agency, month) for month in months(first, last)),
         indicators.Counters(),
     )
 

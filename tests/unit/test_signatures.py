@@ -289,3 +289,10 @@ def test_any_other_path_fails(path, other):
     if target_of("/" + path) != received.target:
         with pytest.raises(SignatureError):
             verify(header, request=received)
+
+
+def test_a_bare_target_that_looks_like_a_host_is_still_a_path():
+    """Found by the property above: "//[" made urlsplit read an IPv6 host and fail."""
+    assert target_of("//[") == canonical_target("//[", [])
+    assert target_of("//host/x?a=1") == canonical_target("//host/x", [("a", "1")])
+    assert target_of("https://api.example/v1/x?b=2#f") == canonical_target("/v1/x", [("b", "2")])
