@@ -857,23 +857,10 @@ def _queue_action(
     command_id: str,
     on_checked: Callable[[], None] | None = None,
 ) -> Response:
-    from chalicelib.domain.files import electronic_result
-    from chalicelib.services import transitions
+    from chalicelib.http.official_calls import queue_action
 
-    deps = _deps()
-    envelope = transitions.request_action(
-        _dossier_code(code),
-        body,
-        actor,
-        store=deps.store,
-        agencies=deps.agencies,
-        publisher=deps.publisher,
-        queue_url=deps.settings.transitions_queue_url,
-        command_id=command_id,
-        now=deps.now(),
-        on_checked=on_checked,
-        result_stored=lambda c: electronic_result(deps.file_records.files(c)),
-    )
+    envelope = queue_action(_deps(), _dossier_code(code), body, actor, command_id=command_id,
+                            on_checked=on_checked)  # fmt: skip
     status_url = f"/v1/dossiers/{code}/commands/{envelope.command_id}"
     return _accepted(
         {"command_id": envelope.command_id, "status": "queued", "status_url": status_url},
@@ -899,19 +886,9 @@ def get_dossier(code: str) -> dict[str, object]:
 
 
 def _audit_read(code: str, actor: Actor, route: str) -> None:
-    from chalicelib.services import read_audit
+    from chalicelib.http.official_calls import audit_read
 
-    context = app.current_request.context if app.current_request is not None else {}
-    deps = _deps()
-    read_audit.record_read(
-        code,
-        actor,
-        route=route,
-        source_ip=(context.get("identity") or {}).get("sourceIp"),
-        request_id=context.get("requestId"),
-        audit=deps.read_audit,
-        now=deps.now(),
-    )
+    audit_read(_deps(), app.current_request, code, actor, route)
 
 
 @route_doc(

@@ -111,14 +111,9 @@ def _site_province() -> str:
 
 def _audit_read(request: Any, code: str, actor: Any, route: str) -> None:
     """NĐ 13/2023: a page showing an applicant's data records the read first (as the API)."""
-    from chalicelib.services import read_audit
+    from chalicelib.http.official_calls import audit_read
 
-    context = (request.request.context or {}) if request.request is not None else {}
-    c = request.container
-    read_audit.record_read(code, actor, route=route,
-                           source_ip=(context.get("identity") or {}).get("sourceIp"),
-                           request_id=context.get("requestId"), audit=c.read_audit,
-                           now=c.now())  # fmt: skip
+    audit_read(request.container, request.request, code, actor, route)
 
 
 # -- the counter's home -----------------------------------------------------------------------
@@ -367,12 +362,11 @@ def _queue_decision(request: Any, official: Any, code: str, decision: Any) -> st
     same form posted twice is one command."""
     import uuid
 
-    from chalicelib.domain.files import electronic_result
     from chalicelib.http.body import parse_model
+    from chalicelib.http.official_calls import queue_action
     from chalicelib.http.problems import Problem
     from chalicelib.http.request_models import ActionRequest
     from chalicelib.http.requests import COMMAND_NAMESPACE
-    from chalicelib.services import transitions
     from chalicelib.web import counter_actions as ca
 
     c = request.container
@@ -383,11 +377,7 @@ def _queue_decision(request: Any, official: Any, code: str, decision: Any) -> st
         return None
     key = decision.key or ca.new_key()
     command_id = str(uuid.uuid5(COMMAND_NAMESPACE, f"{official.id}\n{code}\n{key}"))
-    envelope = transitions.request_action(
-        code, body, official, store=c.store, agencies=c.agencies, publisher=c.publisher,
-        queue_url=c.settings.transitions_queue_url, command_id=command_id, now=c.now(),
-        result_stored=lambda d: electronic_result(c.file_records.files(d)),
-    )  # fmt: skip
+    envelope = queue_action(c, code, body, official, command_id=command_id)
     return str(envelope.command_id)
 
 

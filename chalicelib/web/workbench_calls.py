@@ -11,11 +11,10 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.files import electronic_result
 from chalicelib.domain.statuses import DossierStatus
-from chalicelib.http import cursors
+from chalicelib.http import cursors, official_calls
 from chalicelib.ports.records import DossierRecord
-from chalicelib.services import files, form_files, read_audit, reading, transitions
+from chalicelib.services import files, form_files, reading, transitions
 from chalicelib.services.envelopes import TransitionEnvelope
 
 # The routes the pages' reads are recorded under (NĐ 13/2023): the page's own path.
@@ -96,32 +95,11 @@ class OfficialCalls:
         self, code: str, body: transitions.ActionRequested, command_id: str
     ) -> TransitionEnvelope:
         """POST /v1/dossiers/{code}/actions: checked, recorded, queued for the worker."""
-        deps = self.deps
-        return transitions.request_action(
-            code,
-            body,
-            self.actor,
-            store=deps.store,
-            agencies=deps.agencies,
-            publisher=deps.publisher,
-            queue_url=deps.settings.transitions_queue_url,
-            command_id=command_id,
-            now=deps.now(),
-            result_stored=lambda c: electronic_result(deps.file_records.files(c)),
-        )
+        return official_calls.queue_action(self.deps, code, body, self.actor,
+                                           command_id=command_id)  # fmt: skip
 
     def command_status(self, code: str, command_id: str) -> dict[str, Any]:
         return reading.command_status(code, command_id, self.actor, self.deps.store)
 
     def audit(self, code: str, route: str) -> None:
-        context = (self.request.context if self.request is not None else None) or {}
-        deps = self.deps
-        read_audit.record_read(
-            code,
-            self.actor,
-            route=route,
-            source_ip=(context.get("identity") or {}).get("sourceIp"),
-            request_id=context.get("requestId"),
-            audit=deps.read_audit,
-            now=deps.now(),
-        )
+        official_calls.audit_read(self.deps, self.request, code, self.actor, route)
