@@ -104,6 +104,10 @@ def pages(base_url: str) -> str:
             f"  home            {base_url}/",
             f"  citizen lookup  {base_url}{LOOKUP_PAGE}   (Mẫu 01's QR code: "
             f"{base_url}{LOOKUP_PAGE}?ma=<code>; the PIN is on the receipt)",
+            f"  sign in         {base_url}/dang-nhap   (local: pick one of the sample officials)",
+            f"  counter         {base_url}/quay        (receivers)",
+            f"  workbench       {base_url}/ban-lam-viec   (specialists, leaders)",
+            f"  leader's board  {base_url}/bang-dieu-khien   (leaders, admins)",
         )
     )
 
