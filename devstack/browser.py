@@ -92,6 +92,28 @@ def submitted(driver: Any, click: Any, timeout: float = 15) -> None:
     WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))
 
 
+def click_when_settled(driver: Any, by: str, value: str, timeout: float = 15) -> None:
+    """Click what submits or opens a page, on an element htmx may still be replacing (a search
+    as one types answers after each key): a click that found it stale finds it again."""
+    import time
+
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            element = WebDriverWait(
+                driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+            ).until(expected_conditions.element_to_be_clickable((by, value)))
+            submitted(driver, element.click, timeout)
+            return
+        except StaleElementReferenceException:
+            if time.monotonic() > deadline:
+                raise
+
+
 def sign_in(driver: Any, base_url: str, actor: Any) -> None:
     """`actor` signed in on the pages of the local stack in this process: a session started in
     its store, its cookie given to the browser (what the sign-in page ends with)."""

@@ -395,6 +395,14 @@ def _dossier_page(
         command = reading.command_status(code, issued_id(command_id, "command_id"), official,
                                          c.store)  # fmt: skip
     view = reading.read_dossier(code, official, c.store, c.catalog)
+    if (
+        command
+        and command["status"] == "applied"
+        and view["dossier"]["version"] < command["version"]
+    ):
+        # The read went by before the change it applied (a read not after the write): the page
+        # asks again, as while it is queued, rather than show "done" beside the old status.
+        command = {**command, "status": "queued"}
     _audit_read(request, code, official, "GET /quay/ho-so/{code}")
     return _html("counter/dossier.html", request, status, official=official,
                  dossier=view["dossier"], command=command, decision=decision, a=ca,

@@ -54,10 +54,8 @@ def _pick_birth_registration(driver, base_url: str) -> None:
     """Search the catalog as the receiver types (htmx), then pick the procedure."""
     driver.get(f"{base_url}/quay/tiep-nhan")
     _type(driver, ci.SEARCH, "khai sinh")
-    link = WebDriverWait(driver, 15).until(
-        shown.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Đăng ký khai sinh"))
-    )
-    browser.submitted(driver, link.click)
+    # The list is swapped after each key (htmx): the link may go stale under the click.
+    browser.click_when_settled(driver, By.PARTIAL_LINK_TEXT, "Đăng ký khai sinh")
     assert "1.001193" in driver.find_element(By.ID, "thu-tuc-ten").text
 
 
