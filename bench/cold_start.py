@@ -68,6 +68,13 @@ FUNCTIONS = (
         ("dynamodb", "s3", "sqs", "ssm"),
         "GET /v1/dossiers/{code}/forms/01 by an official: rendered (fpdf2) and kept in S3",
     ),
+    Function(
+        "api_lookup_page",
+        "api_handler",
+        "app",
+        API_CLIENTS,
+        "GET /tra-cuu?ma=<code>: the citizen's page, its templates (Jinja2) loaded on first use",
+    ),
     Function("intake_worker", "intake_worker", "intake_worker", ("dynamodb", "sqs"), "SQS, intake"),
     Function(
         "transition_worker",
@@ -492,6 +499,7 @@ class Fixture:
             "api_health": api_event("/v1/health"),
             "api_due_date": api_event("/v1/calendar/due-date", query),
             "api_form_01": self.form_event(own),
+            "api_lookup_page": api_event("/tra-cuu", {"ma": own}),
             "intake_worker": self.sqs_event(env["MOTCUA_INTAKE_QUEUE_URL"], self.intake_envelope()),
             "transition_worker": self.sqs_event(
                 env["MOTCUA_TRANSITIONS_QUEUE_URL"], transition, group=code

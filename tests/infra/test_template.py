@@ -659,3 +659,46 @@ def test_the_api_may_put_under_every_prefix_it_writes():
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# Lambda's Python 3.11 runs on Amazon Linux 2: glibc 2.26. A wheel for a newer glibc, or one
+# built here from source (`linux_x86_64`: this machine's libraries), may not load there.
+LAMBDA_GLIBC = (2, 26)
+
+
+def _loads_on_lambda(tag: str) -> bool:
+    platform = tag.rsplit("-", 1)[-1]
+    if platform == "any":
+        return True
+    glibc = re.fullmatch(r"manylinux_(\d+)_(\d+)_x86_64", platform)
+    if glibc:
+        return (int(glibc[1]), int(glibc[2])) <= LAMBDA_GLIBC
+    return platform in ("manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64")
+
+
+def test_every_packaged_wheel_loads_on_lambdas_linux(package_dir):
+    """Pillow 13 has no manylinux2014 wheel: `chalice package` compiled it from source here, a
+    binary for this machine, not for Lambda (requirements.txt pins 12.2)."""
+    with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
+        wheels = {n: archive.read(n).decode() for n in archive.namelist()
+                  if n.endswith(".dist-info/WHEEL")}  # fmt: skip
+    assert wheels
+    tags = {name.split("/")[0]: re.findall(r"^Tag: (\S+)$", text, re.M)
+            for name, text in wheels.items()}  # fmt: skip
+    unfit = {wheel: found for wheel, found in tags.items()
+             if not any(_loads_on_lambda(t) for t in found)}  # fmt: skip
+    assert unfit == {}
+
+
+@pytest.mark.parametrize(
+    ("tag", "loads"),
+    [
+        ("py3-none-any", True),
+        ("cp311-cp311-manylinux_2_17_x86_64", True),
+        ("cp311-cp311-manylinux2014_x86_64", True),
+        ("cp311-cp311-manylinux_2_28_x86_64", False),
+        ("cp311-cp311-linux_x86_64", False),
+    ],
+)
+def test_what_loads_on_lambdas_linux(tag, loads):
+    assert _loads_on_lambda(tag) is loads
