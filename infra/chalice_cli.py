@@ -9,7 +9,7 @@ minute or more of C). They depend only on the requirements file (hash-pinned: th
 are the same wheels), the Lambda ABI and chalice's version, so here the directory chalice's
 `DependencyBuilder` made is kept under `build/lambda-dependencies/<key>/` and copied into place
 the next time: the same files, in the same zip. A build that raises (a dependency with no
-wheel) is not kept.
+wheel) is not kept; a new build replaces the one kept before.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ def cached_build_site_packages(original: Any, chalice_version: str, cache_dir: P
             os.rename(partial, kept)  # atomic: another packaging's copy may have won
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)
+            return
+        for other in cache_dir.iterdir():  # an earlier lock's build (~150 MB) is not needed
+            if other.is_dir() and other.name != key and not other.name.startswith("."):
+                shutil.rmtree(other, ignore_errors=True)
 
     return build_site_packages
 

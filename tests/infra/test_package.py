@@ -55,6 +55,7 @@ def test_the_lambda_dependencies_are_built_once_per_requirements_and_abi(tmp_pat
     requirements.write_text("pkg==2.0 --hash=sha256:01\n")  # another lock: built again
     cached(None, "cp311", str(requirements), str(tmp_path / "site-3"))
     assert builds == ["cp311", "cp312", "cp311"]
+    assert len(list((tmp_path / "cache").iterdir())) == 1  # only the latest build is kept
 
 
 def test_a_failed_dependency_build_is_not_kept(tmp_path):
