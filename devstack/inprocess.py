@@ -10,7 +10,8 @@ the real store adapters and queues (moto's SQS with the redrive policies of
 `infra/resources.json`, its DynamoDB with the stream); but no HTTP hop, no moto server thread
 and no poller threads: `Pump` runs the pollers in the caller's thread, so a soak test of
 thousands of dossiers (`bench/fault_injection.py`) costs only what the emulator and the app do.
-moto's own emulation costs are taken away (`moto_speedups.fast_moto`).
+moto's own emulation costs are taken away (`moto_speedups.fast_moto`), and the SDK's for requests
+that only moto reads (`moto_speedups.fast_sdk`: no signature, routing kept per URL).
 
 The national portal sync is switched off (its worker would call a portal over HTTP): the
 relay sends nothing to its queue.
@@ -34,7 +35,7 @@ import boto3
 from chalicelib import bootstrap, observability
 from chalicelib.settings import PREFIX as SETTINGS_PREFIX
 from chalicelib.settings import Settings
-from devstack.moto_speedups import fast_moto
+from devstack.moto_speedups import fast_moto, fast_sdk
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
 from devstack.stack import dev_jwt_key, dev_webhook_clients
@@ -146,7 +147,7 @@ def in_process(
     # The app's settings (MOTCUA_*) go into its container; the others (POWERTOOLS_*) are the
     # runtime's own environment, as Lambda would give it.
     runtime = {k: v for k, v in (env or {}).items() if not k.startswith(SETTINGS_PREFIX)}
-    with environment({**ENVIRONMENT, **runtime}), mock_aws(), fast_moto():
+    with environment({**ENVIRONMENT, **runtime}), mock_aws(), fast_moto(), fast_sdk():
         resources = create_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         values = {
             "MOTCUA_STAGE": "local",

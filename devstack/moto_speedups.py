@@ -23,6 +23,19 @@ and soak tests (in-process or the local stack's moto server): `fast_moto()` appl
   `json.dumps`, as moto's older answers were (`dynamo_json_dump`). Same bytes to the client.
 
 A lock keeps two transactions or queries of one process from interleaving.
+
+`fast_sdk()` takes away what the SDK spends on requests that only moto in this process reads
+(`mock_aws`: `devstack/inprocess.py`); every call still goes through botocore's real client
+(parameter validation, serialisation, the app's event hooks, retries, parsing):
+
+- SigV4: the Authorization header carries the same credential scope and signed headers, with
+  no signature computed (moto reads the access key and region from it, never the signature).
+  Presigned URLs and any other signer keep botocore's own code;
+- the User-Agent header: built once per client and set of feature ids, not on every request
+  (moto reads the region from it too: the same string);
+- moto's routing of a request to its service: a linear match of the URL against every
+  service's pattern and then against each of the service's URLs, compiled again on every call:
+  kept per URL.
 """
 
 from __future__ import annotations
@@ -309,4 +322,120 @@ def fast_moto() -> Iterator[None]:
         plain_json_answers(),
         cached_lookups(),
     ):
+        yield
+
+
+# -- the SDK's side (`mock_aws` only) --------------------------------------------------------------
+UNSIGNED = "0" * 64  # where the signature would be: nothing reads it
+
+
+def unsigned_requests() -> Patch:
+    from botocore import auth
+    from botocore.exceptions import NoCredentialsError
+
+    original = auth.SigV4Auth.add_auth
+    plain = (auth.SigV4Auth, auth.S3SigV4Auth)  # not presigning, not SigV4a
+
+    def add_auth(self: Any, request: Any) -> None:
+        if type(self) not in plain:
+            return original(self, request)
+        if self.credentials is None:
+            raise NoCredentialsError()
+        request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)  # dates, token, S3's payload hash
+        self._inject_signature_to_request(request, UNSIGNED)
+        return None
+
+    return _patched((auth.SigV4Auth, "add_auth", add_auth))
+
+
+def user_agents_built_once() -> Patch:
+    from botocore import useragent
+
+    original = useragent.UserAgentString.to_string
+    built: weakref.WeakKeyDictionary[Any, dict[Any, str]] = weakref.WeakKeyDictionary()
+
+    def to_string(self: Any) -> str:
+        context = useragent.get_context()
+        key = (
+            frozenset(context.features) if context is not None else frozenset(),
+            frozenset(self._client_features or ()),
+            id(self._client_config),
+        )
+        by_key = built.setdefault(self, {})
+        if key not in by_key:
+            by_key[key] = original(self)
+        return by_key[key]
+
+    return _patched((useragent.UserAgentString, "to_string", to_string))
+
+
+def routes_kept() -> Patch:
+    import moto.backend_index as backend_index
+    import moto.backends as backends
+    from moto.core import DEFAULT_ACCOUNT_ID, botocore_stubber
+    from moto.core.base_backend import BackendDict
+    from moto.core.exceptions import HTTPException
+    from moto.moto_api import recorder
+
+    original = botocore_stubber.BotocoreStubber.process_request
+    routes: dict[str, tuple[str, Any] | None] = {}  # URL → (service, handler); None: moto's
+
+    def route(clean_url: str) -> tuple[str, Any] | None:
+        """The handler moto's own loop picks for this URL, when the first service whose pattern
+        matches it is the one that handles it (else None: moto's code decides each time)."""
+        import re
+
+        service = next(
+            (s for s, p in backend_index.backend_url_patterns if p.match(clean_url)), None
+        )
+        if service is None:
+            return None
+        backend_dict = backends.get_backend(service)  # type: ignore[call-overload]
+        if isinstance(backend_dict, BackendDict):
+            regions = backend_dict[DEFAULT_ACCOUNT_ID]
+            backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
+        else:
+            backend = backend_dict["global"]
+        for url, handler in backend.urls.items():
+            if re.compile(url).match(clean_url):
+                return service, handler
+        return None
+
+    def process_request(self: Any, request: Any) -> Any:
+        parsed, _ = botocore_stubber.get_equivalent_url_in_aws_domain(request.url)
+        clean_url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+        if clean_url not in routes:
+            routes[clean_url] = route(clean_url) if len(routes) < 10_000 else None
+        found = routes[clean_url]
+        if (
+            found is None
+            or botocore_stubber.passthrough_url(clean_url)
+            or botocore_stubber.passthrough_service(found[0])
+            or not botocore_stubber.service_whitelisted(found[0])
+        ):
+            return original(self, request)
+        normalized = botocore_stubber.normalize_request(request)
+        try:
+            recorder._record_request(normalized)
+            return found[1](normalized, normalized.raw_url, normalized.headers)
+        except HTTPException as error:
+            return error.code, error.get_headers(), error.get_body()
+
+    @contextlib.contextmanager
+    def patched() -> Iterator[None]:
+        routes.clear()
+        try:
+            with _patched((botocore_stubber.BotocoreStubber, "process_request", process_request)):
+                yield
+        finally:
+            routes.clear()
+
+    return patched()
+
+
+@contextlib.contextmanager
+def fast_sdk() -> Iterator[None]:
+    """Only where every AWS request goes to moto in this process (`mock_aws`)."""
+    with unsigned_requests(), user_agents_built_once(), routes_kept():
         yield

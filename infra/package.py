@@ -12,14 +12,15 @@
    Lambda's platform (none from a linux x86_64 host) is fetched by its locked version only;
 3. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>` there: the
    SAM template `<out>/sam.json` and the code `<out>/deployment.zip` (the Lambda wheels come
-   from PyPI; no AWS call is made, a placeholder region is set if none is);
+   from PyPI, once per requirements lock: `infra/chalice_cli.py` keeps them in
+   `build/lambda-dependencies/`; no AWS call is made, a placeholder region is set if none is);
 4. add `data/` (calendar, agencies, catalog, holidays) to the zip, with the prebuilt JSON form of
    each YAML file (chalicelib/adapters/prebuilt.py: a cold start reads JSON, not YAML): Chalice
    ships `app.py`, `chalicelib/` and `vendor/` only, and the code reads `<project>/data`, which
    is `/var/task/data` in Lambda;
 5. add the bytecode of every module in the zip (`__pycache__/*.cpython-311.pyc`, unchecked
    hash-based): /var/task is read-only, so a module without it is compiled from source at every
-   cold start;
+   cold start (each module's is kept in `build/lambda-bytecode/` for the next packaging);
 6. write `<out>/package.json`, saying which stage the directory holds.
 
 `cfn-lint` then checks `<out>/sam.json` (`lint()`; `make package` runs it).
@@ -28,6 +29,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import py_compile
@@ -48,6 +51,8 @@ LAMBDA_PYTHON = (3, 11)
 PACKAGING_REGION = "ap-southeast-1"
 LINT_REGIONS = ("ap-southeast-1",)
 STAMP = "package.json"
+# Each module's bytecode, by Python, path and source, kept between packagings (`add_bytecode`).
+BYTECODE_CACHE = PROJECT_DIR / "build" / "lambda-bytecode"
 # Everything `chalice package` and the merge template are made of.
 INPUT_PATTERNS = (
     "app.py",
@@ -103,7 +108,8 @@ def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = 
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", PACKAGING_REGION)
     command = [
-        _tool("chalice"),
+        sys.executable,  # chalice, with its Lambda dependencies kept between packagings
+        str(Path(__file__).with_name("chalice_cli.py")),
         "package",
         "--stage",
         stage,
@@ -115,7 +121,7 @@ def package(stage: str, out_dir: str | Path, *, merge_path: str | Path | None = 
     print("+", " ".join(command), f"(in {project})", flush=True)
     subprocess.run(command, cwd=project, env=env, check=True)
     add_data(out_dir / "deployment.zip")
-    add_bytecode(out_dir / "deployment.zip")
+    add_bytecode(out_dir / "deployment.zip", BYTECODE_CACHE)
     (out_dir / STAMP).write_text(json.dumps({"stage": stage, "merge_template": str(merge)}))
     return out_dir / "sam.json"
 
@@ -142,10 +148,12 @@ def add_data(zip_path: Path, data_dir: Path = DATA_DIR) -> list[str]:
     return added
 
 
-def add_bytecode(zip_path: Path) -> list[str]:
+def add_bytecode(zip_path: Path, cache_dir: Path | None = None) -> list[str]:
     """Append the bytecode of every module of the zip that has none, where Python looks for it
     (`<dir>/__pycache__/<name>.cpython-311.pyc`). Unchecked hash-based: the sources of a
-    deployed function never change, and the zip's dates are fixed."""
+    deployed function never change, and the zip's dates are fixed. `cache_dir` keeps each
+    module's bytecode between packagings (the same path and source give the same code:
+    the dependencies' thousands of modules are compiled once per lock)."""
     tag = sys.implementation.cache_tag
     added = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,25 +166,47 @@ def add_bytecode(zip_path: Path) -> list[str]:
                 target = f"{folder + '/' if folder else ''}__pycache__/{module[:-3]}.{tag}.pyc"
                 if target in present:
                     continue
-                source = Path(tmp) / name
-                source.parent.mkdir(parents=True, exist_ok=True)
-                source.write_bytes(archive.read(name))
-                try:
-                    py_compile.compile(
-                        str(source),
-                        cfile=str(source) + "c",
-                        dfile=f"/var/task/{name}",
-                        doraise=True,
-                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-                    )
-                except py_compile.PyCompileError:
-                    continue  # e.g. a module for another Python: Lambda compiles or skips it
-                compiled[target] = Path(str(source) + "c").read_bytes()
+                text = archive.read(name)
+                code = _compiled(name, text, Path(tmp), cache_dir)
+                if code is not None:
+                    compiled[target] = code
         with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             for target, code in compiled.items():
                 _write(archive, target, code)
                 added.append(target)
     return added
+
+
+def _compiled(name: str, text: bytes, tmp: Path, cache_dir: Path | None) -> bytes | None:
+    """The bytecode of the module `name` whose source is `text`, as found at `/var/task/<name>`;
+    None if it does not compile (e.g. a module for another Python: Lambda compiles or skips
+    it). A failure is not kept: it is compiled again next time."""
+    kept = None
+    if cache_dir is not None:
+        key = hashlib.sha256(f"{sys.implementation.cache_tag}\0{name}\0".encode() + text)
+        kept = cache_dir / f"{key.hexdigest()[:40]}.pyc"
+        with contextlib.suppress(OSError):
+            return kept.read_bytes()
+    source = tmp / name
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(text)
+    try:
+        py_compile.compile(
+            str(source),
+            cfile=str(source) + "c",
+            dfile=f"/var/task/{name}",
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+    except py_compile.PyCompileError:
+        return None
+    code = Path(str(source) + "c").read_bytes()
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+        partial.write_bytes(code)
+        os.replace(partial, kept)  # atomic: a reader sees all of it or nothing
+    return code
 
 
 def _write(archive: zipfile.ZipFile, name: str, content: bytes) -> None:

@@ -22,8 +22,10 @@ ROUNDS = 2  # the demo's three dossiers, twice over
 
 @pytest.fixture(scope="module")
 def stack():
+    # A failed push is retried at once (not after 1 s): the portal fails at random, not for a
+    # while, so the retries and the way to the DLQ are the same, without the waits.
     with LocalStack(port=0, moto_port=0, prefix=f"ps{uuid.uuid4().hex[:6]}-",
-                    portal_fail_rate=0.2) as running:  # fmt: skip
+                    portal_fail_rate=0.2, retry_visibility_timeout=0) as running:  # fmt: skip
         running.portal.lose_rate = 0.2
         yield running
 

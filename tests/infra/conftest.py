@@ -3,7 +3,9 @@
 `build/package` is reused when it holds the prod package and is newer than every input
 (`make package` made it); otherwise the session packages into a temporary directory, as
 `make package` does (`python -m infra.package`, in its own process: it downloads the Lambda
-wheels from PyPI, which this process's socket guard would refuse).
+wheels from PyPI, which this process's socket guard would refuse). The dependencies built for
+Lambda and the modules' bytecode are kept in `build/` between sessions (`infra/package.py`), so
+only the first session after a lock change pays for them; the code is packaged afresh each time.
 """
 
 from __future__ import annotations

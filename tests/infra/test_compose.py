@@ -173,3 +173,29 @@ def test_the_api_stage_has_a_web_acl_limiting_the_public_lookup_per_address():
             ]
         )
         assert body["status"] == 429 and body["type"].endswith("/too-many-requests")
+
+
+def test_bytecode_kept_between_packagings_is_what_compiling_gives(tmp_path):
+    import sys
+
+    from infra.package import add_bytecode
+
+    tag = sys.implementation.cache_tag
+    archives = []
+    for run in ("compiled", "kept"):
+        archive = tmp_path / f"{run}.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("pkg/mod.py", "def f():\n    return 1\n")
+            z.writestr("pkg/broken.py", "def (:\n")
+        assert add_bytecode(archive, tmp_path / "cache") == [f"pkg/__pycache__/mod.{tag}.pyc"]
+        archives.append(archive)
+    assert len(list((tmp_path / "cache").iterdir())) == 1  # the module, not the failure
+    uncached = tmp_path / "uncached.zip"
+    with zipfile.ZipFile(uncached, "w") as z:
+        z.writestr("pkg/mod.py", "def f():\n    return 1\n")
+    add_bytecode(uncached)
+    codes = set()
+    for archive in [*archives, uncached]:
+        with zipfile.ZipFile(archive) as z:
+            codes.add(z.read(f"pkg/__pycache__/mod.{tag}.pyc"))
+    assert len(codes) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.compose import PROJECT_DIR
@@ -31,3 +33,41 @@ def test_chalice_is_given_the_runtime_lock_as_requirements_and_no_dev_runtime(tm
     # Staged again (the directory is kept for chalice's cache), a removed module is gone.
     (staged / "chalicelib" / "removed.py").write_text("")
     assert not (stage_project(staged) / "chalicelib" / "removed.py").exists()
+
+
+def test_the_lambda_dependencies_are_built_once_per_requirements_and_abi(tmp_path):
+    from infra.chalice_cli import cached_build_site_packages
+
+    builds = []
+
+    def build(self, abi, requirements, target):
+        builds.append(abi)
+        (Path(target) / "pkg").mkdir(parents=True)
+        (Path(target) / "pkg" / "__init__.py").write_text(f"ABI = {abi!r}\n")
+
+    cached = cached_build_site_packages(build, "1.0", tmp_path / "cache")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pkg==1.0 --hash=sha256:00\n")
+    for n, abi in enumerate(["cp311", "cp311", "cp312"]):
+        cached(None, abi, str(requirements), str(tmp_path / f"site-{n}"))
+    assert builds == ["cp311", "cp312"]  # the second cp311 came from the cache
+    assert (tmp_path / "site-1" / "pkg" / "__init__.py").read_text() == "ABI = 'cp311'\n"
+    requirements.write_text("pkg==2.0 --hash=sha256:01\n")  # another lock: built again
+    cached(None, "cp311", str(requirements), str(tmp_path / "site-3"))
+    assert builds == ["cp311", "cp312", "cp311"]
+    assert len(list((tmp_path / "cache").iterdir())) == 1  # only the latest build is kept
+
+
+def test_a_failed_dependency_build_is_not_kept(tmp_path):
+    from infra.chalice_cli import cached_build_site_packages
+
+    def build(self, abi, requirements, target):
+        (Path(target) / "half").mkdir(parents=True)
+        raise RuntimeError("no wheel for Lambda")
+
+    cached = cached_build_site_packages(build, "1.0", tmp_path / "cache")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pkg==1.0\n")
+    with pytest.raises(RuntimeError):
+        cached(None, "cp311", str(requirements), str(tmp_path / "site"))
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
