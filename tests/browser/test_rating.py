@@ -67,6 +67,12 @@ def _counts(cast, month: str) -> tuple[int, int]:
     return answer.body["counts"]["rated"], answer.body["counts"]["unsatisfied"]
 
 
+def _dossier(code: str):
+    loaded = bootstrap.container().store.load(code)
+    assert loaded is not None
+    return loaded.dossier
+
+
 def _wait_for(driver, element_id: str):
     return WebDriverWait(driver, 15).until(shown.visibility_of_element_located((By.ID, element_id)))
 
@@ -121,8 +127,7 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
     _answer(chromium, "co")
     assert "Hài lòng" in _wait_for(chromium, "cam-on").text
     assert _counts(cast, month) == (before[0] + 1, before[1])  # replaced, not added
-    dossier = bootstrap.container().store.load(code).dossier
-    assert dossier.satisfied is True
+    assert _dossier(code).satisfied is True
 
 
 def _post(url: str, fields: dict[str, str], cookie: str | None = None):
@@ -147,7 +152,7 @@ def test_a_post_without_its_csrf_token_or_with_a_forged_link_is_refused(stack, c
     token = "A" * 43
     status, html = _post(url, {**answer, "csrf_token": token}, f"motcua-csrf={'B' * 43}")
     assert status == 403
-    assert bootstrap.container().store.load(code).dossier.rated_at is None  # nothing recorded
+    assert _dossier(code).rated_at is None  # nothing recorded
     forged = url[: -len("AAAA")] + ("AAAA" if not url.endswith("AAAA") else "BBBB")
     status, html = _post(forged, {**answer, "csrf_token": token}, f"motcua-csrf={token}")
     assert status == 404 and "Không tìm thấy trang" in html
@@ -166,7 +171,7 @@ def test_an_answer_after_the_period_is_refused_with_what_to_do(stack, cast, chro
     closed = _wait_for(chromium, "het-han").text
     assert "Đã hết thời hạn đánh giá hồ sơ này (30 ngày kể từ ngày trả kết quả" in closed
     assert "bộ phận một cửa" in closed  # what to do instead
-    assert bootstrap.container().store.load(code).dossier.rated_at is None
+    assert _dossier(code).rated_at is None
     assert serious_violations(chromium) == [], "the closed period"
     chromium.get(page)  # opened after the period: told so, no form
     assert "Đã hết thời hạn đánh giá" in _wait_for(chromium, "het-han").text

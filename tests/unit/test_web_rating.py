@@ -38,6 +38,18 @@ def checked(body: dict) -> RatingForm:
     return parse_model(RatingForm, body)
 
 
+class Recorder:
+    """The use case, standing in: keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.given: list[RatingForm] = []
+
+    def __call__(self, form: RatingForm) -> dict:
+        self.given.append(form)
+        return {"code": CODE, "satisfied": form.satisfied, "replaced": False,
+                "open_until": (RETURNED + timedelta(days=30)).isoformat()}  # fmt: skip
+
+
 def test_a_form_says_the_verdict_the_ticked_reasons_and_the_comment():
     choice, errors = rating.parse_form(
         {"hai_long": "khong", "ly_do_official": "1", "ly_do_result": "1", "y_kien": " Chờ lâu "}
@@ -65,10 +77,10 @@ def test_reasons_ticked_before_choosing_satisfied_are_left_out_not_refused():
     ],
 )
 def test_a_missing_answer_is_told_beside_its_question(fields, field, message):
-    recorded = []
-    outcome = rating.rate(questions(), fields, checked=checked, record=recorded.append)
+    recorded = Recorder()
+    outcome = rating.rate(questions(), fields, checked=checked, record=recorded)
     assert outcome.status == 400 and outcome.errors == {field: message}
-    assert recorded == []  # nothing reached the use case
+    assert recorded.given == []  # nothing reached the use case
 
 
 @pytest.mark.parametrize(
@@ -80,26 +92,20 @@ def test_a_missing_answer_is_told_beside_its_question(fields, field, message):
     ],
 )
 def test_the_apis_check_of_the_comment_is_told_beside_it_and_the_comment_kept(comment, message):
-    recorded = []
+    recorded = Recorder()
     fields = {"hai_long": "co", "y_kien": comment}
-    outcome = rating.rate(questions(), fields, checked=checked, record=recorded.append)
+    outcome = rating.rate(questions(), fields, checked=checked, record=recorded)
     assert outcome.status == 400 and outcome.errors == {"y_kien": message}
-    assert recorded == [] and outcome.choice.comment.startswith(comment[:500])
+    assert recorded.given == [] and outcome.choice.comment.startswith(comment[:500])
 
 
 def test_an_answer_goes_to_the_use_case_as_the_apis_body():
-    recorded: list[RatingForm] = []
-
-    def record(form: RatingForm) -> dict:
-        recorded.append(form)
-        return {"code": CODE, "satisfied": False, "replaced": False,
-                "open_until": (RETURNED + timedelta(days=30)).isoformat()}  # fmt: skip
-
+    recorded = Recorder()
     fields = {"hai_long": "khong", "ly_do_procedure": "1", "y_kien": "Nhiều giấy tờ"}
-    outcome = rating.rate(questions(), fields, checked=checked, record=record)
+    outcome = rating.rate(questions(), fields, checked=checked, record=recorded)
     assert outcome.status == 200 and outcome.errors == {} and outcome.recorded
-    assert recorded == [RatingForm(satisfied=False, reasons=[RatingReason.PROCEDURE],
-                                   comment="Nhiều giấy tờ")]  # fmt: skip
+    assert recorded.given == [RatingForm(satisfied=False, reasons=[RatingReason.PROCEDURE],
+                                         comment="Nhiều giấy tờ")]  # fmt: skip
 
 
 def test_a_closed_period_is_told_with_the_use_cases_words():
