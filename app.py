@@ -393,16 +393,33 @@ def rating_page(token: str) -> dict[str, object]:
 @app.route("/v1/public/ratings/{token}", methods=["POST"], content_types=ANY_TYPE)
 @problems
 def rate_by_link(token: str) -> dict[str, object]:
+    from chalicelib.services import ratings
+
+    code = ratings.open_token(token, _deps().rating_deps().links, _lookup_guard())
+    return _rate_by_link(code, _requests().model_from_json(_voice().RatingForm, _body()))
+
+
+# The citizen's answer by the invitation's link, for the API's route and the rating page.
+def _rate_by_link(code: str, form: Any) -> dict[str, object]:
     from chalicelib.domain.ratings import RatingAnswer, RatingSource
     from chalicelib.services import ratings
 
     deps, container = _deps().rating_deps(), _deps()
-    code = ratings.open_token(token, deps.links, _lookup_guard())
-    form = _requests().model_from_json(_voice().RatingForm, _body())
     answer = RatingAnswer(form.satisfied, tuple(form.reasons), form.comment or "",
                           RatingSource.LINK, container.now())  # fmt: skip
     return ratings.record(code, answer, actor=ratings.link_actor(code),
                           command_id=ratings.link_command(code, answer), deps=deps)  # fmt: skip
+
+
+def _rating_questions(code: str) -> dict[str, Any]:
+    """What the rating page asks (the API's GET), with the procedure's name to show."""
+    from chalicelib.services import ratings
+
+    deps = _deps()
+    asked = dict(ratings.page(code, deps.rating_deps()))
+    procedure = deps.catalog.current(str(asked["procedure"]))
+    asked["procedure_name"] = procedure.name if procedure else asked["procedure"]
+    return asked
 
 
 @route_doc(
@@ -608,9 +625,48 @@ def lookup_page() -> Response:
             checked_code=_dossier_code,
             lookup=_public_lookup,
             result=_public_result,
+            rating_link=_rating_link,
         )
     html = lookup.render_lookup(site, csrf.value, outcome)
     return page(html, outcome.status, {**outcome.headers, **csrf.headers})
+
+
+def _rating_link(code: str) -> str | None:
+    """The rating page of a returned dossier while its period is open (the lookup's PIN
+    holder is the applicant), else None."""
+    from chalicelib.services.rating_links import PATH
+    from chalicelib.web import rating
+
+    if not rating.is_open(_rating_questions(code), _deps().now()):
+        return None
+    return _site().url(PATH + _deps().rating_links.token(code))
+
+
+@app.route("/danh-gia/{token}", methods=["GET", "POST"], content_types=ANY_TYPE)
+@pages
+def rating_form_page(token: str) -> Response:
+    """The citizen rates a returned dossier by the invitation's link: GET shows the questions
+    (the current answer chosen), POST records through the API's use case (web/rating.py)."""
+    from chalicelib.http.body import parse_model
+    from chalicelib.services import ratings
+    from chalicelib.web import rating
+    from chalicelib.web.headers import page
+
+    request = _page()
+    deps = _deps()
+    code = ratings.open_token(token, deps.rating_deps().links, _lookup_guard())
+    asked = _rating_questions(code)
+    if request.method == "GET":
+        outcome = rating.shown(asked, deps.now(), days=deps.settings.rating_days)
+    else:
+        outcome = rating.rate(
+            asked,
+            request.form(),
+            checked=lambda body: parse_model(_voice().RatingForm, body),
+            record=lambda form: _rate_by_link(code, form),
+        )
+    html = rating.render_rating(request.site, request.csrf.value, token, outcome)
+    return page(html, outcome.status, request.csrf.headers)
 
 
 app.register_blueprint(counter_pages)  # /quay: the counter (chalicelib/web/counter_pages.py)

@@ -6,8 +6,9 @@ apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized
 form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
 to download; then, on a desktop window, the counter (the intake form filled in, and the
 receipt with its code, appointment and PIN), the officials' workbench (the ward's worklist,
-and a dossier at the leader's step with the apology the timer drafted), and, after the demo's
-dossiers, the ward's leader's board. Needs `make browser`.
+and a dossier at the leader's step with the apology the timer drafted), after the demo's
+dossiers the ward's leader's board, and last the citizen's rating page as the invitation's link
+opens it (a phone window). Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         with browser.chromium(browser.DESKTOP) as driver:
             _workbench(driver, stack.base_url, cast, lambda name: save_desktop(driver, name))
         print(board_screen(stack.base_url, out).relative_to(PROJECT_DIR))
+        # After the board: its dossier would be one more on the board's figures.
+        print(rating_screen(stack.base_url, cast, out).relative_to(PROJECT_DIR))
     return 0
 
 
@@ -138,6 +141,27 @@ def _workbench(driver, base_url: str, cast, save) -> None:
     workers.run_timer(bootstrap.container(), now=due + timedelta(minutes=5))
     driver.get(f"{base_url}/ho-so/{urllib.parse.quote(codes[0])}")
     save("ho-so.png")
+
+
+def rating_screen(base_url: str, cast, out: Path) -> Path:
+    """The citizen's rating page (a phone window) as the invitation's link opens it for a
+    birth registration just returned: "not satisfied" chosen, a reason ticked, a comment."""
+    from selenium.webdriver.common.by import By
+
+    from chalicelib import bootstrap
+    from chalicelib.services.rating_links import PATH
+    from devstack import demo
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = demo.birth_registration(cast)
+    token = bootstrap.container().rating_links.token(code)
+    with browser.chromium(browser.PHONE) as driver:
+        driver.get(f"{base_url}{PATH}{token}")
+        driver.find_element(By.ID, "hai_long-khong").click()
+        driver.find_element(By.ID, "ly_do_official").click()
+        driver.find_element(By.ID, "y_kien").send_keys("Phải chờ lâu ở quầy tiếp nhận")
+        driver.execute_script("document.activeElement && document.activeElement.blur()")
+        return browser.full_page_png(driver, out / "danh-gia.png")
 
 
 def board_screen(base_url: str, out: Path) -> Path:

@@ -1,10 +1,12 @@
-"""The signed link of a rating invitation: `GET|POST /v1/public/ratings/{token}`.
+"""The signed link of a rating invitation: the citizen's page `/danh-gia/{token}` (the
+API's `GET|POST /v1/public/ratings/{token}` takes the same tokens).
 
 Like the public file links (services/file_links.py): the token names one dossier and carries
 an HMAC of its code under a key derived from the receipt PIN key (its own label), so nothing
 new is provisioned and rotating that key ends every link. Shorter than a file link (12 bytes
 of MAC, 96 bits: no one guesses it within any rate limit) because it travels by SMS, where the
-invitation's link may take 100 characters: `<code>.<mac, base64url>`, about 42.
+invitation's link may take 100 characters: `<code>.<mac, base64url>`, about 42, after the
+public address and `/danh-gia/` (10).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hmac
 import re
 from typing import Final
 
-PATH: Final = "/v1/public/ratings/"
+PATH: Final = "/danh-gia/"  # the citizen's rating page; the API reads the same tokens
 MAC_BYTES: Final = 12
 MAX_TOKEN: Final = 80  # longer was never issued: refused without a look
 _LABEL: Final = b"motcua rating link"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
 from chalicelib.services.errors import Invalid, NotFound, TooManyRequests
 from chalicelib.web.site import Site
@@ -39,6 +40,7 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     dossier: dict[str, Any] | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
+    rating_url: str | None = None  # returned and still open to rating: the rating page
 
 
 def _beside(error: Invalid | Problem, outcome: Outcome, status: int) -> Outcome:
@@ -54,10 +56,12 @@ def look_up(
     checked_code: Callable[[str], str],
     lookup: Callable[[str, str], dict[str, Any]],
     result: Callable[[str, str], dict[str, Any]],
+    rating_link: Callable[[str], str | None] | None = None,
 ) -> Outcome:
     """The lookup of a posted form. `checked_code` is the API's check of a code's form (raises
     a 400 Problem naming `code`); `lookup` and `result` are the API's use cases, bound to this
-    request (the PIN, the limits for the caller's address)."""
+    request (the PIN, the limits for the caller's address). `rating_link`: the rating page of
+    a returned dossier while it may be rated (the PIN holder is the applicant), else None."""
     code = fields.get(CODE, "").strip()[:MAX_CODE]
     pin = fields.get(PIN, "").strip()[:MAX_PIN]
     outcome = Outcome(code=code)
@@ -90,6 +94,8 @@ def look_up(
             outcome.results = list(result(code, pin)["items"])
         except NotFound:  # the result file went between the two reads: shown without it
             outcome.results = []
+    if rating_link is not None and outcome.dossier.get("status") == DossierStatus.RETURNED:
+        outcome.rating_url = rating_link(code)
     return outcome
 
 
@@ -104,6 +110,7 @@ def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:
         errors=outcome.errors,
         dossier=outcome.dossier,
         results=outcome.results,
+        rating_url=outcome.rating_url,
         fields={"code": CODE, "pin": PIN},
         action=site.url(PATH),
     )

@@ -69,8 +69,9 @@ def test_a_returned_dossier_is_rated_once_replaced_then_closed(stack, cast, cloc
     invitations = [m for m in sent(stack, code) if "survey_invitation" in m["key"]]
     # one notice, by SMS and by email, each exactly once
     assert sorted(m["channel"] for m in invitations) == ["email", "sms"], invitations
-    link = next(w for w in invitations[0]["text"].split() if "/v1/public/ratings/" in w)
-    path = urlparse(link).path
+    # The link opens the rating page (tests/browser/test_rating.py); the API takes its token.
+    link = next(w for w in invitations[0]["text"].split() if "/danh-gia/" in w)
+    path = "/v1/public/ratings/" + urlparse(link).path.rsplit("/", 1)[1]
     page = cast.api.expect(cast.api.call("GET", path), 200)
     assert page["code"] == code and page["current"] is None and page["returned_at"]
 
