@@ -19,6 +19,7 @@ import io
 import sys
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 from devstack import browser
 
@@ -113,7 +114,29 @@ def counter_screens(base_url: str, out: Path) -> list[Path]:
         browser.submitted(driver, driver.find_element(By.ID, "xac-nhan").click)
         WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "ma-pin")))
         saved.append(browser.full_page_png(driver, out / "quay-bien-nhan.png"))
+        saved.append(_printed_mau_01(driver, out / "mau-01.png"))
     return saved
+
+
+def _printed_mau_01(driver: Any, png: Path) -> Path:
+    """Page 1 of the Mẫu 01 the receipt page links to (with its PIN), as the receiver prints
+    it: fetched with the browser's session, turned into PNG by pdftoppm (poppler-utils)."""
+    import tempfile
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    from devstack.form_images import page_one_png
+
+    href = driver.find_element(By.ID, "in-mau-01").get_attribute("href")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    request = urllib.request.Request(href, headers={"Cookie": cookies})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # 303 to the file's link
+        pdf = answer.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mau-01.pdf"
+        path.write_bytes(pdf)
+        return page_one_png(path, png)
 
 
 def _workbench(driver, base_url: str, cast, save) -> None:
