@@ -61,8 +61,17 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# The thousand-dossier fault run (in-process moto, no ports, no files) takes a core for about
+# two minutes: it runs beside the rest of the suite, its output shown after; either failing
+# fails the target.
+FAULTS := tests/hostile/test_faults.py
 unit: $(STAMP)
-	$(BIN)/pytest
+	@mkdir -p build
+	@$(BIN)/pytest $(FAULTS) > build/test-faults.log 2>&1 & faults=$$!; \
+	$(BIN)/pytest --ignore=$(FAULTS); suite=$$?; \
+	wait $$faults; status=$$?; \
+	echo "--- $(FAULTS), run beside the suite:"; cat build/test-faults.log; \
+	test $$suite -eq 0 && test $$status -eq 0
 
 ## lock: regenerate requirements.lock (runtime, packaged into Lambda) and requirements-dev.lock
 ## from requirements.txt and requirements-dev.txt, with every hash (needs PyPI)
