@@ -9,6 +9,7 @@ the operator's reconciliation, never on a request's path.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.memory_store import MemoryStore
 
 MARK = "PSYNC"
+BATCH_KEYS = 100
 STATE = "STATE"
 
 
@@ -49,6 +51,22 @@ class DynamoPortalSyncLog:
             .get("Item")
         )
         return _mark_from(found) if found else None
+
+    def marks(self, codes: Sequence[str]) -> dict[str, SyncMark | None]:
+        """BatchGetItem, 100 keys a call (DynamoDB's limit), consistent; keys DynamoDB leaves
+        unprocessed (throttling) are asked again until none is left."""
+        found: dict[str, SyncMark | None] = dict.fromkeys(codes)
+        unique = list(found)
+        for start in range(0, len(unique), BATCH_KEYS):
+            keys = [{"PK": {"S": f"D#{code}"}, "SK": {"S": MARK}}
+                    for code in unique[start : start + BATCH_KEYS]]  # fmt: skip
+            asked: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            while asked:
+                answer = client("dynamodb").batch_get_item(RequestItems=asked)
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    found[item["PK"]["S"].removeprefix("D#")] = _mark_from(item)
+                asked = answer.get("UnprocessedKeys") or {}
+        return found
 
     def record(self, code: str, mark: SyncMark) -> bool:
         """False when a mark as recent or more is there already (a concurrent or late sync)."""
@@ -109,24 +127,27 @@ class MemoryPortalSyncLog:
     """The fake: marks in a dict, beside the dossiers of a `MemoryStore`."""
 
     def __init__(self, store: MemoryStore | None = None) -> None:
-        self.marks: dict[str, SyncMark] = {}
+        self.kept: dict[str, SyncMark] = {}
         self._store = store
         self._lock = threading.Lock()
 
     def get(self, code: str) -> SyncMark | None:
-        return self.marks.get(code)
+        return self.kept.get(code)
+
+    def marks(self, codes: Sequence[str]) -> dict[str, SyncMark | None]:
+        return {code: self.kept.get(code) for code in codes}
 
     def record(self, code: str, mark: SyncMark) -> bool:
         with self._lock:
-            found = self.marks.get(code)
+            found = self.kept.get(code)
             if found is not None and found.revision >= mark.revision:
                 return False
-            self.marks[code] = mark
+            self.kept[code] = mark
             return True
 
     def standing(self) -> list[Standing]:
         dossiers = self._store.dossiers if self._store else {}
         return [
-            Standing(d.code, d.revision, int(d.status), self.marks.get(d.code))
+            Standing(d.code, d.revision, int(d.status), self.kept.get(d.code))
             for d in sorted(dossiers.values(), key=lambda d: d.code)
         ]

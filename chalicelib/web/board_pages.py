@@ -103,7 +103,7 @@ def board_page() -> Response:
         return _csv(report, chosen.agency, chosen.month)
     soon_until = c.calendar.add(now, c.calendar.working_day * HORIZON_WORKING_DAYS)
     held = c.store.open_due_before(chosen.agency, soon_until)
-    marks = {d.code: c.portal_sync_log.get(d.code) for d in held}
+    marks = c.portal_sync_log.marks([d.code for d in held])  # batched reads
     agency = c.agencies.get(chosen.agency)
     shown = view.build(
         report,

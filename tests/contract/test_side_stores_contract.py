@@ -145,3 +145,23 @@ def test_the_standing_pairs_every_dossier_with_its_mark(sync_log):
     assert not standing[CODES[0]].behind  # mark 3 ≥ the dossier's revision 1
     assert standing[CODES[1]].behind and standing[CODES[1]].mark is None
     assert standing[CODES[1]].status == 2 and standing[CODES[1]].revision == 1
+
+
+def test_marks_are_read_in_batches_each_code_once_none_where_nothing_was_acknowledged(sync_log):
+    sync_log.record(CODES[0], mark(3, status=4))
+    assert sync_log.marks([CODES[0], CODES[1], CODES[0]]) == {
+        CODES[0]: mark(3, status=4),
+        CODES[1]: None,
+    }
+    assert sync_log.marks([]) == {}
+
+
+def test_more_marks_than_one_batch_holds_are_all_read(table):
+    """DynamoDB's BatchGetItem takes 100 keys a call: 250 codes are three calls."""
+    sync = DynamoPortalSyncLog(table)
+    codes = [f"000.00.41.H19-260302-{n:04d}" for n in range(250)]
+    for n, code in enumerate(codes[::7]):
+        sync.record(code, mark(n + 1))
+    found = sync.marks(codes)
+    assert len(found) == 250
+    assert {c for c, m in found.items() if m is not None} == set(codes[::7])
