@@ -97,7 +97,7 @@ def click_when_settled(driver: Any, by: str, value: str, timeout: float = 15) ->
     as one types answers after each key): a click that found it stale finds it again."""
     import time
 
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -109,8 +109,12 @@ def click_when_settled(driver: Any, by: str, value: str, timeout: float = 15) ->
             ).until(expected_conditions.element_to_be_clickable((by, value)))
             submitted(driver, element.click, timeout)
             return
-        except StaleElementReferenceException:
-            if time.monotonic() > deadline:
+        except WebDriverException as lost:
+            # Stale, or chromium's "Node … does not belong to the document": replaced meanwhile.
+            gone = isinstance(lost, StaleElementReferenceException) or (
+                "does not belong to the document" in str(lost.msg)
+            )
+            if not gone or time.monotonic() > deadline:
                 raise
 
 
@@ -129,3 +133,39 @@ def sign_in(driver: Any, base_url: str, actor: Any) -> None:
     name, _, rest = set_cookie.partition("=")
     driver.get(base_url + "/")  # a cookie is given for the site the browser is on
     driver.add_cookie({"name": name, "value": rest.split(";", 1)[0], "path": "/"})
+
+
+def cookie_header(driver: Any) -> str:
+    """The browser's cookies as a `Cookie` header, for a request made beside it."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+
+
+def post_form(url: str, fields: dict[str, str], cookie: str | None = None) -> tuple[int, Any, str]:
+    """A form posted without the browser (a forged or token-less post): status, headers, page."""
+    import urllib.parse
+
+    body = urllib.parse.urlencode(fields).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return _answer(url, headers, cookie, body)
+
+
+def get_page(url: str, cookie: str | None = None) -> tuple[int, Any, str]:
+    """A page read without the browser: status, headers, page."""
+    return _answer(url, {}, cookie, None)
+
+
+def _answer(
+    url: str, headers: dict[str, str], cookie: str | None, body: bytes | None
+) -> tuple[int, Any, str]:
+    import urllib.error
+    import urllib.request
+
+    if cookie:
+        headers = {**headers, "Cookie": cookie}
+    method = "POST" if body is not None else "GET"
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.headers, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers, refused.read().decode()

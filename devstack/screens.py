@@ -129,8 +129,7 @@ def _printed_mau_01(driver: Any, png: Path) -> Path:
     from devstack.form_images import page_one_png
 
     href = driver.find_element(By.ID, "in-mau-01").get_attribute("href")
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-    request = urllib.request.Request(href, headers={"Cookie": cookies})
+    request = urllib.request.Request(href, headers={"Cookie": browser.cookie_header(driver)})
     with urllib.request.urlopen(request, timeout=30) as answer:  # 303 to the file's link
         pdf = answer.read()
     with tempfile.TemporaryDirectory() as tmp:

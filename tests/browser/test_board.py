@@ -47,12 +47,8 @@ def _api_report(cast, viewer: str, agency: str, form: str = "json"):
     return cast.api.expect(cast.officials[viewer].get(path), 200)
 
 
-def _cookie_header(driver) -> str:
-    return "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-
-
 def _fetch(driver, url: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers={"Cookie": _cookie_header(driver)})
+    request = urllib.request.Request(url, headers={"Cookie": browser.cookie_header(driver)})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, dict(answer.headers), answer.read()
@@ -108,7 +104,7 @@ def test_a_province_admin_switches_agency(stack, cast, chromium):
     browser.sign_in(driver, stack.base_url, ADMIN)
     driver.get(f"{stack.base_url}/bang-dieu-khien")
     Select(driver.find_element(By.ID, "co_quan")).select_by_value(demo.FINANCE)
-    browser.submitted(driver, driver.find_element(By.CSS_SELECTOR, "#chon-ky button").click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, "#chon-ky button")
     assert f"co_quan={demo.FINANCE}" in driver.current_url
     report = _api_report(cast, "finance_leader", demo.FINANCE)
     assert report["counts"]["resolved"] >= 1  # the demo's company registration

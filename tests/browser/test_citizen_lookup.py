@@ -94,19 +94,6 @@ def test_a_malformed_code_is_told_beside_its_field(stack, chromium):
     assert _wait_for(chromium, "ma-loi").text == "Mã hồ sơ không đúng định dạng"
 
 
-def _post(url: str, fields: dict[str, str], cookie: str | None = None):
-    body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    if cookie:
-        request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.headers, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.headers, refused.read().decode()
-
-
 def test_a_post_without_its_csrf_token_is_refused_in_vietnamese(stack, apologised):
     code, pin = apologised
     url = f"{stack.base_url}/tra-cuu"
@@ -116,13 +103,13 @@ def test_a_post_without_its_csrf_token_is_refused_in_vietnamese(stack, apologise
         ({"ma": code, "pin": pin, "csrf_token": token}, None),  # no cookie to match
         ({"ma": code, "pin": pin, "csrf_token": token}, f"motcua-csrf={'B' * 43}"),  # mismatch
     ):
-        status, headers, html = _post(url, fields, cookie)
+        status, headers, html = browser.post_form(url, fields, cookie)
         assert status == 403, fields
         assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html
         assert "Đang xử lý" not in html  # the dossier was not looked up
         assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     # The same post with the cookie's token is looked up (the check is the token, nothing else).
-    status, _, html = _post(url, {"ma": code, "pin": pin, "csrf_token": token},
+    status, _, html = browser.post_form(url, {"ma": code, "pin": pin, "csrf_token": token},
                             f"motcua-csrf={token}")  # fmt: skip
     assert status == 200 and "Đang xử lý" in html
 

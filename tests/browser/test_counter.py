@@ -46,10 +46,6 @@ def _type(driver, element_id: str, text: str) -> None:
     field.send_keys(text)
 
 
-def _cookie_header(driver) -> str:
-    return "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-
-
 def _pick_birth_registration(driver, base_url: str) -> None:
     """Search the catalog as the receiver types (htmx), then pick the procedure."""
     driver.get(f"{base_url}/quay/tiep-nhan")
@@ -96,7 +92,7 @@ def test_a_dossier_received_at_the_counter_prints_its_code_and_pin_on_mau_01(sta
     assert serious_violations(driver) == [], "the receipt"
 
     href = driver.find_element(By.ID, "in-mau-01").get_attribute("href")
-    request = urllib.request.Request(href, headers={"Cookie": _cookie_header(driver)})
+    request = urllib.request.Request(href, headers={"Cookie": browser.cookie_header(driver)})
     with urllib.request.urlopen(request, timeout=30) as answer:  # 303 to the file's link
         pdf = answer.read()
     text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
@@ -148,31 +144,22 @@ def test_bad_fields_are_told_beside_them_and_nothing_is_received(stack, receiver
     assert _receipt_of(reference) is None  # nothing queued, no receipt, no dossier
 
 
-def _post(url: str, fields: dict[str, str], cookie: str):
-    body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
 def test_a_post_without_its_csrf_token_is_refused_and_receives_nothing(stack, receiver):
     driver = receiver
     driver.get(f"{stack.base_url}/quay/tiep-nhan?{ci.PROCEDURE}=1.001193")
     reference = ci.new_reference()
     fields = {ci.PROCEDURE: "1.001193", ci.CHANNEL: "1", ci.KIND: "1", ci.NAME: "Lê Văn Tâm",
               ci.REFERENCE: reference, ci.STEP: ci.CONFIRM}  # fmt: skip
-    status, html = _post(f"{stack.base_url}/quay/tiep-nhan", fields, _cookie_header(driver))
+    status, _, html = browser.post_form(
+        f"{stack.base_url}/quay/tiep-nhan", fields, browser.cookie_header(driver)
+    )
     assert status == 403 and "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html
     assert _receipt_of(reference) is None
     # The same post with the cookie's token is received (the check is the token, nothing else).
     token = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
-    status, _ = _post(f"{stack.base_url}/quay/tiep-nhan", {**fields, "csrf_token": token},
-                      _cookie_header(driver))  # fmt: skip
+    cookie = browser.cookie_header(driver)
+    posted = {**fields, "csrf_token": token}
+    status, _, _ = browser.post_form(f"{stack.base_url}/quay/tiep-nhan", posted, cookie)
     assert status in (200, 303) and _receipt_of(reference) is not None
 
 
@@ -211,7 +198,7 @@ def test_a_refusal_needs_its_reason_and_then_offers_mau_03(stack, receiver):
     _wait_for(driver, "da-thuc-hien")
     assert driver.find_element(By.ID, "tinh-trang").text == "Không được tiếp nhận"
     href = driver.find_element(By.ID, "in-mau-03").get_attribute("href")
-    request = urllib.request.Request(href, headers={"Cookie": _cookie_header(driver)})
+    request = urllib.request.Request(href, headers={"Cookie": browser.cookie_header(driver)})
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.read().startswith(b"%PDF")
 
@@ -227,15 +214,6 @@ def test_a_decision_on_a_dossier_changed_meanwhile_is_told_in_vietnamese(stack, 
     assert refused.startswith("Hồ sơ đã thay đổi sau khi bạn mở trang")
 
 
-def _get(url: str, cookie: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
 def test_the_search_works_without_javascript_and_only_receivers_use_the_counter(stack):
     from chalicelib.web.officials import start_session
 
@@ -246,10 +224,10 @@ def test_the_search_works_without_javascript_and_only_receivers_use_the_counter(
                                    secure=False)  # fmt: skip
         return set_cookie.split(";", 1)[0]
 
-    status, html = _get(f"{stack.base_url}/quay/tiep-nhan?{ci.SEARCH}=khai+sinh",
+    status, _, html = browser.get_page(f"{stack.base_url}/quay/tiep-nhan?{ci.SEARCH}=khai+sinh",
                         session_of(RECEIVER))  # fmt: skip
     assert status == 200 and f"{ci.PROCEDURE}=1.001193" in html and "Đăng ký kết hôn" not in html
-    status, html = _get(f"{stack.base_url}/quay", session_of("ward_specialist"))
+    status, _, html = browser.get_page(f"{stack.base_url}/quay", session_of("ward_specialist"))
     assert status == 403 and "Trang dành cho cán bộ tiếp nhận" in html
     request = urllib.request.Request(f"{stack.base_url}/quay")
     no_redirect = urllib.request.build_opener(_NoRedirect)

@@ -83,8 +83,7 @@ def _answer(driver, verdict: str, reasons: tuple[str, ...] = (), comment: str = 
         driver.find_element(By.ID, f"ly_do_{reason}").click()
     if comment:
         driver.find_element(By.ID, "y_kien").send_keys(comment)
-    button = driver.find_element(By.CSS_SELECTOR, "form.rating button[type=submit]")
-    browser.submitted(driver, button.click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, "form.rating button[type=submit]")
 
 
 def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
@@ -130,33 +129,26 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
     assert _dossier(code).satisfied is True
 
 
-def _post(url: str, fields: dict[str, str], cookie: str | None = None):
-    body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    if cookie:
-        request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
 def test_a_post_without_its_csrf_token_or_with_a_forged_link_is_refused(stack, cast):
     code = _returned(cast)
     url = stack.base_url + _invitation_path(stack, code)
     answer = {"hai_long": "co"}
-    status, html = _post(url, answer)
+    status, _, html = browser.post_form(url, answer)
     assert status == 403 and "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html
     token = "A" * 43
-    status, html = _post(url, {**answer, "csrf_token": token}, f"motcua-csrf={'B' * 43}")
+    status, _, html = browser.post_form(
+        url, {**answer, "csrf_token": token}, f"motcua-csrf={'B' * 43}"
+    )
     assert status == 403
     assert _dossier(code).rated_at is None  # nothing recorded
     forged = url[: -len("AAAA")] + ("AAAA" if not url.endswith("AAAA") else "BBBB")
-    status, html = _post(forged, {**answer, "csrf_token": token}, f"motcua-csrf={token}")
+    status, _, html = browser.post_form(
+        forged, {**answer, "csrf_token": token}, f"motcua-csrf={token}"
+    )
     assert status == 404 and "Không tìm thấy trang" in html
-    status, html = _post(url, {**answer, "csrf_token": token}, f"motcua-csrf={token}")
+    status, _, html = browser.post_form(
+        url, {**answer, "csrf_token": token}, f"motcua-csrf={token}"
+    )
     assert status == 200 and "Cảm ơn ông/bà đã đánh giá" in html  # the token was all it lacked
 
 

@@ -159,18 +159,6 @@ def test_an_action_on_a_version_that_moved_on_is_refused_and_told(stack, cast, c
     assert serious_violations(chromium) == [], "a refusal and a field's error"
 
 
-def _post(url: str, fields: dict[str, str], cookie: str):
-    body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
 def test_an_action_posted_without_its_csrf_token_changes_nothing(stack, cast):
     code = _filed(cast)
     container = bootstrap.container()
@@ -184,7 +172,7 @@ def test_an_action_posted_without_its_csrf_token_changes_nothing(stack, cast):
         ({"csrf_token": "A" * 43}, session),  # no cookie to match
         ({"csrf_token": "A" * 43}, f"{session}; motcua-csrf={'B' * 43}"),  # another token
     ):
-        status, html = _post(url, {**fields, **extra}, cookie)
+        status, _, html = browser.post_form(url, {**fields, **extra}, cookie)
         assert status == 403
         assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html
     assert cast.officials["ward_specialist"].dossier(code)["dossier"]["version"] == 1
