@@ -21,6 +21,7 @@ what the page's button does. `GET /_records` shows orders, payments and callback
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import html
 import json
@@ -41,6 +42,7 @@ from chalicelib.adapters.paygov import (
     CREATE_PATH,
     CREATE_SIGNED_FIELDS,
     CURRENCY,
+    LOCAL_HASH_KEYS,
     PAID,
     STATEMENT_PATH,
     STATEMENT_SIGNED_FIELDS,
@@ -51,9 +53,8 @@ from chalicelib.adapters.paygov import (
 )
 
 CLIENT_ID = "MOTCUA-LOCAL"
-# The local stage's keys only: published here on purpose, never a real merchant's.
-HASH_KEY_1 = "motcua-local-paygov-key-1"
-HASH_KEY_2 = "motcua-local-paygov-key-2"
+# The local stage's keys only: published on purpose, refused by every other stage.
+HASH_KEY_1, HASH_KEY_2 = LOCAL_HASH_KEYS
 CHECKOUT_PATH = "/checkout/"
 CONTROLS = ("drop_callback", "callback_times", "amount_delta", "paid_late_seconds", "down",
             "delay_seconds")  # fmt: skip
@@ -340,3 +341,22 @@ def _handler_for(platform: FakePayGov) -> Callable[..., BaseHTTPRequestHandler]:
                 self._answer(404, {"error": "404"})
 
     return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devstack.fake_paygov --callback-url …`: the fake alone, until stopped."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--callback-url", default=None)
+    args = parser.parse_args(argv)
+    with FakePayGov(port=args.port, callback_url=args.callback_url) as platform:
+        print(f"fake PayGov on {platform.url} (keys: {platform.keys_json()})", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -58,6 +58,9 @@ MAX_TRANSACTION_ID: Final = 20  # OpenCPS cuts its transaction_id to 20 characte
 CHECKSUM_FIELD: Final = "check_sum"
 TIME_FORMAT: Final = "%Y%m%d%H%M%S"  # trans_date, Vietnam time
 VIETNAM: Final = timezone(timedelta(hours=7))
+# The local stage's keys (devstack.fake_paygov signs with them): published here on purpose,
+# so refused in every other stage (`config_from_parameter`).
+LOCAL_HASH_KEYS: Final = ("motcua-local-paygov-key-1", "motcua-local-paygov-key-2")
 
 # The request's signed fields, in OpenCPS's order (PayGateUtil.generateChecksum, §2).
 CREATE_SIGNED_FIELDS: Final = (
@@ -316,6 +319,13 @@ def config_from_parameter(settings: Settings, value: str) -> PayGovConfig:
     ):
         raise ValueError(
             f"{settings.paygov_keys_parameter}: a JSON object with hash_key_1 and hash_key_2"
+        )
+    if not settings.is_local_stage and {keys["hash_key_1"], keys["hash_key_2"]} & set(
+        LOCAL_HASH_KEYS
+    ):
+        raise ValueError(
+            f"{settings.paygov_keys_parameter}: the published local keys are refused in stage "
+            f"{settings.stage!r}"
         )
     return PayGovConfig(
         base_url=settings.paygov_base_url,

@@ -319,7 +319,12 @@ def test_the_fakes_knobs_send_n_times_drop_change_the_amount_and_pay_late(fresh_
     assert platform.read_callback({}, receiver.bodies[-1]).amount_vnd == 20000
     fresh_fake.amount_delta = 0
 
-    fresh_fake.paid_late_seconds = 4 * 86400
+    control = urllib.request.Request(
+        fresh_fake.url + "/_control", data=b'{"paid_late_seconds": 345600}', method="POST"
+    )
+    assert json.loads(urllib.request.urlopen(control, timeout=5).read())["paid_late_seconds"] == (
+        4 * 86400
+    )
     before = datetime.now(VIETNAM).replace(microsecond=0)
     fresh_fake.pay("LP4")
     late = platform.read_callback({}, receiver.bodies[-1]).paid_at

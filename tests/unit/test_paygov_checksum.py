@@ -10,6 +10,7 @@ from chalicelib.adapters.http_client import HttpAnswer
 from chalicelib.adapters.paygov import (
     CALLBACK_SIGNED_FIELDS,
     CREATE_SIGNED_FIELDS,
+    LOCAL_HASH_KEYS,
     PayGovConfig,
     PayGovPlatform,
     checksum,
@@ -187,3 +188,21 @@ def test_the_memory_platform_is_refused_outside_dev_stages():
     assert platform_from_settings(Settings(stage="local")).name == "memory"
     with pytest.raises(ValueError, match="MOTCUA_PAYMENT_PLATFORM"):
         platform_from_settings(Settings(stage="prod"))
+
+
+def test_the_published_local_keys_are_refused_outside_the_local_stage():
+    local_keys = json.dumps(dict(zip(("hash_key_1", "hash_key_2"), LOCAL_HASH_KEYS, strict=True)))
+    fields = {"payment_platform": "paygov", "paygov_base_url": "http://127.0.0.1:9",
+              "paygov_merchant_code": "C"}  # fmt: skip
+    deployed = platform_from_settings(
+        Settings(stage="dev", **fields), read_parameter=lambda _: local_keys
+    )
+    with pytest.raises(ValueError, match="published local keys"):
+        deployed.statement(datetime(2026, 3, 2).date())
+    local = platform_from_settings(
+        Settings(stage="local", **fields), read_parameter=lambda _: local_keys
+    )
+    assert (
+        isinstance(local, PayGovPlatform)
+        and local.config.hash_key_1.get_secret_value() == LOCAL_HASH_KEYS[0]
+    )
