@@ -135,7 +135,9 @@ def test_the_create_request_is_signed_with_the_first_key():
 @pytest.mark.parametrize(
     "answer",
     [HttpAnswer(None, error="network: timed out"), HttpAnswer(502, b"bad gateway"),
-     HttpAnswer(200, b"<html>"), HttpAnswer(200, b'{"error": "1", "msg": "sai"}')],
+     HttpAnswer(200, b"<html>"), HttpAnswer(200, b'{"error": "1", "msg": "sai"}'),
+     HttpAnswer(200, b'{"error": "0", "payment_url": "http://pay.example/x"}'),
+     HttpAnswer(200, b'{"error": "0", "payment_url": "javascript:alert(1)"}')],
 )  # fmt: skip
 def test_a_create_without_a_link_is_unavailable(answer):
     platform = PayGovPlatform(CONFIG, send=lambda *a, **k: answer)
