@@ -118,6 +118,17 @@ class Settings(BaseModel):
     portal_lookups_per_second: Annotated[float, _env("PORTAL_LOOKUPS_PER_SECOND", ge=0)] = 5
     portal_reconcile_rounds: Annotated[int, _env("PORTAL_RECONCILE_ROUNDS", ge=1, le=20)] = 10
     portal_reconcile_days: Annotated[float, _env("PORTAL_RECONCILE_DAYS", gt=0, le=366)] = 7
+    # Fees paid online (issue 20): the payment platform, "memory" (dev stages only: its key is
+    # in the source) or "paygov" (chalicelib/adapters/paygov.py, docs/payment-contract.md):
+    # its base URL (https, or http on loopback for devstack.fake_paygov), the merchant code it
+    # gave the province, and the SSM SecureString JSON holding the two keys
+    # (`{"hash_key_1", "hash_key_2"}`); default /motcua/<stage>/paygov-keys.
+    payment_platform: Annotated[Literal["memory", "paygov"], _env("PAYMENT_PLATFORM")] = "memory"
+    paygov_base_url: Annotated[str, _env("PAYGOV_BASE_URL")] = ""
+    paygov_merchant_code: Annotated[
+        str, _env("PAYGOV_MERCHANT_CODE", pattern=r"^[A-Za-z0-9_.-]{0,64}$")
+    ] = ""
+    paygov_keys_parameter: Annotated[str, _env("PAYGOV_KEYS_PARAMETER")] = ""
     # The law's limits at the edges of a dossier's life (chalicelib/domain/legal.py cites
     # each; a province may set them, and the catalog a procedure's own supplement limit).
     supplement_request_within_days: Annotated[
@@ -227,10 +238,12 @@ class Settings(BaseModel):
             raise ValueError(f"MOTCUA_AWS_ENDPOINT_URL: only dev stages {sorted(DEV_STAGES)}")
         self._no_published_secrets()
         self._oidc_issuer_is_usable()
+        self._paygov_is_usable()
         defaults = {
             "webhook_secrets_prefix": f"/motcua/{self.stage}/webhook-clients/",
             "cursor_key_parameter": f"/motcua/{self.stage}/cursor-key",
             "jwt_issuer": f"motcua-{self.stage}",
+            "paygov_keys_parameter": f"/motcua/{self.stage}/paygov-keys",
         }
         for name, default in defaults.items():
             if not getattr(self, name):
@@ -266,6 +279,20 @@ class Settings(BaseModel):
             raise ValueError("MOTCUA_OIDC_CLIENT_ID: needed with MOTCUA_OIDC_ISSUER")
         if "openid" not in self.oidc_scopes.split():
             raise ValueError("MOTCUA_OIDC_SCOPES: must include openid")
+
+    def _paygov_is_usable(self) -> None:
+        if self.payment_platform != "paygov":
+            return
+        parts = urlsplit(self.paygov_base_url)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("MOTCUA_PAYGOV_BASE_URL: an https URL (http only on loopback)")
+        if parts.query or parts.fragment:
+            raise ValueError("MOTCUA_PAYGOV_BASE_URL: the base URL has no query or fragment")
+        if not self.paygov_merchant_code:
+            raise ValueError(
+                "MOTCUA_PAYGOV_MERCHANT_CODE: needed with MOTCUA_PAYMENT_PLATFORM=paygov"
+            )
 
     @property
     def oidc_redirect_uri(self) -> str:

@@ -82,6 +82,7 @@ SSM_PARAMETERS: dict[str, str] = {
     "MOTCUA_ZNS_SECRET_KEY_PARAMETER": "zns/secret-key",
     "MOTCUA_SMS_GATEWAY_PARAMETER": "sms/gateway",
     "MOTCUA_PORTAL_PARAMETER": "national-portal",
+    "MOTCUA_PAYGOV_KEYS_PARAMETER": "paygov-keys",
     "MOTCUA_PIN_KEY_PARAMETER": "receipt-pin-key",
     "MOTCUA_CURSOR_KEY_PARAMETER": "cursor-key",
 }
