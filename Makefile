@@ -7,8 +7,16 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test check lint types unit bench venv lock clean package deploy forms-images \
+.PHONY: help run demo test check lint types unit bench venv lock clean package deploy forms-images \
 	browser screens
+
+# `make` alone lists the targets.
+.DEFAULT_GOAL := help
+
+## help: this list: every target, one line each (its `## target: text` line in the Makefile)
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); name = $$1; sub(/:$$/, "", name); $$1 = ""; \
+		printf "  %-13s%s\n", name, $$0 }' $(firstword $(MAKEFILE_LIST))
 
 # Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
 $(STAMP): requirements.lock requirements-dev.lock
@@ -16,6 +24,7 @@ $(STAMP): requirements.lock requirements-dev.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
+## venv: build .venv/ from the hash-locked requirements (every other target does it first)
 venv: $(STAMP)
 
 ## run: the whole system on loopback: moto, tables and queues, the API, the workers (HOST/PORT)
@@ -53,6 +62,7 @@ test: lint types unit
 check: lint types
 	$(BIN)/pytest -m "not slow" tests/unit
 
+## lint: ruff check and ruff format --check over the whole tree (pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -65,6 +75,7 @@ types: $(STAMP)
 # two minutes: it runs beside the rest of the suite, its output shown after; either failing
 # fails the target.
 FAULTS := tests/hostile/test_faults.py
+## unit: the whole pytest suite, the thousand-dossier fault test beside it on a second core
 unit: $(STAMP)
 	@mkdir -p build
 	@$(BIN)/pytest $(FAULTS) > build/test-faults.log 2>&1 & faults=$$!; \
@@ -73,8 +84,8 @@ unit: $(STAMP)
 	echo "--- $(FAULTS), run beside the suite:"; cat build/test-faults.log; \
 	test $$suite -eq 0 && test $$status -eq 0
 
-## lock: regenerate requirements.lock (runtime, packaged into Lambda) and requirements-dev.lock
-## from requirements.txt and requirements-dev.txt, with every hash (needs PyPI)
+## lock: regenerate both lock files, every hash, from requirements*.txt (needs PyPI)
+## requirements.lock is the runtime (packaged into Lambda), requirements-dev.lock everything else
 LOCK_TOOLS := build/lock-tools
 PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 	--strip-extras --no-emit-index-url --no-emit-find-links
@@ -102,8 +113,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.fault_injection --dossiers 1000 --hot-conflicts
 	$(BIN)/python -m bench.timing_checks
 
-## package: the deployable template and code of STAGE in build/package (no AWS credentials:
-## composes infra/ into build/merge-$(STAGE).json, runs `chalice package --merge-template`,
+## package: the deployable template and code of STAGE (default prod) in build/package, linted
+## (no AWS credentials: composes infra/ into build/merge-$(STAGE).json, runs `chalice package --merge-template`,
 ## adds data/ to the zip, then cfn-lint). The Lambda dependencies are requirements.lock's,
 ## hash-checked; it needs Python 3.11 (the Lambda runtime) and PyPI for the Lambda wheels.
 STAGE ?= prod
@@ -112,7 +123,7 @@ PACKAGE_DIR := build/package
 package: $(STAMP)
 	$(BIN)/python -m infra.package --stage $(STAGE) --out $(PACKAGE_DIR) --lint
 
-## deploy: package, upload the code to DEPLOY_BUCKET, create or update stack motcua-$(STAGE)
+## deploy: package, then create or update stack motcua-STAGE (code uploaded to DEPLOY_BUCKET)
 ## in the caller's AWS account and region (docs/deploying.md). Example:
 ##   make deploy STAGE=prod DEPLOY_BUCKET=my-artifacts \
 ##     PARAMS="JwtIssuer=https://sso.example.gov.vn JwtJwksUrl=https://sso.example.gov.vn/jwks"
@@ -129,5 +140,6 @@ deploy: package
 		$(if $(PARAMS),--parameter-overrides $(PARAMS))
 	aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs' --output table
 
+## clean: remove .venv/ and the tools' caches (build/ is kept: packaging reuses it)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
