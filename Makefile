@@ -71,18 +71,19 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-# The thousand-dossier fault run (in-process moto, no ports, no files) takes a core for about
-# two minutes: it runs beside the rest of the suite, its output shown after; either failing
-# fails the target.
-FAULTS := tests/hostile/test_faults.py
-## unit: the whole pytest suite, the thousand-dossier fault test beside it on a second core
+# The suite runs as two pytest processes, one per core: the thousand-dossier fault run
+# (in-process moto, no ports, no files) with the in-process tests (unit, integration,
+# contract) in the background, its output shown after; the tests that start stacks, browsers
+# and packages (everything else) in the foreground. Either failing fails the target.
+IN_PROCESS := tests/hostile/test_faults.py tests/unit tests/integration tests/contract
+## unit: the whole pytest suite as two processes, one per core (in-process tests beside the rest)
 unit: $(STAMP)
 	@mkdir -p build
-	@$(BIN)/pytest $(FAULTS) > build/test-faults.log 2>&1 & faults=$$!; \
-	$(BIN)/pytest --ignore=$(FAULTS); suite=$$?; \
-	wait $$faults; status=$$?; \
-	echo "--- $(FAULTS), run beside the suite:"; cat build/test-faults.log; \
-	test $$suite -eq 0 && test $$status -eq 0
+	@$(BIN)/pytest $(IN_PROCESS) > build/test-in-process.log 2>&1 & beside=$$!; \
+	$(BIN)/pytest $(foreach path,$(IN_PROCESS),--ignore=$(path)); stacks=$$?; \
+	wait $$beside; status=$$?; \
+	echo "--- $(IN_PROCESS), run beside:"; cat build/test-in-process.log; \
+	test $$stacks -eq 0 && test $$status -eq 0
 
 ## lock: regenerate both lock files, every hash, from requirements*.txt (needs PyPI)
 ## requirements.lock is the runtime (packaged into Lambda), requirements-dev.lock everything else
