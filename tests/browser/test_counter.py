@@ -123,6 +123,30 @@ def test_a_document_stored_with_the_applicants_earlier_dossier_is_reused(stack, 
     assert "giay-chung-sinh.pdf" in kept and earlier in kept and code != earlier
 
 
+def test_a_component_scanned_at_the_counter_is_attached_and_recorded(stack, receiver, tmp_path):
+    """The file goes from the browser straight to the bucket (moto's S3 here), which sends the
+    browser back to the page that records it (checked, pages counted) and shows it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(2):
+        writer.add_blank_page(595, 842)
+    scan = tmp_path / "to-khai.pdf"
+    with scan.open("wb") as out:
+        writer.write(out)
+    driver = receiver
+    code, _ = _receive(driver, stack.base_url, "Phan Thị Kim", "075190008888")
+    browser.click_when_settled(driver, By.ID, "dinh-kem")
+    assert serious_violations(driver) == [], "the dossier page with its upload forms"
+    driver.find_element(By.ID, "tep-1").send_keys(str(scan))
+    browser.click_when_settled(driver, By.ID, "tai-len-1")
+    recorded = _wait_for(driver, "da-luu").text
+    assert "2 trang" in recorded and "thành phần 1" in recorded
+    c = bootstrap.container()
+    (kept,) = c.file_records.files(code)
+    assert kept.component == "1" and kept.pages == 2 and kept.content_type == "application/pdf"
+
+
 def test_bad_fields_are_told_beside_them_and_nothing_is_received(stack, receiver):
     driver = receiver
     _pick_birth_registration(driver, stack.base_url)
