@@ -111,7 +111,7 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
 
     chromium.find_element(By.ID, "ly_do_official").click()
     chromium.find_element(By.ID, "y_kien").send_keys("Phải chờ lâu")
-    browser.submitted(chromium, chromium.find_element(By.CSS_SELECTOR, "form.rating button").click)
+    browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.rating button")
     thanks = _wait_for(chromium, "cam-on").text
     assert "Không hài lòng" in thanks
     until = (clock.now() + timedelta(days=30)).strftime("%d/%m/%Y")
@@ -180,8 +180,7 @@ def test_the_lookup_offers_the_rating_page_once_the_result_is_returned(stack, ca
     def look_up() -> None:
         chromium.get(f"{stack.base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
         chromium.find_element(By.ID, "pin").send_keys(pin)
-        button = chromium.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
-        browser.submitted(chromium, button.click)
+        browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.lookup button[type=submit]")
         _wait_for(chromium, "tinh-trang")
 
     look_up()  # resolved, not yet handed over: nothing to rate
@@ -190,5 +189,5 @@ def test_the_lookup_offers_the_rating_page_once_the_result_is_returned(stack, ca
     look_up()
     link = chromium.find_element(By.LINK_TEXT, "Đánh giá mức độ hài lòng")
     assert link.get_attribute("href").startswith(f"{stack.base_url}/danh-gia/{code}.")
-    browser.submitted(chromium, link.click)
+    browser.click_when_settled(chromium, By.LINK_TEXT, "Đánh giá mức độ hài lòng")
     assert _wait_for(chromium, "ma-ho-so").text == code
