@@ -103,6 +103,12 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
     assert "Nguyễn Thị Lan" not in chromium.page_source  # no personal data
     assert serious_violations(chromium) == [], "the form"
 
+    chromium.find_element(By.ID, "ly_do_official").click()  # a reason, and no verdict
+    browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.rating button[type=submit]")
+    assert _wait_for(chromium, "hai_long-loi").text
+    assert chromium.find_element(By.ID, "ly_do_official").is_selected()  # ticked again
+    chromium.find_element(By.ID, "ly_do_official").click()
+
     _answer(chromium, "khong")  # no reason: told beside the reasons
     assert _wait_for(chromium, "ly_do-loi").text == REASONS_MISSING
     assert chromium.find_element(By.ID, "hai_long-khong").is_selected()  # the choice is kept
