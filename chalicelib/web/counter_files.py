@@ -30,17 +30,6 @@ UPLOAD_GONE = "Không tìm thấy lượt tải lên này. Vui lòng chọn tệ
 
 
 @dataclass(frozen=True)
-class AttachAsked:
-    """What `request_upload` is told of a file the page cannot see before it is sent."""
-
-    component: str
-    name: str
-    size: int
-    kind: str = "component"
-    content_type: str = PDF
-
-
-@dataclass(frozen=True)
 class AttachForm:
     """One component's form: where the browser posts it and the signed fields it carries."""
 
@@ -85,13 +74,16 @@ def attach_forms(
     """One presigned form per component ((code, name) pairs), each its own pending upload
     (the API's `POST /v1/dossiers/{code}/uploads`); `back(upload_id)`: the absolute address the
     bucket sends the browser to. None when the settings accept no PDF."""
+    from chalicelib.http.file_models import UploadRequest
     from chalicelib.services import files
 
     if PDF not in deps.limits.types:
         return []
     forms = []
     for component, name in components:
-        asked = AttachAsked(component=component, name=upload_name(name), size=deps.limits.max_bytes)
+        # The API's own body model: what the page asks is what `POST .../uploads` would take.
+        asked: Any = UploadRequest(kind="component", component=component, content_type=PDF,
+                                   size=deps.limits.max_bytes, name=upload_name(name))  # fmt: skip
         ticket = files.request_upload(code, asked, official, deps, now=now, redirect=back)
         forms.append(AttachForm(component, name, ticket["url"], ticket["fields"],
                                 ticket["max_bytes"]))  # fmt: skip

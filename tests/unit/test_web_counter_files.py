@@ -128,6 +128,7 @@ def test_a_pdf_posted_to_the_bucket_is_recorded_and_shown_on_the_dossier_page(co
     [
         (bad_files.png(), "Loại tệp"),  # not the PDF the form declared
         (b"%PDF-1.7 " + b"x" * MAX_BYTES, "dung lượng"),  # past the limit (S3 stops it first)
+        (b"", "Tệp rỗng"),  # no file chosen (the input is `required`; S3 wants 1 byte at least)
         (None, "Chưa có tệp nào được tải lên"),  # the bucket has nothing under the key
     ],
 )
