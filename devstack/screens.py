@@ -4,11 +4,11 @@ docs/screens/, so that people see the screens without running anything.
 Runs in this process: a local stack, a dossier received at the counter and extended with an
 apology (devstack/form_scenarios.py), then the citizen's lookup on a phone-sized window: the
 form as the QR code opens it, a wrong PIN, the dossier, and once resolved its electronic result
-to download; then, on a desktop window, the counter (the intake form filled in, and the
-receipt with its code, appointment and PIN), the officials' workbench (the ward's worklist,
-and a dossier at the leader's step with the apology the timer drafted), after the demo's
-dossiers the ward's leader's board, and last the citizen's rating page as the invitation's link
-opens it (a phone window). Needs `make browser`.
+to download; then, on a desktop window, the counter (the intake form filled in, the receipt
+with its code, appointment and PIN, the dossier page with a scan attached), the officials'
+workbench (the ward's worklist, and a dossier at the leader's step with the apology the timer
+drafted), after the demo's dossiers the ward's leader's board, and last the citizen's rating
+page as the invitation's link opens it (a phone window). Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         field = driver.find_element(By.ID, "pin")
         field.clear()
         field.send_keys(pin)
-        button = driver.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
-        browser.submitted(driver, button.click)
+        browser.click_when_settled(driver, By.CSS_SELECTOR, "form.lookup button[type=submit]")
         WebDriverWait(driver, 15).until(shown.visibility_of_element_located((By.ID, wait_for)))
         driver.execute_script("document.activeElement && document.activeElement.blur()")
 
@@ -88,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def counter_screens(base_url: str, out: Path) -> list[Path]:
     """The ward's receiver at the counter (a desktop window, signed in on the stack of this
-    process): the intake form filled in, then the receipt with its code, appointment and PIN."""
+    process): the intake form filled in, then the receipt with its code, appointment and PIN,
+    the Mẫu 01 it prints, and the dossier page with a component's scan attached."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as shown
     from selenium.webdriver.support.ui import WebDriverWait
@@ -109,13 +109,36 @@ def counter_screens(base_url: str, out: Path) -> list[Path]:
         driver.execute_script("document.activeElement && document.activeElement.blur()")
         saved.append(browser.full_page_png(driver, out / "quay-tiep-nhan.png"))
         driver.set_window_size(*browser.DESKTOP)
-        check = driver.find_element(By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
-        browser.submitted(driver, check.click)
-        browser.submitted(driver, driver.find_element(By.ID, "xac-nhan").click)
+        browser.click_when_settled(driver, By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
+        browser.click_when_settled(driver, By.ID, "xac-nhan")
         WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "ma-pin")))
         saved.append(browser.full_page_png(driver, out / "quay-bien-nhan.png"))
         saved.append(_printed_mau_01(driver, out / "mau-01.png"))
+        saved.append(_attached_scan(driver, out / "quay-ho-so.png"))
     return saved
+
+
+def _attached_scan(driver: Any, png: Path) -> Path:
+    """The counter's dossier page once a component's scan (a one-page PDF) is attached: posted
+    by the browser to the file bucket, recorded on the way back."""
+    import tempfile
+
+    from pypdf import PdfWriter
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.click_when_settled(driver, By.ID, "dinh-kem")
+    with tempfile.TemporaryDirectory() as tmp:
+        scan = Path(tmp) / "to-khai.pdf"
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        with scan.open("wb") as out:
+            writer.write(out)
+        driver.find_element(By.ID, "tep-1").send_keys(str(scan))
+        browser.click_when_settled(driver, By.ID, "tai-len-1")
+    WebDriverWait(driver, 20).until(shown.visibility_of_element_located((By.ID, "da-luu")))
+    return browser.full_page_png(driver, png)
 
 
 def _printed_mau_01(driver: Any, png: Path) -> Path:

@@ -32,9 +32,23 @@ def attachment(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def upload_conditions(key: str, content_type: str, max_bytes: int) -> list[Any]:
-    """What a presigned POST allows: this key, this type, 1 to `max_bytes` bytes."""
-    return [{"key": key}, {"Content-Type": content_type}, ["content-length-range", 1, max_bytes]]
+def upload_fields(content_type: str, redirect: str | None) -> dict[str, str]:
+    """The fields a presigned POST sends besides the key and the signature."""
+    fields = {"Content-Type": content_type}
+    if redirect is not None:
+        fields["success_action_redirect"] = redirect
+    return fields
+
+
+def upload_conditions(
+    key: str, content_type: str, max_bytes: int, redirect: str | None = None
+) -> list[Any]:
+    """What a presigned POST allows: this key, this type, 1 to `max_bytes` bytes (and, for a
+    page's form, the way back: S3 refuses a field the policy does not name)."""
+    exact: list[Any] = [
+        {name: value} for name, value in upload_fields(content_type, redirect).items()
+    ]
+    return [{"key": key}, *exact, ["content-length-range", 1, max_bytes]]
 
 
 class S3FileStore:
@@ -50,13 +64,14 @@ class S3FileStore:
         return aws.new_client("s3", S3_CONFIG)
 
     def upload_form(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
-    ) -> UploadForm:
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int,
+        redirect: str | None = None,
+    ) -> UploadForm:  # fmt: skip
         posted = self._s3.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=upload_conditions(key, content_type, max_bytes)[1:],
+            Fields=upload_fields(content_type, redirect),
+            Conditions=upload_conditions(key, content_type, max_bytes, redirect)[1:],
             ExpiresIn=expires_in,
         )
         return UploadForm(url=posted["url"], fields=dict(posted["fields"]), expires_in=expires_in)
@@ -136,15 +151,16 @@ class MemoryFileStore:
         self._now = now or (lambda: datetime.now(UTC))
 
     def upload_form(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
-    ) -> UploadForm:
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int,
+        redirect: str | None = None,
+    ) -> UploadForm:  # fmt: skip
         expiration = self._now() + timedelta(seconds=expires_in)
         policy = {
             "expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "conditions": upload_conditions(key, content_type, max_bytes),
+            "conditions": upload_conditions(key, content_type, max_bytes, redirect),
         }
         encoded = base64.b64encode(json.dumps(policy).encode()).decode()
-        fields = {"key": key, "Content-Type": content_type, "policy": encoded}
+        fields = {"key": key, **upload_fields(content_type, redirect), "policy": encoded}
         return UploadForm(url=self.URL, fields=fields, expires_in=expires_in)
 
     def receive(self, form: UploadForm, content: bytes) -> int:

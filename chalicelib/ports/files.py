@@ -29,10 +29,13 @@ class UploadForm:
 
 class FileStore(Protocol):
     def upload_form(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
-    ) -> UploadForm:
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int,
+        redirect: str | None = None,
+    ) -> UploadForm:  # fmt: skip
         """A presigned POST to `key` that the store accepts only with this `Content-Type` and
-        at most `max_bytes` bytes, until `expires_in` seconds from now."""
+        at most `max_bytes` bytes, until `expires_in` seconds from now. With `redirect` (a
+        page's form posted by the browser itself), the store sends the browser there once the
+        bytes are in (S3's `success_action_redirect`, signed in the policy)."""
         ...
 
     def read(self, key: str, *, max_bytes: int) -> bytes | None:

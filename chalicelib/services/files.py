@@ -83,8 +83,11 @@ def request_upload(
     *,
     now: datetime,
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    redirect: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """A presigned POST for one file of `code`, and the upload's id to record it with."""
+    """A presigned POST for one file of `code`, and the upload's id to record it with.
+    `redirect` (a page's form, posted by the browser to the store): the address, made from the
+    upload's id, the store sends the browser back to once the bytes are in."""
     dossier = require_visible(code, deps.dossiers.get(code), actor)
     kind = FileKind(asked.kind)
     check_component(kind, asked.component, procedure_of(dossier, deps.catalog))
@@ -115,6 +118,7 @@ def request_upload(
         content_type=upload.content_type,
         max_bytes=upload.max_bytes,
         expires_in=deps.upload_seconds,
+        redirect=redirect(upload.upload_id) if redirect is not None else None,
     )
     return {
         "upload_id": upload.upload_id,

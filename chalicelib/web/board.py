@@ -1,6 +1,6 @@
 """The leader's board of one agency and month, as the page shows it: a pure builder from what
 the page read (the QĐ 766 report of the month, the twelve months' indicators, the agency's open
-dossiers due within the horizon, the portal's marks of those) to what it prints.
+dossiers due within the horizon, all its open dossiers and their portal marks) to what it prints.
 
 - the indicators of the month, with their names, values, terms and scores (the report's own);
 - the trend: one bar chart per indicator over twelve months (`charts`);
@@ -8,8 +8,9 @@ dossiers due within the horizon, the portal's marks of those) to what it prints.
   (`Dossier.handled_by`; none: "chưa có người nhận"), each count a link to the workbench's
   worklist filtered so (on the viewer's own agency only: the worklist is theirs);
 - apologies issued in the month (the dossiers first extended with an apology, Mẫu 04);
-- the portal's lag: how many of those open dossiers the national portal holds at an older
-  revision (or not at all), and since when the oldest of them has not been told.
+- the portal's lag: how many of the agency's open dossiers (all of them, read through the
+  worklist index up to a bound the page states when reached) the national portal holds at an
+  older revision (or not at all), and since when the oldest of them has not been told.
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ class SyncLag:
     of: int  # the open dossiers looked at
     since: datetime | None  # the oldest of those: when the portal was last up to date
     age: str  # since then, as read
+    complete: bool = True  # all the agency's open dossiers were looked at (else the earliest due)
+
+
+@dataclass(frozen=True)
+class SyncLooked:
+    """The open dossiers the lag is reckoned over, their portal marks, and whether they are all
+    the agency's open dossiers."""
+
+    dossiers: list[Dossier]
+    marks: Mapping[str, SyncMark | None]
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,7 +214,11 @@ def age_text(age: timedelta) -> str:
 
 
 def sync_lag(
-    dossiers: Iterable[Dossier], marks: Mapping[str, SyncMark | None], now: datetime
+    dossiers: Iterable[Dossier],
+    marks: Mapping[str, SyncMark | None],
+    now: datetime,
+    *,
+    complete: bool = True,
 ) -> SyncLag:
     """Of these dossiers, those the portal holds at an older revision than ours (or not at
     all), and since when the longest-waiting one has not been told: its mark's time (what the
@@ -217,14 +233,14 @@ def sync_lag(
             since.append(mark.synced_at)
     oldest = min(since, default=None)
     age = "" if oldest is None else age_text(max(now - oldest, timedelta(0)))
-    return SyncLag(len(since), len(looked), oldest, age)
+    return SyncLag(len(since), len(looked), oldest, age, complete)
 
 
 def build(
     report: Mapping[str, Any],
     trend: list[tuple[str, dict[str, Indicator]]],
     open_dossiers: list[Dossier],
-    marks: Mapping[str, SyncMark | None],
+    sync: SyncLooked,
     *,
     agency_name: str,
     unit_names: Mapping[str, str],
@@ -233,7 +249,8 @@ def build(
     links: bool,
 ) -> Board:
     """The board from the month's report (`report_766`'s answer for one month), the trend
-    (`reports.trend`), the open dossiers due by `soon_until` and their portal marks."""
+    (`reports.trend`), the open dossiers due by `soon_until`, and those the portal's lag is
+    reckoned over with their marks."""
     counts, period = report["counts"], report["period"]
     by_unit, by_official, overdue, soon = due_lines(
         open_dossiers, now=now, soon_until=soon_until, unit_names=unit_names, links=links
@@ -257,6 +274,6 @@ def build(
         by_official=by_official,
         overdue=overdue,
         due_soon=soon,
-        sync=sync_lag(open_dossiers, marks, now),
+        sync=sync_lag(sync.dossiers, sync.marks, now, complete=sync.complete),
         charts=trend_charts(trend),
     )

@@ -4,7 +4,8 @@
   for a province admin, any agency): the QĐ 766 indicators of the month (the use case of
   `GET /v1/reports/766`, `reports.report_766`, not recomputed), the twelve months' trend as
   charts, the overdue and due-soon dossiers by unit and by official, the apologies issued and
-  the national portal's lag (chalicelib/web/board.py builds what is shown);
+  the national portal's lag over all the agency's open dossiers (chalicelib/web/board.py
+  builds what is shown);
 - the same with `&dinh_dang=csv`: the month's CSV, as the API's `?format=csv`, downloaded
   (the page's session authorises it; a browser has no bearer token).
 
@@ -25,6 +26,11 @@ from chalicelib.web.site import Site
 
 PATH = "/bang-dieu-khien"
 HORIZON_WORKING_DAYS = worklist.DUE_SOON_WORKING_DAYS  # the worklist's "due soon", linked to
+# The portal's lag is reckoned over the agency's open dossiers read through the worklist index
+# (500 a query) and their marks (100 a batched read): a board view reads at most this many,
+# earliest due first, and says so when the agency holds more.
+SYNC_PAGE = 500
+SYNC_LOOKED_MAX = 10_000
 
 board = Blueprint(__name__)
 
@@ -60,6 +66,24 @@ def _html(name: str, request: Any, status: int = 200, **context: Any) -> Respons
 
     html = render(name, site=request.site, csrf_token=request.csrf.value, **context)
     return page(html, status, request.csrf.headers)
+
+
+def open_dossiers(
+    store: Any, agency: str, *, page_size: int = SYNC_PAGE, at_most: int = SYNC_LOOKED_MAX
+) -> tuple[list[Any], bool]:
+    """The agency's open dossiers, earliest due first, read page by page through the worklist
+    index the workbench pages through: (at most `at_most` of them, whether that is all)."""
+    found: list[Any] = []
+    cursor = None
+    while True:
+        limit = min(page_size, at_most - len(found))
+        page = store.worklist(agency, status=None, step=None, limit=limit, cursor=cursor)
+        found.extend(page.items)
+        cursor = page.cursor
+        if cursor is None:
+            return found, True
+        if len(found) >= at_most:
+            return found, False
 
 
 def _csv(text: str, agency: str, month: str) -> Response:
@@ -103,13 +127,14 @@ def board_page() -> Response:
         return _csv(report, chosen.agency, chosen.month)
     soon_until = c.calendar.add(now, c.calendar.working_day * HORIZON_WORKING_DAYS)
     held = c.store.open_due_before(chosen.agency, soon_until)
-    marks = c.portal_sync_log.marks([d.code for d in held])  # batched reads
+    looked, all_looked = open_dossiers(c.store, chosen.agency)
+    marks = c.portal_sync_log.marks([d.code for d in looked])  # batched reads
     agency = c.agencies.get(chosen.agency)
     shown = view.build(
         report,
         reports.trend(c.store, chosen.agency, chosen.month),
         held,
-        marks,
+        view.SyncLooked(looked, marks, complete=all_looked),
         agency_name=agency.name if agency else chosen.agency,
         unit_names={u.code: u.name for u in agency.units} if agency else {},
         now=now,

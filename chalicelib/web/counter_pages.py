@@ -8,7 +8,10 @@
 - `/quay/bien-nhan/{receipt_id}`: what became of it (the receipt of `GET /v1/intake/{id}`):
   the code, the appointment date, the PIN, Mẫu 01 to print;
 - `/quay/ho-so/{code}`: decide on a dossier waiting in status 1: receive it, ask for a
-  supplement, or refuse it (`POST /v1/dossiers/{code}/actions`), then follow the command;
+  supplement, or refuse it (`POST /v1/dossiers/{code}/actions`), then follow the command; and
+  attach a component's scan, posted by the browser straight to the file bucket;
+- `/quay/ho-so/{code}/tep/{upload_id}`: where the bucket sends the browser back: the upload
+  recorded (the use case of `POST /v1/dossiers/{code}/files`), see counter_files.py;
 - `/quay/ho-so/{code}/mau/{form}`: a form of the dossier as PDF (the use case of
   `GET /v1/dossiers/{code}/forms/{form}`; Mẫu 01 with the receipt's PIN), by redirect.
 
@@ -52,14 +55,16 @@ def _page() -> Any:
     return PageRequest(counter.current_request)
 
 
-def _html(name: str, request: Any, status: int = 200, **context: Any) -> Response:
+def _html(
+    name: str, request: Any, status: int = 200, form_targets: Any = (), **context: Any
+) -> Response:
     from chalicelib.web.headers import page
     from chalicelib.web.templates import render
 
     official = context.pop("official", None)
     html = render(name, site=request.site, csrf_token=request.csrf.value, official=official,
                   **context)  # fmt: skip
-    return page(html, status, request.csrf.headers)
+    return page(html, status, request.csrf.headers, form_targets=form_targets)
 
 
 def _see_other(request: Any, path: str) -> Response:
@@ -382,11 +387,13 @@ def _queue_decision(request: Any, official: Any, code: str, decision: Any) -> st
 
 
 def _dossier_page(
-    request: Any, official: Any, code: str, decision: Any, status: int = 200
-) -> Response:
+    request: Any, official: Any, code: str, decision: Any, status: int = 200,
+    attach_errors: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
     from chalicelib.http.handlers import issued_id
     from chalicelib.services import reading
     from chalicelib.web import counter_actions as ca
+    from chalicelib.web.counter_files import FILE_INPUT
 
     c = request.container
     command = None
@@ -404,11 +411,73 @@ def _dossier_page(
         # asks again, as while it is queued, rather than show "done" beside the old status.
         command = {**command, "status": "queued"}
     _audit_read(request, code, official, "GET /quay/ho-so/{code}")
-    return _html("counter/dossier.html", request, status, official=official,
+    attachments = _attachments(request, official, code, attach_errors or {})
+    return _html("counter/dossier.html", request, status, attachments.form_targets,
+                 official=official, attachments=attachments, file_input=FILE_INPUT,
+                 megabytes=_megabytes(request.container.settings.file_max_bytes),
                  dossier=view["dossier"], command=command, decision=decision, a=ca,
                  decisions=ca.DECISIONS, channels=CHANNEL_LABELS, key=decision.key or ca.new_key(),
                  here=request.site.url(DOSSIER + code) + (f"?{ca.COMMAND}={command_id}"
                                                            if command_id else ""))  # fmt: skip
+
+
+# -- attaching a component's scan -------------------------------------------------------------
+RECORDED = "da_luu"  # the query naming the file just recorded, on the page that follows
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
+def _attachments(request: Any, official: Any, code: str, errors: dict[str, str]) -> Any:
+    """The dossier's files and, per component, a form posted straight to the file bucket (one
+    pending upload each). Not while htmx polls the page for a queued decision: it swaps in
+    only the decision's part, and each poll would leave uploads nobody can use."""
+    from chalicelib.services import files
+    from chalicelib.web import counter_files as cf
+
+    c = request.container
+    deps = c.file_deps()
+    listed = files.list_files(code, official, deps)["items"]
+    recorded_id = request.query().get(RECORDED) if request.method == "GET" else None
+    recorded = next((f for f in listed if f["file_id"] == recorded_id), None)
+    attachments = cf.Attachments(files=listed, errors=errors, recorded=recorded)
+    if request.headers.get("hx-request"):
+        return attachments
+    procedure = files.procedure_of(c.store.get(code), c.catalog)
+    components = [(procedure.component_code(i), component.name)
+                  for i, component in enumerate(procedure.components)]  # fmt: skip
+    base = c.settings.public_base_url.rstrip("/")
+    attachments.forms = cf.attach_forms(
+        code, components, official, deps, now=c.now(),
+        back=lambda upload_id: f"{base}{DOSSIER}{code}/tep/{upload_id}",
+    )  # fmt: skip
+    return attachments
+
+
+@counter.route(DOSSIER + "{code}/tep/{upload_id}", methods=["GET"])
+@pages
+@for_receivers
+def counter_upload_recorded(code: str, upload_id: str) -> Response:
+    """Where the file bucket sends the browser once a component's bytes are in (S3 adds the
+    bucket, key and etag to the query: not read; the upload names its own key). The upload is
+    recorded as `POST /v1/dossiers/{code}/files` records it, then the dossier page shows the
+    file; refused, the dossier page says why beside the component and nothing is kept. A GET,
+    as a redirect is: recording the same upload again answers the file kept."""
+    from urllib.parse import urlencode
+
+    from chalicelib.web import counter_actions as ca
+    from chalicelib.web import counter_files as cf
+
+    request = _page()
+    official = _receiver(request)
+    code = _code(code)
+    c = request.container
+    stored, errors, status = cf.record(code, upload_id, official, c.file_deps(), now=c.now())
+    if stored is None:
+        return _dossier_page(request, official, code, ca.Decision(), status, errors)
+    query = urlencode({RECORDED: stored["file_id"]})
+    return _see_other(request, f"{DOSSIER}{code}?{query}#tep-da-luu")
 
 
 # -- the dossier's forms as PDF ---------------------------------------------------------------

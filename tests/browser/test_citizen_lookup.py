@@ -31,8 +31,7 @@ def _submit(driver, pin: str, code: str | None = None):
     pin_field = driver.find_element(By.ID, "pin")
     pin_field.clear()
     pin_field.send_keys(pin)
-    button = driver.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
-    browser.submitted(driver, button.click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, "form.lookup button[type=submit]")
 
 
 def _wait_for(driver, element_id: str):

@@ -70,13 +70,12 @@ def _receive(driver, base_url: str, name: str, id_number: str) -> tuple[str, str
     _type(driver, ci.SUMMARY, "Đăng ký khai sinh cho con Võ Gia Bảo")
     driver.find_element(By.ID, f"{ci.COMPONENT}0").click()
     driver.find_element(By.ID, f"{ci.COMPONENT}1").click()
-    check = driver.find_element(By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
-    browser.submitted(driver, check.click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
 
     appointment = _wait_for(driver, "ngay-hen").text
     assert "ngày" in appointment  # the appointment date, seen before confirming
     assert name in driver.find_element(By.TAG_NAME, "main").text
-    browser.submitted(driver, driver.find_element(By.ID, "xac-nhan").click)
+    browser.click_when_settled(driver, By.ID, "xac-nhan")
     return _wait_for(driver, "ma-ho-so").text, driver.find_element(By.ID, "ma-pin").text
 
 
@@ -118,9 +117,33 @@ def test_a_document_stored_with_the_applicants_earlier_dossier_is_reused(stack, 
     code, _ = _receive(driver, stack.base_url, "Trịnh Thị Hoa", id_number)
     assert "giay-chung-sinh.pdf" in driver.find_element(By.TAG_NAME, "main").text
     assert serious_violations(driver) == [], "the receipt offering a reuse"
-    browser.submitted(driver, driver.find_element(By.ID, "dung-lai-1").click)
+    browser.click_when_settled(driver, By.ID, "dung-lai-1")
     kept = _wait_for(driver, "tep-da-luu").text
     assert "giay-chung-sinh.pdf" in kept and earlier in kept and code != earlier
+
+
+def test_a_component_scanned_at_the_counter_is_attached_and_recorded(stack, receiver, tmp_path):
+    """The file goes from the browser straight to the bucket (moto's S3 here), which sends the
+    browser back to the page that records it (checked, pages counted) and shows it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(2):
+        writer.add_blank_page(595, 842)
+    scan = tmp_path / "to-khai.pdf"
+    with scan.open("wb") as out:
+        writer.write(out)
+    driver = receiver
+    code, _ = _receive(driver, stack.base_url, "Phan Thị Kim", "075190008888")
+    browser.click_when_settled(driver, By.ID, "dinh-kem")
+    assert serious_violations(driver) == [], "the dossier page with its upload forms"
+    driver.find_element(By.ID, "tep-1").send_keys(str(scan))
+    browser.click_when_settled(driver, By.ID, "tai-len-1")
+    recorded = _wait_for(driver, "da-luu").text
+    assert "2 trang" in recorded and "thành phần 1" in recorded
+    c = bootstrap.container()
+    (kept,) = c.file_records.files(code)
+    assert kept.component == "1" and kept.pages == 2 and kept.content_type == "application/pdf"
 
 
 def test_bad_fields_are_told_beside_them_and_nothing_is_received(stack, receiver):
@@ -131,8 +154,7 @@ def test_bad_fields_are_told_beside_them_and_nothing_is_received(stack, receiver
     _type(driver, ci.PHONE, "không có")
     _type(driver, ci.EMAIL, "lan@")
     Select(driver.find_element(By.ID, ci.KIND)).select_by_value("1")
-    check = driver.find_element(By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
-    browser.submitted(driver, check.click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, f"button[value='{ci.CHECK}']")
 
     for name in (ci.NAME, ci.ID_NUMBER, ci.PHONE, ci.EMAIL):
         beside = _wait_for(driver, f"{name}-loi")
@@ -175,11 +197,11 @@ def test_an_online_dossier_waiting_in_status_1_is_received_from_the_counters_lis
     driver = receiver
     driver.get(f"{stack.base_url}/quay")
     assert serious_violations(driver) == [], "the counter's list"
-    browser.submitted(driver, driver.find_element(By.LINK_TEXT, code).click)
+    browser.click_when_settled(driver, By.LINK_TEXT, code)
     assert driver.find_element(By.ID, "tinh-trang").text == "Mới đăng ký"
     assert serious_violations(driver) == [], "the dossier waiting"
 
-    browser.submitted(driver, driver.find_element(By.ID, "nut-receive").click)
+    browser.click_when_settled(driver, By.ID, "nut-receive")
     _wait_for(driver, "da-thuc-hien")
     assert driver.find_element(By.ID, "tinh-trang").text == "Được tiếp nhận"
     assert not driver.find_elements(By.ID, "nut-receive")  # no longer waiting
@@ -190,11 +212,11 @@ def test_a_refusal_needs_its_reason_and_then_offers_mau_03(stack, receiver):
     code = _waiting(demo.Cast.local(stack.base_url), "Hồ Văn Lực", "075090000222")
     driver = receiver
     driver.get(f"{stack.base_url}/quay/ho-so/{code}")
-    browser.submitted(driver, driver.find_element(By.ID, "nut-refuse").click)
+    browser.click_when_settled(driver, By.ID, "nut-refuse")
     assert _wait_for(driver, "ly_do-refuse-loi").text  # told beside the reason, nothing queued
     assert driver.find_element(By.ID, "tinh-trang").text == "Mới đăng ký"
     _type(driver, "ly_do-refuse", "Không thuộc thẩm quyền giải quyết của phường")
-    browser.submitted(driver, driver.find_element(By.ID, "nut-refuse").click)
+    browser.click_when_settled(driver, By.ID, "nut-refuse")
     _wait_for(driver, "da-thuc-hien")
     assert driver.find_element(By.ID, "tinh-trang").text == "Không được tiếp nhận"
     href = driver.find_element(By.ID, "in-mau-03").get_attribute("href")
@@ -209,7 +231,7 @@ def test_a_decision_on_a_dossier_changed_meanwhile_is_told_in_vietnamese(stack, 
     driver = receiver
     driver.get(f"{stack.base_url}/quay/ho-so/{code}")  # the receiver reads version 1 …
     cast.officials[RECEIVER].act(code, "receive")  # … a colleague receives it meanwhile
-    browser.submitted(driver, driver.find_element(By.ID, "nut-receive").click)
+    browser.click_when_settled(driver, By.ID, "nut-receive")
     refused = _wait_for(driver, "bi-tu-choi").text
     assert refused.startswith("Hồ sơ đã thay đổi sau khi bạn mở trang")
 

@@ -23,8 +23,7 @@ def test_a_sample_official_signs_in_lands_back_and_signs_out(stack, chromium):
     assert not chromium.find_elements(By.ID, "can-bo-dang-nhap")  # nobody signed in yet
     assert serious_violations(chromium) == []
 
-    button = chromium.find_element(By.ID, f"dang-nhap-{official.key}")
-    browser.submitted(chromium, button.click)
+    browser.click_when_settled(chromium, By.ID, f"dang-nhap-{official.key}")
     assert chromium.current_url == f"{stack.base_url}/can-bo"
     assert chromium.find_element(By.TAG_NAME, "h1").text == f"Xin chào, {official.name}"
     header = chromium.find_element(By.ID, "can-bo-dang-nhap")
@@ -35,8 +34,7 @@ def test_a_sample_official_signs_in_lands_back_and_signs_out(stack, chromium):
     session = [c for c in chromium.get_cookies() if c["name"] == "motcua-session"]
     assert session and session[0]["httpOnly"] and official.name not in session[0]["value"]
 
-    sign_out = header.find_element(By.CSS_SELECTOR, "form.sign-out button")
-    browser.submitted(chromium, sign_out.click)
+    browser.click_when_settled(chromium, By.CSS_SELECTOR, "#can-bo-dang-nhap form.sign-out button")
     assert chromium.current_url == f"{stack.base_url}/"
     assert not chromium.find_elements(By.ID, "can-bo-dang-nhap")
     chromium.get(f"{stack.base_url}/can-bo")  # the session ended on the server too

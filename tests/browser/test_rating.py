@@ -103,6 +103,12 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
     assert "Nguyễn Thị Lan" not in chromium.page_source  # no personal data
     assert serious_violations(chromium) == [], "the form"
 
+    chromium.find_element(By.ID, "ly_do_official").click()  # a reason, and no verdict
+    browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.rating button[type=submit]")
+    assert _wait_for(chromium, "hai_long-loi").text
+    assert chromium.find_element(By.ID, "ly_do_official").is_selected()  # ticked again
+    chromium.find_element(By.ID, "ly_do_official").click()
+
     _answer(chromium, "khong")  # no reason: told beside the reasons
     assert _wait_for(chromium, "ly_do-loi").text == REASONS_MISSING
     assert chromium.find_element(By.ID, "hai_long-khong").is_selected()  # the choice is kept
@@ -111,7 +117,7 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
 
     chromium.find_element(By.ID, "ly_do_official").click()
     chromium.find_element(By.ID, "y_kien").send_keys("Phải chờ lâu")
-    browser.submitted(chromium, chromium.find_element(By.CSS_SELECTOR, "form.rating button").click)
+    browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.rating button")
     thanks = _wait_for(chromium, "cam-on").text
     assert "Không hài lòng" in thanks
     until = (clock.now() + timedelta(days=30)).strftime("%d/%m/%Y")
@@ -180,8 +186,7 @@ def test_the_lookup_offers_the_rating_page_once_the_result_is_returned(stack, ca
     def look_up() -> None:
         chromium.get(f"{stack.base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
         chromium.find_element(By.ID, "pin").send_keys(pin)
-        button = chromium.find_element(By.CSS_SELECTOR, "form.lookup button[type=submit]")
-        browser.submitted(chromium, button.click)
+        browser.click_when_settled(chromium, By.CSS_SELECTOR, "form.lookup button[type=submit]")
         _wait_for(chromium, "tinh-trang")
 
     look_up()  # resolved, not yet handed over: nothing to rate
@@ -190,5 +195,5 @@ def test_the_lookup_offers_the_rating_page_once_the_result_is_returned(stack, ca
     look_up()
     link = chromium.find_element(By.LINK_TEXT, "Đánh giá mức độ hài lòng")
     assert link.get_attribute("href").startswith(f"{stack.base_url}/danh-gia/{code}.")
-    browser.submitted(chromium, link.click)
+    browser.click_when_settled(chromium, By.LINK_TEXT, "Đánh giá mức độ hài lòng")
     assert _wait_for(chromium, "ma-ho-so").text == code

@@ -72,7 +72,7 @@ def _act(driver, action: str, **typed: str) -> str:
             continue
         field.clear()
         field.send_keys(value)
-    browser.submitted(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]").click)
+    browser.click_when_settled(driver, By.CSS_SELECTOR, f"#{action}-form button[type=submit]")
     return _settled(driver)
 
 
@@ -89,7 +89,7 @@ def test_a_specialist_and_a_leader_take_a_dossier_to_its_result(stack, cast, chr
     _as(chromium, base, "ward_specialist")
     chromium.get(f"{base}/ban-lam-viec?trang_thai=2")
     assert serious_violations(chromium) == [], "the worklist"
-    browser.submitted(chromium, chromium.find_element(By.LINK_TEXT, code).click)
+    browser.click_when_settled(chromium, By.LINK_TEXT, code)
     assert _status(chromium) == "Được tiếp nhận"
     assert "Tiếp nhận, kiểm tra hồ sơ" in chromium.find_element(By.ID, "mau-06").text  # Mẫu 06
     assert serious_violations(chromium) == [], "the dossier"
@@ -107,7 +107,7 @@ def test_a_specialist_and_a_leader_take_a_dossier_to_its_result(stack, cast, chr
     workers.run_timer(container, now=due + timedelta(minutes=5))
     _as(chromium, base, "ward_leader")
     chromium.get(f"{base}/ban-lam-viec?bo_phan=1")  # what is held at the leader's unit
-    browser.submitted(chromium, chromium.find_element(By.LINK_TEXT, code).click)
+    browser.click_when_settled(chromium, By.LINK_TEXT, code)
     draft = chromium.find_element(By.ID, "xin-loi").text
     assert "Ngày hẹn lại đề xuất" in draft and "đúng thời hạn" in draft
     note = chromium.find_element(By.ID, "extend_with_apology-ghi_chu").get_attribute("value")
@@ -146,8 +146,9 @@ def test_an_action_on_a_version_that_moved_on_is_refused_and_told(stack, cast, c
 
     # A reason left out is told beside its field, in Vietnamese, and nothing is queued.
     version = chromium.find_element(By.ID, "phien-ban").text
-    form = chromium.find_element(By.ID, "request_supplement-form")
-    browser.submitted(chromium, form.find_element(By.CSS_SELECTOR, "button[type=submit]").click)
+    browser.click_when_settled(
+        chromium, By.CSS_SELECTOR, "#request_supplement-form button[type=submit]"
+    )
     beside = chromium.find_element(By.ID, "request_supplement-ghi_chu-loi")
     assert beside.text == "Vui lòng ghi rõ lý do"
     field = chromium.find_element(By.ID, "request_supplement-ghi_chu")

@@ -76,6 +76,19 @@ def test_an_upload_form_binds_the_key_the_type_and_the_size(store):
     assert policy(form)["expiration"].endswith("Z")
 
 
+def test_a_pages_upload_form_signs_the_way_back_to_the_page(store):
+    """A page's form is posted by the browser itself: the store sends it back to `redirect`
+    (S3's success_action_redirect), a field S3 takes only when the policy names it."""
+    key = f"uploads/{CODE}/{'9' * 32}"
+    back = "https://mc.example/quay/ho-so/x/tep/" + "9" * 32
+    form = store.upload_form(key, content_type=PDF_TYPE, max_bytes=100, expires_in=600,
+                             redirect=back)  # fmt: skip
+    assert form.fields["success_action_redirect"] == back
+    assert {"success_action_redirect": back} in policy(form)["conditions"]
+    plain = store.upload_form(key, content_type=PDF_TYPE, max_bytes=100, expires_in=600)
+    assert "success_action_redirect" not in plain.fields
+
+
 def test_uploaded_bytes_read_back_bounded_copied_listed_and_deleted(store):
     key = f"uploads/{CODE}/{'b' * 32}"
     content = b"%PDF-1.7 some bytes"

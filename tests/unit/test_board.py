@@ -113,7 +113,7 @@ def _store_with_counts() -> MemoryStore:
 def test_the_board_shows_the_reports_indicators_and_counts_not_recomputed(calendar):
     store = _store_with_counts()
     report = _report(store)
-    shown = board.build(report, reports.trend(store, HOME, "2026-03"), [], {},
+    shown = board.build(report, reports.trend(store, HOME, "2026-03"), [], board.SyncLooked([], {}),
                         agency_name="UBND", unit_names={}, now=NOW, soon_until=NOW,
                         links=True)  # fmt: skip
     rows = {row.code: row for row in shown.indicators}
@@ -194,6 +194,96 @@ def test_the_portal_lag_counts_the_dossiers_it_holds_older_and_dates_the_oldest(
     assert (up_to_date.behind, up_to_date.since, up_to_date.age) == (0, None, "")
 
 
+class _Leader:
+    """The board's page over fakes, a leader of HOME signed in."""
+
+    def __init__(self, calendar, dossiers) -> None:
+        from chalicelib import bootstrap
+        from chalicelib.adapters.portal_sync_log import MemoryPortalSyncLog
+        from chalicelib.adapters.web_sessions import MemoryWebSessions
+        from chalicelib.domain.procedures import Catalog
+        from chalicelib.settings import Settings
+        from chalicelib.web.officials import start_session
+
+        sessions = MemoryWebSessions()
+        self.portal = MemoryPortalSyncLog()
+        store = MemoryStore()
+        store.dossiers.update({d.code: d for d in dossiers})
+        settings = Settings(stage="local", public_base_url="http://127.0.0.1:8000")
+        parts = {"store": store, "catalog": Catalog([land_procedure()]),
+                 "portal_sync_log": self.portal, "web_sessions": sessions}  # fmt: skip
+        self.container = bootstrap.Container(settings, **parts)
+        bootstrap.install(self.container)
+        now = self.container.now()
+        self.cookie = start_session(LEADER, sessions, now=now, hours=1, secure=False).split(";")[0]
+
+    def sync_text(self) -> str:
+        from chalice.test import Client
+
+        import app as app_module
+
+        with Client(app_module.app) as client:
+            page = client.http.get("/bang-dieu-khien", headers={"cookie": self.cookie})
+        assert page.status_code == 200
+        found = re.search(r'<p id="do-tre-dong-bo">(.*?)</p>', page.body.decode(), re.S)
+        return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+@pytest.fixture
+def installed():
+    from chalicelib import bootstrap
+
+    previous = bootstrap.install(None)
+    yield
+    bootstrap.install(previous)
+
+
+def test_the_portal_lag_covers_every_open_dossier_of_the_agency_not_only_those_due(
+    calendar, installed
+):
+    import dataclasses
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    overdue = _dossier(calendar, 1, due_at=now - timedelta(days=3), revision=2)
+    far = _dossier(calendar, 2, due_at=now + timedelta(days=60), revision=3)
+    leader = _Leader(calendar, [overdue, far])
+    assert leader.sync_text().startswith("2 trong 2 hồ sơ đang mở chưa được cập nhật")
+    told = SyncMark(revision=2, version=1, status=2, synced_at=now - timedelta(hours=1))
+    leader.portal.record(overdue.code, told)
+    # The one due in two months is behind still: told, though no due table shows it.
+    assert leader.sync_text().startswith("1 trong 2 hồ sơ đang mở chưa được cập nhật")
+    leader.portal.record(far.code, dataclasses.replace(told, revision=3))
+    assert leader.sync_text() == "Cổng đã nhận bản mới nhất của cả 2 hồ sơ đang mở."
+
+
+def test_the_open_dossiers_are_read_page_by_page_up_to_a_bound_that_is_told(calendar):
+    from chalicelib.web.board_pages import open_dossiers
+
+    store = MemoryStore()
+    made = [_dossier(calendar, n, due_at=NOW + timedelta(days=n)) for n in range(1, 8)]
+    store.dossiers.update({d.code: d for d in made})
+    every, complete = open_dossiers(store, HOME, page_size=3)
+    assert [d.code for d in every] == [d.code for d in made] and complete
+    first, complete = open_dossiers(store, HOME, page_size=2, at_most=5)
+    assert [d.code for d in first] == [d.code for d in made[:5]] and not complete
+    lag = board.sync_lag(first, {}, NOW, complete=complete)
+    html = render("board/board.html", site=Site(), csrf_token="t", official=LEADER,
+                  board=_board_with(lag), soon_until=NOW, agencies=[],
+                  choice=board_query.BoardChoice(HOME, "2026-03"), csv_link="/x")  # fmt: skip
+    assert 'id="pham-vi-dong-bo"' in html and "Chỉ tính 5 hồ sơ đang mở có hạn" in html
+
+
+def _board_with(lag: board.SyncLag) -> board.Board:
+    import dataclasses
+
+    store = _store_with_counts()
+    shown = board.build(_report(store), reports.trend(store, HOME, "2026-03"), [],
+                        board.SyncLooked([], {}), agency_name="UBND", unit_names={}, now=NOW,
+                        soon_until=NOW, links=True)  # fmt: skip
+    return dataclasses.replace(shown, sync=lag)
+
+
 @pytest.mark.parametrize(
     ("minutes", "text"),
     [(0, "dưới 1 phút"), (5, "5 phút"), (60, "1 giờ"), (125, "2 giờ 5 phút"),
@@ -206,7 +296,8 @@ def test_ages_are_read_in_vietnamese(minutes, text):
 def test_the_board_page_renders_with_its_charts_tables_and_csv_link(calendar):
     store = _store_with_counts()
     shown = board.build(_report(store), reports.trend(store, HOME, "2026-03"),
-                        [_dossier(calendar, 1, due_at=NOW - timedelta(hours=1))], {},
+                        [_dossier(calendar, 1, due_at=NOW - timedelta(hours=1))],
+                        board.SyncLooked([], {}),
                         agency_name="UBND phường", unit_names={}, now=NOW,
                         soon_until=NOW + timedelta(days=2), links=True)  # fmt: skip
     html = render("board/board.html", site=Site(base_path="/api"), csrf_token="t",

@@ -99,6 +99,29 @@ def test_the_apis_check_of_the_comment_is_told_beside_it_and_the_comment_kept(co
     assert recorded.given == [] and outcome.choice.comment.startswith(comment[:500])
 
 
+def _ticked(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<input type="checkbox" id="ly_do_(\w+)"[^>]* checked>', html))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ly_do_official": "1", "ly_do_result": "1"},  # the verdict left out: the page's check
+        {"hai_long": "khong", "ly_do_official": "1", "ly_do_result": "1", "y_kien": "a\x00b"},
+    ],  # the API model's check of the comment
+)
+def test_the_page_shown_again_after_an_error_ticks_the_reasons_chosen(fields):
+    outcome = rating.rate(questions(), fields, checked=checked, record=Recorder())
+    assert outcome.status == 400 and outcome.recorded is None
+    html = rating.render_rating(Site(), "t" * 43, CODE + ".mac", outcome)
+    assert _ticked(html) == {"official", "result"}
+    assert ('id="hai_long-khong" name="hai_long" value="khong" checked' in html) is (
+        "hai_long" in fields
+    )
+
+
 def test_an_answer_goes_to_the_use_case_as_the_apis_body():
     recorded = Recorder()
     fields = {"hai_long": "khong", "ly_do_procedure": "1", "y_kien": "Nhiều giấy tờ"}
