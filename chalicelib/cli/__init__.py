@@ -59,7 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser().parse_args(argv)
+        args, extra = parser().parse_known_args(argv)
+        if extra:  # argparse would name the root command, not the one that was run
+            prog = getattr(args, "prog", "motcua")
+            raise UsageError(f"{prog}: unrecognized arguments: {' '.join(extra)} "
+                             f"(see `{prog} --help`)")  # fmt: skip
         if hasattr(args, "check"):  # what argparse cannot say: one of two options, …
             args.check(args)
     except UsageError as exc:

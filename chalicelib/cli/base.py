@@ -61,7 +61,7 @@ def add_command(
         help="act on a production stage: refused there without it, e.g. "
         "`MOTCUA_STAGE=prod motcua dlq list --yes-prod`",
     )
-    parser.set_defaults(run=run, needs=needs)
+    parser.set_defaults(run=run, needs=needs, prog=parser.prog)
     return parser
 
 

@@ -36,7 +36,9 @@ def stack():
             extra = {}
             if url.endswith(".fifo"):
                 extra = {"MessageGroupId": CODE, "MessageDeduplicationId": uuid.uuid4().hex}
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body, ensure_ascii=False), **extra)
+            sqs.send_message(
+                QueueUrl=url, MessageBody=json.dumps(body, ensure_ascii=False), **extra
+            )
         running.drain(60)
         yield running
 
@@ -112,8 +114,11 @@ def test_purge_asks_then_deletes_the_letter_and_its_parked_original(stack, capsy
     assert out.strip() == "1 letter deleted (intake 1)"
     assert bootstrap.container().letters.parked(parked) is None
     out = motcua(capsys, "dlq", "purge", "--all", "--yes")
-    assert out.strip() == f"{len(QUEUE_NAMES) - 1} letters deleted (" + ", ".join(
-        f"{name} 1" for name in QUEUE_NAMES if name != "intake"
-    ) + ")"
+    assert (
+        out.strip()
+        == f"{len(QUEUE_NAMES) - 1} letters deleted ("
+        + ", ".join(f"{name} 1" for name in QUEUE_NAMES if name != "intake")
+        + ")"
+    )
     assert listed(capsys)["total"] == 0
     assert motcua(capsys, "dlq", "purge", "--all", "--yes").strip() == "0 letters deleted (none)"
