@@ -10,10 +10,13 @@ PORT ?= 8000
 .PHONY: run demo test check lint types unit bench venv lock clean package deploy forms-images \
 	browser screens
 
-# Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
-$(STAMP): requirements.lock requirements-dev.lock
+# Every transitive dependency, pinned with its hashes (`make lock` regenerates both files);
+# then the project itself, editable and without dependencies, for the operator's command
+# `$(BIN)/motcua` (pyproject.toml's [project.scripts]; setuptools comes from the lock).
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
