@@ -3,6 +3,9 @@ queue is dead-lettered by its worker, listed and shown masked, redriven (it fail
 comes back with both reasons) and purged, every count printed being what was done."""
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -122,3 +125,23 @@ def test_purge_asks_then_deletes_the_letter_and_its_parked_original(stack, capsy
     )
     assert listed(capsys)["total"] == 0
     assert motcua(capsys, "dlq", "purge", "--all", "--yes").strip() == "0 letters deleted (none)"
+
+
+def test_the_installed_command_names_the_local_stack_it_acts_on(stack):
+    """As an operator runs it, in its own process: the stack named by the environment (what
+    `.local-state/env.json` says after `make run`), probed, then said before the answer."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+           **{k: v for k, v in stack.env.items() if k.startswith("MOTCUA_")}}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "chalicelib.cli", "dlq", "list", "--queue", "intake", "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [target] = [line for line in done.stderr.splitlines() if line.startswith("target: ")]
+    assert target == (
+        f"target: local stack at {stack.endpoint_url} (stage local, region {stack.region}, "
+        f"table {stack.env['MOTCUA_TABLE']})"
+    )
+    answer = json.loads(done.stdout)
+    assert answer["target"]["endpoint"] == stack.endpoint_url
+    assert set(answer["answer"]["queues"]) == {"intake"}
