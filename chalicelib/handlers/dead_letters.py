@@ -91,25 +91,28 @@ class DynamoLetters:
 
     def park(self, key: str, body: str, *, source: str, at: datetime, reason: str = "") -> History:
         expires = {"N": str(int((at + timedelta(days=PARK_DAYS)).timestamp()))}
-        item = client("dynamodb").update_item(
+        # Read, then put (each worker's policy allows GetItem and PutItem on the table): two
+        # copies of one body dead-lettered at the same moment may keep one reason of the two.
+        before = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=self._key(key), ConsistentRead=True)
+            .get("Item", {})
+        )
+        reasons = [r["S"] for r in before.get("reasons", {}).get("L", [])]
+        reasons = (reasons + ([reason] if reason else []))[-MAX_REASONS:]
+        first_at = before.get("first_at", {}).get("S") or at.isoformat()
+        client("dynamodb").put_item(
             TableName=self.table,
-            Key=self._key(key),
-            UpdateExpression=(
-                "SET body = :body, #source = :source, #at = :at, expires_at = :expires, "
-                "first_at = if_not_exists(first_at, :at), "
-                "reasons = list_append(if_not_exists(reasons, :none), :reason)"
-            ),
-            ExpressionAttributeNames={"#source": "source", "#at": "at"},
-            ExpressionAttributeValues={
-                ":body": {"S": body},
-                ":source": {"S": source},
-                ":at": {"S": at.isoformat()},
-                ":expires": expires,
-                ":none": {"L": []},
-                ":reason": {"L": [{"S": reason}] if reason else []},
+            Item={
+                **self._key(key),
+                "body": {"S": body},
+                "source": {"S": source},
+                "at": {"S": at.isoformat()},
+                "first_at": {"S": first_at},
+                "reasons": {"L": [{"S": r} for r in reasons]},
+                "expires_at": expires,
             },
-            ReturnValues="ALL_NEW",
-        )["Attributes"]
+        )
         # The original, redriven, comes back under a new message id: its digest finds this park.
         client("dynamodb").put_item(
             TableName=self.table,
@@ -119,8 +122,7 @@ class DynamoLetters:
                 "expires_at": expires,
             },
         )
-        reasons = tuple(r["S"] for r in item.get("reasons", {}).get("L", []))
-        return History(reasons[-MAX_REASONS:], item["first_at"]["S"])
+        return History(tuple(reasons), first_at)
 
     def parked(self, key: str) -> str | None:
         item = (
