@@ -145,3 +145,27 @@ def test_the_installed_command_names_the_local_stack_it_acts_on(stack):
     answer = json.loads(done.stdout)
     assert answer["target"]["endpoint"] == stack.endpoint_url
     assert set(answer["answer"]["queues"]) == {"intake"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["timers", "run", "--now", "2026-12-31T09:00:00+07:00"],
+        ["calendar", "recompute", "--reason", "Nghỉ bù", "--dry-run"],
+        ["portal", "reconcile", "--days", "1"],
+        ["report-rebuild", "--agency", "000.00.06.H19", "--from", "2026-01", "--to", "2026-12"],
+        ["deliveries", CODE],
+        ["outbox", "--code", CODE],
+        ["reference", "push"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_every_other_command_answers_json_on_the_local_stack(stack, capsys, argv):
+    answer = json.loads(motcua(capsys, *argv, "--json"))
+    assert answer["target"]["stage"] == "local" and "answer" in answer
+
+
+def test_a_form_of_a_dossier_that_does_not_exist_is_one_line(stack, capsys):
+    assert cli.main(["forms", CODE, "01"]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("error: ") and CODE in error
