@@ -41,6 +41,12 @@ def _queues(ctx: Context, names: list[str] | None) -> list[dlq.DeadLetterQueue]:
     return queues
 
 
+def count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of letters; e.g. 200")
+    return int(text)
+
+
 def age(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -88,6 +94,8 @@ def list_command(args: argparse.Namespace, ctx: Context) -> Answer:
             f"{name}: {plural(len(snap.letters), 'letter')} "
             f"(SQS counted {snap.visible} visible, {snap.in_flight} in flight)"
         )
+        if listed:
+            lines.append("  ID (for show, redrive, purge)          AGE   DOSSIER  TIMES  REASON")
         for letter in listed:
             lines.append(
                 f"  {letter.id}  {age(letter.age_seconds(now)):>4}  {letter.code or '-'}  "
@@ -227,7 +235,7 @@ def add(commands: Any) -> None:
     )
     listing.add_argument("--queue", action="append", choices=QUEUE_NAMES, help=QUEUE_HELP)
     listing.add_argument(
-        "--limit", type=int, default=50, help="letters shown per queue (default 50), e.g. 200"
+        "--limit", type=count, default=50, help="letters shown per queue (default 50), e.g. 200"
     )
 
     show = add_command(
