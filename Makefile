@@ -18,10 +18,13 @@ help:
 	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); name = $$1; sub(/:$$/, "", name); $$1 = ""; \
 		printf "  %-13s%s\n", name, $$0 }' $(firstword $(MAKEFILE_LIST))
 
-# Every transitive dependency, pinned with its hashes (`make lock` regenerates both files).
-$(STAMP): requirements.lock requirements-dev.lock
+# Every transitive dependency, pinned with its hashes (`make lock` regenerates both files);
+# then the project itself, editable and without dependencies, for the operator's command
+# `$(BIN)/motcua` (pyproject.toml's [project.scripts]; setuptools comes from the lock).
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 ## venv: build .venv/ from the hash-locked requirements (every other target does it first)

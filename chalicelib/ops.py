@@ -1,13 +1,16 @@
-"""Operator commands behind the CLI: run the timer now, recompute after a calendar change,
-reconcile the national portal, redrive dead letters.
+"""Operator commands behind the CLI (`motcua …`): run the timer now, recompute after a
+calendar change, reconcile the national portal, rebuild the reports, push the reference data.
 
 They act on the deployment the process's settings name; with `make run` up and no table
-configured, on the local stack, which leaves its settings in `.local-state/env.json`.
+configured, on the local stack, which leaves its settings in `.local-state/env.json`. The long
+scans take a `tick` called once per dossier, for the CLI's progress (nothing else).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,11 +37,34 @@ def operator_container() -> bootstrap.Container:
     return built
 
 
-def parse_now(text: str | None, deps: bootstrap.Container) -> datetime:
+def parse_now(text: str | datetime | None, deps: bootstrap.Container) -> datetime:
+    """`text` as a moment in Vietnam time (no zone: Vietnam's), or the container's now."""
     if not text:
         return deps.now()
-    moment = datetime.fromisoformat(text)
+    moment = datetime.fromisoformat(text) if isinstance(text, str) else text
     return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
+
+
+Tick = Callable[[], None]
+
+
+class _Counted:
+    """`inner`, whose `method` yields through `tick` (one per item): the scan's progress."""
+
+    def __init__(self, inner: Any, method: str, tick: Tick) -> None:
+        self._inner, self._method, self._tick = inner, method, tick
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._inner, name)
+        if name != self._method:
+            return found
+
+        def counted(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            for item in found(*args, **kwargs):
+                self._tick()
+                yield item
+
+        return counted
 
 
 def run_timers(now: datetime, deps: bootstrap.Container) -> dict[str, Any]:
@@ -46,27 +72,58 @@ def run_timers(now: datetime, deps: bootstrap.Container) -> dict[str, Any]:
 
 
 def recompute_calendar(
-    reason: str, now: datetime, deps: bootstrap.Container, *, dry_run: bool
+    reason: str,
+    now: datetime,
+    deps: bootstrap.Container,
+    *,
+    dry_run: bool,
+    tick: Tick | None = None,
 ) -> dict[str, Any]:
-    report = recalendar.run(reason, now, deps.recalendar_deps(), dry_run=dry_run)
+    scan = deps.recalendar_deps()
+    if tick is not None:
+        scan = dataclasses.replace(scan, store=_Counted(scan.store, "open_due_before", tick))
+    report = recalendar.run(reason, now, scan, dry_run=dry_run)
     return {"examined": report.examined, "changed": report.changed, "raced": report.raced,
             "dry_run": dry_run}  # fmt: skip
 
 
 def reconcile_portal(
-    deps: bootstrap.Container, *, repush: bool, now: datetime, recent_days: float | None = None
+    deps: bootstrap.Container,
+    *,
+    repush: bool,
+    now: datetime,
+    recent_days: float | None = None,
+    tick: Tick | None = None,
 ) -> dict[str, Any]:
     """What the national portal holds that differs from ours (every dossier, or with
     `recent_days` the open ones and those ended lately); with `repush`, pushed again and
-    looked up again (up to the configured rounds)."""
+    looked up again (up to the configured rounds). `tick`: once per look-up step."""
+
+    def may_go_on() -> bool:
+        if tick is not None:
+            tick()
+        return True
+
     result = portal_reconcile.reconcile(
-        deps.portal_reconcile_deps(),
+        deps.portal_reconcile_deps(may_go_on),
         now,
         repush=repush,
         rounds=deps.settings.portal_reconcile_rounds,
         recent_days=recent_days,
     )
     return result.summary()
+
+
+def rebuild_reports(
+    agency: str, first: str, last: str, deps: bootstrap.Container, *, tick: Tick | None = None
+) -> dict[str, Any]:
+    """QĐ 766 counters of `agency` recounted from every dossier's history, beside the live ones."""
+    from chalicelib.services import reports
+
+    store: Any = deps.store if tick is None else _Counted(deps.store, "all_codes", tick)
+    return reports.rebuild_and_compare(
+        agency, first, last, store, deps.calendar, deps.feedback_records
+    )
 
 
 def push_reference(deps: bootstrap.Container, data_dir: Path) -> dict[str, Any]:

@@ -18,10 +18,16 @@ that gives up on a message:
 
 The park comes first: if the DLQ send fails the record fails and is retried, and the park is
 overwritten with the same body. Replay needs nothing but SQS's own redrive (the console's
-"Start DLQ redrive", `aws sqs start-message-move-task`) or `redrive` below (`python -m
-chalicelib.cli dlq redrive intake`): a letter that comes back to its source queue is swapped
-for its parked original before the worker handles it (`original_body`), so it is handled
-exactly as it was first sent.
+"Start DLQ redrive", `aws sqs start-message-move-task`) or `motcua dlq redrive`: a letter that
+comes back to its source queue is swapped for its parked original before the worker handles it
+(`original_body`), so it is handled exactly as it was first sent.
+
+A letter keeps its story across redrives: the park records every reason and when the message
+was first dead-lettered, and a link from the original's digest (`LETTER#<source>#sha256:…` /
+`LINK`) finds that park again when the original, redriven, fails once more (the worker only
+sees the original then, under a new message id). Each letter names its dossier (`code`) and
+its id, the original's message id, which stays the same through every redrive
+(`motcua dlq list|show|redrive|purge`, `handlers/dead_letter_queues.py`).
 
 Not covered: a message that the worker never gets to dead-letter (it crashed or timed out on
 its last tries) is moved by the queue's redrive policy, body as it was: that net is SQS's own.
@@ -30,7 +36,9 @@ The worker dead-letters on the try before the policy's last one to keep that rar
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -42,25 +50,57 @@ LETTER_KIND = "dead-letter.v1"
 PARK_DAYS = 15  # the DLQs keep a message 14 days (MessageRetentionPeriod)
 
 
+MAX_REASONS = 10  # the latest reasons a park keeps (a letter redriven again and again)
+
+
+@dataclass(frozen=True)
+class History:
+    """What a park remembers of its message: every reason it was dead-lettered for (oldest
+    first, the latest `MAX_REASONS`) and when it was first."""
+
+    reasons: tuple[str, ...]
+    first_at: str
+
+
 class LetterStore(Protocol):
-    def park(self, key: str, body: str, *, source: str, at: datetime) -> None: ...
+    def park(
+        self, key: str, body: str, *, source: str, at: datetime, reason: str = ""
+    ) -> History: ...
 
     def parked(self, key: str) -> str | None: ...
+
+    def key_of(self, source: str, body: str) -> str | None: ...
+
+    def forget(self, key: str, *, source: str) -> None: ...
 
 
 def letter_key(source: str, message_id: str) -> str:
     return f"{source}#{message_id}"
 
 
+def digest_key(source: str, body: str) -> str:
+    return f"{source}#sha256:{hashlib.sha256(body.encode('utf-8')).hexdigest()}"
+
+
 class DynamoLetters:
     def __init__(self, table_name: str) -> None:
         self.table = table_name
 
-    def _key(self, key: str) -> dict[str, Any]:
-        return {"PK": {"S": f"LETTER#{key}"}, "SK": {"S": "LETTER"}}
+    def _key(self, key: str, sort: str = "LETTER") -> dict[str, Any]:
+        return {"PK": {"S": f"LETTER#{key}"}, "SK": {"S": sort}}
 
-    def park(self, key: str, body: str, *, source: str, at: datetime) -> None:
-        expires = int((at + timedelta(days=PARK_DAYS)).timestamp())
+    def park(self, key: str, body: str, *, source: str, at: datetime, reason: str = "") -> History:
+        expires = {"N": str(int((at + timedelta(days=PARK_DAYS)).timestamp()))}
+        # Read, then put (each worker's policy allows GetItem and PutItem on the table): two
+        # copies of one body dead-lettered at the same moment may keep one reason of the two.
+        before = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=self._key(key), ConsistentRead=True)
+            .get("Item", {})
+        )
+        reasons = [r["S"] for r in before.get("reasons", {}).get("L", [])]
+        reasons = (reasons + ([reason] if reason else []))[-MAX_REASONS:]
+        first_at = before.get("first_at", {}).get("S") or at.isoformat()
         client("dynamodb").put_item(
             TableName=self.table,
             Item={
@@ -68,9 +108,21 @@ class DynamoLetters:
                 "body": {"S": body},
                 "source": {"S": source},
                 "at": {"S": at.isoformat()},
-                "expires_at": {"N": str(expires)},
+                "first_at": {"S": first_at},
+                "reasons": {"L": [{"S": r} for r in reasons]},
+                "expires_at": expires,
             },
         )
+        # The original, redriven, comes back under a new message id: its digest finds this park.
+        client("dynamodb").put_item(
+            TableName=self.table,
+            Item={
+                **self._key(digest_key(source, body), "LINK"),
+                "parked": {"S": key},
+                "expires_at": expires,
+            },
+        )
+        return History(tuple(reasons), first_at)
 
     def parked(self, key: str) -> str | None:
         item = (
@@ -80,16 +132,52 @@ class DynamoLetters:
         )
         return item["body"]["S"] if item else None
 
+    def key_of(self, source: str, body: str) -> str | None:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.table,
+                Key=self._key(digest_key(source, body), "LINK"),
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return item["parked"]["S"] if item else None
+
+    def forget(self, key: str, *, source: str) -> None:
+        body = self.parked(key)
+        if body is not None:
+            client("dynamodb").delete_item(
+                TableName=self.table, Key=self._key(digest_key(source, body), "LINK")
+            )
+        client("dynamodb").delete_item(TableName=self.table, Key=self._key(key))
+
 
 class MemoryLetters:
     def __init__(self) -> None:
         self.bodies: dict[str, str] = {}
+        self.histories: dict[str, History] = {}
+        self.links: dict[str, str] = {}
 
-    def park(self, key: str, body: str, *, source: str, at: datetime) -> None:
+    def park(self, key: str, body: str, *, source: str, at: datetime, reason: str = "") -> History:
         self.bodies[key] = body
+        before = self.histories.get(key, History((), at.isoformat()))
+        reasons = (*before.reasons, reason) if reason else before.reasons
+        self.histories[key] = History(reasons[-MAX_REASONS:], before.first_at)
+        self.links[digest_key(source, body)] = key
+        return self.histories[key]
 
     def parked(self, key: str) -> str | None:
         return self.bodies.get(key)
+
+    def key_of(self, source: str, body: str) -> str | None:
+        return self.links.get(digest_key(source, body))
+
+    def forget(self, key: str, *, source: str) -> None:
+        body = self.bodies.pop(key, None)
+        self.histories.pop(key, None)
+        if body is not None:
+            self.links.pop(digest_key(source, body), None)
 
 
 def _as_letter(raw: str) -> dict[str, Any] | None:
@@ -126,6 +214,16 @@ def masked_copy(raw: str) -> Any:
     return _no_free_text(masking.redact(document))
 
 
+def code_in(document: Any) -> str | None:
+    """The dossier code a queued body names, if any (a transition, a notice, a sync or a fetch
+    names it; an intake does when its portal numbered it)."""
+    if not isinstance(document, dict):
+        return None
+    request = document.get("request")
+    code = document.get("code") or (request.get("code") if isinstance(request, dict) else None)
+    return code if isinstance(code, str) else None
+
+
 def seal(
     raw: str,
     *,
@@ -136,21 +234,43 @@ def seal(
     now: datetime,
 ) -> str:
     """Park the original body; answer the DLQ's body, with no personal data in clear."""
+    masked_reason = masking.mask(reason)
     letter = _as_letter(raw)
-    key = letter["parked"] if letter is not None else letter_key(source, message_id)
-    if letter is None:
-        letters.park(key, raw, source=source, at=now)
+    if letter is not None:  # its original is gone (not parked any more): the letter again
+        key = str(letter["parked"])
+        history = History(
+            (*_reasons_of(letter), masked_reason)[-MAX_REASONS:],
+            str(letter.get("first_at") or now.isoformat()),
+        )
+        code = letter.get("code")
+    else:  # first time, or the original redriven and failed again: the park it had
+        key = letters.key_of(source, raw) or letter_key(source, message_id)
+        history = letters.park(key, raw, source=source, at=now, reason=masked_reason)
+        try:
+            code = code_in(json.loads(raw))
+        except ValueError:
+            code = None
     return json.dumps(
         {
             "kind": LETTER_KIND,
             "source": source,
             "message_id": message_id,
             "parked": key,
-            "reason": masking.mask(reason),
+            "code": code,
+            "reason": masked_reason,
+            "reasons": list(history.reasons),
+            "first_at": history.first_at,
             "masked": masked_copy(raw),
         },
         ensure_ascii=False,
     )
+
+
+def _reasons_of(letter: dict[str, Any]) -> tuple[str, ...]:
+    reasons = letter.get("reasons")
+    if isinstance(reasons, list):
+        return tuple(str(r) for r in reasons)
+    return (str(letter["reason"]),) if letter.get("reason") else ()
 
 
 def original_body(raw: str, letters: LetterStore) -> str:
@@ -165,34 +285,6 @@ def original_body(raw: str, letters: LetterStore) -> str:
             f"(kept {PARK_DAYS} days)"
         )
     return parked
-
-
-def redrive(sqs: Any, dlq_url: str, source_url: str, *, limit: int = 10_000) -> int:
-    """Move the letters of a DLQ back to their source queue (what SQS's own redrive does);
-    answer how many. A FIFO queue gets each letter in its message group again."""
-    moved = 0
-    fifo = source_url.endswith(".fifo")
-    while moved < limit:
-        messages = sqs.receive_message(
-            QueueUrl=dlq_url,
-            MaxNumberOfMessages=10,
-            MessageSystemAttributeNames=["MessageGroupId"],
-            VisibilityTimeout=60,
-        ).get("Messages", [])
-        if not messages:
-            return moved
-        for message in messages:
-            extra: dict[str, str] = {}
-            if fifo:
-                group = message.get("Attributes", {}).get("MessageGroupId", "redrive")
-                extra = {
-                    "MessageGroupId": group,
-                    "MessageDeduplicationId": f"redrive-{message['MessageId']}",
-                }
-            sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"], **extra)
-            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
-            moved += 1
-    return moved
 
 
 def drain(sqs: Any, dlq_url: str) -> list[dict[str, Any]]:

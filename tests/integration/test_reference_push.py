@@ -53,7 +53,7 @@ def test_files_the_catalog_cannot_use_are_refused_and_nothing_is_stored(aws, tmp
     (folder / AGENCY_ALIASES_FILE).write_text(aliases.replace("000.01.09.H19", "000.01.98.H19"),
                                               encoding="utf-8")  # fmt: skip
     assert cli.main(["reference", "push", "--data-dir", str(folder)]) == 2
-    error = capsys.readouterr().err
+    error = capsys.readouterr().err.splitlines()[-1]  # after the target line
     assert error.startswith("error: not stored:") and "000.01.09.H19" in error
     items = boto3.client("dynamodb").scan(TableName=aws["MOTCUA_TABLE"])["Items"]
     assert [i for i in items if i["PK"]["S"].startswith("REF#")] == []
