@@ -326,17 +326,10 @@ def deliveries_command(args: argparse.Namespace) -> str:
 def outbox_command(args: argparse.Namespace) -> str:
     from chalicelib import ops
     from chalicelib.notify.providers.local_outbox import DEFAULT_OUTBOX, read_outbox
+    from chalicelib.services.outbox import outbox_listing
 
     path = args.path or ops.operator_container().settings.local_outbox or DEFAULT_OUTBOX
-    lines = []
-    for message in read_outbox(path):
-        if args.code and args.code not in message["key"]:
-            continue
-        parts = f" ({message['parts']} SMS)" if message.get("parts") else ""
-        lines.append(
-            f"{message['at']}  {message['channel']:<5} {message['to']:<28} "
-            f"{message['key']}{parts}\n    {message.get('subject') or message['text']}"
-        )
+    lines = outbox_listing(read_outbox(path), args.code)
     return "\n".join(lines) or f"nothing sent yet ({path})"
 
 
