@@ -136,7 +136,18 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         keep_state=None if args.no_keep else args.state_dir,
         save_every=args.save_every,
     )
-    with stack:
+    try:
+        stack.start()
+    except OSError as error:  # a port taken: one line that says what to do
+        ports = f"{args.port}, {args.moto_port}, {args.portal_port}, {args.zns_port}"
+        print(
+            f"cannot start the local stack: {error}. Ports asked: {ports} (API, moto, portal, "
+            "ZNS); choose free ones, e.g. make run PORT=8010 MOTO_PORT=5010 PORTAL_PORT=5011 "
+            "ZNS_PORT=5012 (0: any free one)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
         # Mẫu 01's QR code and the notices link to this stack's own lookup page.
         stack.configure(MOTCUA_LOOKUP_URL=stack.base_url + LOOKUP_PAGE + "?ma={code}")
         print(stack.describe(), flush=True)
@@ -150,6 +161,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         finally:
             state.unlink(missing_ok=True)
         print("stopping…", file=sys.stderr, flush=True)
+    finally:
+        stack.stop()  # saves the data (devstack/persistence.py)
     return 0
 
 

@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType
@@ -164,6 +165,12 @@ class _SerializedRequestHandler(ChaliceRequestHandler):
     ) -> None:
         self.local_gateway = _SerializedGateway(app_object, config, lock)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def log_date_time_string(self) -> str:
+        """The request lines `make run` prints, in Vietnam time (the machine's may be UTC)."""
+        from chalicelib.domain.calendar import LOCAL_TZ
+
+        return datetime.now(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def serve_app(
@@ -332,6 +339,8 @@ class LocalStack:
         if self.moto_port:
             # ThreadedMotoServer binds in its thread and would wait forever on a busy port.
             with socket.socket() as probe:
+                # As the server binds: a port left in TIME_WAIT by the last run is free.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("127.0.0.1", self.moto_port))
                 except OSError as error:
@@ -573,9 +582,6 @@ class LocalStack:
                     "(in UTC, as EventBridge reads it; Vietnam is UTC+7)"
                 )
         lines += [
-            "",
-            self.describe_state(),
-            "",
             f"  webhook clients {', '.join(self.webhook_clients)} (secrets in SSM under "
             f"{Settings.from_environment(self.env).webhook_secrets_prefix})",
             "",
@@ -587,6 +593,8 @@ class LocalStack:
             f"  {python} -m chalicelib.cli outbox      (file: {self.outbox_path})",
             "Fire the deadline timer at a chosen moment:",
             f"  {python} -m chalicelib.cli timers run --now 2026-12-31T09:00:00+07:00",
+            "",
+            self.describe_state(),
             "",
             "Ctrl-C to stop.",
         ]
