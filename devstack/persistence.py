@@ -220,7 +220,7 @@ class Keeper:
     def _save_bucket(self, bucket: str, into: Path) -> int:
         s3 = self.client("s3")
         into.mkdir(parents=True, exist_ok=True)
-        index = []
+        index: list[dict[str, Any]] = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             for listed in page.get("Contents", []):
                 got = s3.get_object(Bucket=bucket, Key=listed["Key"])
