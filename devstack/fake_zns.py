@@ -24,10 +24,11 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from chalicelib.notify.providers.zns import ZNS_ERRORS
+from devstack.loopback import JsonHandler, LoopbackServer
 
 SEND_PATH = "/message/template"
 OAUTH_PATH = "/v4/oa/access_token"
@@ -67,7 +68,9 @@ def parse_rules(items: Iterable[str]) -> dict[str, int]:
     return rules
 
 
-class FakeZns:
+class FakeZns(LoopbackServer):
+    name = "fake-zns"
+
     def __init__(
         self,
         *,
@@ -84,47 +87,15 @@ class FakeZns:
         self.refreshes = 0
         self._access = ("", 0.0)  # (token, expires at)
         self._refresh_token = ""
-        self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
         self._issue()
 
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def oauth_url(self) -> str:
         return self.url + OAUTH_PATH
-
-    def start(self) -> FakeZns:
-        self._server = ThreadingHTTPServer(self._address, _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-zns", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> FakeZns:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # --- state -------------------------------------------------------------------------------
 
@@ -213,21 +184,7 @@ class FakeZns:
 
 
 def _handler_for(zns: FakeZns) -> Callable[..., BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # quiet: the outbox shows what matters
-            pass
-
-        def _answer(self, status: int, body: Any) -> None:
-            raw = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def _raw(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             if self.path == "/_messages":
                 with zns._lock:
