@@ -372,10 +372,13 @@ class LocalStack:
         """What the last run saved, into the new resources (before any handler runs)."""
         if self.keep_state is None:
             return
-        self.keeper = Keeper(
+        keeper = Keeper(
             self.keep_state, self.aws_client, Names.of_template(self.prefix), self.region
         )
-        self.restored = self.keeper.restore()
+        self.restored = keeper.restore()
+        # Saving only once the restore is whole: a start that failed halfway must not write
+        # its half over what was saved.
+        self.keeper = keeper
 
     def _save_state(self) -> None:
         if self.keeper is None or self._moto is None:
@@ -536,11 +539,15 @@ class LocalStack:
             if self.restored.skipped:
                 gone = ", ".join(self.restored.skipped)
                 found += f"; skipped, no longer in the template: {gone}"
-        every = f"every {self.save_every:g} s and " if self.save_every > 0 else ""
+        if self.save_every > 0:
+            when = f"every {self.save_every:g} s and on stop; a kill -9 loses at most the last "
+            when += f"{self.save_every:g} s"
+        else:
+            when = "on stop only; a kill -9 loses all since the start"
         return "\n".join(
             (
                 f"Data: kept in {self.keep_state} ({found}).",
-                f"  Saved {every}on stop; a kill -9 loses at most the last {self.save_every:g} s.",
+                f"  Saved {when}.",
                 f"  Not kept: {NOT_KEPT}.",
             )
         )
