@@ -6,6 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`'s other ports (0: any free one) and its fake Zalo's errors on demand, e.g.
+# ZNS_ERRORS="0912345678=-118 *=-144"; FRESH=1 starts empty (discards the saved data).
+MOTO_PORT ?= 5000
+PORTAL_PORT ?= 5001
+ZNS_PORT ?= 5002
+ZNS_ERRORS ?=
+FRESH ?=
 
 .PHONY: help run demo test check lint types unit bench venv lock clean package deploy forms-images \
 	browser screens
@@ -30,11 +37,15 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 ## venv: build .venv/ from the hash-locked requirements (every other target does it first)
 venv: $(STAMP)
 
-## run: the whole system on loopback: moto, tables and queues, the API, the workers (HOST/PORT)
+## run: the whole system on loopback: moto, tables and queues, the API, the workers, a fake
+## portal and a fake Zalo ZNS (HOST, PORT, MOTO_PORT, PORTAL_PORT, ZNS_PORT, ZNS_ERRORS, FRESH);
+## the data is kept in .local-state/data across restarts
 run: $(STAMP)
-	$(BIN)/python -m devstack --host $(HOST) --port $(PORT)
+	$(BIN)/python -m devstack --host $(HOST) --port $(PORT) --moto-port $(MOTO_PORT) \
+		--portal-port $(PORTAL_PORT) --zns-port $(ZNS_PORT) \
+		$(if $(ZNS_ERRORS),--zns-errors "$(ZNS_ERRORS)") $(if $(FRESH),--fresh)
 
-## demo: a realistic scenario against a running `make run` (another shell)
+## demo: a realistic scenario against a running `make run` (another shell; the same PORT)
 demo: $(STAMP)
 	$(BIN)/python -m devstack.demo --url http://$(HOST):$(PORT)
 

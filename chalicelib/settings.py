@@ -104,6 +104,10 @@ class Settings(BaseModel):
     zns_app_id: Annotated[str, _env("ZNS_APP_ID")] = ""
     zns_secret_key_parameter: Annotated[str, _env("ZNS_SECRET_KEY_PARAMETER")] = ""
     zns_templates: Annotated[str, _env("ZNS_TEMPLATES")] = "{}"  # milestone → Zalo template id
+    # Zalo's addresses; empty: the real ones. The local stage points them at its fake ZNS
+    # server (devstack/fake_zns.py).
+    zns_api_url: Annotated[str, _env("ZNS_API_URL")] = ""
+    zns_oauth_url: Annotated[str, _env("ZNS_OAUTH_URL")] = ""
     email_provider: Annotated[str, _env("EMAIL_PROVIDER")] = "none"
     email_sender: Annotated[str, _env("EMAIL_SENDER")] = ""
     local_outbox: Annotated[str, _env("LOCAL_OUTBOX")] = ""

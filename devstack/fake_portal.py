@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from chalicelib.adapters.national_portal import (
@@ -40,6 +40,7 @@ from chalicelib.adapters.national_portal import (
     record_push,
 )
 from chalicelib.domain.portal_records import DOSSIER_SERVICE, PROGRESS_SERVICE
+from devstack.loopback import JsonHandler, LoopbackServer
 
 LOGIN_PATH = "/mapi/login"
 INTEGRATION_PATH = "/mapi/g"
@@ -59,7 +60,9 @@ def refused(message: str, code: str = "-1") -> Answer:
     return 200, {"error_code": code, "message": message}
 
 
-class FakePortal:
+class FakePortal(LoopbackServer):
+    name = "fake-portal"
+
     def __init__(
         self,
         *,
@@ -83,47 +86,13 @@ class FakePortal:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.files: dict[str, bytes] = {SAMPLE_FILE: sample_pdf()}
-        self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def host(self) -> str:
-        return str(self._address[0])
+    def handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def file_url(self, name: str = SAMPLE_FILE) -> str:
         return self.url + FILES_PATH + name
-
-    def start(self) -> FakePortal:
-        self._server = ThreadingHTTPServer(self._address, _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-portal", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> FakePortal:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def status_of(self, code: str) -> int | None:
         with self._lock:
@@ -248,22 +217,10 @@ class FakePortal:
 
 
 def _handler_for(portal: FakePortal) -> Callable[..., BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # quiet: the stack logs what matters
-            pass
-
-        def _answer(self, status: int, body: Any) -> None:
-            raw = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(JsonHandler):
         def _body(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
             try:
-                return json.loads(self.rfile.read(length) or b"null")
+                return json.loads(self._raw() or b"null")
             except ValueError:
                 return None
 

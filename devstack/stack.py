@@ -24,6 +24,8 @@ import logging
 import socket
 import sys
 import threading
+from collections.abc import Mapping
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType
@@ -46,12 +48,19 @@ from chalicelib.adapters import aws
 from chalicelib.bootstrap import Container
 from chalicelib.http.gateway_problems import local_answer
 from chalicelib.http.problems import PROBLEM_JSON
+from chalicelib.services.outbox import vietnam_time
 from chalicelib.settings import Settings
 from devstack.fake_portal import FakePortal
+from devstack.fake_zns import APP_ID as ZNS_APP_ID
+from devstack.fake_zns import SECRET_KEY as ZNS_SECRET_KEY
+from devstack.fake_zns import FakeZns
+from devstack.persistence import NOT_KEPT, Counts, Keeper, Names, PeriodicSaver
 from devstack.pollers import Pollers
 from devstack.resources import create_resources
 from devstack.signing import TRUST_ROOTS_VARIABLE, trust_environment
 from infra.compose import DEPLOYED_SETTINGS
+
+log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-1"
@@ -157,6 +166,12 @@ class _SerializedRequestHandler(ChaliceRequestHandler):
         self.local_gateway = _SerializedGateway(app_object, config, lock)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
+    def log_date_time_string(self) -> str:
+        """The request lines `make run` prints, in Vietnam time (the machine's may be UTC)."""
+        from chalicelib.domain.calendar import LOCAL_TZ
+
+        return datetime.now(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
+
 
 def serve_app(
     app_object: Any, config: Config, host: str, port: int, lock: threading.Lock
@@ -181,6 +196,11 @@ class LocalStack:
     `port=0` / `moto_port=0` pick free ports (see `base_url`, `endpoint_url`). `prefix` is put
     in front of every table and queue name, so stacks in one process stay apart.
     `retry_visibility_timeout` is the pollers' local-only retry speed-up (None: SQS's own).
+    `portal_port` / `zns_port`: the fake national portal's and the fake Zalo ZNS server's (0:
+    any free one). `zns_rules`: phone → ZNS error code the fake Zalo answers (devstack/fake_zns);
+    None: no fake Zalo, ZNS is off (the notices go by SMS).
+    `keep_state`: a directory where the data is saved (on stop and every `save_every` seconds)
+    and from which it is restored at start (devstack/persistence); None: nothing kept.
     """
 
     def __init__(
@@ -198,6 +218,11 @@ class LocalStack:
         retry_visibility_timeout: int | None = 1,
         wait_time_seconds: int = 1,
         portal_fail_rate: float = 0.0,
+        portal_port: int = 0,
+        zns_port: int = 0,
+        zns_rules: Mapping[str, int] | None = None,
+        keep_state: str | Path | None = None,
+        save_every: float = 30.0,
     ) -> None:
         self.host = loopback_host(host)
         self.port = port
@@ -225,7 +250,13 @@ class LocalStack:
         self.endpoint_url = ""
         self.base_url = ""
         self.api_lock = threading.Lock()
-        self.portal = FakePortal(fail_rate=portal_fail_rate)
+        self.portal = FakePortal(fail_rate=portal_fail_rate, port=portal_port)
+        self.zns = None if zns_rules is None else FakeZns(port=zns_port, rules=zns_rules)
+        self.keep_state = None if keep_state is None else Path(keep_state)
+        self.save_every = save_every
+        self.keeper: Keeper | None = None
+        self.restored: Counts | None = None
+        self._saver: PeriodicSaver | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -248,18 +279,26 @@ class LocalStack:
             for name, value in trust_environment(self.stage, self.state_dir).items():
                 self.env.setdefault(name, value)
             self._create_resources()
+            self._restore_state()
             self._store_dev_secrets()
             self._start_portal()
+            self._start_zns()
             self._load_app()
             self._serve_http(config)
             if self.run_pollers:
                 self.pollers.start()
+            if self.keeper is not None and self.save_every > 0:
+                self._saver = PeriodicSaver(self.keeper, self.save_every)
+                self._saver.start()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self._saver is not None:
+            self._saver.stop()
+            self._saver = None
         if self.pollers is not None:
             self.pollers.stop()
         if self._http is not None:
@@ -269,7 +308,10 @@ class LocalStack:
         if self._http_thread is not None:
             self._http_thread.join(5)
             self._http_thread = None
+        self._save_state()
         self.portal.stop()
+        if self.zns is not None:
+            self.zns.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -297,6 +339,8 @@ class LocalStack:
         if self.moto_port:
             # ThreadedMotoServer binds in its thread and would wait forever on a busy port.
             with socket.socket() as probe:
+                # As the server binds: a port left in TIME_WAIT by the last run is free.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("127.0.0.1", self.moto_port))
                 except OSError as error:
@@ -324,6 +368,29 @@ class LocalStack:
             service, endpoint_url=self.endpoint_url
         )
 
+    def _restore_state(self) -> None:
+        """What the last run saved, into the new resources (before any handler runs)."""
+        if self.keep_state is None:
+            return
+        keeper = Keeper(
+            self.keep_state, self.aws_client, Names.of_template(self.prefix), self.region
+        )
+        self.restored = keeper.restore()
+        # Saving only once the restore is whole: a start that failed halfway must not write
+        # its half over what was saved.
+        self.keeper = keeper
+
+    def _save_state(self) -> None:
+        if self.keeper is None or self._moto is None:
+            return
+        try:
+            counts = self.keeper.save()
+        except Exception:  # stopping must go on: the periodic save is the one kept then
+            log.exception("saving the local stack's data on stop failed")
+            return
+        log.info("data saved in %s: %s", self.keep_state, counts.describe())
+        self.keeper = None  # once: a second stop() must not save an emptied moto
+
     def _create_resources(self) -> None:
         self.resources = create_resources(
             self.aws_client("dynamodb"),
@@ -344,15 +411,17 @@ class LocalStack:
         return self.state_dir / f"{self.prefix}outbox.jsonl"
 
     def _notification_channels(self) -> None:
-        # SMS through SNS on moto, email to the outbox file, no Zalo account to call: the
-        # local stage sends nothing out, and the CLI lists what it would have sent. The file
-        # starts empty with each stack: moto's state does, and codes would repeat.
-        self.outbox_path.unlink(missing_ok=True)
+        # SMS through SNS on moto, ZNS to the fake Zalo (or none), email to the outbox file:
+        # the local stage sends nothing out, and the CLI lists what it would have sent. The
+        # file starts empty with a stack that starts empty (codes would repeat), and goes on
+        # with one whose data was restored.
+        if self.restored is None:
+            self.outbox_path.unlink(missing_ok=True)
         for name, value in {
             "MOTCUA_SMS_PROVIDER": "sns",
             "MOTCUA_SMS_SENDER_ID": "MOTCUA",
             "MOTCUA_EMAIL_PROVIDER": "local",
-            "MOTCUA_ZNS_PROVIDER": "none",
+            "MOTCUA_ZNS_PROVIDER": "none" if self.zns is None else "zalo",
             "MOTCUA_LOCAL_OUTBOX": str(self.outbox_path),
         }.items():
             self.env.setdefault(name, value)
@@ -380,6 +449,31 @@ class LocalStack:
         # loopback host is the one the file-fetch worker may fetch from (the local stage's
         # exception: http, loopback).
         self.env.setdefault("MOTCUA_FILE_FETCH_HOSTS", self.portal.host)
+
+    def _start_zns(self) -> None:
+        """Zalo ZNS: a fake on loopback (fake_zns.py), its token pair and the app's secret in
+        SSM as production keeps them, a template id for every milestone."""
+        if self.zns is None:
+            return
+        from chalicelib.domain.messages import Milestone
+
+        self.zns.start()
+        ssm = self.aws_client("ssm")
+        tokens, secret = f"/motcua/{self.stage}/zns-tokens", f"/motcua/{self.stage}/zns-secret"
+        ssm.put_parameter(
+            Name=tokens, Value=self.zns.tokens_json(), Type="SecureString", Overwrite=True
+        )
+        ssm.put_parameter(Name=secret, Value=ZNS_SECRET_KEY, Type="SecureString", Overwrite=True)
+        templates = {m.value: str(410000 + n) for n, m in enumerate(Milestone, start=1)}
+        for name, value in {
+            "MOTCUA_ZNS_API_URL": self.zns.url,
+            "MOTCUA_ZNS_OAUTH_URL": self.zns.oauth_url,
+            "MOTCUA_ZNS_APP_ID": ZNS_APP_ID,
+            "MOTCUA_ZNS_TOKEN_PARAMETER": tokens,
+            "MOTCUA_ZNS_SECRET_KEY_PARAMETER": secret,
+            "MOTCUA_ZNS_TEMPLATES": json.dumps(templates),
+        }.items():
+            self.env.setdefault(name, value)
 
     def _install(self) -> None:
         """The app's composition root, over this stack's settings (what Lambda would read from
@@ -431,6 +525,33 @@ class LocalStack:
 
     # --- for people --------------------------------------------------------------------------
 
+    def describe_state(self) -> str:
+        """Whether this stack's data outlives it, said plainly at start."""
+        if self.keep_state is None:
+            return (
+                "Data: NOT kept. moto holds it in memory: stopping this stack loses every dossier."
+            )
+        if self.restored is None:
+            found = "nothing saved before: starting empty"
+        else:
+            saved_at = vietnam_time(self.restored.saved_at)
+            found = f"restored {self.restored.describe()} saved at {saved_at} Vietnam time"
+            if self.restored.skipped:
+                gone = ", ".join(self.restored.skipped)
+                found += f"; skipped, no longer in the template: {gone}"
+        if self.save_every > 0:
+            when = f"every {self.save_every:g} s and on stop; a kill -9 loses at most the last "
+            when += f"{self.save_every:g} s"
+        else:
+            when = "on stop only; a kill -9 loses all since the start"
+        return "\n".join(
+            (
+                f"Data: kept in {self.keep_state} ({found}).",
+                f"  Saved {when}.",
+                f"  Not kept: {NOT_KEPT}.",
+            )
+        )
+
     def describe(self) -> str:
         python = ".venv/bin/python"
         lines = [
@@ -439,6 +560,14 @@ class LocalStack:
             f"  moto endpoint   {self.endpoint_url}   (AWS_ENDPOINT_URL={self.endpoint_url})",
             f"  national portal {self.portal.url}   (fake: GET /_records, POST /_control)",
         ]
+        if self.zns is not None:
+            rules = ", ".join(f"{p} → {c}" for p, c in self.zns.rules.items()) or "none"
+            lines.append(
+                f"  Zalo ZNS        {self.zns.url}   (fake: GET /_messages, POST /_control; "
+                f"errors on demand: {rules})"
+            )
+        else:
+            lines.append("  Zalo ZNS        off (notices to phones go by SMS)")
         if TRUST_ROOTS_VARIABLE in self.env:
             lines.append(
                 f"  result signing  {self.env[TRUST_ROOTS_VARIABLE]}   (the local development "
@@ -455,7 +584,10 @@ class LocalStack:
             for stream in self.pollers.streams:
                 lines.append(f"  stream          {stream.stream_arn} -> {stream.name}")
             for name, scheduled in self.pollers.scheduler.handlers.items():
-                lines.append(f"  schedule        {name}: {scheduled.schedule.expression} (UTC)")
+                lines.append(
+                    f"  schedule        {name}: {scheduled.schedule.expression} "
+                    "(in UTC, as EventBridge reads it; Vietnam is UTC+7)"
+                )
         lines += [
             f"  webhook clients {', '.join(self.webhook_clients)} (secrets in SSM under "
             f"{Settings.from_environment(self.env).webhook_secrets_prefix})",
@@ -464,10 +596,12 @@ class LocalStack:
             f"  {python} -m chalicelib.cli token --agency <agency id> --unit <unit> --role <role>",
             "Sign a webhook body (prints the X-Motcua-Client and X-Motcua-Signature headers):",
             f"  {python} -m chalicelib.cli sign --client {PORTAL_CLIENT} FILE",
-            "What was sent to citizens and officials (SMS, email):",
+            "What was sent to citizens and officials (ZNS, SMS, email; times in Vietnam time):",
             f"  {python} -m chalicelib.cli outbox      (file: {self.outbox_path})",
             "Fire the deadline timer at a chosen moment:",
             f"  {python} -m chalicelib.cli timers run --now 2026-12-31T09:00:00+07:00",
+            "",
+            self.describe_state(),
             "",
             "Ctrl-C to stop.",
         ]

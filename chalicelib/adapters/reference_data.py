@@ -3,7 +3,7 @@
 - `FileReference`: the files in the data folder (`data/agencies.yaml`, `agency_aliases.yaml`);
   their version is their size and modification time, so an edit on the local stack is seen.
 - `TableReference`: the item `REF#agencies` / `REF` of the dossier table, written by the CLI
-  (`python -m chalicelib.cli reference push`) after it checked the files; its version is a
+  (`motcua reference push`) after it checked the files; its version is a
   number the CLI raises by one, conditionally. Without the item, the packaged files. A deployed
   stage edits its registry this way, without a deploy: each worker asks for the version at most
   once per `MOTCUA_REFERENCE_REFRESH_SECONDS` (one small read) and reloads when it moved.

@@ -6,7 +6,7 @@ strings or booleans (PyJWT would read `"9999999999"` as a date), and `exp - iat`
 stage's `jwt_max_lifetime`: a token minted to live for a year is refused even while fresh.
 Production verifies RS256 tokens against the OIDC issuer's JWKS (e.g. Cognito); the dev stage
 verifies HS256 tokens made with a key of its own, the local stage with the published
-development key (see `python -m chalicelib.cli token`).
+development key (see `motcua token`).
 
 Unknown role names are ignored, and so are `system` and `applicant`: those roles belong to
 other agencies' systems and to applicants acting on a portal, which reach us by signed webhooks,

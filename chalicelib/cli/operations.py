@@ -164,14 +164,10 @@ def outbox_command(args: argparse.Namespace, ctx: Context) -> Answer:
     path = args.path or ctx.deps.local_outbox or DEFAULT_OUTBOX
     if args.path and not Path(path).exists():
         raise CliError(f"no outbox at {path}: give the file `make run` printed, or leave --path")
+    from chalicelib.services.outbox import outbox_listing
+
     messages = [m for m in read_outbox(path) if not args.code or args.code in m["key"]]
-    lines = []
-    for message in messages:
-        parts = f" ({message['parts']} SMS)" if message.get("parts") else ""
-        lines.append(
-            f"{message['at']}  {message['channel']:<5} {message['to']:<28} "
-            f"{message['key']}{parts}\n    {message.get('subject') or message['text']}"
-        )
+    lines = outbox_listing(messages)
     return Answer("\n".join(lines) or f"nothing sent yet ({path})", messages)
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.notify.model import Channel, Outcome, OutgoingMessage, Provider, SendResult
+from chalicelib.notify.model import (
+    FALLBACK_OUTCOMES,
+    Channel,
+    Outcome,
+    OutgoingMessage,
+    Provider,
+    SendResult,
+)
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.notify.providers.local_outbox import LocalOutboxProvider
 
 
 class CopiedToOutbox:
     """Sends through the real provider, and copies what it accepted to the local outbox file:
-    the local stage sends SMS through SNS (moto) and lets a developer read what went out."""
+    the local stage sends SMS through SNS (moto) and ZNS to a fake Zalo, and lets a developer
+    read what went out. A refusal that makes the notifier fall back to the next channel (ZNS:
+    no Zalo account, quota) is copied too, marked refused, so the fallback can be seen."""
 
-    def __init__(self, inner: Provider, outbox: Provider) -> None:
+    def __init__(self, inner: Provider, outbox: LocalOutboxProvider) -> None:
         self.inner = inner
         self.outbox = outbox
         self.name = inner.name
@@ -23,6 +36,8 @@ class CopiedToOutbox:
         result = self.inner.send(message)
         if result.outcome is Outcome.ACCEPTED:
             self.outbox.send(message)
+        elif result.outcome in FALLBACK_OUTCOMES:
+            self.outbox.send(message, refused=f"{result.outcome.value}: {result.error or ''}")
         return result
 
 
@@ -38,7 +53,7 @@ class ChannelSettingsError(ValueError):
     """The settings name a provider that does not exist or lack what it needs."""
 
 
-def _local(channel: Channel, settings: Settings) -> Provider:
+def _local(channel: Channel, settings: Settings) -> LocalOutboxProvider:
     from chalicelib.notify.providers.local_outbox import LocalOutboxProvider
 
     if not settings.local_outbox:
@@ -76,7 +91,12 @@ def _zns(settings: Settings) -> Provider | None:
     if kind == "local":
         return _local(Channel.ZNS, settings)
     if kind == "zalo":
-        from chalicelib.notify.providers.zns import ZALO_OAUTH_URL, SsmZnsTokens, ZaloZnsProvider
+        from chalicelib.notify.providers.zns import (
+            ZALO_OAUTH_URL,
+            ZNS_BASE_URL,
+            SsmZnsTokens,
+            ZaloZnsProvider,
+        )
 
         needed = (
             settings.zns_token_parameter,
@@ -90,11 +110,11 @@ def _zns(settings: Settings) -> Provider | None:
             )
         tokens = SsmZnsTokens(
             settings.zns_token_parameter,
-            ZALO_OAUTH_URL,
+            settings.zns_oauth_url or ZALO_OAUTH_URL,
             settings.zns_app_id,
             settings.zns_secret_key_parameter,
         )
-        return ZaloZnsProvider(tokens)
+        return ZaloZnsProvider(tokens, settings.zns_api_url or ZNS_BASE_URL)
     raise ChannelSettingsError(f"zns: unknown provider {kind!r} (zalo, local, none)")
 
 
@@ -117,6 +137,8 @@ def build(settings: Settings) -> Channels:
     sms, zns, email = _sms(settings), _zns(settings), _email(settings)
     if settings.local_outbox and sms is not None and settings.sms_provider != "local":
         sms = CopiedToOutbox(sms, _local(Channel.SMS, settings))
+    if settings.local_outbox and zns is not None and settings.zns_provider != "local":
+        zns = CopiedToOutbox(zns, _local(Channel.ZNS, settings))
     try:
         templates = json.loads(settings.zns_templates or "{}")
     except json.JSONDecodeError as exc:

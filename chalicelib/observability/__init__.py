@@ -1,5 +1,5 @@
 """Logs, metrics and traces of everything deployed, with personal data masked: the Powertools
-wiring of the entry layer (app.py, chalicelib/http, chalicelib/handlers, chalicelib/cli.py).
+wiring of the entry layer (app.py, chalicelib/http, chalicelib/handlers, chalicelib/cli/).
 Services do not import it: they count through the `Counter` port (chalicelib/services/counters.py),
 which the workers wire to `counter` here.
 

@@ -7,13 +7,15 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
-from chalicelib.domain.calendar import TimeUnit
+from chalicelib.domain.calendar import LOCAL_TZ, TimeUnit
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
@@ -100,3 +102,33 @@ def relay(written: OutboxWritten, publisher: Publisher, queue_url: str) -> None:
     """The jobs a new item carried, onto the notifications queue (the stream relay)."""
     for job in written.jobs:
         publisher.send(queue_url, job.model_dump(mode="json"))
+
+
+def outbox_listing(messages: Iterable[Mapping[str, Any]], code: str | None = None) -> list[str]:
+    """The local stage's outbox as a person reads it (`cli outbox`): Vietnam time, channel,
+    recipient, job key, then the text; a ZNS refusal that fell back to SMS says so."""
+    lines = []
+    for message in messages:
+        if code and code not in message.get("key", ""):
+            continue
+        parts = f" ({message['parts']} SMS)" if message.get("parts") else ""
+        shown = message.get("subject") or message.get("text", "")
+        if message.get("refused"):
+            shown = f"✗ not sent ({message['refused']}): falls back to the next channel"
+        lines.append(
+            f"{vietnam_time(message.get('at', ''))}  {message.get('channel', '?'):<5} "
+            f"{message.get('to', ''):<28} {message.get('key', '')}{parts}\n    {shown}"
+        )
+    return lines
+
+
+def vietnam_time(at: str) -> str:
+    """An ISO moment with its offset as people here read it: 05/12/2026 16:40:01 (Vietnam
+    time); anything else as it is."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        return at
+    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")

@@ -25,7 +25,9 @@ class LocalOutboxProvider:
         self.channel = channel
         self.path = Path(path)
 
-    def send(self, message: OutgoingMessage) -> SendResult:
+    def send(self, message: OutgoingMessage, *, refused: str | None = None) -> SendResult:
+        """`refused`: why the real provider refused it (recorded, for the local stage to show
+        the fallback that followed)."""
         message_id = new_message_id("local")
         record: dict[str, Any] = {
             "id": message_id,
@@ -36,6 +38,8 @@ class LocalOutboxProvider:
             "to": message.to,
             "text": message.text,
         }
+        if refused:
+            record["refused"] = refused
         if message.subject:
             record["subject"] = message.subject
         if message.template_id:
