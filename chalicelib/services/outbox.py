@@ -17,6 +17,7 @@ from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
+from chalicelib.ports.officials import OfficialsDirectory, leader_of
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.stream import OutboxWritten
 
@@ -32,6 +33,11 @@ class Notices:
     lookup_url: str = ""
     # The signed rating link of a dossier (services/rating_links.py), when no survey_url.
     rating_link: Callable[[str], str] | None = None
+    # Who officials are and where their alerts go (ports/officials.py); None: every alert
+    # goes to the agencies' shared mailboxes.
+    officials: OfficialsDirectory | None = None
+    # Whether officials' alerts go by Zalo ZNS too (its template is configured).
+    official_zns: bool = False
 
     def _name(self, agency: str) -> str:
         return self.agencies.name_of(agency)
@@ -72,7 +78,9 @@ class Notices:
     def for_alarm(
         self, alarm: FiredAlarm, dossier: Dossier | None = None, procedure: Procedure | None = None
     ) -> list[NotificationJob]:
-        """Officials' alerts to their agencies' mailboxes; the supplement reminder goes to the
+        """Officials' alerts to the official who holds the dossier (and their leader when it
+        is late), by e-mail and by ZNS where they have it; to their agencies' mailboxes when
+        the holder is unknown or has no address. The supplement reminder goes to the
         applicant instead, and needs the dossier (without it, nothing is sent)."""
         if alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
             if dossier is None:
@@ -85,12 +93,34 @@ class Notices:
                 lookup_link=self._lookup(dossier),
                 hours=hours,
             )
+        emails, phones = self._people(alarm)
+        if not emails and not phones:
+            emails = self._mailboxes(alarm)
+        return notifications.for_alarm(alarm, emails, phones if self.official_zns else ())
+
+    def _people(self, alarm: FiredAlarm) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The addresses and ZNS numbers of the holder and (when the alarm says so) their
+        leader; none when the holder is unknown to the directory or has no address."""
+        holder = self.officials.get(alarm.holder) if self.officials and alarm.holder else None
+        if holder is None or not holder.reachable:
+            return (), ()
+        people = [holder]
+        if alarm.leader_too and self.officials is not None:
+            leader = leader_of(self.officials, holder)
+            if leader is not None and leader.reachable:
+                people.append(leader)
+        emails = tuple(dict.fromkeys(p.email for p in people if p.email))
+        phones = tuple(dict.fromkeys(p.zns_phone for p in people if p.zns_phone))
+        return emails, phones
+
+    def _mailboxes(self, alarm: FiredAlarm) -> tuple[str, ...]:
+        """The fallback: the shared mailboxes of the agencies the alarm names."""
         mailboxes: list[str] = []
         for recipient in alarm.recipients:
             agency = self.agencies.get(recipient.agency)
             if agency is not None:
                 mailboxes += [m for m in agency.digest_recipients if m not in mailboxes]
-        return notifications.for_alarm(alarm, tuple(mailboxes))
+        return tuple(mailboxes)
 
     def for_digest(self, digest: Digest) -> list[NotificationJob]:
         return notifications.for_digest(digest)
