@@ -327,6 +327,10 @@ def shown(moment: datetime) -> str:
 
 
 def for_digest(digest: Digest) -> list[NotificationJob]:
+    """The digest by e-mail to its recipients (none: no job). An official's own part has its
+    own key: the agency's and each official's are sent once each."""
+    if not digest.recipients:
+        return []
     lines = [digest.text_vi(), ""]
     for title, entries in (
         ("Quá hạn", digest.overdue),
@@ -335,15 +339,18 @@ def for_digest(digest: Digest) -> list[NotificationJob]:
     ):
         if entries:
             lines.append(f"{title}:")
-            lines += [f"  {e.code} (hẹn {e.due_at:%H:%M %d/%m/%Y})" for e in entries]
+            lines += [f"  {e.code} (hẹn {shown(e.due_at)})" for e in entries]
+    key = f"digest:{digest.agency}:{digest.day.isoformat()}"
+    whose = "của ông/bà " if digest.official else ""
+    subject = f"[motcua] Báo cáo hồ sơ {whose}ngày {digest.day:%d/%m/%Y}"
     return [
         NotificationJob(
-            key=f"digest:{digest.agency}:{digest.day.isoformat()}",
+            key=f"{key}:{digest.official}" if digest.official else key,
             code=None,
             kind="digest",
             essential=True,
             emails=digest.recipients,
-            subject=f"[motcua] Báo cáo hồ sơ ngày {digest.day:%d/%m/%Y}",
+            subject=subject,  # short: nothing to shorten
             text_vi="\n".join(lines),
         )
     ]

@@ -14,7 +14,7 @@ from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.calendar import TimeUnit
-from chalicelib.domain.digest import Digest
+from chalicelib.domain.digest import Digest, holders, own_part
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.procedures import Procedure
 from chalicelib.ports.officials import OfficialsDirectory, leader_of
@@ -123,7 +123,14 @@ class Notices:
         return tuple(mailboxes)
 
     def for_digest(self, digest: Digest) -> list[NotificationJob]:
-        return notifications.for_digest(digest)
+        """The agency's digest to its mailboxes, and to each official who has some of its
+        dossiers in hand and an address, their own part."""
+        jobs = notifications.for_digest(digest)
+        for official_id in holders(digest) if self.officials is not None else ():
+            official = self.officials.get(official_id) if self.officials else None
+            if official is not None and official.email:
+                jobs += notifications.for_digest(own_part(digest, official.id, (official.email,)))
+        return jobs
 
 
 def relay(written: OutboxWritten, publisher: Publisher, queue_url: str) -> None:
