@@ -130,7 +130,8 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M%S")
 
 
-def _shown(moment: datetime) -> str:
+def shown(moment: datetime) -> str:
+    """A moment as officials read it, in Vietnam time: 14:30 20/03/2026."""
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -339,56 +340,54 @@ def _describe(
     if alarm.kind is AlarmKind.STEP_DUE_SOON:
         recipients: tuple[Recipient, ...] = (unit,)
         title, deadline = f"sắp đến hạn bước '{step.name}'", alarm_due(dossier)
-        text = (
-            f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({_shown(alarm_due(dossier))})."
-        )
+        text = f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({shown(alarm_due(dossier))})."
     elif alarm.kind is AlarmKind.STEP_OVERDUE:
         recipients = (unit, _leader_of(holder))
         title, deadline = f"đã quá hạn bước '{step.name}'", alarm.at
-        text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({_shown(alarm.at)})."
+        text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({shown(alarm.at)})."
     elif alarm.kind is AlarmKind.DUE_SOON:
         assert dossier.due_at is not None  # only a dossier with a due date has this alarm
         recipients = (unit, _leader_of(resolving))
         title, deadline = "sắp đến ngày hẹn trả", dossier.due_at
-        text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({_shown(dossier.due_at)})."
+        text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({shown(dossier.due_at)})."
     elif alarm.kind is AlarmKind.APOLOGY_DUE:
         assert dossier.due_at is not None
         recipients = tuple(dict.fromkeys((_leader_of(holder), _leader_of(resolving))))
         apology = prepare_apology(dossier, procedure, calendar, now)
         title, deadline = "cần văn bản xin lỗi trước ngày hẹn trả", dossier.due_at
         text = (
-            f"Hồ sơ {dossier.code} có thể không kịp ngày hẹn trả ({_shown(dossier.due_at)}). "
-            f"Dự kiến hẹn lại: {_shown(apology.new_due_at)}."
+            f"Hồ sơ {dossier.code} có thể không kịp ngày hẹn trả ({shown(dossier.due_at)}). "
+            f"Dự kiến hẹn lại: {shown(apology.new_due_at)}."
         )
     elif alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
         recipients = ()  # the applicant (services/outbox.Notices.for_alarm)
         title, deadline = "đang chờ bổ sung", alarm.at
-        text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {_shown(alarm.at)}."
+        text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {shown(alarm.at)}."
     elif alarm.kind is AlarmKind.COUNTER_CHECK_DUE:
         desk = dossier.received_by
         recipients = (Recipient(desk.agency, desk.unit, Role.RECEIVER), _leader_of(desk))
         title, deadline = "hồ sơ trực tuyến chưa được tiếp nhận", alarm.at
         text = (
-            f"Hồ sơ {dossier.code} nộp trực tuyến lúc {_shown(dossier.submitted_at)} chưa được "
-            f"tiếp nhận hay yêu cầu bổ sung sau 8 giờ làm việc ({_shown(alarm.at)})."
+            f"Hồ sơ {dossier.code} nộp trực tuyến lúc {shown(dossier.submitted_at)} chưa được "
+            f"tiếp nhận hay yêu cầu bổ sung sau 8 giờ làm việc ({shown(alarm.at)})."
         )
     elif alarm.kind is AlarmKind.SUPPLEMENT_LAPSED:
         recipients = (Recipient(dossier.received_by.agency, dossier.received_by.unit,
                                 Role.RECEIVER), unit, _leader_of(holder))  # fmt: skip
         title, deadline = "đã quá hạn bổ sung", alarm.at
         text = (
-            f"Hồ sơ {dossier.code} đã quá hạn bổ sung ({_shown(alarm.at)}) mà người nộp chưa "
+            f"Hồ sơ {dossier.code} đã quá hạn bổ sung ({shown(alarm.at)}) mà người nộp chưa "
             "bổ sung."
         )
     else:
         recipients = (_leader_of(resolving), _leader_of(holder), unit)
         title, deadline = "đã quá hạn hẹn trả", alarm.at
-        text = f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({_shown(alarm.at)})."
+        text = f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({shown(alarm.at)})."
         if dossier.apologies < policy.terms.apologies_allowed:
             apology = prepare_apology(dossier, procedure, calendar, now)
             text += (
                 " Văn bản xin lỗi (Mẫu 04) chưa được ban hành. Đề nghị ban hành, hẹn lại ngày "
-                f"trả: {_shown(apology.new_due_at)}."
+                f"trả: {shown(apology.new_due_at)}."
             )
         else:
             text += " Hồ sơ đã được gia hạn một lần: đề nghị giải quyết ngay."

@@ -12,8 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import messages, subjects
-from chalicelib.domain.alarms import AlarmKind, FiredAlarm
-from chalicelib.domain.calendar import LOCAL_TZ
+from chalicelib.domain.alarms import AlarmKind, FiredAlarm, shown
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.sms import is_landline
@@ -320,10 +319,6 @@ def for_alarm(
         for phone in zns_phones
     ]
     return jobs
-
-
-def shown(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
 def for_digest(digest: Digest) -> list[NotificationJob]:
