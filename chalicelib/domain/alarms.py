@@ -273,13 +273,15 @@ SUPERSEDED_BY: dict[AlarmKind, frozenset[AlarmKind]] = {
     ),
     AlarmKind.SUPPLEMENT_LAPSED: frozenset({AlarmKind.SUPPLEMENT_REMINDER}),
 }
-# Gravest first: the kind a catch-up's one message goes under.
+# Gravest first: the kind a catch-up's one message goes under. The apology's proposal ranks
+# above a late step: it is the law's deadline (before the appointment), a leader's act, and
+# its key names the appointment, where the leader's page finds the draft (web/dossier_page.py).
 GRAVITY: tuple[AlarmKind, ...] = (
     AlarmKind.OVERDUE,
     AlarmKind.FEEDBACK_OVERDUE,
     AlarmKind.SUPPLEMENT_LAPSED,
-    AlarmKind.STEP_OVERDUE,
     AlarmKind.APOLOGY_DUE,
+    AlarmKind.STEP_OVERDUE,
     AlarmKind.COUNTER_CHECK_DUE,
     AlarmKind.DUE_SOON,
     AlarmKind.FEEDBACK_DUE_SOON,

@@ -57,9 +57,10 @@ def test_a_dossier_passes_due_soon_then_overdue_each_alarm_once(deps):
     late = timers.run(at(2026, 3, 13, 9), deps)
     # one working day before the appointment: due soon, and the apology is due (NĐ 118 19(6));
     # the step is overdue since 10/3: all still true, told in one alarm under the gravest
-    assert kinds(late) == [AlarmKind.STEP_OVERDUE]
+    assert kinds(late) == [AlarmKind.APOLOGY_DUE]
     [told] = late.fired
-    assert told.covers == (AlarmKind.APOLOGY_DUE, AlarmKind.DUE_SOON)
+    assert told.key == "apology_due:0"  # where the leader's page finds the draft
+    assert told.covers == (AlarmKind.STEP_OVERDUE, AlarmKind.DUE_SOON)
     assert told.apology.old_due_at == at(2026, 3, 16, 9)
     assert ("LANH_DAO", Role.LEADER) in {(r.unit, r.role) for r in told.recipients}
     assert "sắp đến ngày hẹn trả" in told.message_vi and "Dự kiến hẹn lại" in told.message_vi
@@ -74,7 +75,7 @@ def test_a_dossier_passes_due_soon_then_overdue_each_alarm_once(deps):
     assert dossier.overdue and dossier.next_alarm_at is None and dossier.version == 2
     assert timers.run(at(2026, 4, 1), deps).fired == []
     record = deps.store.load(CODE)
-    assert [a.kind for a in record.alarms] == [AlarmKind.STEP_DUE_SOON, AlarmKind.STEP_OVERDUE,
+    assert [a.kind for a in record.alarms] == [AlarmKind.STEP_DUE_SOON, AlarmKind.APOLOGY_DUE,
                                                AlarmKind.OVERDUE]  # fmt: skip
 
 
