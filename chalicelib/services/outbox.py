@@ -16,8 +16,10 @@ from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.calendar import TimeUnit
 from chalicelib.domain.digest import Digest, holders, own_part
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.officials import Official
 from chalicelib.domain.procedures import Procedure
-from chalicelib.ports.officials import OfficialsDirectory, leader_of
+from chalicelib.domain.statuses import Role
+from chalicelib.ports.officials import OfficialsDirectory
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.stream import OutboxWritten
 
@@ -93,32 +95,40 @@ class Notices:
                 lookup_link=self._lookup(dossier),
                 hours=hours,
             )
-        emails, phones = self._people(alarm)
-        if not emails and not phones:
-            emails = self._mailboxes(alarm)
-        return notifications.for_alarm(alarm, emails, phones if self.official_zns else ())
-
-    def _people(self, alarm: FiredAlarm) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The addresses and ZNS numbers of the holder and (when the alarm says so) their
-        leader; none when the holder is unknown to the directory or has no address."""
-        holder = self.officials.get(alarm.holder) if self.officials and alarm.holder else None
-        if holder is None or not holder.reachable:
-            return (), ()
+        holder = self._reached(alarm.holder)
+        if holder is None:
+            return notifications.for_alarm(alarm, self._mailboxes(alarm))
         people = [holder]
-        if alarm.leader_too and self.officials is not None:
-            leader = leader_of(self.officials, holder)
-            if leader is not None and leader.reachable:
-                people.append(leader)
-        emails = tuple(dict.fromkeys(p.email for p in people if p.email))
+        # A holder with no leader in the directory (an agency's head) is told alone.
+        if alarm.leader_too and holder.leader not in (None, holder.id):
+            leader = self._reached(holder.leader)
+            if leader is None:  # leadership still hears of it, at their agencies' mailboxes
+                return notifications.for_alarm(
+                    alarm, (*self._emails(people), *self._mailboxes(alarm, Role.LEADER))
+                )
+            people.append(leader)
         phones = tuple(dict.fromkeys(p.zns_phone for p in people if p.zns_phone))
-        return emails, phones
+        return notifications.for_alarm(alarm, self._emails(people), phones)
 
-    def _mailboxes(self, alarm: FiredAlarm) -> tuple[str, ...]:
-        """The fallback: the shared mailboxes of the agencies the alarm names."""
+    def _reached(self, official_id: str | None) -> Official | None:
+        """The official, when the directory knows them and an alert can reach them (e-mail,
+        or ZNS while officials' ZNS is on)."""
+        found = self.officials.get(official_id) if self.officials and official_id else None
+        if found is None or not (found.email or (self.official_zns and found.zns_phone)):
+            return None
+        return found if self.official_zns else found.model_copy(update={"zns_phone": None})
+
+    @staticmethod
+    def _emails(people: list[Official]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.email for p in people if p.email))
+
+    def _mailboxes(self, alarm: FiredAlarm, role: Role | None = None) -> tuple[str, ...]:
+        """The fallback: the shared mailboxes of the agencies the alarm names (of its
+        recipients of `role`, when given)."""
         mailboxes: list[str] = []
         for recipient in alarm.recipients:
             agency = self.agencies.get(recipient.agency)
-            if agency is not None:
+            if agency is not None and role in (None, recipient.role):
                 mailboxes += [m for m in agency.digest_recipients if m not in mailboxes]
         return tuple(mailboxes)
 

@@ -170,3 +170,27 @@ def test_shortening_never_cuts_a_date(room):
 def test_a_subject_with_no_room_for_the_name_still_has_its_head_and_date():
     subject = subjects.email_subject("[motcua] Hồ sơ X:", "tên " * 60, "(10:00 10/03/2026)", 40)
     assert subject == "[motcua] Hồ sơ X: (10:00 10/03/2026)"
+
+
+def test_a_leader_without_address_is_replaced_by_the_leaders_mailboxes():
+    mute = LEADER.model_copy(update={"email": None})
+    notices = Notices(AGENCIES, officials=MemoryOfficials([HOLDER, mute]))
+    [job] = notices.for_alarm(_alarm(AlarmKind.OVERDUE, HOLDER.id))
+    assert job.emails == (HOLDER.email, MAILBOX)
+
+
+def test_a_holder_reached_only_by_zns_is_told_by_zns_or_else_at_the_mailbox():
+    zns_only = HOLDER.model_copy(update={"email": None})
+    alarm = _alarm(AlarmKind.DUE_SOON, HOLDER.id, leader_too=False)
+    on = Notices(AGENCIES, officials=MemoryOfficials([zns_only, LEADER]), official_zns=True)
+    [zns] = on.for_alarm(alarm)
+    assert zns.phone == HOLDER.zns_phone and zns.emails == ()
+    off = Notices(AGENCIES, officials=MemoryOfficials([zns_only, LEADER]))
+    [email] = off.for_alarm(alarm)
+    assert email.emails == (MAILBOX,) and email.phone is None
+
+
+def test_a_leader_holding_the_dossier_is_told_alone():
+    notices = Notices(AGENCIES, officials=MemoryOfficials([HOLDER, LEADER]))
+    [job] = notices.for_alarm(_alarm(AlarmKind.OVERDUE, LEADER.id))
+    assert job.emails == (LEADER.email,)
