@@ -181,13 +181,20 @@ class Container:
 
     @cached_property
     def officials(self) -> OfficialsDirectory:
-        """The officials' directory: the file the settings name; on the local stage, the
-        sample officials; else none (alerts go to the agencies' mailboxes)."""
-        from chalicelib.adapters.officials_directory import FileOfficials, MemoryOfficials
+        """The officials' directory: the file the settings name, else the data folder's
+        officials.yaml; on the local stage, the sample officials; else none (alerts go to the
+        agencies' mailboxes)."""
+        from chalicelib.adapters.officials_directory import (
+            OFFICIALS_FILE,
+            FileOfficials,
+            MemoryOfficials,
+        )
         from chalicelib.adapters.sample_officials import SAMPLE_OFFICIALS_FILE
 
         if self.settings.officials_file is not None:
             return FileOfficials(self.settings.officials_file)
+        if (self.data_dir / OFFICIALS_FILE).is_file():
+            return FileOfficials(self.data_dir / OFFICIALS_FILE)
         if self.settings.is_local_stage:
             return FileOfficials(self.data_dir / SAMPLE_OFFICIALS_FILE)
         return MemoryOfficials()

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from chalicelib.domain.officials import Official
 
+OFFICIALS_FILE = "officials.yaml"  # in the data folder, when MOTCUA_OFFICIALS_FILE names none
+
 
 class OfficialsFileError(ValueError):
     """The directory file is not what it should be; names the official and the field."""

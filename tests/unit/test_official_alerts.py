@@ -194,3 +194,16 @@ def test_a_leader_holding_the_dossier_is_told_alone():
     notices = Notices(AGENCIES, officials=MemoryOfficials([HOLDER, LEADER]))
     [job] = notices.for_alarm(_alarm(AlarmKind.OVERDUE, LEADER.id))
     assert job.emails == (LEADER.email,)
+
+
+def test_the_directory_is_the_named_file_else_the_data_folders_else_the_samples_locally(tmp_path):
+    named = tmp_path / "named.yaml"
+    named.write_text('officials: {x: {agency: "000.00.41.H19", unit: A, role: leader, name: X, '
+                     "email: x@example.vn}}", encoding="utf-8")  # fmt: skip
+    chosen = Container(Settings(officials_file=named, data_dir=tmp_path)).officials
+    assert chosen.get("x").email == "x@example.vn"
+    assert Container(Settings(data_dir=tmp_path)).officials.get("x") is None  # none: mailboxes
+    (tmp_path / "officials.yaml").write_text(named.read_text(), encoding="utf-8")
+    assert Container(Settings(data_dir=tmp_path)).officials.get("x") is not None
+    local = Container(Settings(stage="local")).officials
+    assert local.get("ward_leader").email == "bao.pq@phuong.example.vn"
