@@ -2,7 +2,8 @@
 
 The file is YAML, `officials: {<id>: {name, agency, unit, role, email?, zns_phone?, leader?}}`
 (data/sample_officials.yaml is one: the local stage reads it). It is read on first use, not at
-import: YAML is no cold start's cost, and only the timer and digest workers ask.
+import, from its prebuilt JSON form when the package has one (adapters/prebuilt.py); only the
+timer and digest workers ask.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chalicelib.adapters import prebuilt
 from chalicelib.domain.officials import Official
 
 OFFICIALS_FILE = "officials.yaml"  # in the data folder, when MOTCUA_OFFICIALS_FILE names none
@@ -70,9 +72,12 @@ class FileOfficials:
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    import yaml
+                    raw = self.path.read_bytes()
+                    found, document = prebuilt.document_for(self.path, raw)  # packaged: JSON
+                    if not found:
+                        import yaml
 
-                    document = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+                        document = yaml.safe_load(raw.decode("utf-8"))
                     self._loaded = MemoryOfficials(parse_officials(document, str(self.path)))
         return self._loaded
 

@@ -87,3 +87,16 @@ def test_every_sample_official_has_an_address_and_a_leader_but_the_unit_leaders(
             continue  # their own leader heads the agency: not among the samples
         leader = leader_of(directory, official)
         assert leader is not None and leader.agency == official.agency, key
+
+
+def test_the_packaged_prebuilt_form_is_read_as_the_yaml(tmp_path):
+    from chalicelib.adapters import prebuilt
+
+    path = tmp_path / "officials.yaml"
+    path.write_text(DIRECTORY, encoding="utf-8")
+    prebuilt.build(path)
+    built = prebuilt.prebuilt_path(path)
+    # a prebuilt form saying otherwise than the YAML would show: it is the one read
+    text = built.read_text(encoding="utf-8").replace("Lê Văn Hùng", "Lê Văn Hùng (prebuilt)")
+    built.write_text(text, encoding="utf-8")
+    assert FileOfficials(path).get("hung").name == "Lê Văn Hùng (prebuilt)"
