@@ -1,11 +1,11 @@
 """Why a command was refused, in Vietnamese for the official beside the English reason.
 
 Every refusal the state machine (domain/state_machine.py) and the transition worker
-(services/transitions.py) can give has a reason here and its message for officials (the
-transfer target's registry check brings its own, services/transitions.transfer_target_issue): the
-English `reason` of a refusal record stays for integrators and the log, its `message` is what
-a person reads. A message may name the values of the case ({action}, {status}, …), filled
-where it is raised.
+(services/transitions.py) can give has a reason here and its message for officials; the
+transfer target's registry check brings its own (transitions.transfer_target_issue). The
+English `reason` of a refusal record stays for integrators and the log; its `message` is what
+a person reads, addressed as "bạn" like the pages that show it. A message may name the values
+of the case ({action}, {status}, …), filled where it is raised.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ class RefusalReason(StrEnum):
 
 MESSAGES_VI: Final[dict[RefusalReason, str]] = {
     RefusalReason.STALE_VERSION: (
-        "Hồ sơ đã thay đổi sau khi ông/bà mở (nay là phiên bản {version}, ông/bà thao tác trên "
-        "phiên bản {expected}). Vui lòng tải lại hồ sơ rồi quyết định lại."
+        "Hồ sơ đã thay đổi sau khi bạn mở trang (nay là phiên bản {version}, bạn thao tác trên "
+        "phiên bản {expected}). Vui lòng xem lại hồ sơ rồi quyết định lại."
     ),
     RefusalReason.FAILED: (
         "Hệ thống chưa thực hiện được thao tác sau nhiều lần thử; bộ phận vận hành đã được báo "
@@ -82,10 +82,10 @@ MESSAGES_VI: Final[dict[RefusalReason, str]] = {
     ),
     RefusalReason.NOTE_NEEDED: "Thao tác '{action}' cần ghi rõ lý do.",
     RefusalReason.ROLE_NEEDED: (
-        "Thao tác '{action}' cần vai trò {wanted}; tài khoản của ông/bà có vai trò {has}."
+        "Thao tác '{action}' cần vai trò {wanted}; tài khoản của bạn có vai trò {has}."
     ),
     RefusalReason.WRONG_PLACE: (
-        "Thao tác '{action}' phải được thực hiện tại {where}; tài khoản của ông/bà thuộc {at}."
+        "Thao tác '{action}' phải được thực hiện tại {where}; tài khoản của bạn thuộc {at}."
     ),
     RefusalReason.AT_ANOTHER_AGENCY: (
         "Hồ sơ đang được chuyển đến cơ quan khác ({agency}); cần được chuyển trả trước khi "
@@ -154,11 +154,11 @@ MESSAGES_VI: Final[dict[RefusalReason, str]] = {
 # A refusal that names no reason (none is raised so today: tests/unit/test_refusal_messages.py)
 # still tells its kind.
 KIND_MESSAGES_VI: Final[dict[str, str]] = {
-    "stale_version": "Hồ sơ đã thay đổi sau khi ông/bà mở. Vui lòng tải lại hồ sơ rồi quyết "
+    "stale_version": "Hồ sơ đã thay đổi sau khi bạn mở trang. Vui lòng xem lại hồ sơ rồi quyết "
     "định lại.",
     "illegal_transition": "Thao tác này không thực hiện được ở trạng thái hoặc bước hiện tại "
     "của hồ sơ.",
-    "not_permitted": "Ông/bà không có quyền thực hiện thao tác này ở bước hiện tại của hồ sơ.",
+    "not_permitted": "Bạn không có quyền thực hiện thao tác này ở bước hiện tại của hồ sơ.",
     "invalid_input": "Thông tin nhập chưa hợp lệ.",
     "failed": MESSAGES_VI[RefusalReason.FAILED],
 }

@@ -87,8 +87,8 @@ def test_the_refusal_record_carries_the_message_beside_the_reason(deps):  # noqa
 
     stale = transitions.apply_envelope(_envelope("s", Action.TAKE_UP, SPECIALIST, 7), deps)
     assert stale.refusal.message == (
-        "Hồ sơ đã thay đổi sau khi ông/bà mở (nay là phiên bản 1, ông/bà thao tác trên phiên "
-        "bản 7). Vui lòng tải lại hồ sơ rồi quyết định lại."
+        "Hồ sơ đã thay đổi sau khi bạn mở trang (nay là phiên bản 1, bạn thao tác trên phiên "
+        "bản 7). Vui lòng xem lại hồ sơ rồi quyết định lại."
     )
     illegal = transitions.apply_envelope(_envelope("r", Action.RESOLVE, SPECIALIST, 1), deps)
     assert illegal.refusal.reason.startswith("cannot resolve a dossier in status 2")
@@ -98,7 +98,7 @@ def test_the_refusal_record_carries_the_message_beside_the_reason(deps):  # noqa
     stranger = official(Role.SPECIALIST, "PHONG_DD", OTHER)
     outsider = transitions.apply_envelope(_envelope("o", Action.TAKE_UP, stranger, 1), deps)
     assert outsider.refusal.kind == "not_permitted"
-    assert "tài khoản của ông/bà thuộc 000.00.40.H19/PHONG_DD" in outsider.refusal.message
+    assert "tài khoản của bạn thuộc 000.00.40.H19/PHONG_DD" in outsider.refusal.message
     no_note = transitions.apply_envelope(_envelope("n", Action.REFUSE, RECEIVER, 1), deps)
     assert no_note.refusal.kind in ("invalid_input", "illegal_transition")
     assert no_note.refusal.message and VIETNAMESE & set(no_note.refusal.message)
