@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
     from chalicelib.ports.feedback import FeedbackStore
+    from chalicelib.ports.officials import OfficialsDirectory
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
@@ -161,6 +162,7 @@ class Container:
 
     @cached_property
     def notices(self) -> Notices:
+        from chalicelib.domain.notifications import OFFICIAL_ALERT_TEMPLATE
         from chalicelib.services.outbox import Notices
 
         # The invitation carries the rating link (built on first use: the key is read only
@@ -173,7 +175,29 @@ class Container:
             survey_url=self.settings.survey_url,
             lookup_url=self.settings.lookup_url,
             rating_link=rating_link,
+            officials=self.officials,
+            official_zns=_has_zns_template(self.settings, OFFICIAL_ALERT_TEMPLATE),
         )
+
+    @cached_property
+    def officials(self) -> OfficialsDirectory:
+        """The officials' directory: the file the settings name, else the data folder's
+        officials.yaml; on the local stage, the sample officials; else none (alerts go to the
+        agencies' mailboxes)."""
+        from chalicelib.adapters.officials_directory import (
+            OFFICIALS_FILE,
+            FileOfficials,
+            MemoryOfficials,
+        )
+        from chalicelib.adapters.sample_officials import SAMPLE_OFFICIALS_FILE
+
+        if self.settings.officials_file is not None:
+            return FileOfficials(self.settings.officials_file)
+        if (self.data_dir / OFFICIALS_FILE).is_file():
+            return FileOfficials(self.data_dir / OFFICIALS_FILE)
+        if self.settings.is_local_stage:
+            return FileOfficials(self.data_dir / SAMPLE_OFFICIALS_FILE)
+        return MemoryOfficials()
 
     def _rating_url(self, code: str) -> str:
         return self.rating_links.url(code)
@@ -570,6 +594,18 @@ class Container:
             pacer=Pacer(self.settings.portal_lookups_per_second),
             may_go_on=may_go_on or (lambda: True),
         )
+
+
+def _has_zns_template(settings: Settings, name: str) -> bool:
+    """Whether MOTCUA_ZNS_TEMPLATES maps `name` (read without building the channels: a bad
+    JSON is reported where the channels are built)."""
+    import json
+
+    try:
+        templates = json.loads(settings.zns_templates or "{}")
+    except json.JSONDecodeError:
+        return False
+    return isinstance(templates, dict) and bool(templates.get(name))
 
 
 def _secure_parameter(name: str) -> str:

@@ -182,6 +182,11 @@ class Settings(BaseModel):
     )
     # Where the calendar, agencies and catalog files are (default: the package's data/).
     data_dir: Annotated[Path | None, _env("DATA_DIR")] = None
+    # The officials' directory (YAML, adapters/officials_directory.py): where each official's
+    # alerts go and who their leader is. Unset: the data folder's officials.yaml if there is
+    # one; else the local stage reads the sample officials, and another stage has none (every
+    # alert goes to the agencies' shared mailboxes).
+    officials_file: Annotated[Path | None, _env("OFFICIALS_FILE")] = None
     # The agency registry and aliases: the data folder's files, or the table's REF#agencies
     # item (pushed by the CLI; the files while there is none). Either is looked at again at
     # most once per refresh interval, and reloaded when it changed (adapters/reference_data.py).
@@ -223,6 +228,7 @@ class Settings(BaseModel):
 
     @field_validator(
         "data_dir",
+        "officials_file",
         "jwt_dev_key",
         "jwt_jwks_url",
         "now",

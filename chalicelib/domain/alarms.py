@@ -10,6 +10,16 @@ Thresholds, each firing at most once:
   deadline, and the officials told when it lapses (the counter may then close the dossier,
   art. 19(5)). A dossier never waits in status 5 without anyone being told.
 
+A run that comes long after thresholds passed (the first sweep of a dossier, a timer stopped for
+days) fires only what is still true, as one alarm per dossier: an overdue supersedes its due
+soon (and the dossier's overdue the step's, and the apology's proposal, which it carries); what
+remains is told in one message under the gravest kind. Every passed key is remembered, so
+nothing superseded fires later.
+
+An alarm names who holds the dossier (`Dossier.handled_by`) and whether their leader is told
+too; services/outbox.py finds them in the officials' directory, and falls back to the agencies'
+mailboxes (`recipients`) when the holder is unknown or has no address.
+
 A threshold's key names what it is about: a step alarm belongs to one visit of one step (a
 dossier sent back and forwarded again gets new ones), a dossier alarm to one appointment date
 (an extension with apology gets new ones; a pause only moves the date, so it does not).
@@ -17,7 +27,7 @@ dossier sent back and forwarded again gets new ones), a dossier alarm to one app
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -105,13 +115,23 @@ class FiredAlarm:
     step_index: int | None = None
     apology: Apology | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The official who has the dossier in hand (their id), and whether their leader is told too.
+    holder: str | None = None
+    leader_too: bool = False
+    # The other kinds whose thresholds had passed too and are told in this one (a catch-up).
+    covers: tuple[AlarmKind, ...] = ()
+    # For the e-mail's subject: what it is about, in a few words (a step's name may be long),
+    # and the deadline it is about (never cut: domain/subjects.py).
+    title_vi: str = ""
+    deadline_at: datetime | None = None
 
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M%S")
 
 
-def _shown(moment: datetime) -> str:
+def shown(moment: datetime) -> str:
+    """A moment as officials read it, in Vietnam time: 14:30 20/03/2026."""
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
@@ -231,7 +251,8 @@ def fire(
     due = [a for a in pending(dossier, procedure, calendar, policy) if a.at <= now]
     if not due:
         return dossier, []
-    fired = [_describe(a, dossier, procedure, calendar, now, policy) for a in due]
+    told = [_describe(a, dossier, procedure, calendar, now, policy) for a in still_true(due)]
+    fired = [_merged(told)]
     updated = dossier.model_copy(
         update={
             "alarms_fired": dossier.alarms_fired | {a.key for a in due},
@@ -242,8 +263,67 @@ def fire(
     return scheduled(updated, procedure, calendar, policy), fired
 
 
+# What a passed threshold makes moot: the due soon once overdue, the step's own alarms and the
+# apology's proposal once the dossier is overdue (its alarm carries the proposal), the
+# applicant's reminder once the supplement has lapsed.
+SUPERSEDED_BY: dict[AlarmKind, frozenset[AlarmKind]] = {
+    AlarmKind.STEP_OVERDUE: frozenset({AlarmKind.STEP_DUE_SOON}),
+    AlarmKind.OVERDUE: frozenset(
+        {AlarmKind.DUE_SOON, AlarmKind.APOLOGY_DUE, AlarmKind.STEP_DUE_SOON, AlarmKind.STEP_OVERDUE}
+    ),
+    AlarmKind.SUPPLEMENT_LAPSED: frozenset({AlarmKind.SUPPLEMENT_REMINDER}),
+}
+# Gravest first: the kind a catch-up's one message goes under. The apology's proposal ranks
+# above a late step: it is the law's deadline (before the appointment), a leader's act, and
+# its key names the appointment, where the leader's page finds the draft (web/dossier_page.py).
+GRAVITY: tuple[AlarmKind, ...] = (
+    AlarmKind.OVERDUE,
+    AlarmKind.FEEDBACK_OVERDUE,
+    AlarmKind.SUPPLEMENT_LAPSED,
+    AlarmKind.APOLOGY_DUE,
+    AlarmKind.STEP_OVERDUE,
+    AlarmKind.COUNTER_CHECK_DUE,
+    AlarmKind.DUE_SOON,
+    AlarmKind.FEEDBACK_DUE_SOON,
+    AlarmKind.SUPPLEMENT_REMINDER,
+    AlarmKind.STEP_DUE_SOON,
+)
+
+
+def still_true(due: list[Alarm]) -> list[Alarm]:
+    """The passed alarms that are still worth telling: none that a graver one passed with them
+    makes moot. Gravest first."""
+    kinds = {a.kind for a in due}
+    moot = set().union(*(SUPERSEDED_BY.get(k, frozenset()) for k in kinds))
+    return sorted((a for a in due if a.kind not in moot), key=lambda a: GRAVITY.index(a.kind))
+
+
+def _merged(told: list[FiredAlarm]) -> FiredAlarm:
+    """One alarm saying all of `told` (gravest first): under the gravest's kind and key, to
+    everyone any of them was for."""
+    lead, rest = told[0], told[1:]
+    if not rest:
+        return lead
+    return replace(
+        lead,
+        recipients=tuple(dict.fromkeys(r for a in told for r in a.recipients)),
+        message_vi=" ".join(a.message_vi for a in told),
+        apology=next((a.apology for a in told if a.apology is not None), None),
+        leader_too=any(a.leader_too for a in told),
+        covers=tuple(a.kind for a in rest),
+    )
+
+
 def _leader_of(place: Location) -> Recipient:
     return Recipient(place.agency, "LANH_DAO", Role.LEADER)
+
+
+# The kinds whose alert reaches the holder's leader as well as the holder: what is late, and
+# the apology only a leader signs.
+TO_THE_LEADER = frozenset(
+    {AlarmKind.STEP_OVERDUE, AlarmKind.OVERDUE, AlarmKind.APOLOGY_DUE,
+     AlarmKind.SUPPLEMENT_LAPSED}
+)  # fmt: skip
 
 
 def _describe(
@@ -261,49 +341,55 @@ def _describe(
     apology = None
     if alarm.kind is AlarmKind.STEP_DUE_SOON:
         recipients: tuple[Recipient, ...] = (unit,)
-        text = (
-            f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({_shown(alarm_due(dossier))})."
-        )
+        title, deadline = f"sắp đến hạn bước '{step.name}'", alarm_due(dossier)
+        text = f"Hồ sơ {dossier.code} sắp đến hạn bước '{step.name}' ({shown(alarm_due(dossier))})."
     elif alarm.kind is AlarmKind.STEP_OVERDUE:
         recipients = (unit, _leader_of(holder))
-        text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({_shown(alarm.at)})."
+        title, deadline = f"đã quá hạn bước '{step.name}'", alarm.at
+        text = f"Hồ sơ {dossier.code} đã quá hạn bước '{step.name}' ({shown(alarm.at)})."
     elif alarm.kind is AlarmKind.DUE_SOON:
         assert dossier.due_at is not None  # only a dossier with a due date has this alarm
         recipients = (unit, _leader_of(resolving))
-        text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({_shown(dossier.due_at)})."
+        title, deadline = "sắp đến ngày hẹn trả", dossier.due_at
+        text = f"Hồ sơ {dossier.code} sắp đến ngày hẹn trả ({shown(dossier.due_at)})."
     elif alarm.kind is AlarmKind.APOLOGY_DUE:
         assert dossier.due_at is not None
         recipients = tuple(dict.fromkeys((_leader_of(holder), _leader_of(resolving))))
         apology = prepare_apology(dossier, procedure, calendar, now)
+        title, deadline = "cần văn bản xin lỗi trước ngày hẹn trả", dossier.due_at
         text = (
-            f"Hồ sơ {dossier.code} có thể không kịp ngày hẹn trả ({_shown(dossier.due_at)}). "
-            f"Dự kiến hẹn lại: {_shown(apology.new_due_at)}."
+            f"Hồ sơ {dossier.code} có thể không kịp ngày hẹn trả ({shown(dossier.due_at)}). "
+            f"Dự kiến hẹn lại: {shown(apology.new_due_at)}."
         )
     elif alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
         recipients = ()  # the applicant (services/outbox.Notices.for_alarm)
-        text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {_shown(alarm.at)}."
+        title, deadline = "đang chờ bổ sung", alarm.at
+        text = f"Hồ sơ {dossier.code} đang chờ bổ sung đến {shown(alarm.at)}."
     elif alarm.kind is AlarmKind.COUNTER_CHECK_DUE:
         desk = dossier.received_by
         recipients = (Recipient(desk.agency, desk.unit, Role.RECEIVER), _leader_of(desk))
+        title, deadline = "hồ sơ trực tuyến chưa được tiếp nhận", alarm.at
         text = (
-            f"Hồ sơ {dossier.code} nộp trực tuyến lúc {_shown(dossier.submitted_at)} chưa được "
-            f"tiếp nhận hay yêu cầu bổ sung sau 8 giờ làm việc ({_shown(alarm.at)})."
+            f"Hồ sơ {dossier.code} nộp trực tuyến lúc {shown(dossier.submitted_at)} chưa được "
+            f"tiếp nhận hay yêu cầu bổ sung sau 8 giờ làm việc ({shown(alarm.at)})."
         )
     elif alarm.kind is AlarmKind.SUPPLEMENT_LAPSED:
         recipients = (Recipient(dossier.received_by.agency, dossier.received_by.unit,
                                 Role.RECEIVER), unit, _leader_of(holder))  # fmt: skip
+        title, deadline = "đã quá hạn bổ sung", alarm.at
         text = (
-            f"Hồ sơ {dossier.code} đã quá hạn bổ sung ({_shown(alarm.at)}) mà người nộp chưa "
+            f"Hồ sơ {dossier.code} đã quá hạn bổ sung ({shown(alarm.at)}) mà người nộp chưa "
             "bổ sung."
         )
     else:
         recipients = (_leader_of(resolving), _leader_of(holder), unit)
-        text = f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({_shown(alarm.at)})."
+        title, deadline = "đã quá hạn hẹn trả", alarm.at
+        text = f"Hồ sơ {dossier.code} đã quá hạn hẹn trả ({shown(alarm.at)})."
         if dossier.apologies < policy.terms.apologies_allowed:
             apology = prepare_apology(dossier, procedure, calendar, now)
             text += (
                 " Văn bản xin lỗi (Mẫu 04) chưa được ban hành. Đề nghị ban hành, hẹn lại ngày "
-                f"trả: {_shown(apology.new_due_at)}."
+                f"trả: {shown(apology.new_due_at)}."
             )
         else:
             text += " Hồ sơ đã được gia hạn một lần: đề nghị giải quyết ngay."
@@ -317,6 +403,10 @@ def _describe(
         message_vi=text,
         step_index=alarm.step_index,
         apology=apology,
+        holder=dossier.handled_by.id if dossier.handled_by else None,
+        leader_too=alarm.kind in TO_THE_LEADER,
+        title_vi=title,
+        deadline_at=deadline,
     )
 
 

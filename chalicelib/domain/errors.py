@@ -8,10 +8,12 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, message_vi: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # What an official reads (domain/refusals.py); empty: their page says it by kind.
+        self.message_vi = message_vi
 
 
 class InvalidInput(DomainError):
@@ -25,8 +27,10 @@ class IllegalTransition(DomainError):
 
     code = "illegal_transition"
 
-    def __init__(self, message: str, *, action: str, status: int, field: str = "action") -> None:
-        super().__init__(message, field=field)
+    def __init__(
+        self, message: str, *, action: str, status: int, field: str = "action", message_vi: str = ""
+    ) -> None:
+        super().__init__(message, field=field, message_vi=message_vi)
         self.action = action
         self.status = status
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain import messages
-from chalicelib.domain.alarms import AlarmKind, FiredAlarm
+from chalicelib.domain import messages, subjects
+from chalicelib.domain.alarms import AlarmKind, FiredAlarm, shown
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
 from chalicelib.domain.sms import is_landline
@@ -258,26 +258,74 @@ def _previous_due(dossier: Dossier, entry: HistoryEntry) -> datetime | None:
     return entry.previous_due_at or dossier.due_at
 
 
-def for_alarm(alarm: FiredAlarm, mailboxes: tuple[str, ...]) -> list[NotificationJob]:
-    """Officials' alert: to the mailboxes of the agencies named by the alarm's recipients."""
-    if not mailboxes:
-        return []
-    title, action = OFFICIAL_ALERTS_VI.get(alarm.kind, ("cảnh báo", ""))
+# The Zalo template of officials' alerts (approved in advance like the applicant's; the
+# notifier maps it to its id through MOTCUA_ZNS_TEMPLATES).
+OFFICIAL_ALERT_TEMPLATE = "official_alert"
+
+
+def alarm_subject(alarm: FiredAlarm, headline: str) -> str:
+    """`[motcua] Hồ sơ <code>: <what> (<deadline>)`: the code and the deadline whole, what it
+    is about (a step's name may be long) shortened to fit."""
+    if alarm.title_vi and alarm.deadline_at is not None:
+        return subjects.email_subject(
+            f"[motcua] Hồ sơ {alarm.code}:", alarm.title_vi, f"({shown(alarm.deadline_at)})"
+        )
+    return subjects.email_subject("[motcua]", headline)
+
+
+def for_alarm(
+    alarm: FiredAlarm, mailboxes: tuple[str, ...], zns_phones: tuple[str, ...] = ()
+) -> list[NotificationJob]:
+    """Officials' alert: one e-mail to `mailboxes` (the people's addresses, or their agencies'
+    shared mailboxes), and a Zalo message to each of `zns_phones` (officials who gave one).
+    A catch-up's alarm says what each kind it covers asks to do."""
+    title, _ = OFFICIAL_ALERTS_VI.get(alarm.kind, ("cảnh báo", ""))
     headline = alarm.message_vi or f"Hồ sơ {alarm.code}: {title}"
-    return [
+    actions = [
+        OFFICIAL_ALERTS_VI[kind][1]
+        for kind in dict.fromkeys((alarm.kind, *alarm.covers))
+        if kind in OFFICIAL_ALERTS_VI
+    ]
+    key = f"{alarm.code}:alarm:{alarm.key}"
+    jobs = []
+    if mailboxes:
+        jobs.append(
+            NotificationJob(
+                key=key,
+                code=alarm.code,
+                kind=alarm.kind.value,
+                essential=True,
+                emails=mailboxes,
+                subject=alarm_subject(alarm, headline),
+                text_vi="\n".join((headline, *actions)),
+            )
+        )
+    about = {
+        "code": alarm.code,
+        "about": alarm.title_vi or title,
+        "deadline": shown(alarm.deadline_at or alarm.threshold_at),
+    }
+    jobs += [
         NotificationJob(
-            key=f"{alarm.code}:alarm:{alarm.key}",
+            key=f"{key}:zns:{phone}",
             code=alarm.code,
             kind=alarm.kind.value,
             essential=True,
-            emails=mailboxes,
-            subject=f"[motcua] {headline[:120]}",
-            text_vi=f"{headline}\n{action}" if action else headline,
+            phone=phone,
+            text_vi=headline,
+            zns_template=OFFICIAL_ALERT_TEMPLATE,
+            zns_data=about,
         )
+        for phone in zns_phones
     ]
+    return jobs
 
 
 def for_digest(digest: Digest) -> list[NotificationJob]:
+    """The digest by e-mail to its recipients (none: no job). An official's own part has its
+    own key: the agency's and each official's are sent once each."""
+    if not digest.recipients:
+        return []
     lines = [digest.text_vi(), ""]
     for title, entries in (
         ("Quá hạn", digest.overdue),
@@ -286,15 +334,18 @@ def for_digest(digest: Digest) -> list[NotificationJob]:
     ):
         if entries:
             lines.append(f"{title}:")
-            lines += [f"  {e.code} (hẹn {e.due_at:%H:%M %d/%m/%Y})" for e in entries]
+            lines += [f"  {e.code} (hẹn {shown(e.due_at)})" for e in entries]
+    key = f"digest:{digest.agency}:{digest.day.isoformat()}"
+    whose = "của ông/bà " if digest.official else ""
+    subject = f"[motcua] Báo cáo hồ sơ {whose}ngày {digest.day:%d/%m/%Y}"
     return [
         NotificationJob(
-            key=f"digest:{digest.agency}:{digest.day.isoformat()}",
+            key=f"{key}:{digest.official}" if digest.official else key,
             code=None,
             kind="digest",
             essential=True,
             emails=digest.recipients,
-            subject=f"[motcua] Báo cáo hồ sơ ngày {digest.day:%d/%m/%Y}",
+            subject=subject,  # short: nothing to shorten
             text_vi="\n".join(lines),
         )
     ]

@@ -31,6 +31,8 @@ from chalicelib.domain.dossier import (
 from chalicelib.domain.errors import IllegalTransition, InvalidInput, NotPermitted
 from chalicelib.domain.legal import APPOINTMENT_HORIZON, DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Procedure
+from chalicelib.domain.refusals import RefusalReason as Why
+from chalicelib.domain.refusals import message_vi, roles_vi
 from chalicelib.domain.statuses import Channel, DossierStatus, Role
 from chalicelib.domain.visible import visible_text
 
@@ -266,6 +268,9 @@ def apply(
             f"dossier {dossier.code} pinned {dossier.procedure_code} v{dossier.procedure_version}"
             f", not v{procedure.version}",
             field="procedure",
+            message_vi=message_vi(
+                Why.PROCEDURE_VERSION, pinned=dossier.procedure_version, given=procedure.version
+            ),
         )
     now = as_local(now, "now")
     rule = RULES.get(command.action)
@@ -274,6 +279,7 @@ def apply(
             f"'{command.action}' is not an action an official can take",
             action=command.action.value,
             status=dossier.status,
+            message_vi=message_vi(Why.NOT_AN_OFFICIAL_ACTION, action=command.action.label_vi),
         )
     if dossier.status not in rule.sources:
         allowed = ", ".join(a.value for a in allowed_actions(dossier.status)) or "none"
@@ -282,19 +288,32 @@ def apply(
             f"({dossier.status.label_vi}); allowed from here: {allowed}",
             action=command.action.value,
             status=dossier.status,
+            message_vi=message_vi(
+                Why.NOT_FROM_THIS_STATUS,
+                action=command.action.label_vi,
+                status=dossier.status.label_vi,
+                allowed="; ".join(a.label_vi for a in allowed_actions(dossier.status))
+                or "không có",
+            ),
         )
     if command.electronic_result and command.action is not Action.RESOLVE:
         raise InvalidInput(
             f"electronic_result is said when resolving a dossier, not with {command.action.value}",
             field="electronic_result",
+            message_vi=message_vi(Why.ELECTRONIC_RESULT_MISPLACED, action=command.action.label_vi),
         )
     if command.payment_channel is not None and command.action is not Action.FEES_PAID:
         raise InvalidInput(
             f"payment_channel is said with fees_paid, not with {command.action.value}",
             field="payment_channel",
+            message_vi=message_vi(Why.PAYMENT_CHANNEL_MISPLACED, action=command.action.label_vi),
         )
     if rule.needs_note and not visible_text(command.note):
-        raise InvalidInput(f"{command.action.value} needs a note giving the reason", field="note")
+        raise InvalidInput(
+            f"{command.action.value} needs a note giving the reason",
+            field="note",
+            message_vi=message_vi(Why.NOTE_NEEDED, action=command.action.label_vi),
+        )
     _check_actor(dossier, command.action, rule, actor, procedure)
     handler = _HANDLERS.get(command.action, _plain)
     changed = handler(Context(dossier, command, actor, procedure, calendar, now, rule, terms))
@@ -350,6 +369,12 @@ def _check_actor(
             action=action.value,
             status=dossier.status,
             field="roles",
+            message_vi=message_vi(
+                Why.ROLE_NEEDED,
+                action=action.label_vi,
+                wanted=roles_vi(roles),
+                has=roles_vi(actor.roles),
+            ),
         )
     places = {place: _place(dossier, procedure, place) for place in rule.places}
     if not any(_actor_at(actor, place, loc) for place, loc in places.items()):
@@ -365,6 +390,12 @@ def _check_actor(
             action=action.value,
             status=dossier.status,
             field="agency",
+            message_vi=message_vi(
+                Why.WRONG_PLACE,
+                action=action.label_vi,
+                where=" hoặc ".join(f"{loc.agency}/{loc.unit}" for loc in places.values()),
+                at=f"{actor.agency}/{actor.unit or '-'}",
+            ),
         )
 
 
@@ -403,9 +434,13 @@ class Context:
     rule: Rule
     terms: LegalTerms = DEFAULT_TERMS
 
-    def refuse(self, message: str) -> IllegalTransition:
+    def refuse(self, message: str, why: Why, **values: object) -> IllegalTransition:
+        """An action this dossier cannot take now: `message` in English, `why` for officials."""
         return IllegalTransition(
-            message, action=self.command.action.value, status=self.dossier.status
+            message,
+            action=self.command.action.value,
+            status=self.dossier.status,
+            message_vi=message_vi(why, **values),
         )
 
 
@@ -422,7 +457,10 @@ def _not_lent(c: Context) -> None:
     if c.dossier.transferred_from is not None:
         raise c.refuse(
             f"cannot {c.command.action.value} while the dossier is at another agency "
-            f"({c.dossier.holder.agency}); it must be transferred back first"
+            f"({c.dossier.holder.agency}); it must be transferred back first",
+            Why.AT_ANOTHER_AGENCY,
+            agency=c.dossier.holder.agency,
+            action=c.command.action.label_vi,
         )
 
 
@@ -437,7 +475,10 @@ def _forward(c: Context) -> Dossier:
     if c.dossier.step_index >= last:
         raise c.refuse(
             f"step {c.dossier.step_index + 1} ({c.procedure.steps[c.dossier.step_index].name})"
-            " is the last processing step: resolve the dossier instead of forwarding it"
+            " is the last processing step: resolve the dossier instead of forwarding it",
+            Why.FORWARD_FROM_LAST_STEP,
+            step=c.dossier.step_index + 1,
+            name=c.procedure.steps[c.dossier.step_index].name,
         )
     return _enter_step(c.dossier, c.procedure, c.calendar, c.dossier.step_index + 1, c.now)
 
@@ -447,7 +488,8 @@ def _send_back(c: Context) -> Dossier:
     first, _ = processing_range(c.procedure)
     if c.dossier.step_index <= first:
         raise c.refuse(
-            "the dossier is at the first processing step; there is no step to send it back to"
+            "the dossier is at the first processing step; there is no step to send it back to",
+            Why.SEND_BACK_FROM_FIRST_STEP,
         )
     return _enter_step(c.dossier, c.procedure, c.calendar, c.dossier.step_index - 1, c.now)
 
@@ -456,11 +498,14 @@ def _transfer(c: Context) -> Dossier:
     _not_lent(c)
     if not c.command.target_agency:
         raise InvalidInput("transfer needs the agency to send the dossier to",
-                           field="target_agency")  # fmt: skip
+                           field="target_agency",
+                           message_vi=message_vi(Why.TRANSFER_AGENCY_NEEDED))  # fmt: skip
     if not c.command.target_unit:
-        raise InvalidInput("transfer needs the unit of the target agency", field="target_unit")
+        raise InvalidInput("transfer needs the unit of the target agency", field="target_unit",
+                           message_vi=message_vi(Why.TRANSFER_UNIT_NEEDED))  # fmt: skip
     if c.command.target_agency == c.dossier.holder.agency:
-        raise InvalidInput("the dossier is already at that agency", field="target_agency")
+        raise InvalidInput("the dossier is already at that agency", field="target_agency",
+                           message_vi=message_vi(Why.TRANSFER_TO_SAME_AGENCY))  # fmt: skip
     target = Location(agency=c.command.target_agency, unit=c.command.target_unit)
     return c.dossier.model_copy(
         update={
@@ -473,7 +518,7 @@ def _transfer(c: Context) -> Dossier:
 
 def _transfer_back(c: Context) -> Dossier:
     if c.dossier.transferred_from is None:
-        raise c.refuse("the dossier was not transferred to another agency")
+        raise c.refuse("the dossier was not transferred to another agency", Why.NOT_TRANSFERRED)
     return c.dossier.model_copy(update={"holder": c.dossier.transferred_from,
                                       "transferred_from": None})  # fmt: skip
 
@@ -484,7 +529,10 @@ def _resolve(c: Context) -> Dossier:
     if c.dossier.step_index < last:
         raise c.refuse(
             f"the dossier is at step {c.dossier.step_index + 1} of {last + 1} processing steps; "
-            "only the last one can resolve it"
+            "only the last one can resolve it",
+            Why.RESOLVE_BEFORE_LAST_STEP,
+            step=c.dossier.step_index + 1,
+            steps=last + 1,
         )
     # A result file recorded before the resolve (domain/digitisation.py) already made it
     # electronic: the command cannot unsay what the stored file shows.
@@ -507,29 +555,37 @@ def _extend(c: Context) -> Dossier:
     if d.apologies >= c.terms.apologies_allowed:
         raise c.refuse(
             f"this dossier was already extended with an apology {d.apologies} time(s); the law "
-            f"allows {c.terms.apologies_allowed}"
+            f"allows {c.terms.apologies_allowed}",
+            Why.EXTENSION_USED,
+            done=d.apologies,
+            allowed=c.terms.apologies_allowed,
         )
     if c.command.new_due_at is None:
-        raise InvalidInput("an extension needs the new appointment date", field="new_due_at")
+        raise InvalidInput("an extension needs the new appointment date", field="new_due_at",
+                           message_vi=message_vi(Why.EXTENSION_DATE_NEEDED))  # fmt: skip
     new_due = as_local(c.command.new_due_at, "new_due_at")
     if d.due_at is None:
-        raise c.refuse("the dossier has no appointment date to extend")
+        raise c.refuse("the dossier has no appointment date to extend", Why.NO_APPOINTMENT)
     if new_due <= d.due_at:
         raise InvalidInput(
             f"the new appointment date must be after the current one ({d.due_at.isoformat()})",
             field="new_due_at",
+            message_vi=message_vi(Why.EXTENSION_NOT_LATER, due=alarms.shown(d.due_at)),
         )
     if new_due <= c.now:
-        raise InvalidInput("the new appointment date must be in the future", field="new_due_at")
+        raise InvalidInput("the new appointment date must be in the future", field="new_due_at",
+                           message_vi=message_vi(Why.EXTENSION_IN_PAST))  # fmt: skip
     if new_due > c.now + APPOINTMENT_HORIZON:
         raise InvalidInput(
             f"the new appointment date may be at most {APPOINTMENT_HORIZON.days} days away",
             field="new_due_at",
+            message_vi=message_vi(Why.EXTENSION_TOO_FAR, days=APPOINTMENT_HORIZON.days),
         )
     if not c.calendar.within_office_hours(new_due):
         raise InvalidInput(
             "the new appointment date must fall in working hours of a working day",
             field="new_due_at",
+            message_vi=message_vi(Why.EXTENSION_OUTSIDE_HOURS),
         )
     allowed = c.procedure.time_limit.to_timedelta(c.calendar.working_day)
     latest = c.calendar.add(d.due_at, allowed * c.terms.extension_at_most)
@@ -538,6 +594,11 @@ def _extend(c: Context) -> Dossier:
             f"the new appointment date may be at most {c.terms.extension_at_most:g} × the "
             f"procedure's time limit after the current one: {latest.isoformat()} at the latest",
             field="new_due_at",
+            message_vi=message_vi(
+                Why.EXTENSION_BEYOND_LIMIT,
+                latest=alarms.shown(latest),
+                times=f"{c.terms.extension_at_most:g}",
+            ),
         )
     return d.model_copy(update={
         "due_at": new_due,
@@ -557,6 +618,9 @@ def _request_supplement(c: Context) -> Dossier:
             action=c.command.action.value,
             status=d.status,
             field="agency",
+            message_vi=message_vi(
+                Why.SUPPLEMENT_NOT_AT_HAND, where=f"{d.holder.agency}/{d.holder.unit}"
+            ),
         )
     deadline = c.now + timedelta(days=c.terms.supplement_wait_days)
     if d.received_at is None:  # the counter's check before receipt: no clock yet
@@ -566,6 +630,7 @@ def _request_supplement(c: Context) -> Dossier:
                 action=c.command.action.value,
                 status=d.status,
                 field="roles",
+                message_vi=message_vi(Why.SUPPLEMENT_BEFORE_RECEIPT),
             )
         return d.model_copy(
             update={"status": S.SUPPLEMENT_REQUESTED, "supplement_due_at": deadline}
@@ -577,16 +642,21 @@ def _request_supplement(c: Context) -> Dossier:
     since_receipt = processing_time(d, c.calendar, c.now)
     late = d.supplement_requests >= 1 or since_receipt > within
     if late and Role.LEADER not in c.actor.roles:
+        second = d.supplement_requests >= 1
         why = (
             "a second supplement request"
-            if d.supplement_requests >= 1
+            if second
             else f"a supplement request more than {within} of working time after receipt"
         )
+        hours = f"{within.total_seconds() / 3600:g}"
         raise NotPermitted(
             f"{why} needs a leader (it counts the dossier late for QĐ 766)",
             action=c.command.action.value,
             status=d.status,
             field="roles",
+            message_vi=message_vi(Why.SECOND_SUPPLEMENT)
+            if second
+            else message_vi(Why.SUPPLEMENT_AFTER_LIMIT, within=hours),
         )
     return d.model_copy(update={
         "status": S.SUPPLEMENT_REQUESTED,
@@ -598,7 +668,8 @@ def _request_supplement(c: Context) -> Dossier:
 def _refuse(c: Context) -> Dossier:
     if c.dossier.received_at is not None:
         raise c.refuse(
-            "a received dossier is not refused: stop it (Mẫu 05) or resolve it with the reasons"
+            "a received dossier is not refused: stop it (Mẫu 05) or resolve it with the reasons",
+            Why.REFUSE_RECEIVED,
         )
     return c.dossier.model_copy(update={"status": S.REFUSED, "supplement_due_at": None})
 
@@ -606,7 +677,8 @@ def _refuse(c: Context) -> Dossier:
 def _stop(c: Context) -> Dossier:
     d = c.dossier
     if d.received_at is None:
-        raise c.refuse("a dossier not received is refused (Mẫu 03), not stopped")
+        raise c.refuse("a dossier not received is refused (Mẫu 03), not stopped",
+                       Why.STOP_NOT_RECEIVED)  # fmt: skip
     if Role.LEADER not in c.actor.roles:
         lapsed = d.supplement_due_at is not None and d.supplement_due_at <= c.now
         if not (d.status is S.SUPPLEMENT_REQUESTED and lapsed):
@@ -616,6 +688,7 @@ def _stop(c: Context) -> Dossier:
                 action=c.command.action.value,
                 status=d.status,
                 field="roles",
+                message_vi=message_vi(Why.STOP_NEEDS_LEADER),
             )
     return d.model_copy(update={"status": S.STOPPED, "supplement_due_at": None})
 

@@ -76,10 +76,13 @@ class Refusal(BaseModel):
     actor_id: str
     actor_agency: str
     expected_version: int | None
-    reason: str
+    reason: str  # in English, for integrators and the log
     kind: str  # stale_version, illegal_transition, not_permitted, invalid_input, failed
     field: str | None = None
     at: datetime
+    # The same reason in Vietnamese, for the official (domain/refusals.py); empty in records
+    # kept before it was said.
+    message: str = ""
 
 
 class Receipt(BaseModel):

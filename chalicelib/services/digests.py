@@ -1,4 +1,5 @@
-"""The daily digest: on working days, each agency's due and overdue dossiers, once a day."""
+"""The daily digest: on working days, each agency's due and overdue dossiers, once a day: to
+its shared mailboxes, and to each official in the directory their own part (outbox.Notices)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ def run(now: datetime, deps: DigestDeps) -> list[digest.Digest]:
     written = []
     until = digest.horizon(now, deps.calendar)
     for agency in deps.agencies.all():
-        if not agency.digest_recipients:
-            continue
+        if not agency.digest_recipients and not _has_officials(deps, agency.code):
+            continue  # nobody to tell
         dossiers = deps.store.open_due_before(agency.code, until)
         built = digest.build(agency.code, tuple(agency.digest_recipients), dossiers, now,
                              deps.calendar)  # fmt: skip
@@ -36,3 +37,8 @@ def run(now: datetime, deps: DigestDeps) -> list[digest.Digest]:
         if not built.empty and deps.store.put_digest(built, outbox):
             written.append(built)
     return written
+
+
+def _has_officials(deps: DigestDeps, agency: str) -> bool:
+    directory = deps.notices.officials if deps.notices else None
+    return directory is not None and bool(directory.of_agency(agency))

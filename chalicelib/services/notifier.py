@@ -45,7 +45,7 @@ class NotifierDeps:
 def deliver(job: NotificationJob, deps: NotifierDeps, now: datetime) -> list[Attempt]:
     """Send what this job still owes; raise RetryLater or PermanentFailure otherwise."""
     attempts: list[Attempt] = []
-    if job.phone and job.sms_text:
+    if job.phone and _by_phone(job):
         if not job.essential and deps.log.opted_out(job.phone):
             attempts.append(_skipped(job, "phone", "opted_out", now))
             deps.log.record(job, attempts[-1])
@@ -64,10 +64,16 @@ def deliver(job: NotificationJob, deps: NotifierDeps, now: datetime) -> list[Att
     return attempts
 
 
+def _by_phone(job: NotificationJob) -> bool:
+    """A phone route: SMS text to send, or a ZNS-only message (an official's alert: no SMS
+    fallback, their e-mail carries it too); never to a fixed line."""
+    return not job.landline and bool(job.sms_text or job.zns_template)
+
+
 def _phone_channels(
     job: NotificationJob, deps: NotifierDeps
 ) -> list[tuple[Provider, OutgoingMessage]]:
-    assert job.phone and job.sms_text
+    assert job.phone
     channels = []
     template = deps.zns_templates.get(job.zns_template or "")
     if deps.zns is not None and template:
@@ -78,13 +84,13 @@ def _phone_channels(
                     key=job.key,
                     channel=Channel.ZNS,
                     to=job.phone,
-                    text=job.sms_text,
+                    text=job.sms_text or job.text_vi,
                     template_id=template,
                     template_data=job.zns_data,
                 ),
             )
         )
-    if deps.sms is not None:
+    if deps.sms is not None and job.sms_text:
         channels.append(
             (
                 deps.sms,

@@ -16,9 +16,12 @@ from chalicelib.domain import notifications
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.calendar import LOCAL_TZ, TimeUnit
-from chalicelib.domain.digest import Digest
+from chalicelib.domain.digest import Digest, holders, own_part
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.officials import Official
 from chalicelib.domain.procedures import Procedure
+from chalicelib.domain.statuses import Role
+from chalicelib.ports.officials import OfficialsDirectory
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.stream import OutboxWritten
 
@@ -34,6 +37,11 @@ class Notices:
     lookup_url: str = ""
     # The signed rating link of a dossier (services/rating_links.py), when no survey_url.
     rating_link: Callable[[str], str] | None = None
+    # Who officials are and where their alerts go (ports/officials.py); None: every alert
+    # goes to the agencies' shared mailboxes.
+    officials: OfficialsDirectory | None = None
+    # Whether officials' alerts go by Zalo ZNS too (its template is configured).
+    official_zns: bool = False
 
     def _name(self, agency: str) -> str:
         return self.agencies.name_of(agency)
@@ -74,7 +82,9 @@ class Notices:
     def for_alarm(
         self, alarm: FiredAlarm, dossier: Dossier | None = None, procedure: Procedure | None = None
     ) -> list[NotificationJob]:
-        """Officials' alerts to their agencies' mailboxes; the supplement reminder goes to the
+        """Officials' alerts to the official who holds the dossier (and their leader when it
+        is late), by e-mail and by ZNS where they have it; to their agencies' mailboxes when
+        the holder is unknown or has no address. The supplement reminder goes to the
         applicant instead, and needs the dossier (without it, nothing is sent)."""
         if alarm.kind is AlarmKind.SUPPLEMENT_REMINDER:
             if dossier is None:
@@ -87,15 +97,52 @@ class Notices:
                 lookup_link=self._lookup(dossier),
                 hours=hours,
             )
+        holder = self._reached(alarm.holder)
+        if holder is None:
+            return notifications.for_alarm(alarm, self._mailboxes(alarm))
+        people = [holder]
+        # A holder with no leader in the directory (an agency's head) is told alone.
+        if alarm.leader_too and holder.leader not in (None, holder.id):
+            leader = self._reached(holder.leader)
+            if leader is None:  # leadership still hears of it, at their agencies' mailboxes
+                return notifications.for_alarm(
+                    alarm, (*self._emails(people), *self._mailboxes(alarm, Role.LEADER))
+                )
+            people.append(leader)
+        phones = tuple(dict.fromkeys(p.zns_phone for p in people if p.zns_phone))
+        return notifications.for_alarm(alarm, self._emails(people), phones)
+
+    def _reached(self, official_id: str | None) -> Official | None:
+        """The official, when the directory knows them and an alert can reach them (e-mail,
+        or ZNS while officials' ZNS is on)."""
+        found = self.officials.get(official_id) if self.officials and official_id else None
+        if found is None or not (found.email or (self.official_zns and found.zns_phone)):
+            return None
+        return found if self.official_zns else found.model_copy(update={"zns_phone": None})
+
+    @staticmethod
+    def _emails(people: list[Official]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.email for p in people if p.email))
+
+    def _mailboxes(self, alarm: FiredAlarm, role: Role | None = None) -> tuple[str, ...]:
+        """The fallback: the shared mailboxes of the agencies the alarm names (of its
+        recipients of `role`, when given)."""
         mailboxes: list[str] = []
         for recipient in alarm.recipients:
             agency = self.agencies.get(recipient.agency)
-            if agency is not None:
+            if agency is not None and role in (None, recipient.role):
                 mailboxes += [m for m in agency.digest_recipients if m not in mailboxes]
-        return notifications.for_alarm(alarm, tuple(mailboxes))
+        return tuple(mailboxes)
 
     def for_digest(self, digest: Digest) -> list[NotificationJob]:
-        return notifications.for_digest(digest)
+        """The agency's digest to its mailboxes, and to each official who has some of its
+        dossiers in hand and an address, their own part."""
+        jobs = notifications.for_digest(digest)
+        for official_id in holders(digest) if self.officials is not None else ():
+            official = self.officials.get(official_id) if self.officials else None
+            if official is not None and official.email:
+                jobs += notifications.for_digest(own_part(digest, official.id, (official.email,)))
+        return jobs
 
 
 def relay(written: OutboxWritten, publisher: Publisher, queue_url: str) -> None:

@@ -9,13 +9,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from chalicelib.domain import indicators
+from chalicelib.domain import indicators, refusals
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.dossier import Action, Actor, Command, Dossier
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.legal import DEFAULT_TERMS, LegalTerms
 from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.refusals import RefusalReason as Why
+from chalicelib.domain.refusals import message_vi
 from chalicelib.domain.state_machine import apply
 from chalicelib.ports.queues import Publisher
 from chalicelib.ports.records import ApplyOutcome, Change, Refusal
@@ -236,6 +238,7 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
             "expected_version",
             f"the dossier is at version {dossier.version}, not {expected}: it changed "
             "since you read it; reload and decide again",
+            message_vi(Why.STALE_VERSION, version=dossier.version, expected=expected),
         )
     procedure = deps.catalog.get(dossier.procedure_code, dossier.procedure_version)
     if procedure is None:
@@ -246,7 +249,7 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
     try:
         # Checked again here: the registry may have changed since the API queued the command.
         if issue := transfer_target_issue(envelope.command, deps.agencies):
-            raise InvalidInput(issue.reason, field=issue.field)
+            raise InvalidInput(issue.reason, field=issue.field, message_vi=issue.message)
         transition = apply(
             dossier,
             envelope.command,
@@ -259,7 +262,14 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
     except DomainError as error:
         if store.command(envelope.code, envelope.command_id) is not None:
             return ApplyResult(Result.DUPLICATE)  # applied before; the state has moved on
-        return _refuse(deps, envelope, error.code, error.field, error.message)
+        return _refuse(
+            deps,
+            envelope,
+            error.code,
+            error.field,
+            error.message,
+            error.message_vi or refusals.for_kind(error.code),
+        )
     outbox = (
         deps.notices.for_entry(transition.dossier, transition.entry, procedure)
         if deps.notices
@@ -285,7 +295,12 @@ def apply_envelope(envelope: TransitionEnvelope, deps: TransitionDeps) -> ApplyR
 
 
 def _refuse(
-    deps: TransitionDeps, envelope: TransitionEnvelope, kind: str, field: str | None, reason: str
+    deps: TransitionDeps,
+    envelope: TransitionEnvelope,
+    kind: str,
+    field: str | None,
+    reason: str,
+    message: str,
 ) -> ApplyResult:
     refusal = Refusal(
         command_id=envelope.command_id,
@@ -297,6 +312,7 @@ def _refuse(
         kind=kind,
         field=field,
         at=envelope.requested_at,
+        message=message,
     )
     deps.store.record_refusal(envelope.code, refusal)
     return ApplyResult(Result.REFUSED, refusal=refusal)
@@ -321,6 +337,7 @@ def record_failure(envelope: TransitionEnvelope, reason: str, store: TransitionS
             reason=f"not applied after every try, kept for the operators: {reason}",
             kind=FAILED,
             at=envelope.requested_at,
+            message=message_vi(Why.FAILED),
         ),
     )
     return True

@@ -57,3 +57,36 @@ def test_no_digest_on_a_day_off_but_one_on_a_make_up_saturday(deps):
 
 def test_agencies_with_nothing_due_get_no_digest(deps):
     assert digests.run(at(2026, 3, 10, 7, 30), deps) == []
+
+
+def test_each_official_gets_their_own_part_and_the_mailbox_the_whole(deps):
+    from dataclasses import replace
+
+    from chalicelib.adapters.officials_directory import MemoryOfficials
+    from chalicelib.domain.dossier import OfficialRef
+    from chalicelib.domain.officials import Official
+    from chalicelib.services.outbox import Notices
+
+    hung = Official(id="hung", name="Lê Văn Hùng", agency=WARD, unit="VAN_PHONG",
+                    role="specialist", email="hung@phuong.example.vn")  # fmt: skip
+    lan = Official(id="lan", name="Phan Thị Lan", agency=WARD, unit="VAN_PHONG",
+                   role="specialist")  # no address: only the mailbox lists hers  # fmt: skip
+    deps = replace(deps, notices=Notices(deps.agencies, officials=MemoryOfficials([hung, lan])))
+    receive(deps, "A", at(2026, 3, 2, 9), 5)  # overdue on 10/3, Hùng's
+    receive(deps, "B", at(2026, 3, 9, 10), 1)  # due today, Lan's
+    receive(deps, "C", at(2026, 3, 10, 7), 2)  # due soon, nobody's yet
+    for code, who in (("A", hung), ("B", lan)):
+        held = deps.store.get(code).model_copy(
+            update={"handled_by": OfficialRef(id=who.id, name=who.name)}
+        )
+        deps.store.dossiers[code] = held
+    [digest] = digests.run(at(2026, 3, 10, 7, 30), deps)
+    shared, own = deps.store.outbox[-2:]
+    assert shared.key == f"digest:{WARD}:2026-03-10" and set(digest.recipients) == set(
+        shared.emails)  # fmt: skip
+    assert all(code in shared.text_vi for code in "ABC")
+    assert own.key == f"digest:{WARD}:2026-03-10:hung" and own.emails == (hung.email,)
+    assert "  A (hẹn 09:00 09/03/2026)" in own.text_vi and "  B " not in own.text_vi
+    assert own.text_vi.startswith("Báo cáo ngày 10/03/2026 (hồ sơ ông/bà đang xử lý): 1 hồ sơ")
+    assert own.subject == "[motcua] Báo cáo hồ sơ của ông/bà ngày 10/03/2026"
+    assert len([j for j in deps.store.outbox if j.kind == "digest"]) == 2

@@ -76,6 +76,10 @@ def _timer(when: datetime) -> tuple[Any, ...]:
     return (TIMER, None, when, {})
 
 
+# The examination step taken up on 2/3 10:00 is due soon on 9/3 10:00, overdue on 10/3 10:00.
+STEP_TIMERS = [_timer(at(2026, 3, 9, 10)), _timer(at(2026, 3, 10, 10))]
+
+
 ROWS = [
     Row("receipt starts the clock: 10 working days (art. 17(3))", [], S.RECEIVED, DUE, DUE,
         counts={"received_ch2": 1, "fees_owed": 1}),
@@ -150,10 +154,17 @@ ROWS = [
     Row("at lapse the officials are told; the counter closes the dossier (19(5), Mẫu 05)",
         [*TO_LEADER[:1],
          (Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9), {"note": "Thiếu bản vẽ"}),
-         _timer(at(2026, 3, 18, 10)),
+         _timer(at(2026, 3, 15, 10)), _timer(at(2026, 3, 18, 10)),
          (Action.STOP, RECEIVER, at(2026, 3, 18, 11), {"note": "Quá hạn bổ sung"})],
         S.STOPPED, notices=("supplement_requested", "supplement_reminder", "stopped"),
         alarms=("supplement_reminder", "supplement_lapsed"), counts={"stopped": 1, "ended": 1}),
+    Row("a timer back after the deadline does not remind the applicant of it, only tells the "
+        "officials",
+        [*TO_LEADER[:1],
+         (Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9), {"note": "Thiếu bản vẽ"}),
+         _timer(at(2026, 3, 18, 10))],
+        S.SUPPLEMENT_REQUESTED, DUE, DUE, notices=("supplement_requested",),
+        alarms=("supplement_lapsed",)),
     Row("the counter may not close it before the deadline",
         [*TO_LEADER[:1],
          (Action.REQUEST_SUPPLEMENT, SPECIALIST, at(2026, 3, 3, 9), {"note": "Thiếu bản vẽ"}),
@@ -205,14 +216,20 @@ ROWS = [
          (Action.RESOLVE, LEADER, at(2026, 3, 18, 9), {})],
         S.RESOLVED, at(2026, 3, 20, 17), DUE, ("overdue_apology", "result_ready"),
         counts={"late": 1, "on_time": 0, "extended": 1}),
+    # The timer runs every few minutes: each threshold fires when it comes. Due soon and the
+    # apology's proposal come at the same moment: one alarm says both (under the graver).
     Row("the apology is due one working day before the appointment: the leader is alerted",
-        [*TO_LEADER[:1], _timer(at(2026, 3, 13, 9))],
+        [*TO_LEADER[:1], *STEP_TIMERS, _timer(at(2026, 3, 13, 9))],
         S.PROCESSING, DUE, DUE,
-        alarms=("step_due_soon", "step_overdue", "due_soon", "apology_due")),
+        alarms=("step_due_soon", "step_overdue", "apology_due")),
     Row("at breach without the apology the leaders are told it is missing",
-        [*TO_LEADER[:1], _timer(at(2026, 3, 13, 9)), _timer(at(2026, 3, 16, 9, 5))],
+        [*TO_LEADER[:1], *STEP_TIMERS, _timer(at(2026, 3, 13, 9)), _timer(at(2026, 3, 16, 9, 5))],
         S.PROCESSING, DUE, DUE,
-        alarms=("step_due_soon", "step_overdue", "due_soon", "apology_due", "overdue")),
+        alarms=("step_due_soon", "step_overdue", "apology_due", "overdue")),
+    Row("a timer back after the breach tells the overdue alone (it carries the apology's "
+        "proposal), not what it supersedes",
+        [*TO_LEADER[:1], _timer(at(2026, 3, 16, 9, 5))],
+        S.PROCESSING, DUE, DUE, alarms=("overdue",)),
     Row("returned as not eligible, with reasons, by a leader: resolved (19(3))",
         [*TO_LEADER, (Action.RETURN_INELIGIBLE, LEADER, at(2026, 3, 5, 9),
                       {"note": "Thửa đất đang có tranh chấp"})],

@@ -169,3 +169,17 @@ def test_a_landline_job_sends_no_sms_only_its_email():
     attempts = deliver(landline, d, NOW)
     assert d.sms.sent == [] and d.zns.sent == []
     assert [a.channel for a in attempts] == ["email"] and len(email.sent) == 1
+
+
+def test_an_officials_zns_alert_goes_by_zns_alone_never_by_sms():
+    alert = job(kind="official_alert").model_copy(update={"sms_text": None, "sms_parts": None})
+    d = deps(zns=InMemoryProvider("zalo", Channel.ZNS))
+    d = NotifierDeps(log=d.log, sms=d.sms, zns=d.zns, zns_templates={"official_alert": "2001"})
+    deliver(alert, d, NOW)
+    assert [m.template_id for m in d.zns.sent] == ["2001"] and d.sms.sent == []
+    refused = NotifierDeps(log=MemoryDeliveryLog(), sms=InMemoryProvider("sns", Channel.SMS),
+                           zns=InMemoryProvider("zalo", Channel.ZNS, script=[Outcome.NO_ACCOUNT]),
+                           zns_templates={"official_alert": "2001"})  # fmt: skip
+    with pytest.raises(PermanentFailure):
+        deliver(alert, refused, NOW)
+    assert refused.sms.sent == []  # an official's alert has no SMS fallback (the e-mail has it)
