@@ -633,9 +633,19 @@ def lookup_page() -> Response:
             lookup=_public_lookup,
             result=_public_result,
             rating_link=_rating_link,
+            how_to_pay=_how_to_pay,
         )
     html = lookup.render_lookup(site, csrf.value, outcome)
     return page(html, outcome.status, {**outcome.headers, **csrf.headers})
+
+
+def _how_to_pay(code: str) -> dict[str, Any] | None:
+    """The open payment order of a dossier waiting for fees, as the lookup page shows it."""
+    from chalicelib.services import payments
+    from chalicelib.web.lookup import payment_view
+
+    deps = _deps()
+    return payment_view(payments.how_to_pay(code, deps.payment_deps(), deps.now()))
 
 
 def _rating_link(code: str) -> str | None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import messages
+from chalicelib.domain.payments import order_code
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
@@ -182,6 +183,8 @@ def for_entry(
         # The amount the tax office or the official stated, else the procedure's own fees.
         values["amount"] = entry.amount_vnd if entry.amount_vnd is not None else fees_vnd
         values["place"] = result_place
+        if values["amount"]:  # the payment order the payments service makes for this request
+            values["order"] = order_code(dossier.code, entry.version)
     elif milestone is messages.Milestone.RESULT_READY:
         # Only the resolving official's word says an electronic result exists (not the intake's).
         values["where"] = messages.result_where(bool(entry.electronic_result), result_place)

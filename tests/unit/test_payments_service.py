@@ -23,6 +23,7 @@ from chalicelib.ports.records import Opening, Receipt
 from chalicelib.services import payments
 from chalicelib.services.envelopes import TransitionEnvelope
 from chalicelib.services.errors import Forbidden, Invalid
+from chalicelib.services.outbox import Notices
 from chalicelib.services.transitions import Result, TransitionDeps, apply_envelope
 from tests.unit.builders import (
     HOME,
@@ -63,7 +64,8 @@ class World:
         self.store.create(Opening(opened.dossier, opened.entry, counted=counted,
                                   intake_key="p#1", receipt=receipt))  # fmt: skip
         self.transitions = TransitionDeps(store=self.store, catalog=Catalog([PROCEDURE]),
-                                          calendar=calendar, agencies=AGENCIES)  # fmt: skip
+                                          calendar=calendar, agencies=AGENCIES,
+                                          notices=Notices(AGENCIES))  # fmt: skip
         self.platform = MemoryPaymentPlatform()
         self.publisher = InMemoryPublisher()
         self.deps = payments.PaymentDeps(
@@ -187,3 +189,11 @@ def test_a_payment_of_an_unknown_order_is_parked_for_administrators(world):
     assert payments.parked_for(pay.NO_AGENCY, admin, world.deps) == [taken.payment]
     with pytest.raises(Forbidden):
         payments.parked_for(pay.NO_AGENCY, SPECIALIST, world.deps)
+
+
+def test_the_fees_notice_names_the_order_the_service_makes(world):
+    order = world.ask_fees()
+    [job] = [j for j in world.store.outbox if j.kind == "fees_requested"]
+    assert f"Mã thanh toán: {order.order_code}." in job.text_vi
+    assert f"Ma thanh toan: {order.order_code}." in job.sms_text
+    assert job.sms_text.isascii()
