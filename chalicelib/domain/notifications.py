@@ -12,10 +12,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import messages
-from chalicelib.domain.payments import order_code
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.payments import order_code
 from chalicelib.domain.sms import is_landline
 from chalicelib.domain.statuses import Channel, DossierStatus
 
