@@ -1399,5 +1399,12 @@ def portal_reconcile(event: Any) -> dict[str, Any]:
     return _workers().run_portal_reconcile(_deps(), event.context)
 
 
+# 02:00 in Hà Nội is 19:00 UTC: yesterday's payments on the platform against our records.
+@app.schedule(Cron(0, 19, "*", "*", "?", "*"))
+@observability.worker
+def payment_reconcile(event: Any) -> dict[str, Any]:
+    return _workers().run_payment_reconcile(_deps())
+
+
 # Lambda's INIT runs with more CPU than an invocation: this function's parts are built now.
 warm_up(DEPLOYED)

@@ -183,6 +183,27 @@ def run_portal_reconcile(deps: Container, context: Any = None) -> dict[str, Any]
     return summary
 
 
+def run_payment_reconcile(deps: Container) -> dict[str, Any]:
+    """Yesterday's statement of the payment platform against our orders and payments; the
+    payments still parked among its lines are counted (`PaymentDifferencesRemaining`,
+    alarmed) and logged, as is a platform that could not answer (`PaymentStatementMissing`)."""
+    from chalicelib.services import payment_reconcile
+
+    now = deps.now()
+    day = payment_reconcile.yesterday(now)
+    result = payment_reconcile.reconcile(day, deps.payment_deps(), now)
+    observability.count("PaymentDifferencesRemaining", result.differences)
+    observability.count("PaymentStatementMissing", int(result.unavailable is not None))
+    observability.count("PaymentCallbackMissed", len(result.applied))
+    log = observability.get_logger()
+    for parked in result.parked:
+        with observability.bind_dossier(parked.code):
+            log.warning("payment parked", payment=parked.model_dump(mode="json"))
+    summary = result.summary()
+    log.info("payment reconciliation: %s", summary)
+    return summary
+
+
 def run_outbox_relay(event: dict[str, Any], context: Any, deps: Container) -> dict[str, Any]:
     """The table's stream → the notifications queue (the jobs written with each change) and the
     national portal's sync queue (every new or changed dossier state)."""

@@ -197,3 +197,46 @@ def test_the_fees_notice_names_the_order_the_service_makes(world):
     assert f"Mã thanh toán: {order.order_code}." in job.text_vi
     assert f"Ma thanh toan: {order.order_code}." in job.sms_text
     assert job.sms_text.isascii()
+
+
+def test_the_nightly_reconciliation_applies_a_missing_callback_and_parks_the_odd(world):
+    from chalicelib.services.payment_reconcile import reconcile, yesterday
+
+    order = world.ask_fees()
+    day_paid = at(2026, 3, 4, 15)
+    heard = world.platform.pay(order.order_code, 1_500_000, paid_at=day_paid, transaction_id="A")
+    payments.take_callback(*heard, world.deps, day_paid)  # its callback came: matched
+    world.platform.pay(order.order_code, 1_500_000, paid_at=day_paid, transaction_id="B")
+    world.platform.pay("TTNOSUCHORDER1", 9_000, paid_at=day_paid, transaction_id="C")
+    night = at(2026, 3, 5, 2)
+    assert yesterday(night) == day_paid.date()
+    result = reconcile(yesterday(night), world.deps, night)
+    assert (result.lines, result.matched, result.applied) == (3, 1, [])
+    assert [p.reason for p in result.parked] == [pay.ParkReason.DOUBLE_PAYMENT,
+                                                 pay.ParkReason.UNKNOWN_ORDER]  # fmt: skip
+    assert all(p.via == "reconciliation" for p in result.parked)
+    assert result.differences == 2
+
+
+def test_a_payment_whose_callback_never_came_is_applied_by_the_reconciliation(world):
+    from chalicelib.services.payment_reconcile import reconcile
+
+    order = world.ask_fees()
+    paid_at = at(2026, 3, 4, 15)
+    world.platform.pay(order.order_code, 1_500_000, paid_at=paid_at)  # the callback is lost
+    night = at(2026, 3, 5, 2)
+    result = reconcile(paid_at.date(), world.deps, night)
+    assert len(result.applied) == 1 and result.differences == 0
+    assert world.deliver_queued() == [Result.APPLIED]
+    last = world.store.load(CODE).history[-1]
+    assert (last.action, last.at) == (Action.FEES_PAID, paid_at)  # resumed when it was paid
+    again = reconcile(paid_at.date(), world.deps, night + timedelta(days=1))
+    assert (again.matched, again.applied) == (1, [])
+
+
+def test_a_platform_that_cannot_say_leaves_everything_as_it_was(world):
+    from chalicelib.services.payment_reconcile import reconcile
+
+    world.platform.down = True
+    result = reconcile(ASKED.date(), world.deps, ASKED)
+    assert result.unavailable and result.lines == 0
