@@ -30,6 +30,7 @@ from chalicelib.ports.payment_platform import (
 )
 from chalicelib.ports.payments import PaymentRecords, Recorded
 from chalicelib.ports.queues import Publisher
+from chalicelib.ports.records import DossierRecord
 from chalicelib.ports.store import DossierLoader
 from chalicelib.services import transitions
 from chalicelib.services.errors import FieldIssue, Forbidden, Invalid
@@ -141,12 +142,14 @@ def take_payment(payment: PlatformPayment, deps: PaymentDeps, now: datetime, *, 
     for _ in range(3):  # a record refused by a race is checked again against what won
         known = deps.records.payment(platform, payment.transaction_id)
         order = deps.records.order(payment.order_code)
+        dossier = deps.store.load(order.code) if order is not None else None
+        awaited = known is None and _awaited(order, dossier)
         check = pay.check_payment(order, payment, platform=platform, recorded=known,
-                                  awaited=known is None and _awaited(order, deps))  # fmt: skip
+                                  awaited=awaited)  # fmt: skip
         if known is not None:
             queued = None
             if known.outcome is pay.PaymentOutcome.APPLIED and order is not None:
-                queued = _queue_fees_paid(order, known, deps, now)
+                queued = _queue_fees_paid(order, known, dossier, deps, now)
             return Taken(known, pay.Verdict.ALREADY_RECORDED, queued)
         record = pay.recorded(payment, order, check, platform=platform, at=now, via=via)
         applying = order if check.verdict is pay.Verdict.APPLY else None
@@ -154,19 +157,17 @@ def take_payment(payment: PlatformPayment, deps: PaymentDeps, now: datetime, *, 
         if deps.records.record(record, paid) is not Recorded.WRITTEN:
             continue
         if applying is not None:
-            return Taken(record, check.verdict, _queue_fees_paid(applying, record, deps, now))
+            queued = _queue_fees_paid(applying, record, dossier, deps, now)
+            return Taken(record, check.verdict, queued)
         return Taken(record, check.verdict)
     raise RuntimeError(f"payment {platform}#{payment.transaction_id} could not be recorded")
 
 
-def _awaited(order: pay.PaymentOrder | None, deps: PaymentDeps) -> bool:
+def _awaited(order: pay.PaymentOrder | None, dossier: DossierRecord | None) -> bool:
     """The order's dossier still waits for the fee request the order was made for."""
-    if order is None:
+    if order is None or dossier is None:
         return False
-    record = deps.store.load(order.code)
-    if record is None:
-        return False
-    request = pay.fee_request_of(record.dossier, record.history)
+    request = pay.fee_request_of(dossier.dossier, dossier.history)
     return request is not None and request.version == order.fee_request
 
 
@@ -205,11 +206,12 @@ class _FeesPaid:
 
 
 def _queue_fees_paid(
-    order: pay.PaymentOrder, payment: pay.RecordedPayment, deps: PaymentDeps, now: datetime
+    order: pay.PaymentOrder,
+    payment: pay.RecordedPayment,
+    dossier: DossierRecord | None,
+    deps: PaymentDeps,
+    now: datetime,
 ) -> str:
-    # The fees were paid when the platform says, not when we heard of it (a callback retried,
-    # or the nightly reconciliation): the clock resumes then, never before the order existed.
-    moment = max(min(payment.paid_at, now), order.created_at)
     envelope = transitions.request_action(
         order.code,
         _FeesPaid(payment),
@@ -219,10 +221,26 @@ def _queue_fees_paid(
         publisher=deps.publisher,
         queue_url=deps.queue_url,
         command_id=command_id(payment.platform, payment.transaction_id),
-        now=moment,
+        now=effective_at(payment, order, dossier, now),
         key_field="transaction_id",
     )
     return envelope.command_id
+
+
+def effective_at(
+    payment: pay.RecordedPayment,
+    order: pay.PaymentOrder,
+    dossier: DossierRecord | None,
+    now: datetime,
+) -> datetime:
+    """When `fees_paid` takes effect: when the platform says the applicant paid (a callback
+    retried, or found by the nightly reconciliation, resumes the clock then), but never
+    before the order or the dossier's last change (history stays in order, and a pause
+    already counted is not rewritten), nor after now."""
+    floor = order.created_at
+    if dossier is not None and dossier.history:
+        floor = max(floor, dossier.history[-1].at)
+    return max(min(payment.paid_at, now), floor)
 
 
 # -- officials' reads -------------------------------------------------------------------------

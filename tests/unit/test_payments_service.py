@@ -240,3 +240,22 @@ def test_a_platform_that_cannot_say_leaves_everything_as_it_was(world):
     world.platform.down = True
     result = reconcile(ASKED.date(), world.deps, ASKED)
     assert result.unavailable and result.lines == 0
+
+
+def test_fees_paid_takes_effect_when_paid_but_never_before_the_last_change_nor_after_now(world):
+    order = world.ask_fees()
+    record = world.store.load(CODE)
+    last = record.history[-1].at
+
+    def paid_at(moment):
+        return pay.RecordedPayment(
+            platform="memory", transaction_id="T", order_code=order.order_code, code=CODE,
+            agency=order.agency, amount_vnd=order.amount_vnd, currency="VND", paid_at=moment,
+            recorded_at=moment, outcome=pay.PaymentOutcome.APPLIED,
+        )  # fmt: skip
+
+    now = last + timedelta(days=2)
+    within = last + timedelta(hours=3)
+    assert payments.effective_at(paid_at(within), order, record, now) == within
+    assert payments.effective_at(paid_at(last - timedelta(hours=1)), order, record, now) == last
+    assert payments.effective_at(paid_at(now + timedelta(hours=1)), order, record, now) == now
