@@ -72,10 +72,11 @@ def order_code(dossier_code: str, fee_request: int) -> str:
 
 
 def fee_lines(procedure: Procedure, stated_vnd: int | None) -> tuple[FeeLine, ...]:
-    """The amount stated with the request (by an official or the tax office) as one line;
-    else the catalog's fees that cost something."""
-    if stated_vnd:
-        return (FeeLine(name=STATED_FEE_NAME, amount_vnd=stated_vnd),)
+    """The amount stated with the request (by an official or the tax office) as one line
+    (none when it stated 0); else, when it stated nothing, the catalog's fees that cost
+    something. As the fees notice says (notifications.for_entry)."""
+    if stated_vnd is not None:
+        return (FeeLine(name=STATED_FEE_NAME, amount_vnd=stated_vnd),) if stated_vnd else ()
     return tuple(
         FeeLine(name=fee.name, amount_vnd=fee.amount_vnd)
         for fee in procedure.fees
@@ -92,11 +93,6 @@ def fee_request_of(dossier: Dossier, history: list[HistoryEntry]) -> HistoryEntr
     return max(asked, key=lambda e: e.version) if asked else None
 
 
-def up_front_request_of(history: list[HistoryEntry]) -> HistoryEntry | None:
-    """The receipt, for a procedure whose fees are paid when the dossier is received."""
-    return next((e for e in history if e.action is Action.RECEIVE), None)
-
-
 def new_order(
     dossier: Dossier,
     request: HistoryEntry,
@@ -106,7 +102,7 @@ def new_order(
     valid_for: timedelta,
 ) -> PaymentOrder | None:
     """The order for `request` (the change that asked for fees), or None when nothing is to
-    pay. A receipt's amount is the catalog's; a fee request's is the amount it stated."""
+    pay: the amount it stated, else the catalog's fees."""
     stated = request.amount_vnd if request.action is Action.REQUEST_FEES else None
     lines = fee_lines(procedure, stated)
     amount = sum(line.amount_vnd for line in lines)

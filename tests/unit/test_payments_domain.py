@@ -71,12 +71,14 @@ def test_nothing_to_pay_makes_no_order(calendar):
     d, history = fees_requested(calendar)
     request = pay.fee_request_of(d, history)
     assert pay.new_order(d, request, free, created_at=CREATED, valid_for=WEEK) is None
+    d, history = fees_requested(calendar, amount=0)  # stated: nothing, whatever the catalog
+    request = pay.fee_request_of(d, history)
+    assert pay.new_order(d, request, PROCEDURE, created_at=CREATED, valid_for=WEEK) is None
 
 
 def test_a_dossier_not_waiting_for_fees_has_no_fee_request(calendar):
     opened = new_dossier(PROCEDURE, calendar, at(2026, 3, 2, 9))
     assert pay.fee_request_of(opened.dossier, [opened.entry]) is None
-    assert pay.up_front_request_of([opened.entry]) == opened.entry
 
 
 def check(order, reported, *, recorded=None, awaited=True):
