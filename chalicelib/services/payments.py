@@ -105,14 +105,20 @@ class HowToPay:
 
 
 def how_to_pay(code: str, deps: PaymentDeps, now: datetime) -> HowToPay | None:
-    """The open, unexpired order of the dossier with its checkout link; None otherwise."""
-    for order in reversed(deps.records.orders_of(code)):
-        if order.state is pay.OrderState.OPEN and not order.expired(now):
-            request = payment_request(order, deps)
-            if request is None:
-                return None
-            return HowToPay(order, deps.platform.checkout_url(request), request)
-    return None
+    """The order of the fee request the dossier now waits for, with its checkout link, while
+    it is open and unexpired and its agency takes payments online; None otherwise (an older
+    order is never offered: its payment would be parked)."""
+    record = deps.store.load(code)
+    asked = pay.fee_request_of(record.dossier, record.history) if record else None
+    if asked is None:
+        return None
+    order = deps.records.order(pay.order_code(code, asked.version))
+    if order is None or order.state is not pay.OrderState.OPEN or order.expired(now):
+        return None
+    request = payment_request(order, deps)
+    if request is None:
+        return None
+    return HowToPay(order, deps.platform.checkout_url(request), request)
 
 
 # -- reported payments ------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the fee request, a verified callback becomes `fees_paid` (online) on the command
 dossier resumes with its date moved, and QĐ 766 3.6 counts it; a callback delivered again
 applies once; forged, mismatched, late and double payments apply nothing."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -259,3 +260,15 @@ def test_fees_paid_takes_effect_when_paid_but_never_before_the_last_change_nor_a
     assert payments.effective_at(paid_at(within), order, record, now) == within
     assert payments.effective_at(paid_at(last - timedelta(hours=1)), order, record, now) == last
     assert payments.effective_at(paid_at(now + timedelta(hours=1)), order, record, now) == now
+
+
+def test_how_to_pay_is_offered_only_while_the_dossier_waits_and_the_agency_takes_payments(world):
+    order = world.ask_fees()
+    assert payments.how_to_pay(CODE, world.deps, ASKED).order == order
+    no_account = replace(world.deps, beneficiaries={})
+    assert payments.how_to_pay(CODE, no_account, ASKED) is None
+    headers, body = world.platform.pay(order.order_code, 1_500_000, paid_at=ASKED)
+    payments.take_callback(headers, body, world.deps, ASKED)
+    assert payments.how_to_pay(CODE, world.deps, ASKED) is None  # paid, not yet resumed
+    world.deliver_queued()
+    assert payments.how_to_pay(CODE, world.deps, ASKED) is None  # no longer waiting
