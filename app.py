@@ -20,6 +20,7 @@ from chalicelib.http.route_docs import (
     FILE_TOKEN,
     FORM,
     IDEMPOTENCY,
+    PAYMENT_PLATFORM,
     PHONE_LAST4,
     PROCEDURE_CODE,
     RATING_TOKEN,
@@ -107,6 +108,12 @@ def _reading() -> Any:
     from chalicelib.services import reading
 
     return reading
+
+
+def _payment_calls() -> Any:
+    from chalicelib.http import payment_calls
+
+    return payment_calls
 
 
 def _dossier_code(code: str) -> str:
@@ -626,9 +633,19 @@ def lookup_page() -> Response:
             lookup=_public_lookup,
             result=_public_result,
             rating_link=_rating_link,
+            how_to_pay=_how_to_pay,
         )
     html = lookup.render_lookup(site, csrf.value, outcome)
     return page(html, outcome.status, {**outcome.headers, **csrf.headers})
+
+
+def _how_to_pay(code: str) -> dict[str, Any] | None:
+    """The open payment order of a dossier waiting for fees, as the lookup page shows it."""
+    from chalicelib.services import payments
+    from chalicelib.web.lookup import payment_view
+
+    deps = _deps()
+    return payment_view(payments.how_to_pay(code, deps.payment_deps(), deps.now()))
 
 
 def _rating_link(code: str) -> str | None:
@@ -851,6 +868,45 @@ def opt_out() -> Response:
     return Response(body={"phone": body.phone, "opted_out": body.opted_out}, status_code=202)
 
 
+# -- fees paid online (issue 20; chalicelib/http/payment_calls.py) ----------------------------
+PAYMENT_MODELS = "chalicelib.http.payment_models:"
+
+
+@route_doc(
+    tag="portals",
+    summary="The payment platform reports a payment",
+    description="Verified as the platform's contract says (its adapter; docs/payments.md): a "
+    "forged or unreadable callback gets the platform's refusal and nothing is written. A "
+    "payment that matches its order becomes `fees_paid` (channel online) on the command path; "
+    "an amount, currency, late or double payment, or an unknown order, is recorded and parked "
+    "for an official. The same transaction again changes nothing.",
+    params=(PAYMENT_PLATFORM,),
+    answers={200: Answer(PAYMENT_MODELS + "PlatformAnswer", "the platform's acknowledgement")},
+    refusals=(404, 413),
+)
+@app.route("/v1/webhooks/payments/{platform}", methods=["POST"], content_types=ANY_TYPE)
+@problems
+def payment_callback(platform: str) -> Response:
+    from chalicelib.http.payment_calls import payment_callback as take
+
+    return take(_deps(), app.current_request, platform)
+
+
+@route_doc(
+    tag="officials",
+    summary="Payments parked for an official: mismatched, late, double, unknown order",
+    query=PAYMENT_MODELS + "ParkedQuery",
+    answers={200: Answer(PAYMENT_MODELS + "ParkedPayments", "oldest first")},
+    refusals=(400,),
+)
+@app.route("/v1/payments/parked", methods=["GET"])
+@problems
+def parked_payments() -> dict[str, Any]:
+    from chalicelib.http.payment_calls import parked
+
+    return parked(_deps(), _official(), _query_params())
+
+
 # -- officials (JWT) --------------------------------------------------------------------------
 @route_doc(
     tag="officials",
@@ -937,6 +993,7 @@ def get_dossier(code: str) -> dict[str, object]:
     actor, deps = _official(), _deps()
     code = _dossier_code(code)
     view = _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
+    view["payments"] = _payment_calls().dossier_payments(deps, code)
     _audit_read(code, actor, "GET /v1/dossiers/{code}")  # NĐ 13/2023: recorded, or not shown
     return view
 
@@ -1340,6 +1397,13 @@ def daily_digest(event: Any) -> dict[str, Any]:
 @observability.worker
 def portal_reconcile(event: Any) -> dict[str, Any]:
     return _workers().run_portal_reconcile(_deps(), event.context)
+
+
+# 02:00 in Hà Nội is 19:00 UTC: yesterday's payments on the platform against our records.
+@app.schedule(Cron(0, 19, "*", "*", "?", "*"))
+@observability.worker
+def payment_reconcile(event: Any) -> dict[str, Any]:
+    return _workers().run_payment_reconcile(_deps())
 
 
 # Lambda's INIT runs with more CPU than an invocation: this function's parts are built now.

@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.file_records import DynamoFileRecords
     from chalicelib.adapters.file_store import S3FileStore
     from chalicelib.adapters.issued_forms import DynamoIssuedForms
+    from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
     from chalicelib.adapters.national_portal import HttpNationalPortal
+    from chalicelib.adapters.payment_records import DynamoPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.adapters.queues import SqsPublisher
     from chalicelib.adapters.read_audit import DynamoReadAudit
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.notify.channels import Channels
     from chalicelib.ports.feedback import FeedbackStore
     from chalicelib.ports.officials import OfficialsDirectory
+    from chalicelib.ports.payment_platform import BeneficiaryAccount
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
@@ -62,6 +65,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.lookup_limits import LookupLimits
     from chalicelib.services.notifier import NotifierDeps
     from chalicelib.services.outbox import Notices
+    from chalicelib.services.payments import PaymentDeps
     from chalicelib.services.pins import ReceiptPins
     from chalicelib.services.portal_reconcile import ReconcileDeps
     from chalicelib.services.portal_sync import PortalSyncDeps
@@ -586,6 +590,47 @@ class Container:
             links=self.file_links,
         )
 
+    # -- fees paid online (services/payments.py) ------------------------------------------------
+    @cached_property
+    def payment_platform(self) -> MemoryPaymentPlatform:
+        """The in-memory platform until the PayGov adapter is wired (issue 20)."""
+        from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
+
+        return MemoryPaymentPlatform()
+
+    @cached_property
+    def payment_records(self) -> DynamoPaymentRecords:
+        from chalicelib.adapters.payment_records import DynamoPaymentRecords
+
+        return DynamoPaymentRecords(self.settings.table_name)
+
+    @cached_property
+    def beneficiaries(self) -> dict[str, BeneficiaryAccount]:
+        from chalicelib.adapters.beneficiary_accounts import BENEFICIARIES_FILE, load_beneficiaries
+
+        return load_beneficiaries(self.data_dir / BENEFICIARIES_FILE, self.agencies)
+
+    def payment_deps(self) -> PaymentDeps:
+        from datetime import timedelta
+
+        from chalicelib.services.payments import PaymentDeps
+
+        lookup = self.settings.lookup_url
+        if not lookup and self.settings.public_base_url:
+            lookup = self.settings.public_base_url.rstrip("/") + "/tra-cuu?ma={code}"
+        return PaymentDeps(
+            records=self.payment_records,
+            store=self.store,
+            catalog=self.catalog,
+            agencies=self.agencies,
+            platform=self.payment_platform,
+            beneficiaries=self.beneficiaries,
+            publisher=self.publisher,
+            queue_url=self.settings.transitions_queue_url,
+            order_valid_for=timedelta(days=self.settings.payment_order_days),
+            lookup_url=lookup,
+        )
+
     def portal_reconcile_deps(self, may_go_on: Callable[[], bool] | None = None) -> ReconcileDeps:
         from chalicelib.services.portal_reconcile import Pacer, ReconcileDeps
 
@@ -618,7 +663,7 @@ def _secure_parameter(name: str) -> str:
 
 
 # Built from the agency registry: rebuilt when it is reloaded.
-_FROM_REFERENCE = ("agencies", "catalog", "notices")
+_FROM_REFERENCE = ("agencies", "catalog", "notices", "beneficiaries")
 
 
 _PARTS = frozenset(

@@ -83,6 +83,9 @@ class Settings(BaseModel):
     feedback_answer_days: Annotated[int, _env("FEEDBACK_ANSWER_DAYS", ge=1, le=60)] = 10
     # The public lookup page named in every notice to the applicant; {code} is the dossier's.
     lookup_url: Annotated[str, _env("LOOKUP_URL")] = ""
+    # How long a payment order may be paid online (services/payments.py): calendar days from
+    # the fee request. A payment after it is parked for an official, never applied.
+    payment_order_days: Annotated[int, _env("PAYMENT_ORDER_DAYS", ge=1, le=90)] = 7
     # The public lookup's limits (chalicelib/services/lookup_limits.py): wrong guesses per
     # dossier code and per client address within one fixed window, then 429 until it ends.
     lookup_window_seconds: Annotated[int, _env("LOOKUP_WINDOW_SECONDS", ge=60, le=86400)] = 900

@@ -232,6 +232,16 @@ APP_METRIC_ALARMS: dict[str, tuple[str, str]] = {
         "the national portal still shows dossiers otherwise than we do after the nightly "
         "reconciliation's repush (see the function's log: each dossier and what differs).",
     ),
+    "PaymentDifferencesRemaining": (
+        "payment_reconcile",
+        "payments of yesterday's platform statement are parked for an official (unknown order, "
+        "wrong amount or currency, late or double payment: see the function's log and GET "
+        "/v1/payments/parked).",
+    ),
+    "PaymentStatementMissing": (
+        "payment_reconcile",
+        "the payment platform gave no statement for yesterday: nothing was reconciled.",
+    ),
 }
 APP_METRIC_PERIOD = 3600
 

@@ -421,16 +421,19 @@ DEFAULT_TEMPLATES: Final[Mapping[Milestone, MessageTemplate]] = MappingProxyType
                 },
             ),
             MessageTemplate(
-                id="fees_requested.v2",
+                id="fees_requested.v3",
                 milestone=Milestone.FEES_REQUESTED,
+                # The payment order's code (issue 20), when one is made: the platform and the
+                # bank transfer name it; the lookup page shows the link and the VietQR code.
                 text_vi=(
-                    "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính: {amount}. Ông/bà nộp "
-                    f"trực tuyến trên {PORTAL_VI} hoặc tại {{place}}. Kết quả được trả sau khi "
-                    "hoàn thành nghĩa vụ tài chính.{lookup}"
+                    "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính: {amount}.{order} Ông/bà "
+                    f"nộp trực tuyến trên {PORTAL_VI} hoặc tại {{place}}. Kết quả được trả sau "
+                    "khi hoàn thành nghĩa vụ tài chính.{lookup}"
                 ),
                 placeholders={
                     "code": _CODE_P,
                     "amount": _p(ValueKind.AMOUNT, 26),
+                    "order": _p(ValueKind.CODE, 20, segment=" Mã thanh toán: {}."),
                     "place": _p(ValueKind.TEXT, 90),
                     "lookup": _LOOKUP_P,
                 },

@@ -15,6 +15,7 @@ from chalicelib.domain import messages, subjects
 from chalicelib.domain.alarms import AlarmKind, FiredAlarm, shown
 from chalicelib.domain.digest import Digest
 from chalicelib.domain.dossier import Action, Dossier, HistoryEntry
+from chalicelib.domain.payments import order_code
 from chalicelib.domain.sms import is_landline
 from chalicelib.domain.statuses import Channel, DossierStatus
 
@@ -182,6 +183,8 @@ def for_entry(
         # The amount the tax office or the official stated, else the procedure's own fees.
         values["amount"] = entry.amount_vnd if entry.amount_vnd is not None else fees_vnd
         values["place"] = result_place
+        if values["amount"]:  # the payment order the payments service makes for this request
+            values["order"] = order_code(dossier.code, entry.version)
     elif milestone is messages.Milestone.RESULT_READY:
         # Only the resolving official's word says an electronic result exists (not the intake's).
         values["where"] = messages.result_where(bool(entry.electronic_result), result_place)

@@ -105,6 +105,13 @@ def _portal_reconcile(deps: bootstrap.Container) -> None:
     deps.portal_reconcile_deps()  # the portal's configuration is an SSM read
 
 
+def _payment_reconcile(deps: bootstrap.Container) -> None:
+    from chalicelib.handlers import workers  # noqa: F401
+    from chalicelib.services import payment_reconcile  # noqa: F401
+
+    deps.payment_deps()
+
+
 # Chalice's function name → what it builds, and the AWS clients it uses (from the one Session).
 PARTS: dict[str, tuple[Callable[[bootstrap.Container], None], tuple[str, ...]]] = {
     "api_handler": (_api, ("dynamodb", "sqs", "ssm")),
@@ -117,6 +124,7 @@ PARTS: dict[str, tuple[Callable[[bootstrap.Container], None], tuple[str, ...]]] 
     "deadline_timer": (_timer, ("dynamodb",)),
     "daily_digest": (_digest, ("dynamodb",)),
     "portal_reconcile": (_portal_reconcile, ("dynamodb", "ssm")),
+    "payment_reconcile": (_payment_reconcile, ("dynamodb", "sqs")),
 }
 
 

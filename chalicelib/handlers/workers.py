@@ -67,6 +67,7 @@ def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -
         observability.bind_dossier(_code_of(body))
         envelope = TransitionEnvelope.model_validate(body)
         outcome = transitions.apply_envelope(envelope, transition_deps)
+        _open_payment_order(envelope, outcome, deps)
         action = envelope.command.action.value
         if outcome.result is transitions.Result.APPLIED:
             observability.count("TransitionApplied", action=action)
@@ -93,6 +94,19 @@ def run_transition_batch(event: dict[str, Any], context: Any, deps: Container) -
         fifo=True,
         on_dead_letter=lambda raw, reason: _show_failed_command(raw, reason, deps),
     )
+
+
+def _open_payment_order(envelope: Any, outcome: Any, deps: Container) -> None:
+    """Fees requested: the payment order follows the applied change. A redelivery finds the
+    command applied (duplicate) and opens it again: the order code is its natural key."""
+    from chalicelib.services import payments, transitions
+
+    if envelope.command.action not in payments.ORDER_ACTIONS:
+        return
+    if outcome.result in (transitions.Result.APPLIED, transitions.Result.DUPLICATE):
+        order = payments.open_order_for(envelope.code, deps.payment_deps())
+        if order is not None:
+            observability.get_logger().info("payment order open", order_code=order.order_code)
 
 
 def _show_failed_command(raw: str, reason: str, deps: Container) -> None:
@@ -166,6 +180,27 @@ def run_portal_reconcile(deps: Container, context: Any = None) -> dict[str, Any]
         "portal reconciliation: %s",
         {k: v for k, v in summary.items() if k not in ("dossiers", "not_checked_codes")},
     )
+    return summary
+
+
+def run_payment_reconcile(deps: Container) -> dict[str, Any]:
+    """Yesterday's statement of the payment platform against our orders and payments; the
+    payments still parked among its lines are counted (`PaymentDifferencesRemaining`,
+    alarmed) and logged, as is a platform that could not answer (`PaymentStatementMissing`)."""
+    from chalicelib.services import payment_reconcile
+
+    now = deps.now()
+    day = payment_reconcile.yesterday(now)
+    result = payment_reconcile.reconcile(day, deps.payment_deps(), now)
+    observability.count("PaymentDifferencesRemaining", result.differences)
+    observability.count("PaymentStatementMissing", int(result.unavailable is not None))
+    observability.count("PaymentCallbackMissed", len(result.applied))
+    log = observability.get_logger()
+    for parked in result.parked:
+        with observability.bind_dossier(parked.code):
+            log.warning("payment parked", payment=parked.model_dump(mode="json"))
+    summary = result.summary()
+    log.info("payment reconciliation: %s", summary)
     return summary
 
 

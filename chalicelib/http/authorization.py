@@ -87,6 +87,10 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     ("POST", "/v1/webhooks/delivery-receipts"): _signed(gateway="202"),
     ("POST", "/v1/webhooks/opt-outs"): _signed(gateway="202"),
     ("POST", "/v1/webhooks/portal-events"): _signed(portal="202"),
+    # Fees paid online (issue 20): only the platform's own signature is heard; every caller
+    # here sends none, and gets the platform's refusal (its adapter's answer), nothing written.
+    ("POST", "/v1/webhooks/payments/{platform}"): _everyone("200"),
+    ("GET", "/v1/payments/parked"): _bearer(**_officials_of_a("200", "403")),
     # The citizen's voice (issue 19). D has no result yet: its rating is refused (409).
     ("GET", "/v1/public/ratings/{token}"): _everyone("200"),
     ("POST", "/v1/public/ratings/{token}"): _everyone("409"),
@@ -160,6 +164,11 @@ RULES: dict[Route, str] = {
     "portal), for any dossier of ours (404 naming `MaHoSo` otherwise); it acts as the "
     "applicant (role `applicant`) at the counter that received the dossier, and the transition "
     "worker checks the state machine's roles and places for that role.",
+    ("POST", "/v1/webhooks/payments/{platform}"): "The payment platform, by its own signature "
+    "over the body (verified by its adapter; our webhook clients' signatures and tokens are not "
+    "its signature): anything else gets the platform's refusal and writes nothing.",
+    ("GET", "/v1/payments/parked"): "Officials of the agency asked about (403 for another's), or "
+    "an admin of any agency; the payments of unknown orders (`agency=-`) to admins only.",
     ("GET", "/v1/public/ratings/{token}"): "Public: the token of the invitation's link is the "
     "credential (an HMAC over the dossier's code); a token not issued here answers 404, and "
     "such guesses are limited per client address (429). No personal data.",

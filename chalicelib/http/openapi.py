@@ -93,6 +93,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.FEEDBACK_ID: _path(
         "feedback_id", "a PAKN's id, e.g. PA-3F2A9C1B0D4E (another form: 404 naming it)"
     ),
+    route_docs.PAYMENT_PLATFORM: _path(
+        "platform", "the payment platform this system is wired to, e.g. paygov (another: 404)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

@@ -39,6 +39,7 @@ AGENCY = "agency"  # {agency}: an agency code of the registry
 FILE_TOKEN = "file_token"  # {token}: a public file link's token (services/file_links.py)
 RATING_TOKEN = "rating_token"  # {token}: a rating invitation's token (services/rating_links.py)
 FEEDBACK_ID = "feedback_id"  # {feedback_id}: a PAKN's id (PA-…)
+PAYMENT_PLATFORM = "payment_platform"  # {platform}: the payment platform's name ("paygov")
 IDEMPOTENCY = "idempotency_key"
 PHONE_LAST4 = "phone_last4"
 RECEIPT_PIN = "receipt_pin"

@@ -19,6 +19,7 @@ from chalicelib.domain.calendar import WorkingDuration
 from chalicelib.domain.dossier import Dossier, HistoryEntry, Location, OfficialRef
 from chalicelib.domain.indicators import Counters, Indicator
 from chalicelib.domain.procedures import Procedure
+from chalicelib.http.payment_models import DossierPayments
 from chalicelib.http.problems import PROBLEM_BASE
 from chalicelib.ports.deliveries import Attempt
 from chalicelib.ports.records import Receipt, Refusal
@@ -225,6 +226,8 @@ class DossierView(BaseModel):
     refusals: list[Refusal]
     alarms: list[FiredAlarm]
     deliveries: list[Attempt] = []
+    # Its payment orders and the payments reported against them (issue 20).
+    payments: DossierPayments | None = None
 
 
 class WorklistItem(BaseModel):

@@ -12,12 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.messages import format_vnd
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
 from chalicelib.services.errors import Invalid, NotFound, TooManyRequests
 from chalicelib.web.site import Site
+
+if TYPE_CHECKING:
+    from chalicelib.services.payments import HowToPay
 
 PATH = "/tra-cuu"
 CODE = "ma"  # the QR code's query parameter (devstack/form_scenarios.LOOKUP_URL)
@@ -41,6 +45,7 @@ class Outcome:
     dossier: dict[str, Any] | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
     rating_url: str | None = None  # returned and still open to rating: the rating page
+    payment: dict[str, Any] | None = None  # waiting for fees with an open order: how to pay
 
 
 def _beside(error: Invalid | Problem, outcome: Outcome, status: int) -> Outcome:
@@ -57,11 +62,14 @@ def look_up(
     lookup: Callable[[str, str], dict[str, Any]],
     result: Callable[[str, str], dict[str, Any]],
     rating_link: Callable[[str], str | None] | None = None,
+    how_to_pay: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> Outcome:
     """The lookup of a posted form. `checked_code` is the API's check of a code's form (raises
     a 400 Problem naming `code`); `lookup` and `result` are the API's use cases, bound to this
     request (the PIN, the limits for the caller's address). `rating_link`: the rating page of
-    a returned dossier while it may be rated (the PIN holder is the applicant), else None."""
+    a returned dossier while it may be rated (the PIN holder is the applicant), else None.
+    `how_to_pay`: the open payment order of a dossier waiting for fees (`payment_view`), else
+    None (no order, expired, or the agency takes no online payment)."""
     code = fields.get(CODE, "").strip()[:MAX_CODE]
     pin = fields.get(PIN, "").strip()[:MAX_PIN]
     outcome = Outcome(code=code)
@@ -96,7 +104,31 @@ def look_up(
             outcome.results = []
     if rating_link is not None and outcome.dossier.get("status") == DossierStatus.RETURNED:
         outcome.rating_url = rating_link(code)
+    if how_to_pay is not None and outcome.dossier.get("status") == DossierStatus.FEES_REQUESTED:
+        outcome.payment = how_to_pay(code)
     return outcome
+
+
+def payment_view(how: HowToPay | None, qr_image: str | None = None) -> dict[str, Any] | None:
+    """What the page shows of an open order: the amount and its lines, the expiry, the
+    platform's link, the beneficiary for a bank transfer, and the VietQR image (a data URI,
+    from chalicelib/forms/vietqr_image.py once it is there; None: no image shown)."""
+    if how is None:
+        return None
+    order, request = how.order, how.request
+    return {
+        "order_code": order.order_code,
+        "amount": format_vnd(order.amount_vnd),
+        "lines": [
+            {"name": line.name, "amount": format_vnd(line.amount_vnd)} for line in order.lines
+        ],
+        "expires_at": order.expires_at.isoformat(),
+        "checkout_url": how.checkout_url,
+        "account_name": request.beneficiary.account_name,
+        "account_number": request.beneficiary.account_number,
+        "description": request.description,
+        "qr_image": qr_image,
+    }
 
 
 def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:
@@ -111,6 +143,7 @@ def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:
         dossier=outcome.dossier,
         results=outcome.results,
         rating_url=outcome.rating_url,
+        payment=outcome.payment,
         fields={"code": CODE, "pin": PIN},
         action=site.url(PATH),
     )

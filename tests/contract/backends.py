@@ -39,12 +39,14 @@ def _conforms() -> None:
     from chalicelib.adapters.attempt_counter import DynamoAttemptCounter, InMemoryAttemptCounter
     from chalicelib.adapters.delivery_log import DynamoDeliveryLog, MemoryDeliveryLog
     from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
+    from chalicelib.adapters.payment_records import DynamoPaymentRecords, MemoryPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
     from chalicelib.adapters.reference_data import FileReference, MemoryReference, TableReference
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
     from chalicelib.ports.attempts import AttemptCounter
     from chalicelib.ports.deliveries import DeliveryLog
+    from chalicelib.ports.payments import PaymentRecords
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
     from chalicelib.ports.queues import Publisher
     from chalicelib.ports.reference import ReferenceSource
@@ -60,4 +62,5 @@ def _conforms() -> None:
     sources: list[ReferenceSource] = [MemoryReference(b""), files, TableReference("t", files)]
     counters: list[AttemptCounter] = [InMemoryAttemptCounter(), DynamoAttemptCounter("t")]
     assert stores and logs and marks and portals and publishers and guards and sources
-    assert counters
+    payments: list[PaymentRecords] = [MemoryPaymentRecords(), DynamoPaymentRecords("t")]
+    assert counters and payments

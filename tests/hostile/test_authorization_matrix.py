@@ -235,6 +235,8 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "/v1/dossiers/{code}/forms/{form}": f"/v1/dossiers/{code}/forms/06",
         "/v1/agencies/{agency}/tracking-book": f"/v1/agencies/{WARD}/tracking-book"
         "?from=2026-01-01&to=2026-12-31&format=csv",
+        "/v1/webhooks/payments/{platform}": "/v1/webhooks/payments/memory",
+        "/v1/payments/parked": f"/v1/payments/parked?agency={WARD}",
     }
     path = paths.get(template, template.replace("{code}", code))
     bodies = {

@@ -145,13 +145,15 @@ def test_functions_no_traced_request_calls_pass_tracing_through():
     (bench.cost prices each function's mode from here); the rest stay as Chalice sets them."""
     functions = _functions("prod")
     passing = {name for name, p in functions.items() if p.get("Tracing") == "PassThrough"}
-    assert passing == {"outbox_relay", "deadline_timer", "daily_digest", "portal_reconcile"}
+    assert passing == {
+        "outbox_relay", "deadline_timer", "daily_digest", "portal_reconcile", "payment_reconcile"
+    }  # fmt: skip
 
 
 def test_every_function_logs_json_without_platform_lines_at_its_stages_level():
     for stage, level in (("prod", "INFO"), ("dev", "INFO")):  # DEBUG only when asked for
         functions = _functions(stage)
-        assert len(functions) == 10
+        assert len(functions) == 11
         for name, properties in functions.items():
             assert properties["LoggingConfig"] == {
                 "LogFormat": "JSON", "ApplicationLogLevel": level, "SystemLogLevel": "WARN"

@@ -81,6 +81,7 @@ def test_every_function_of_the_app_is_packaged(packaged):
         "DeadlineTimer",
         "DailyDigest",
         "PortalReconcile",
+        "PaymentReconcile",
     }
     for function_id, function in functions.items():
         assert function["Properties"]["FunctionName"].startswith(f"motcua-{STAGE}-"), function_id
@@ -92,17 +93,22 @@ def test_the_schedules_come_from_the_app(packaged):
         "DeadlineTimer": "rate(5 minutes)",
         "DailyDigest": "cron(30 0 ? * MON-SAT *)",
         "PortalReconcile": "cron(0 18 * * ? *)",
+        "PaymentReconcile": "cron(0 19 * * ? *)",
     }
 
 
-def test_the_portal_differing_after_the_nightly_repush_raises_an_alarm(packaged):
+@pytest.mark.parametrize(
+    "metric",
+    ["PortalDifferencesRemaining", "PaymentDifferencesRemaining", "PaymentStatementMissing"],
+)
+def test_the_portal_differing_after_the_nightly_repush_raises_an_alarm(packaged, metric):
+    """So do payments still parked after the nightly payment reconciliation, and a platform
+    that gave no statement."""
     from chalicelib.observability.metrics import NAMESPACE
 
     alarms = checks.of_type(packaged, checks.ALARM)
-    properties = alarms["PortalDifferencesRemainingAlarm"]["Properties"]
-    assert (properties["Namespace"], properties["MetricName"]) == (
-        NAMESPACE, "PortalDifferencesRemaining"
-    )  # fmt: skip
+    properties = alarms[f"{metric}Alarm"]["Properties"]
+    assert (properties["Namespace"], properties["MetricName"]) == (NAMESPACE, metric)
     assert properties["Threshold"] == 0
     assert properties["ComparisonOperator"] == "GreaterThanThreshold"
     assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from chalicelib.adapters import holiday_table, prebuilt
+from chalicelib.adapters.beneficiary_accounts import BENEFICIARIES_FILE, load_beneficiaries
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.catalog_files import (
     AGENCIES_FILE,
@@ -62,7 +63,7 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
     )
     built = prebuilt.build_all(data)
     sources = (AGENCIES_FILE, AGENCY_ALIASES_FILE, CATALOG_FILE, "calendar.yaml",
-               "sample_officials.yaml")  # fmt: skip
+               "sample_officials.yaml", BENEFICIARIES_FILE)  # fmt: skip
     assert {p.name for p in built} == {name + prebuilt.SUFFIX for name in sources}
     for path in (data / name for name in sources):
         assert prebuilt.document_for(path, path.read_bytes())[0]  # read from the prebuilt form
@@ -71,6 +72,8 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
     assert agencies.aliases == from_yaml[0].aliases and agencies.aliases
     assert load_catalog(data / CATALOG_FILE, agencies).all() == from_yaml[1].all()
     assert load_calendar(data / "calendar.yaml") == from_yaml[2]
+    accounts = load_beneficiaries(data / BENEFICIARIES_FILE, agencies)
+    assert accounts and accounts == load_beneficiaries(DATA_DIR / BENEFICIARIES_FILE, agencies)
 
 
 def test_a_prebuilt_form_older_than_its_source_is_ignored(tmp_path: Path) -> None:

@@ -1,0 +1,85 @@
+"""The payment routes, wired: the platform's callback and the officials' reads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Response
+
+from chalicelib import observability
+from chalicelib.http.problems import FieldIssue, Problem
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Container
+    from chalicelib.domain.dossier import Actor
+
+
+def payment_callback(container: Container, request: Any, platform: str) -> Response:
+    """Verified by the platform's adapter, then taken (services/payments.py). A refused
+    callback (signature, unreadable) writes nothing and gets the platform's refusal; a parked
+    payment is recorded and acknowledged (the platform must not send it again)."""
+    from chalicelib.ports.payment_platform import CallbackRefused
+    from chalicelib.services import payments
+
+    adapter = container.payment_platform
+    if platform != adapter.name:
+        raise Problem(
+            404,
+            f"no payment platform {platform!r} here",
+            kind="not-found",
+            errors=[FieldIssue("platform", f"not {adapter.name}", "Không có nền tảng này")],
+        )
+    raw = request.raw_body or b""
+    limit = container.settings.max_body_bytes
+    if len(raw) > limit:
+        raise Problem(
+            413,
+            f"the body is {len(raw)} bytes; the limit is {limit}",
+            kind="too-large",
+            errors=[FieldIssue("body", f"larger than {limit} bytes", "Nội dung gửi lên quá lớn")],
+        )
+    headers = {k.lower(): v for k, v in dict(request.headers).items()}
+    try:
+        taken = payments.take_callback(headers, raw, container.payment_deps(), container.now())
+    except CallbackRefused as refused:
+        observability.count("PaymentCallbackRefused", platform=platform)
+        observability.get_logger().warning(
+            "payment callback refused", field=refused.field, reason=refused.reason
+        )
+        return _answer(adapter.callback_answer(False))
+    observability.bind_dossier(taken.payment.code)
+    observability.count("PaymentCallback", verdict=taken.verdict.value)
+    if taken.payment.reason is not None:
+        observability.count("PaymentParked", reason=taken.payment.reason.value)
+    observability.get_logger().info(
+        f"payment {taken.verdict.value}",
+        platform=platform,
+        transaction_id=taken.payment.transaction_id,
+        order_code=taken.payment.order_code,
+        reason=taken.payment.reason.value if taken.payment.reason else None,
+        command_id=taken.command_id,
+    )
+    return _answer(adapter.callback_answer(True))
+
+
+def _answer(answer: tuple[int, str, bytes]) -> Response:
+    status, content_type, body = answer
+    # Answers are text (JSON or a code); as bytes, Chalice would take them for binary.
+    text = body.decode("utf-8")
+    return Response(body=text, status_code=status, headers={"Content-Type": content_type})
+
+
+def parked(container: Container, actor: Actor, params: dict[str, str]) -> dict[str, Any]:
+    from chalicelib.http.handlers import parse_query
+    from chalicelib.http.payment_models import ParkedQuery
+    from chalicelib.services import payments
+
+    query = parse_query(ParkedQuery, params)
+    found = payments.parked_for(query.agency, actor, container.payment_deps(), query.limit)
+    return {"items": [p.model_dump(mode="json") for p in found]}
+
+
+def dossier_payments(container: Container, code: str) -> dict[str, Any]:
+    from chalicelib.services import payments
+
+    return payments.dossier_payments(code, container.payment_records)
