@@ -490,6 +490,7 @@ def memory_system() -> Iterator[tuple[Routes, Any, Any]]:
     from chalicelib.adapters.delivery_log import MemoryDeliveryLog
     from chalicelib.adapters.memory_store import MemoryStore
     from chalicelib.adapters.national_portal import MemoryNationalPortal
+    from chalicelib.adapters.payment_records import MemoryPaymentRecords
     from chalicelib.adapters.portal_sync_log import MemoryPortalSyncLog
     from chalicelib.adapters.replay_guard import InMemoryReplayGuard
     from chalicelib.adapters.secrets import InMemoryWebhookSecrets, parse_client
@@ -536,6 +537,8 @@ def memory_system() -> Iterator[tuple[Routes, Any, Any]]:
         # A resolve asks the stored files whether the result is electronic.
         "file_records": MemoryFileRecords(),
         "file_store": MemoryFileStore(),
+        # A fee request opens a payment order (services/payments.py).
+        "payment_records": MemoryPaymentRecords(),
     }
     container = bootstrap.Container(settings, **parts)
     previous = bootstrap.install(container)
