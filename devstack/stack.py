@@ -553,7 +553,7 @@ class LocalStack:
         )
 
     def describe(self) -> str:
-        python = ".venv/bin/python"
+        motcua = ".venv/bin/motcua"  # the operator CLI (`make venv` installs it)
         lines = [
             f"motcua local stack (stage {self.stage}, region {self.region})",
             f"  API             {self.base_url}   (try {self.base_url}/v1/health)",
@@ -593,13 +593,13 @@ class LocalStack:
             f"{Settings.from_environment(self.env).webhook_secrets_prefix})",
             "",
             "Mint an official's token:",
-            f"  {python} -m chalicelib.cli token --agency <agency id> --unit <unit> --role <role>",
+            f"  {motcua} token --agency <agency id> --unit <unit> --role <role>",
             "Sign a webhook body (prints the X-Motcua-Client and X-Motcua-Signature headers):",
-            f"  {python} -m chalicelib.cli sign --client {PORTAL_CLIENT} FILE",
+            f"  {motcua} sign --client {PORTAL_CLIENT} FILE",
             "What was sent to citizens and officials (ZNS, SMS, email; times in Vietnam time):",
-            f"  {python} -m chalicelib.cli outbox      (file: {self.outbox_path})",
+            f"  {motcua} outbox      (file: {self.outbox_path})",
             "Fire the deadline timer at a chosen moment:",
-            f"  {python} -m chalicelib.cli timers run --now 2026-12-31T09:00:00+07:00",
+            f"  {motcua} timers run --now 2026-12-31T09:00:00+07:00",
             "",
             self.describe_state(),
             "",

@@ -157,3 +157,17 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(capsys, monkeypatch):
 def test_help_is_an_answer(capsys):
     assert cli.main(["dlq", "purge", "--help"]) == 0
     assert "motcua dlq purge --all --queue file-fetch --yes" in capsys.readouterr().out
+
+
+def test_a_token_is_minted_for_the_stage_a_running_make_run_left(capsys):
+    """`motcua token` beside `make run` (the README's first example): the stack's state names
+    the local stage and its development key, with nothing set in the shell."""
+    ops.LOCAL_STATE.write_text(
+        '{"MOTCUA_STAGE": "local", "MOTCUA_TABLE": "motcua", '
+        '"MOTCUA_AWS_ENDPOINT_URL": "http://127.0.0.1:9"}',
+        encoding="utf-8",
+    )
+    assert cli.main(["token", "--agency", "000.00.06.H19", "--role", "receiver"]) == 0
+    captured = capsys.readouterr()
+    assert "stage local" in captured.err
+    assert captured.out.count(".") == 2  # one JWT: header.payload.signature
