@@ -29,6 +29,8 @@ from chalicelib.services.form_files import FORM_REUSE, FORMS_PREFIX, PDF, reusab
 from chalicelib.services.transitions import require_visible
 
 PUBLIC_ROUTE = "/v1/public/dossiers/{code}/receipts/{number}"
+# How the receipt names the platform the applicant paid through (else by its adapter's name).
+PLATFORM_LABELS = {"paygov": "Nền tảng thanh toán trên Cổng Dịch vụ công quốc gia"}
 NO_RECEIPT_VI = "Không tìm thấy biên lai này của hồ sơ"
 
 
@@ -55,7 +57,7 @@ def facts_of(receipt: IssuedReceipt) -> Any:
         paid_at=receipt.paid_at,
         issued_at=receipt.issued_at,
         collector=receipt.collector,
-        platform=receipt.platform,
+        platform=PLATFORM_LABELS.get(receipt.platform, receipt.platform),
         lookup_url=receipt.lookup_url,
     )
 
