@@ -41,16 +41,16 @@ def _conforms() -> None:
     from chalicelib.adapters.national_portal import HttpNationalPortal, MemoryNationalPortal
     from chalicelib.adapters.payment_records import DynamoPaymentRecords, MemoryPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
-    from chalicelib.adapters.receipt_records import DynamoReceiptRecords, MemoryReceiptRecords
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
+    from chalicelib.adapters.receipt_records import DynamoReceiptRecords, MemoryReceiptRecords
     from chalicelib.adapters.reference_data import FileReference, MemoryReference, TableReference
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
     from chalicelib.ports.attempts import AttemptCounter
     from chalicelib.ports.deliveries import DeliveryLog
     from chalicelib.ports.payments import PaymentRecords
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
-    from chalicelib.ports.receipts import ReceiptRecords
     from chalicelib.ports.queues import Publisher
+    from chalicelib.ports.receipts import ReceiptRecords
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.ports.replay import ReplayGuard
 
