@@ -109,7 +109,9 @@ def test_a_late_payment_applied_by_an_official_resumes_the_dossier_with_a_receip
                                    TAX_OFFICIAL, world.deps, ASKED + timedelta(days=9))  # fmt: skip
     assert done.payment.outcome is pay.PaymentOutcome.APPLIED
     assert (done.payment.resolution.by, done.payment.resolution.at) == (
-        TAX_OFFICIAL.id, ASKED + timedelta(days=9))
+        TAX_OFFICIAL.id,
+        ASKED + timedelta(days=9),
+    )
     assert done.command_id == payments.command_id("memory", taken.payment.transaction_id)
     assert world.deliver_queued() == [Result.APPLIED]
     assert world.store.get(CODE).status is S.PROCESSING
