@@ -102,10 +102,11 @@ def test_parked_payments_are_decided_once_and_bad_decisions_write_nothing(stack)
     assert {p["transaction_id"]: p["reason"] for p in before} == {
         "PG-LOW": "amount_mismatch", "PG-LATE": "late"}  # fmt: skip
 
-    for body, field in (({"outcome": "forgiven"}, "outcome"),
-                        ({"outcome": "refunded"}, "refund_reference"),
-                        ({"outcome": "applied"}, "note"),
-                        ({"outcome": "refunded", "refund_reference": "HT-1", "by": "x"}, "by")):  # fmt: skip
+    bad = [({"outcome": "forgiven"}, "outcome"),
+           ({"outcome": "refunded"}, "refund_reference"),
+           ({"outcome": "applied"}, "note"),
+           ({"outcome": "refunded", "refund_reference": "HT-1", "by": "x"}, "by")]  # fmt: skip
+    for body, field in bad:
         answer = decide(stack, "PG-LOW", body)
         assert answer.status_code == 400, (body, answer.body)
         assert answer.headers["Content-Type"].startswith("application/problem+json")
