@@ -10,6 +10,9 @@ from chalice import Response
 from chalicelib import observability
 from chalicelib.http.problems import FieldIssue, Problem
 
+# Longer than any platform's transaction id; DynamoDB keys are bounded (2 KB).
+MAX_TRANSACTION_ID = 200
+
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
     from chalicelib.domain.dossier import Actor
@@ -96,6 +99,16 @@ def decide_parked(
     from chalicelib.services import payments, receipts
 
     body = model_from_json(ParkedDecision, raw)
+    if platform != container.payment_platform.name or len(transaction_id) > MAX_TRANSACTION_ID:
+        # Nothing was recorded under another platform's name, nor under a longer id (whose key
+        # the table would refuse).
+        raise Problem(
+            404,
+            f"no payment {platform}#{transaction_id[:MAX_TRANSACTION_ID]}",
+            kind="not-found",
+            errors=[FieldIssue("transaction_id", "no such payment",
+                               "Không tìm thấy khoản thanh toán")],
+        )  # fmt: skip
     decision = payments.Decision(
         outcome=PaymentOutcome(body.outcome),
         refund_reference=body.refund_reference or "",
