@@ -104,50 +104,48 @@ class DynamoPaymentRecords:
         return sorted(found, key=lambda p: (p.recorded_at, p.key))
 
     def record(self, payment: RecordedPayment, order: PaymentOrder | None = None) -> Recorded:
-        body = _s(payment.model_dump_json())
-        items: list[dict[str, Any]] = [{"Put": {
-            "TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
-            "Item": {**_key(f"PAYTX#{payment.key}", "PAYTX"), "payment": body,
-                     "outcome": _s(payment.outcome.value)}}}]  # fmt: skip
-        if payment.code is not None:
-            beside = _key(f"D#{payment.code}", PAYMENT_SK + payment.key)
-            items.append({"Put": {"TableName": self.table, "Item": {**beside, "payment": body}}})
+        items = self._payment_puts(payment, {"ConditionExpression": "attribute_not_exists(PK)"})
         if payment.outcome is PaymentOutcome.PARKED:
             listed = _key(f"PARKED#{payment.agency}", _parked_sk(payment))
+            body = _s(payment.model_dump_json())
             items.append({"Put": {"TableName": self.table, "Item": {**listed, "payment": body}}})
         elif order is not None:
             items.append(self._paid_order(order))
-        reasons = transact(self._db, items)
-        if reasons is None:
-            return Recorded.WRITTEN
-        if reasons[0] == FAILED:
-            return Recorded.KNOWN
-        if reasons[-1] == FAILED:
-            return Recorded.ORDER_TAKEN
-        raise RuntimeError(f"recording payment {payment.key} was cancelled: {reasons}")
+        return self._written(items, f"recording payment {payment.key}")
 
     def resolve(
         self, before: RecordedPayment, after: RecordedPayment, order: PaymentOrder | None = None
     ) -> Recorded:
-        body = _s(after.model_dump_json())
         # Recorded before `outcome` was kept beside it, a parked payment still counts as parked
         # (the service read it parked; the condition guards against another decision).
-        still_parked = (
-            "attribute_exists(PK) AND (#outcome = :parked OR attribute_not_exists(#outcome))"
-        )
-        items: list[dict[str, Any]] = [{"Put": {
-            "TableName": self.table, "ConditionExpression": still_parked,
+        still_parked = {
+            "ConditionExpression": "attribute_exists(PK) AND "
+            "(#outcome = :parked OR attribute_not_exists(#outcome))",
             "ExpressionAttributeNames": {"#outcome": "outcome"},
             "ExpressionAttributeValues": {":parked": _s(PaymentOutcome.PARKED.value)},
-            "Item": {**_key(f"PAYTX#{after.key}", "PAYTX"), "payment": body,
-                     "outcome": _s(after.outcome.value)}}}]  # fmt: skip
-        if after.code is not None:
-            beside = _key(f"D#{after.code}", PAYMENT_SK + after.key)
-            items.append({"Put": {"TableName": self.table, "Item": {**beside, "payment": body}}})
+        }
+        items = self._payment_puts(after, still_parked)
         listed = _key(f"PARKED#{before.agency}", _parked_sk(before))
         items.append({"Delete": {"TableName": self.table, "Key": listed}})
         if order is not None:
             items.append(self._paid_order(order))
+        return self._written(items, f"resolving payment {after.key}")
+
+    def _payment_puts(
+        self, payment: RecordedPayment, condition: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The payment under its key (with `condition`, first), and under its dossier."""
+        body = _s(payment.model_dump_json())
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self.table, **condition, "Item": {
+            **_key(f"PAYTX#{payment.key}", "PAYTX"), "payment": body,
+            "outcome": _s(payment.outcome.value)}}}]  # fmt: skip
+        if payment.code is not None:
+            beside = _key(f"D#{payment.code}", PAYMENT_SK + payment.key)
+            items.append({"Put": {"TableName": self.table, "Item": {**beside, "payment": body}}})
+        return items
+
+    def _written(self, items: list[dict[str, Any]], doing: str) -> Recorded:
+        """The transaction's outcome: the payment's condition first, the order's last."""
         reasons = transact(self._db, items)
         if reasons is None:
             return Recorded.WRITTEN
@@ -155,7 +153,7 @@ class DynamoPaymentRecords:
             return Recorded.KNOWN
         if reasons[-1] == FAILED:
             return Recorded.ORDER_TAKEN
-        raise RuntimeError(f"resolving payment {after.key} was cancelled: {reasons}")
+        raise RuntimeError(f"{doing} was cancelled: {reasons}")
 
     def _paid_order(self, order: PaymentOrder) -> dict[str, Any]:
         """The order's update to paid, only while the stored one is open."""
