@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from tests.integration.test_portal_events import SPECIALIST, act, dossier, new_d
 from tests.unit.test_receipt import text_of
 
 PROCESSING, FEES_REQUESTED = 4, 6
+ADMIN = dict(sub="qt-1", unit=None, roles=["admin"])
 TAX_OFFICIAL = dict(sub="thue-1", agency=harness.TAX, unit="PHONG_QLTK", roles=["specialist"])
 
 
@@ -70,9 +72,22 @@ def test_the_receipt_is_downloaded_with_the_pin_and_by_officials_of_the_dossier(
     # a wrong PIN says what the lookup says (but for the path it names): nothing of the receipt
     assert {**said, "instance": ""} == {**json.loads(lookup_404.body), "instance": ""}
 
+    from app import _public_receipts  # what the lookup page lists, once the PIN opened it
+
+    [listed] = _public_receipts(code, pin)
+    assert (listed["number"], listed["series"]) == (number, "TB-26E")
+    assert requests.get(listed["url"], timeout=10).content == pdf.content
+
     read = official(stack, "GET", f"/v1/dossiers/{code}/receipts/{number}", **SPECIALIST)
     assert read.status_code == 200, read.body
     assert requests.get(json.loads(read.body)["url"], timeout=10).content == pdf.content
+    now = datetime.now(LOCAL_TZ)
+    window = urlencode({"code": code, "from": (now - timedelta(hours=1)).isoformat(),
+                        "to": (now + timedelta(hours=1)).isoformat()})  # fmt: skip
+    audit = official(stack, "GET", f"/v1/audit/reads?{window}", **ADMIN)
+    assert audit.status_code == 200, audit.body
+    routes = [r["route"] for r in json.loads(audit.body)["items"]]
+    assert "GET /v1/dossiers/{code}/receipts/{number}" in routes  # the read is audited
     stranger = official(stack, "GET", f"/v1/dossiers/{code}/receipts/{number}", **TAX_OFFICIAL)
     assert stranger.status_code == 403
     bad = official(stack, "GET", f"/v1/dossiers/{code}/receipts/x1", **SPECIALIST)
