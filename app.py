@@ -25,7 +25,9 @@ from chalicelib.http.route_docs import (
     PROCEDURE_CODE,
     RATING_TOKEN,
     RECEIPT_ID,
+    RECEIPT_NUMBER,
     RECEIPT_PIN,
+    TRANSACTION_ID,
     Answer,
     route_doc,
 )
@@ -357,6 +359,48 @@ def public_file(token: str) -> Response:
         guard=_lookup_guard(),
     )
     return Response(body=link, status_code=302, headers={"Location": str(link["url"])})
+
+
+@route_doc(
+    tag="public",
+    summary="A citizen downloads a receipt of fees paid online (302 to the PDF)",
+    description="Opened as the lookup is (the receipt PIN, the same limits; a wrong or missing "
+    "PIN answers exactly like the lookup's 404). The receipt numbered `number` of the dossier "
+    '(docs/payments.md, "Receipts"), as a short-lived presigned GET of its PDF; none: 404.',
+    params=(DOSSIER_CODE, RECEIPT_NUMBER, RECEIPT_PIN, PHONE_LAST4),
+    answers={302: Answer("PublicFileRedirect", "the PDF is at Location", location=True)},
+    refusals=(400, 404, 429),
+)
+@app.route("/v1/public/dossiers/{code}/receipts/{number}", methods=["GET"])
+@problems
+def public_receipt(code: str, number: str) -> Response:
+    from chalicelib.services import receipt_files
+
+    params, deps = _query_params(), _deps()
+    chosen = receipt_files.receipt_number(number)
+
+    def link(dossier: Any) -> str:
+        return receipt_files.public_link(dossier, chosen, deps.receipt_link_deps(), now=deps.now())
+
+    url = _reading().public_answer(_dossier_code(code), params.get("pin"), deps.store, link,
+                                   phone_last4=params.get("phone_last4"), pins=deps.receipt_pins,
+                                   guard=_lookup_guard())  # fmt: skip
+    body = {"url": url, "expires_in": deps.settings.download_link_seconds}
+    return Response(body=body, status_code=302, headers={"Location": url})
+
+
+def _public_receipts(code: str, pin: str | None) -> list[dict[str, Any]]:
+    """The receipts of a dossier the citizen opened with its PIN, each with a short-lived link
+    to its PDF (for the lookup page, beside the electronic result)."""
+    from chalicelib.services import receipt_files
+
+    deps = _deps()
+
+    def links(dossier: Any) -> list[dict[str, Any]]:
+        return receipt_files.public_links(dossier, deps.receipt_link_deps(), now=deps.now())
+
+    return _reading().public_answer(code, pin, deps.store, links, pins=deps.receipt_pins,
+                                    guard=_lookup_guard())  # fmt: skip
 
 
 # -- public: the citizen's rating (docs/citizen-voice.md) --------------------------------------
@@ -905,6 +949,53 @@ def parked_payments() -> dict[str, Any]:
     from chalicelib.http.payment_calls import parked
 
     return parked(_deps(), _official(), _query_params())
+
+
+@route_doc(
+    tag="officials",
+    summary="An official decides on a parked payment: refunded, or applied",
+    description="Only while the payment is parked (409 once decided). `refunded` needs the "
+    "refund's `refund_reference`; `applied` (a late, mismatched or double payment that counts) "
+    "needs a `note` saying why, and goes the way of a matching payment: its order paid if "
+    "still open, `fees_paid` (online) queued if the dossier still waits for fees, the receipt "
+    "issued. Recorded with who and when; bad input: 400 naming the field, nothing written.",
+    params=(PAYMENT_PLATFORM, TRANSACTION_ID),
+    body=PAYMENT_MODELS + "ParkedDecision",
+    answers={200: Answer(PAYMENT_MODELS + "DecidedPayment", "decided")},
+    refusals=(400, 404, 409),
+)
+@app.route(
+    "/v1/payments/parked/{platform}/{transaction_id}", methods=["POST"], content_types=ANY_TYPE
+)
+@problems
+def decide_parked_payment(platform: str, transaction_id: str) -> dict[str, Any]:
+    from chalicelib.http.payment_calls import decide_parked
+
+    return decide_parked(_deps(), _official(), platform, transaction_id, _body())
+
+
+@route_doc(
+    tag="officials",
+    summary="A short-lived link to a receipt of the dossier (PDF); the read is audited",
+    description="The receipt numbered `number` among the dossier's (the dossier read lists "
+    "them under `payments.receipts`); `series` only when two of them share a number. Rendered "
+    "from the receipt's record on first request and kept; the read is recorded first "
+    "(NĐ 13/2023): if it cannot be, 503 and no link.",
+    params=(DOSSIER_CODE, RECEIPT_NUMBER),
+    query=PAYMENT_MODELS + "ReceiptQuery",
+    answers={200: Answer(PAYMENT_MODELS + "ReceiptLink", "the link and the file's hash")},
+    refusals=(400, 404, 503),
+)
+@app.route("/v1/dossiers/{code}/receipts/{number}", methods=["GET"])
+@problems
+def dossier_receipt(code: str, number: str) -> dict[str, Any]:
+    from chalicelib.http.payment_calls import receipt_link
+
+    actor, deps = _official(), _deps()
+    code = _dossier_code(code)
+    route = "GET /v1/dossiers/{code}/receipts/{number}"
+    return receipt_link(deps, actor, code, number, _query_params(),
+                        on_release=lambda _kept: _audit_read(code, actor, route))  # fmt: skip
 
 
 # -- officials (JWT) --------------------------------------------------------------------------

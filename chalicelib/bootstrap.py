@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
     from chalicelib.adapters.queues import SqsPublisher
     from chalicelib.adapters.read_audit import DynamoReadAudit
+    from chalicelib.adapters.receipt_records import DynamoReceiptRecords
     from chalicelib.adapters.replay_guard import DynamoReplayGuard
     from chalicelib.adapters.secrets import SsmWebhookSecrets
     from chalicelib.adapters.sign_in_states import DynamoSignInStates
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.domain.agencies import AgencyRegistry
     from chalicelib.domain.calendar import WorkingCalendar
     from chalicelib.domain.procedures import Catalog
+    from chalicelib.domain.receipts import ReceiptRange
     from chalicelib.domain.result_signatures import SignatureCheck
     from chalicelib.handlers.dead_letters import LetterStore
     from chalicelib.notify.channels import Channels
@@ -72,6 +74,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.services.rating_links import RatingLinks
     from chalicelib.services.ratings import RatingDeps
     from chalicelib.services.recalendar import RecalendarDeps
+    from chalicelib.services.receipt_files import ReceiptLinkDeps
     from chalicelib.services.result_signatures import TrustList
     from chalicelib.services.timers import TimerDeps
     from chalicelib.services.transitions import TransitionDeps
@@ -610,6 +613,26 @@ class Container:
 
         return load_beneficiaries(self.data_dir / BENEFICIARIES_FILE, self.agencies)
 
+    @cached_property
+    def receipt_records(self) -> DynamoReceiptRecords:
+        from chalicelib.adapters.receipt_records import DynamoReceiptRecords
+
+        return DynamoReceiptRecords(self.settings.table_name)
+
+    @cached_property
+    def receipt_ranges(self) -> dict[str, ReceiptRange]:
+        from chalicelib.adapters.receipt_ranges import RECEIPT_RANGES_FILE, load_receipt_ranges
+
+        return load_receipt_ranges(self.data_dir / RECEIPT_RANGES_FILE, self.agencies)
+
+    def receipt_link_deps(self) -> ReceiptLinkDeps:
+        """A receipt as a stored PDF; the renderer (fpdf2) only once one must be rendered."""
+        from chalicelib.services.receipt_files import ReceiptLinkDeps
+
+        return ReceiptLinkDeps(receipts=self.receipt_records, dossiers=self.store,
+                               blobs=self.file_store, issued=self.issued_forms,
+                               download_seconds=self.settings.download_link_seconds)  # fmt: skip
+
     def payment_deps(self) -> PaymentDeps:
         from datetime import timedelta
 
@@ -629,6 +652,8 @@ class Container:
             queue_url=self.settings.transitions_queue_url,
             order_valid_for=timedelta(days=self.settings.payment_order_days),
             lookup_url=lookup,
+            receipts=self.receipt_records,
+            receipt_ranges=self.receipt_ranges,
         )
 
     def portal_reconcile_deps(self, may_go_on: Callable[[], bool] | None = None) -> ReconcileDeps:
@@ -663,7 +688,7 @@ def _secure_parameter(name: str) -> str:
 
 
 # Built from the agency registry: rebuilt when it is reloaded.
-_FROM_REFERENCE = ("agencies", "catalog", "notices", "beneficiaries")
+_FROM_REFERENCE = ("agencies", "catalog", "notices", "beneficiaries", "receipt_ranges")
 
 
 _PARTS = frozenset(

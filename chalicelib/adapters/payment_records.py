@@ -8,7 +8,8 @@
 - `D#<code>` / `PAY#T#<platform>#<transaction id>`: the same payment under its dossier (when
   its order is known), so the dossier's read finds it in its own partition.
 - `PARKED#<agency>` / `<recorded at UTC>#<platform>#<transaction id>`: a parked payment, listed
-  for the agency's officials (`PARKED#-`: unknown orders).
+  for the agency's officials (`PARKED#-`: unknown orders) until an official decides on it; the
+  decision rewrites the payment (`PAYTX` with `outcome`, and its copy) and drops the listing.
 An applied payment is written with its order's update (condition: the order is still open) in
 one transaction.
 """
@@ -103,25 +104,48 @@ class DynamoPaymentRecords:
         return sorted(found, key=lambda p: (p.recorded_at, p.key))
 
     def record(self, payment: RecordedPayment, order: PaymentOrder | None = None) -> Recorded:
+        items = self._payment_puts(payment, {"ConditionExpression": "attribute_not_exists(PK)"})
+        if payment.outcome is PaymentOutcome.PARKED:
+            listed = _key(f"PARKED#{payment.agency}", _parked_sk(payment))
+            body = _s(payment.model_dump_json())
+            items.append({"Put": {"TableName": self.table, "Item": {**listed, "payment": body}}})
+        elif order is not None:
+            items.append(self._paid_order(order))
+        return self._written(items, f"recording payment {payment.key}")
+
+    def resolve(
+        self, before: RecordedPayment, after: RecordedPayment, order: PaymentOrder | None = None
+    ) -> Recorded:
+        # Recorded before `outcome` was kept beside it, a parked payment still counts as parked
+        # (the service read it parked; the condition guards against another decision).
+        still_parked = {
+            "ConditionExpression": "attribute_exists(PK) AND "
+            "(#outcome = :parked OR attribute_not_exists(#outcome))",
+            "ExpressionAttributeNames": {"#outcome": "outcome"},
+            "ExpressionAttributeValues": {":parked": _s(PaymentOutcome.PARKED.value)},
+        }
+        items = self._payment_puts(after, still_parked)
+        listed = _key(f"PARKED#{before.agency}", _parked_sk(before))
+        items.append({"Delete": {"TableName": self.table, "Key": listed}})
+        if order is not None:
+            items.append(self._paid_order(order))
+        return self._written(items, f"resolving payment {after.key}")
+
+    def _payment_puts(
+        self, payment: RecordedPayment, condition: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The payment under its key (with `condition`, first), and under its dossier."""
         body = _s(payment.model_dump_json())
-        items: list[dict[str, Any]] = [{"Put": {
-            "TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
-            "Item": {**_key(f"PAYTX#{payment.key}", "PAYTX"), "payment": body}}}]  # fmt: skip
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self.table, **condition, "Item": {
+            **_key(f"PAYTX#{payment.key}", "PAYTX"), "payment": body,
+            "outcome": _s(payment.outcome.value)}}}]  # fmt: skip
         if payment.code is not None:
             beside = _key(f"D#{payment.code}", PAYMENT_SK + payment.key)
             items.append({"Put": {"TableName": self.table, "Item": {**beside, "payment": body}}})
-        if payment.outcome is PaymentOutcome.PARKED:
-            listed = _key(f"PARKED#{payment.agency}", _parked_sk(payment))
-            items.append({"Put": {"TableName": self.table, "Item": {**listed, "payment": body}}})
-        elif order is not None:
-            items.append({"Put": {
-                "TableName": self.table,
-                "Item": {**_order_key(order), "order": _s(order.model_dump_json()),
-                         "state": _s(order.state.value)},
-                "ConditionExpression": "#state = :open",
-                "ExpressionAttributeNames": {"#state": "state"},
-                "ExpressionAttributeValues": {":open": _s(OrderState.OPEN.value)},
-            }})  # fmt: skip
+        return items
+
+    def _written(self, items: list[dict[str, Any]], doing: str) -> Recorded:
+        """The transaction's outcome: the payment's condition first, the order's last."""
         reasons = transact(self._db, items)
         if reasons is None:
             return Recorded.WRITTEN
@@ -129,7 +153,18 @@ class DynamoPaymentRecords:
             return Recorded.KNOWN
         if reasons[-1] == FAILED:
             return Recorded.ORDER_TAKEN
-        raise RuntimeError(f"recording payment {payment.key} was cancelled: {reasons}")
+        raise RuntimeError(f"{doing} was cancelled: {reasons}")
+
+    def _paid_order(self, order: PaymentOrder) -> dict[str, Any]:
+        """The order's update to paid, only while the stored one is open."""
+        return {"Put": {
+            "TableName": self.table,
+            "Item": {**_order_key(order), "order": _s(order.model_dump_json()),
+                     "state": _s(order.state.value)},
+            "ConditionExpression": "#state = :open",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": {":open": _s(OrderState.OPEN.value)},
+        }}  # fmt: skip
 
     def parked(self, agency: str, limit: int = 200) -> list[RecordedPayment]:
         answer = self._db.query(
@@ -172,6 +207,20 @@ class MemoryPaymentRecords:
                 return Recorded.ORDER_TAKEN
             self.orders[order.order_code] = order
         self.payments[payment.key] = payment
+        return Recorded.WRITTEN
+
+    def resolve(
+        self, before: RecordedPayment, after: RecordedPayment, order: PaymentOrder | None = None
+    ) -> Recorded:
+        stored = self.payments.get(before.key)
+        if stored is None or stored.outcome is not PaymentOutcome.PARKED:
+            return Recorded.KNOWN
+        if order is not None:
+            current = self.orders.get(order.order_code)
+            if current is None or current.state is not OrderState.OPEN:
+                return Recorded.ORDER_TAKEN
+            self.orders[order.order_code] = order
+        self.payments[after.key] = after
         return Recorded.WRITTEN
 
     def parked(self, agency: str, limit: int = 200) -> list[RecordedPayment]:

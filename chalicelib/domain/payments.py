@@ -172,6 +172,23 @@ PARK_REASONS_VI = {
 class PaymentOutcome(StrEnum):
     APPLIED = "applied"
     PARKED = "parked"
+    REFUNDED = "refunded"  # parked, then refunded by an official
+
+
+class Resolution(BaseModel):
+    """An official's decision on a parked payment: refunded (with the refund's reference), or
+    applied (it counts: a late, mismatched or double payment taken as paid)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: PaymentOutcome  # APPLIED or REFUNDED
+    by: str  # the official's id
+    by_name: str
+    agency: str  # the official's
+    at: datetime
+    refund_reference: str = ""
+    note: str = ""
+    command_id: str | None = None  # the fees_paid queued, when the dossier still waited
 
 
 class RecordedPayment(BaseModel):
@@ -193,6 +210,7 @@ class RecordedPayment(BaseModel):
     reason: ParkReason | None = None
     detail: str = ""  # what was expected, in English (for officials' tools and logs)
     via: str = "callback"  # or "reconciliation"
+    resolution: Resolution | None = None  # an official's decision, once parked
 
     @property
     def key(self) -> str:
@@ -270,6 +288,12 @@ def recorded(
         detail=check.detail,
         via=via,
     )
+
+
+def resolved(payment: RecordedPayment, resolution: Resolution) -> RecordedPayment:
+    """The parked `payment` once an official decided: its outcome is the decision's, the
+    reason it was parked stays."""
+    return payment.model_copy(update={"outcome": resolution.outcome, "resolution": resolution})
 
 
 def paid(order: PaymentOrder, payment: RecordedPayment) -> PaymentOrder:

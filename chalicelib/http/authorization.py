@@ -91,6 +91,14 @@ AUTHORIZATION: dict[Route, dict[str, str]] = {
     # here sends none, and gets the platform's refusal (its adapter's answer), nothing written.
     ("POST", "/v1/webhooks/payments/{platform}"): _everyone("200"),
     ("GET", "/v1/payments/parked"): _bearer(**_officials_of_a("200", "403")),
+    # Nothing of D is parked: every official who may decide is told there is no such payment.
+    ("POST", "/v1/payments/parked/{platform}/{transaction_id}"): _bearer(
+        **_officials_of_a("404", "404")
+    ),
+    # D has no receipt yet: the citizen with its PIN, and A's officials, are told so (404); a
+    # receipt is downloaded in tests/integration/test_receipts_api.py.
+    ("GET", "/v1/public/dossiers/{code}/receipts/{number}"): _everyone("404"),
+    ("GET", "/v1/dossiers/{code}/receipts/{number}"): _bearer(**_officials_of_a("404", "403")),
     # The citizen's voice (issue 19). D has no result yet: its rating is refused (409).
     ("GET", "/v1/public/ratings/{token}"): _everyone("200"),
     ("POST", "/v1/public/ratings/{token}"): _everyone("409"),
@@ -169,6 +177,14 @@ RULES: dict[Route, str] = {
     "its signature): anything else gets the platform's refusal and writes nothing.",
     ("GET", "/v1/payments/parked"): "Officials of the agency asked about (403 for another's), or "
     "an admin of any agency; the payments of unknown orders (`agency=-`) to admins only.",
+    ("POST", "/v1/payments/parked/{platform}/{transaction_id}"): "Officials of the payment's "
+    "agency (403 for another's), or an admin of any agency; a payment of an unknown order to "
+    "admins only. 404 when no such payment was recorded.",
+    ("GET", "/v1/public/dossiers/{code}/receipts/{number}"): "Public, with the dossier's "
+    "receipt PIN, as the lookup (the same 404 without it, the same limits); then 404 when the "
+    "dossier has no receipt of that number. Tokens and signatures give nothing more.",
+    ("GET", "/v1/dossiers/{code}/receipts/{number}"): "Officials of an agency involved in the "
+    "dossier; each link given is recorded in the read audit first.",
     ("GET", "/v1/public/ratings/{token}"): "Public: the token of the invitation's link is the "
     "credential (an HMAC over the dossier's code); a token not issued here answers 404, and "
     "such guesses are limited per client address (429). No personal data.",

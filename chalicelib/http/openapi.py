@@ -96,6 +96,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     route_docs.PAYMENT_PLATFORM: _path(
         "platform", "the payment platform this system is wired to, e.g. paygov (another: 404)"
     ),
+    route_docs.TRANSACTION_ID: _path(
+        "transaction_id", "the platform's transaction id of a recorded payment (another: 404)"
+    ),
+    route_docs.RECEIPT_NUMBER: _path(
+        "number", "a receipt's number, as printed (1 to 7 digits; another form: 400 naming it)"
+    ),
     route_docs.IDEMPOTENCY: {
         "name": "Idempotency-Key",
         "in": "header",

@@ -1,4 +1,5 @@
-"""The payment routes, wired: the platform's callback and the officials' reads."""
+"""The payment routes, wired: the platform's callback, the officials' reads and decisions, the
+receipts' links."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from chalice import Response
 
 from chalicelib import observability
 from chalicelib.http.problems import FieldIssue, Problem
+
+# Longer than any platform's transaction id; DynamoDB keys are bounded (2 KB).
+MAX_TRANSACTION_ID = 200
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
@@ -82,4 +86,64 @@ def parked(container: Container, actor: Actor, params: dict[str, str]) -> dict[s
 def dossier_payments(container: Container, code: str) -> dict[str, Any]:
     from chalicelib.services import payments
 
-    return payments.dossier_payments(code, container.payment_records)
+    return payments.dossier_payments(code, container.payment_records, container.receipt_records)
+
+
+def decide_parked(
+    container: Container, actor: Actor, platform: str, transaction_id: str, raw: bytes
+) -> dict[str, Any]:
+    """An official refunds or applies a parked payment (services/payments.resolve_parked)."""
+    from chalicelib.domain.payments import PaymentOutcome
+    from chalicelib.http.payment_models import ParkedDecision
+    from chalicelib.http.requests import model_from_json
+    from chalicelib.services import payments, receipts
+
+    body = model_from_json(ParkedDecision, raw)
+    if platform != container.payment_platform.name or len(transaction_id) > MAX_TRANSACTION_ID:
+        # Nothing was recorded under another platform's name, nor under a longer id (whose key
+        # the table would refuse).
+        raise Problem(
+            404,
+            f"no payment {platform}#{transaction_id[:MAX_TRANSACTION_ID]}",
+            kind="not-found",
+            errors=[FieldIssue("transaction_id", "no such payment",
+                               "Không tìm thấy khoản thanh toán")],
+        )  # fmt: skip
+    decision = payments.Decision(
+        outcome=PaymentOutcome(body.outcome),
+        refund_reference=body.refund_reference or "",
+        note=body.note,
+    )
+    done = payments.resolve_parked(platform, transaction_id, decision, actor,
+                                   container.payment_deps(), container.now())  # fmt: skip
+    observability.bind_dossier(done.payment.code)
+    observability.count("PaymentParkedResolved", outcome=done.payment.outcome.value)
+    observability.get_logger().info(
+        "parked payment resolved",
+        payment=done.payment.key,
+        outcome=done.payment.outcome.value,
+        by=actor.id,
+        command_id=done.command_id,
+    )
+    receipt = receipts.receipt_view(done.receipt) if done.receipt is not None else None
+    return {"payment": done.payment.model_dump(mode="json"), "command_id": done.command_id,
+            "receipt": receipt}  # fmt: skip
+
+
+def receipt_link(
+    container: Container,
+    actor: Actor,
+    code: str,
+    number: str,
+    params: dict[str, str],
+    on_release: Any,
+) -> dict[str, Any]:
+    """An official's link to one of the dossier's receipts (the read audited first)."""
+    from chalicelib.http.handlers import parse_query
+    from chalicelib.http.payment_models import ReceiptQuery
+    from chalicelib.services import receipt_files
+
+    query = parse_query(ReceiptQuery, params)
+    return receipt_files.official_link(code, receipt_files.receipt_number(number), query.series,
+                                       actor, container.receipt_link_deps(),
+                                       now=container.now(), on_release=on_release)  # fmt: skip

@@ -1,8 +1,10 @@
-"""The payments routes' query and answers (GET /v1/payments/parked, the platform's callback)."""
+"""The payments routes' queries, bodies and answers (the parked payments and an official's
+decision on one, the platform's callback, the receipts)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,11 +31,68 @@ class ParkedPayments(BaseModel):
     items: list[RecordedPayment]
 
 
+class ReceiptSummary(BaseModel):
+    """A receipt issued for a payment applied (its PDF: GET /v1/dossiers/{code}/receipts/
+    {number})."""
+
+    number: int
+    printed_number: str
+    form_code: str
+    series: str
+    agency: str
+    payment: str  # "<platform>#<transaction id>"
+    order_code: str
+    amount_vnd: int
+    paid_at: datetime
+    issued_at: datetime
+
+
 class DossierPayments(BaseModel):
-    """A dossier's payment orders and the payments reported against them."""
+    """A dossier's payment orders, the payments reported against them, their receipts."""
 
     orders: list[PaymentOrder]
     payments: list[RecordedPayment]
+    receipts: list[ReceiptSummary] = []
+
+
+class ParkedDecision(BaseModel):
+    """An official's decision on a parked payment: `refunded` (with the refund's reference),
+    or `applied` (it counts; `note` says why)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["refunded", "applied"]
+    refund_reference: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class DecidedPayment(BaseModel):
+    """The payment as recorded after the decision; the fees_paid queued and the receipt
+    issued, when applied."""
+
+    payment: RecordedPayment
+    command_id: str | None
+    receipt: ReceiptSummary | None
+
+
+class ReceiptQuery(BaseModel):
+    """Query of GET /v1/dossiers/{code}/receipts/{number}: the series, only when two of the
+    dossier's receipts share a number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series: Annotated[str, Field(pattern=r"^[0-9A-Za-z/-]{1,20}$")] | None = None
+
+
+class ReceiptLink(BaseModel):
+    """A short-lived link to a receipt's PDF."""
+
+    filename: str
+    sha256: str
+    size: int
+    url: str
+    expires_in: int
+    rendered_at: datetime
 
 
 class PlatformAnswer(BaseModel):

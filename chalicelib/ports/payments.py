@@ -39,6 +39,16 @@ class PaymentRecords(Protocol):
         unless everything is."""
         ...
 
+    def resolve(
+        self, before: RecordedPayment, after: RecordedPayment, order: PaymentOrder | None = None
+    ) -> Recorded:
+        """Replace the parked payment `before` with `after` (an official's decision), only
+        while the stored one is still parked: it leaves its agency's parked list. An order
+        given (now paid by it) is written with it, only while the stored order is open.
+        KNOWN: it was decided meanwhile; ORDER_TAKEN: the order was paid meanwhile. Nothing
+        is written unless everything is."""
+        ...
+
     def parked(self, agency: str, limit: int = 200) -> list[RecordedPayment]:
         """The agency's parked payments, oldest first (NO_AGENCY: those of unknown orders)."""
         ...

@@ -5,15 +5,19 @@ payment platform reports, checked against it.
   redelivery: the order code is the natural key, so the first order stays).
 - A reported payment (callback or the nightly statement) is checked against its order: a
   match is recorded and becomes the `fees_paid` command (channel online) on the officials'
-  command path, the platform acting for the agency that asked; anything else is recorded as
-  parked for an official, and nothing is applied.
+  command path, the platform acting for the agency that asked, and gets its receipt
+  (services/receipts.py); anything else is recorded as parked for an official, and nothing is
+  applied.
+- An official decides on a parked payment (`resolve_parked`): refunded, or applied, which
+  then goes the way of a matching payment (the order paid, `fees_paid` queued if the dossier
+  still waits for fees, the receipt).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,6 +25,7 @@ from chalicelib.domain import payments as pay
 from chalicelib.domain.agencies import AgencyRegistry
 from chalicelib.domain.dossier import Action, Actor, Command, PaymentChannel
 from chalicelib.domain.procedures import Catalog
+from chalicelib.domain.receipts import IssuedReceipt, ReceiptRange
 from chalicelib.domain.statuses import Role
 from chalicelib.ports.payment_platform import (
     BeneficiaryAccount,
@@ -30,10 +35,11 @@ from chalicelib.ports.payment_platform import (
 )
 from chalicelib.ports.payments import PaymentRecords, Recorded
 from chalicelib.ports.queues import Publisher
+from chalicelib.ports.receipts import ReceiptRecords
 from chalicelib.ports.records import DossierRecord
 from chalicelib.ports.store import DossierLoader
-from chalicelib.services import transitions
-from chalicelib.services.errors import FieldIssue, Forbidden, Invalid
+from chalicelib.services import receipts, transitions
+from chalicelib.services.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from chalicelib.services.transitions import ActionStore
 
 PAYMENT_NAMESPACE = uuid.UUID("8f4c2d1e-6b7a-4c3e-9d25-0a1b2c3d4e5f")
@@ -57,6 +63,8 @@ class PaymentDeps:
     queue_url: str  # the transitions queue
     order_valid_for: timedelta = timedelta(days=7)
     lookup_url: str = ""  # where the payer goes back to; {code} is the dossier's
+    receipts: ReceiptRecords | None = None  # None: no receipts issued here
+    receipt_ranges: Mapping[str, ReceiptRange] = field(default_factory=dict)  # per agency
 
 
 # -- orders -----------------------------------------------------------------------------------
@@ -155,7 +163,10 @@ def take_payment(payment: PlatformPayment, deps: PaymentDeps, now: datetime, *, 
         if known is not None:
             queued = None
             if known.outcome is pay.PaymentOutcome.APPLIED and order is not None:
-                queued = _queue_fees_paid(order, known, dossier, deps, now)
+                # A payment an official applied queued fees_paid only if the dossier waited.
+                if known.resolution is None or known.resolution.command_id is not None:
+                    queued = _queue_fees_paid(order, known, dossier, deps, now)
+                issue_receipt(known, order, dossier, deps, now)  # heals a crash before it
             return Taken(known, pay.Verdict.ALREADY_RECORDED, queued)
         record = pay.recorded(payment, order, check, platform=platform, at=now, via=via)
         applying = order if check.verdict is pay.Verdict.APPLY else None
@@ -164,6 +175,7 @@ def take_payment(payment: PlatformPayment, deps: PaymentDeps, now: datetime, *, 
             continue
         if applying is not None:
             queued = _queue_fees_paid(applying, record, dossier, deps, now)
+            issue_receipt(record, applying, dossier, deps, now)
             return Taken(record, check.verdict, queued)
         return Taken(record, check.verdict)
     raise RuntimeError(f"payment {platform}#{payment.transaction_id} could not be recorded")
@@ -175,6 +187,23 @@ def _awaited(order: pay.PaymentOrder | None, dossier: DossierRecord | None) -> b
         return False
     request = pay.fee_request_of(dossier.dossier, dossier.history)
     return request is not None and request.version == order.fee_request
+
+
+def issue_receipt(
+    payment: pay.RecordedPayment,
+    order: pay.PaymentOrder,
+    dossier: DossierRecord | None,
+    deps: PaymentDeps,
+    now: datetime,
+) -> IssuedReceipt | None:
+    """The applied payment's receipt (issued once: the same one after); None where receipts
+    are not issued (no receipt store, or the agency has no range)."""
+    if deps.receipts is None:
+        return None
+    return receipts.issue_for(payment, order, dossier, records=deps.receipts,
+                              ranges=deps.receipt_ranges, agencies=deps.agencies,
+                              catalog=deps.catalog, lookup_url=deps.lookup_url,
+                              now=now)  # fmt: skip
 
 
 def command_id(platform: str, transaction_id: str) -> str:
@@ -271,9 +300,128 @@ def parked_for(
     return deps.records.parked(agency, limit)
 
 
-def dossier_payments(code: str, records: PaymentRecords) -> dict[str, object]:
-    """The dossier's orders and the payments reported against them (the dossier read)."""
+def dossier_payments(
+    code: str, records: PaymentRecords, issued: ReceiptRecords | None = None
+) -> dict[str, object]:
+    """The dossier's orders, the payments reported against them and their receipts (the
+    dossier read)."""
+    found = issued.receipts_of(code) if issued is not None else []
     return {
         "orders": [o.model_dump(mode="json") for o in records.orders_of(code)],
         "payments": [p.model_dump(mode="json") for p in records.payments_of(code)],
+        "receipts": [receipts.receipt_view(r) for r in found],
     }
+
+
+# -- an official's decision on a parked payment ----------------------------------------------
+@dataclass(frozen=True)
+class Decision:
+    """What an official decided (POST /v1/payments/parked/{platform}/{transaction_id})."""
+
+    outcome: pay.PaymentOutcome  # REFUNDED or APPLIED
+    refund_reference: str = ""  # the refund's reference (required when refunded)
+    note: str = ""  # why (required when applied: why it counts)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    payment: pay.RecordedPayment
+    command_id: str | None  # the fees_paid queued, when the dossier still waited for fees
+    receipt: IssuedReceipt | None
+
+
+def resolve_parked(
+    platform: str,
+    transaction_id: str,
+    decision: Decision,
+    actor: Actor,
+    deps: PaymentDeps,
+    now: datetime,
+) -> Resolved:
+    """Refund or apply a parked payment, only while it is parked (409 once decided). Applied,
+    it goes the way of a matching payment: its order paid (if still open), `fees_paid` (online)
+    queued if the dossier still waits for fees, its receipt issued. Bad input: 400 naming the
+    field, nothing written."""
+    _check_decision(decision)
+    for _ in range(3):  # an order paid meanwhile is read again
+        parked = deps.records.payment(platform, transaction_id)
+        if parked is None:
+            raise NotFound(
+                f"no payment {platform}#{transaction_id}",
+                errors=[FieldIssue("transaction_id", "no such payment",
+                                   "Không tìm thấy khoản thanh toán")],
+            )  # fmt: skip
+        _may_decide(parked, actor)
+        if parked.outcome is not pay.PaymentOutcome.PARKED:
+            raise _decided(parked)
+        order = deps.records.order(parked.order_code) if parked.code is not None else None
+        applying = decision.outcome is pay.PaymentOutcome.APPLIED
+        if applying and order is None:
+            raise Conflict(
+                f"payment {parked.key} names no known order: it can only be refunded",
+                errors=[FieldIssue("outcome", "no order to apply it to: refunded only",
+                                   "Không có lệnh thanh toán để ghi nhận: chỉ hoàn trả được")],
+            )  # fmt: skip
+        dossier = deps.store.load(order.code) if applying and order is not None else None
+        waits = dossier is not None and pay.fee_request_of(dossier.dossier, dossier.history)
+        queued = command_id(parked.platform, parked.transaction_id) if waits else None
+        resolution = pay.Resolution(
+            outcome=decision.outcome, by=actor.id, by_name=actor.name, agency=actor.agency,
+            at=now, refund_reference=decision.refund_reference, note=decision.note,
+            command_id=queued,
+        )  # fmt: skip
+        after = pay.resolved(parked, resolution)
+        paying = order if applying and order and order.state is pay.OrderState.OPEN else None
+        written = deps.records.resolve(parked, after, pay.paid(paying, after) if paying else None)
+        if written is Recorded.KNOWN:
+            raise _decided(deps.records.payment(platform, transaction_id) or parked)
+        if written is Recorded.ORDER_TAKEN:
+            continue
+        if not applying or order is None:
+            return Resolved(after, None, None)
+        if queued is not None:
+            _queue_fees_paid(order, after, dossier, deps, now)
+        return Resolved(after, queued, issue_receipt(after, order, dossier, deps, now))
+    raise RuntimeError(f"payment {platform}#{transaction_id} could not be resolved")
+
+
+def _check_decision(decision: Decision) -> None:
+    outcomes = (pay.PaymentOutcome.REFUNDED, pay.PaymentOutcome.APPLIED)
+    if decision.outcome not in outcomes:
+        raise Invalid(
+            f"outcome: {decision.outcome.value} is not a decision",
+            errors=[FieldIssue("outcome", "refunded or applied",
+                               "Chỉ chọn: đã hoàn trả, hoặc ghi nhận đã nộp")],
+        )  # fmt: skip
+    if decision.outcome is pay.PaymentOutcome.REFUNDED and not decision.refund_reference.strip():
+        raise Invalid(
+            "refund_reference: required when refunded",
+            errors=[FieldIssue("refund_reference", "required when refunded",
+                               "Cần số tham chiếu của giao dịch hoàn trả")],
+        )  # fmt: skip
+    if decision.outcome is pay.PaymentOutcome.APPLIED and not decision.note.strip():
+        raise Invalid(
+            "note: required when applied (why the payment counts)",
+            errors=[FieldIssue("note", "required when applied: why it counts",
+                               "Cần ghi lý do chấp nhận khoản thanh toán")],
+        )  # fmt: skip
+
+
+def _may_decide(payment: pay.RecordedPayment, actor: Actor) -> None:
+    """The officials of the payment's agency, and administrators (alone for unknown orders)."""
+    mine = payment.agency != pay.NO_AGENCY and actor.agency == payment.agency
+    if not (mine or Role.ADMIN in actor.roles):
+        raise Forbidden(
+            f"agency: {actor.agency} officials may not decide on payments of {payment.agency}",
+            errors=[FieldIssue("agency", "not your agency",
+                               "Chỉ xử lý được khoản thanh toán của cơ quan mình")],
+        )  # fmt: skip
+
+
+def _decided(payment: pay.RecordedPayment) -> Conflict:
+    by = f" by {payment.resolution.by}" if payment.resolution is not None else ""
+    return Conflict(
+        f"payment {payment.key} is {payment.outcome.value}{by}: not parked",
+        errors=[FieldIssue("transaction_id", f"not parked: {payment.outcome.value}",
+                           "Khoản thanh toán này không còn chờ xử lý")],
+    )  # fmt: skip

@@ -220,6 +220,24 @@ def public_result(
                    clock=clock, sleep=sleep)  # fmt: skip
 
 
+def public_answer(
+    code: str,
+    pin: str | None,
+    store: DossierLookup,
+    answer: Callable[[Dossier], Answer],
+    *,
+    phone_last4: str | None = None,
+    pins: ReceiptPins = DEV_PINS,
+    guard: LookupGuard | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Answer:
+    """`answer` for dossier `code`, opened as the lookup is (the same PIN, limits, answer to a
+    wrong one and time): for the other public reads of one's dossier (its receipts)."""
+    return _opened(code, pin, store, answer, phone_last4=phone_last4, pins=pins, guard=guard,
+                   clock=clock, sleep=sleep)  # fmt: skip
+
+
 def _result_files(code: str, files: FileRecords) -> list[StoredFile]:
     return latest_first(f for f in files.files(code) if f.kind is FileKind.RESULT)
 

@@ -42,6 +42,7 @@ def _conforms() -> None:
     from chalicelib.adapters.payment_records import DynamoPaymentRecords, MemoryPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog, MemoryPortalSyncLog
     from chalicelib.adapters.queues import InMemoryPublisher, SqsPublisher
+    from chalicelib.adapters.receipt_records import DynamoReceiptRecords, MemoryReceiptRecords
     from chalicelib.adapters.reference_data import FileReference, MemoryReference, TableReference
     from chalicelib.adapters.replay_guard import DynamoReplayGuard, InMemoryReplayGuard
     from chalicelib.ports.attempts import AttemptCounter
@@ -49,6 +50,7 @@ def _conforms() -> None:
     from chalicelib.ports.payments import PaymentRecords
     from chalicelib.ports.portal import NationalPortal, PortalSyncLog
     from chalicelib.ports.queues import Publisher
+    from chalicelib.ports.receipts import ReceiptRecords
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.ports.replay import ReplayGuard
 
@@ -63,4 +65,5 @@ def _conforms() -> None:
     counters: list[AttemptCounter] = [InMemoryAttemptCounter(), DynamoAttemptCounter("t")]
     assert stores and logs and marks and portals and publishers and guards and sources
     payments: list[PaymentRecords] = [MemoryPaymentRecords(), DynamoPaymentRecords("t")]
-    assert counters and payments
+    receipts: list[ReceiptRecords] = [MemoryReceiptRecords(), DynamoReceiptRecords("t")]
+    assert counters and payments and receipts

@@ -237,6 +237,10 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
         "?from=2026-01-01&to=2026-12-31&format=csv",
         "/v1/webhooks/payments/{platform}": "/v1/webhooks/payments/memory",
         "/v1/payments/parked": f"/v1/payments/parked?agency={WARD}",
+        "/v1/payments/parked/{platform}/{transaction_id}": "/v1/payments/parked/memory/authz-tx",
+        "/v1/public/dossiers/{code}/receipts/{number}": f"/v1/public/dossiers/{code}/receipts/1"
+        + (f"?pin={world['pin']}" if caller == "citizen" else ""),
+        "/v1/dossiers/{code}/receipts/{number}": f"/v1/dossiers/{code}/receipts/1",
     }
     path = paths.get(template, template.replace("{code}", code))
     bodies = {
@@ -263,6 +267,8 @@ def request_for(route: tuple[str, str], caller: str, world: dict[str, str]):
                                  "rated_at": "2026-03-09T10:00:00+07:00"},
         "/v1/webhooks/feedback": {**harness.TEMPLATES["feedback"], "external_id": unique},
         "/v1/feedback": {**harness.TEMPLATES["feedback_in"], "external_id": unique},
+        "/v1/payments/parked/{platform}/{transaction_id}": {"outcome": "refunded",
+                                                            "refund_reference": unique},
         "/v1/feedback/{feedback_id}/actions": {"action": "publish",
                                                "expected_revision": world["feedback_revision"]},
     }  # fmt: skip

@@ -18,6 +18,7 @@ from chalicelib.adapters.catalog_files import (
     load_catalog,
     read_document,
 )
+from chalicelib.adapters.receipt_ranges import RECEIPT_RANGES_FILE, load_receipt_ranges
 from chalicelib.domain.calendar import WorkingCalendar
 
 
@@ -63,7 +64,7 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
     )
     built = prebuilt.build_all(data)
     sources = (AGENCIES_FILE, AGENCY_ALIASES_FILE, CATALOG_FILE, "calendar.yaml",
-               "sample_officials.yaml", BENEFICIARIES_FILE)  # fmt: skip
+               "sample_officials.yaml", BENEFICIARIES_FILE, RECEIPT_RANGES_FILE)  # fmt: skip
     assert {p.name for p in built} == {name + prebuilt.SUFFIX for name in sources}
     for path in (data / name for name in sources):
         assert prebuilt.document_for(path, path.read_bytes())[0]  # read from the prebuilt form
@@ -74,6 +75,8 @@ def test_the_prebuilt_forms_give_the_same_catalog_agencies_and_calendar(tmp_path
     assert load_calendar(data / "calendar.yaml") == from_yaml[2]
     accounts = load_beneficiaries(data / BENEFICIARIES_FILE, agencies)
     assert accounts and accounts == load_beneficiaries(DATA_DIR / BENEFICIARIES_FILE, agencies)
+    ranges = load_receipt_ranges(data / RECEIPT_RANGES_FILE, agencies)
+    assert ranges and ranges == load_receipt_ranges(DATA_DIR / RECEIPT_RANGES_FILE, agencies)
 
 
 def test_a_prebuilt_form_older_than_its_source_is_ignored(tmp_path: Path) -> None:
