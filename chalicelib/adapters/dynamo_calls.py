@@ -1,4 +1,5 @@
-"""Two DynamoDB call patterns used by every adapter: read all pages, run a transaction."""
+"""DynamoDB call patterns used by every adapter: read all pages, run a transaction, read one
+item of the one table."""
 
 from __future__ import annotations
 
@@ -81,3 +82,21 @@ def _transact_once(db: Any, items: list[dict[str, Any]]) -> list[str] | None:
         reasons = error.response.get("CancellationReasons") or []
         return [reason.get("Code", "None") for reason in reasons]
     return None
+
+
+class OnTable:
+    """An adapter over the one table: its name, the shared client, a consistent GetItem."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @property
+    def _db(self) -> Any:
+        from chalicelib.adapters.aws import client
+
+        return client("dynamodb")
+
+    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        answer = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        item: dict[str, Any] | None = answer.get("Item")
+        return item

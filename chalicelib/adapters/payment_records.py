@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.aws import client
-from chalicelib.adapters.dynamo_calls import query_all, transact
+from chalicelib.adapters.dynamo_calls import OnTable, query_all, transact
 from chalicelib.domain.payments import OrderState, PaymentOrder, PaymentOutcome, RecordedPayment
 from chalicelib.ports.payments import Recorded
 from chalicelib.ports.records import utc_key
@@ -45,18 +44,7 @@ def _parked_sk(payment: RecordedPayment) -> str:
     return f"{utc_key(payment.recorded_at)}#{payment.key}"
 
 
-class DynamoPaymentRecords:
-    def __init__(self, table_name: str) -> None:
-        self.table = table_name
-
-    @property
-    def _db(self) -> Any:
-        return client("dynamodb")
-
-    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        answer = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
-        return answer.get("Item")
-
+class DynamoPaymentRecords(OnTable):
     def _query(self, pk: str, prefix: str = "") -> list[dict[str, Any]]:
         return query_all(
             self._db,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.aws import client
-from chalicelib.adapters.dynamo_calls import query_all, transact
+from chalicelib.adapters.dynamo_calls import OnTable, query_all, transact
 from chalicelib.domain.receipts import NUMBER_MAX, IssuedReceipt
 
 FAILED = "ConditionalCheckFailed"
@@ -47,18 +46,7 @@ def _next(receipt: IssuedReceipt, last: int) -> IssuedReceipt:
     return receipt.model_copy(update={"number": last + 1})
 
 
-class DynamoReceiptRecords:
-    def __init__(self, table_name: str) -> None:
-        self.table = table_name
-
-    @property
-    def _db(self) -> Any:
-        return client("dynamodb")
-
-    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        answer = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
-        return answer.get("Item")
-
+class DynamoReceiptRecords(OnTable):
     def issue(self, draft: IssuedReceipt) -> IssuedReceipt:
         for _ in range(ATTEMPTS):
             known = self.receipt(draft.code, draft.payment)

@@ -236,19 +236,24 @@ def _keep(key: str, data: bytes, *, deps: FormFileDeps, now: datetime, **about: 
 
 
 def link(issued: IssuedForm, deps: FormFileDeps) -> dict[str, Any]:
-    url = deps.blobs.download_url(
-        issued.key,
-        expires_in=deps.download_seconds,
-        filename=issued.filename,
-        content_type=issued.content_type,
-    )
     return {
         "form": issued.form,
+        "source": issued.source,
+        **download_view(issued, deps.blobs, deps.download_seconds),
+    }
+
+
+def download_view(issued: IssuedForm, blobs: FileStore, seconds: int) -> dict[str, Any]:
+    """A kept rendering as its reader gets it: a short-lived link and what it holds."""
+    url = blobs.download_url(
+        issued.key, expires_in=seconds, filename=issued.filename, content_type=issued.content_type
+    )
+    return {
+        "filename": issued.filename,
         "sha256": issued.sha256,
         "size": issued.size,
-        "source": issued.source,
         "url": url,
-        "expires_in": deps.download_seconds,
+        "expires_in": seconds,
         "rendered_at": issued.at.isoformat(),
     }
 

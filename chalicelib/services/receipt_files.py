@@ -25,7 +25,7 @@ from chalicelib.ports.issued_forms import IssuedForm, IssuedForms
 from chalicelib.ports.receipts import ReceiptRecords
 from chalicelib.ports.store import DossierLookup
 from chalicelib.services.errors import FieldIssue, Invalid, NotFound
-from chalicelib.services.form_files import FORM_REUSE, FORMS_PREFIX, PDF, reusable
+from chalicelib.services.form_files import FORM_REUSE, FORMS_PREFIX, PDF, download_view, reusable
 from chalicelib.services.transitions import require_visible
 
 PUBLIC_ROUTE = "/v1/public/dossiers/{code}/receipts/{number}"
@@ -174,17 +174,4 @@ def filename(receipt: IssuedReceipt) -> str:
 
 
 def link(issued: IssuedForm, deps: ReceiptLinkDeps) -> dict[str, Any]:
-    url = deps.blobs.download_url(
-        issued.key,
-        expires_in=deps.download_seconds,
-        filename=issued.filename,
-        content_type=issued.content_type,
-    )
-    return {
-        "filename": issued.filename,
-        "sha256": issued.sha256,
-        "size": issued.size,
-        "url": url,
-        "expires_in": deps.download_seconds,
-        "rendered_at": issued.at.isoformat(),
-    }
+    return download_view(issued, deps.blobs, deps.download_seconds)
