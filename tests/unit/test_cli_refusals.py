@@ -34,10 +34,11 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "reference push": (["reference", "push"], ["reference", "push", "--data-dir"]),
     "deliveries": (["deliveries", CODE], ["deliveries"]),
     "forms": (["forms", CODE, "01"], ["forms", CODE, "07", "--first", "31/12/2026"]),
-    "dlq list": (["dlq", "list"], ["dlq", "list", "--queue", "outbox"]),
+    "dlq list": (["dlq", "list"], ["dlq", "list", "--queue", "outboxes"]),
     "dlq show": (["dlq", "show", LETTER], ["dlq", "show"]),
     "dlq redrive": (["dlq", "redrive", "--all"], ["dlq", "redrive"]),
     "dlq purge": (["dlq", "purge", "--all", "--yes"], ["dlq", "purge", LETTER, "--all"]),
+    "dlq resend": (["dlq", "resend", "--all"], ["dlq", "resend"]),
 }
 OFFLINE = {"token", "sign"}
 
