@@ -56,6 +56,8 @@ class Settings(BaseModel):
     transitions_dlq_url: Annotated[str, _env("TRANSITIONS_DLQ_URL")] = ""
     notifications_queue_url: Annotated[str, _env("NOTIFICATIONS_QUEUE_URL")] = ""
     notifications_dlq_url: Annotated[str, _env("NOTIFICATIONS_DLQ_URL")] = ""
+    # The stream relay's on-failure queue: descriptions of stream batches it gave up on.
+    outbox_dlq_url: Annotated[str, _env("OUTBOX_DLQ_URL")] = ""
     # SSM Parameter Store prefix of the portal clients' webhook secrets (SecureString);
     # default /motcua/<stage>/webhook-clients/.
     webhook_secrets_prefix: Annotated[str, _env("WEBHOOK_SECRETS_PREFIX")] = ""

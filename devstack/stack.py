@@ -452,10 +452,12 @@ class LocalStack:
 
     def _start_zns(self) -> None:
         """Zalo ZNS: a fake on loopback (fake_zns.py), its token pair and the app's secret in
-        SSM as production keeps them, a template id for every milestone."""
+        SSM as production keeps them, a template id for every milestone and for officials'
+        alerts (without it, officials with a ZNS number get e-mail only)."""
         if self.zns is None:
             return
         from chalicelib.domain.messages import Milestone
+        from chalicelib.domain.notifications import OFFICIAL_ALERT_TEMPLATE
 
         self.zns.start()
         ssm = self.aws_client("ssm")
@@ -465,6 +467,7 @@ class LocalStack:
         )
         ssm.put_parameter(Name=secret, Value=ZNS_SECRET_KEY, Type="SecureString", Overwrite=True)
         templates = {m.value: str(410000 + n) for n, m in enumerate(Milestone, start=1)}
+        templates[OFFICIAL_ALERT_TEMPLATE] = "419999"  # officials' own alarms and digests
         for name, value in {
             "MOTCUA_ZNS_API_URL": self.zns.url,
             "MOTCUA_ZNS_OAUTH_URL": self.zns.oauth_url,

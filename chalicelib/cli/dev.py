@@ -1,5 +1,9 @@
 """`motcua token` and `motcua sign`: computed here from the settings, no AWS call.
 
+They need no stack, so with none running they answer (exit 0, target "nothing remote"): that
+is right, what they print does not depend on one. Bad arguments and a production stage without
+`--yes-prod` are refused as every command's are.
+
 - `token` prints a development JWT for an official, signed with `MOTCUA_JWT_DEV_KEY` (or, in
   the local stage, the published development key); issuer and audience come from the
   settings, so the token is the one the local API accepts.
@@ -117,7 +121,9 @@ def add(commands: Any) -> None:
         "token",
         summary="print a development JWT for an official (no AWS call)",
         description="A JWT the API of this stage accepts, signed with MOTCUA_JWT_DEV_KEY (the "
-        "local stage: the published development key). For trying the API as an official.",
+        "local stage: the published development key). For trying the API as an official. "
+        "Computed here: it needs no stack and answers with none running (a production stage "
+        "still needs --yes-prod).",
         examples=[
             "motcua token --agency 000.00.06.H19 --unit MOT_CUA --role receiver",
             "TOKEN=$(motcua token --agency 000.00.06.H19 --role leader --role specialist)",
@@ -156,7 +162,9 @@ def add(commands: Any) -> None:
         "sign",
         summary="print the webhook headers for a body (no AWS call)",
         description="The X-Motcua-Client and X-Motcua-Signature headers (signatures v2) a portal "
-        "sends with these exact bytes to this method and path; with --curl, a ready command.",
+        "sends with these exact bytes to this method and path; with --curl, a ready command. "
+        "Computed here: it needs no stack and answers with none running (a production stage "
+        "still needs --yes-prod).",
         examples=[
             "motcua sign --client portal-dev ho-so.json",
             "motcua sign --client portal-dev --curl http://127.0.0.1:8000/v1/webhooks/dossiers "

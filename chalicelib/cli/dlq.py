@@ -1,8 +1,13 @@
-"""`motcua dlq list|show|redrive|purge`: the dead letters of every worker's queue, masked.
+"""`motcua dlq list|show|redrive|purge|resend`: the dead letters of every worker's queue and of
+the outbox (the stream relay's), masked.
 
 A letter's id is its original message's id: the same through every redrive, so the one
 `dlq list` shows is the one `dlq show`, `dlq redrive` and `dlq purge` take. Every count a
 command prints is what it actually did (handlers/dead_letter_queues.py: a snapshot first).
+
+The outbox's letters describe stream batches the relay gave up on (shard, sequence numbers):
+there is no message to send back, so `redrive` refuses them and `resend` relays the records
+again through the relay's own code while the stream keeps them (24 hours).
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from chalicelib.cli.errors import CliError, UsageError
 from chalicelib.cli.target import STACK
 from chalicelib.domain.calendar import LOCAL_TZ
 from chalicelib.handlers import dead_letter_queues as dlq
-from chalicelib.handlers.dead_letter_queues import QUEUE_NAMES, Letter, Snapshot
+from chalicelib.handlers.dead_letter_queues import (
+    DLQ_NAMES,
+    OUTBOX,
+    QUEUE_NAMES,
+    Letter,
+    Snapshot,
+)
 
 MASKED_WIDTH = 110
 
@@ -30,9 +41,15 @@ def _sqs() -> Any:
     return client("sqs")
 
 
+REDRIVE_OUTBOX = (
+    "outbox letters describe stream batches, not messages, and cannot be sent back: relay "
+    "their records again with `motcua dlq resend ID` (or --all)"
+)
+
+
 def _queues(ctx: Context, names: list[str] | None) -> list[dlq.DeadLetterQueue]:
-    queues = dlq.queues_of(ctx.deps.settings, names or QUEUE_NAMES)
-    missing = [q.name for q in queues if not (q.queue_url and q.dlq_url)]
+    queues = dlq.queues_of(ctx.deps.settings, names or DLQ_NAMES)
+    missing = [q.name for q in queues if not q.dlq_url or not (q.queue_url or q.streamed)]
     if missing:
         raise CliError(
             f"the settings name no queue URLs for {', '.join(missing)} "
@@ -113,7 +130,7 @@ def _find(ctx: Context, args: argparse.Namespace) -> tuple[list[Snapshot], list[
     found = [letter for snap in snaps for letter in snap.matching(args.id)]
     if not found:
         _release_all(snaps)
-        where = ", ".join(args.queue or QUEUE_NAMES)
+        where = ", ".join(args.queue or DLQ_NAMES)
         raise CliError(f"no dead letter {args.id} in {where}: `motcua dlq list` shows their ids")
     return snaps, found
 
@@ -145,12 +162,19 @@ def show_command(args: argparse.Namespace, ctx: Context) -> Answer:
 def check_choice(args: argparse.Namespace) -> None:
     """Before anything is called: one letter or --all (a queue's name alone: all of it, as
     `dlq redrive intake` used to say)."""
-    if args.id in QUEUE_NAMES and not args.all:
+    if args.id in DLQ_NAMES and not args.all:
         args.queue, args.id, args.all = [args.id], None, True
     if bool(args.id) == bool(args.all):
         raise UsageError(
             f"motcua dlq {args.dlq_command}: name one letter's ID or --all, not both nor neither "
             f"(see `motcua dlq {args.dlq_command} --help`)"
+        )
+    if args.dlq_command == "redrive" and OUTBOX in (args.queue or ()):
+        raise UsageError(f"motcua dlq redrive: {REDRIVE_OUTBOX}")
+    if args.dlq_command == "resend" and args.queue != [OUTBOX]:
+        raise UsageError(
+            "motcua dlq resend: only the outbox's letters are resent; a worker's go back with "
+            "`motcua dlq redrive` (see `motcua dlq resend --help`)"
         )
 
 
@@ -178,7 +202,12 @@ def _summary(done: dict[str, int], verb: str) -> Answer:
 
 
 def redrive_command(args: argparse.Namespace, ctx: Context) -> Answer:
+    if args.all and not args.queue:  # every queue whose letters can go back
+        args.queue = list(QUEUE_NAMES)
     snaps, chosen = _chosen(args, ctx)
+    if chosen.get(OUTBOX):
+        _release_all(snaps)
+        raise CliError(REDRIVE_OUTBOX)
     sqs = _sqs()
     done = {snap.queue.name: dlq.redrive(sqs, snap, chosen[snap.queue.name]) for snap in snaps}
     return _summary(done, "sent back")
@@ -209,17 +238,54 @@ def purge_command(args: argparse.Namespace, ctx: Context) -> Answer:
     return _summary(done, "deleted")
 
 
+def resend_command(args: argparse.Namespace, ctx: Context) -> Answer:
+    from chalicelib.adapters.aws import client
+    from chalicelib.handlers import workers
+
+    snaps, chosen = _chosen(args, ctx)
+    [snap] = snaps
+    results = dlq.resend(_sqs(), client("dynamodbstreams"), snap, chosen[OUTBOX],
+                         lambda event: workers.run_outbox_relay(event, None, ctx.deps))  # fmt: skip
+    lines = []
+    for result in results:
+        if result.deleted:
+            lines.append(f"{result.letter.id}: {plural(result.read, 'record')} relayed again; "
+                         "letter deleted")  # fmt: skip
+        else:
+            lines.append(f"{result.letter.id}: kept, {result.why_kept}")
+    resent = sum(r.deleted for r in results)
+    kept = len(results) - resent
+    lines.append(f"{plural(resent, 'letter')} resent, {plural(kept, 'letter')} kept")
+    if kept:
+        lines.append(
+            "  for those kept: fix the relay, or, once the stream no longer has their records, "
+            "`motcua portal reconcile --days 2 --repush`, check notices with `motcua "
+            "deliveries CODE`, then `motcua dlq purge ID`"
+        )
+    data = {
+        "resent": resent,
+        "kept": kept,
+        "letters": [
+            {"id": r.letter.id, "records": r.read, "failed": r.failed, "deleted": r.deleted,
+             "why_kept": r.why_kept or None}
+            for r in results
+        ],
+    }  # fmt: skip
+    return Answer("\n".join(lines), data)
+
+
 QUEUE_HELP = (
-    "only this queue (repeat for several): " + ", ".join(QUEUE_NAMES) + "; e.g. --queue intake"
+    "only this queue (repeat for several): " + ", ".join(DLQ_NAMES) + "; e.g. --queue intake"
 )
 
 
 def add(commands: Any) -> None:
     group = commands.add_parser(
         "dlq",
-        help="dead letters of every queue: list, show, redrive, purge (masked)",
+        help="dead letters of every queue: list, show, redrive, purge, resend (masked)",
         description="Dead letters of the intake, transitions, notifications, portal-sync and "
-        "file-fetch queues. Bodies are shown masked (their originals are parked in the table).",
+        "file-fetch queues, and of the outbox (stream batches the relay gave up on). Bodies are "
+        "shown masked (their originals are parked in the table).",
     )
     verbs = group.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")
 
@@ -233,7 +299,7 @@ def add(commands: Any) -> None:
         run=list_command,
         needs=STACK,
     )
-    listing.add_argument("--queue", action="append", choices=QUEUE_NAMES, help=QUEUE_HELP)
+    listing.add_argument("--queue", action="append", choices=DLQ_NAMES, help=QUEUE_HELP)
     listing.add_argument(
         "--limit", type=count, default=50, help="letters shown per queue (default 50), e.g. 200"
     )
@@ -249,7 +315,7 @@ def add(commands: Any) -> None:
         needs=STACK,
     )
     show.add_argument("id", help="the letter's id from `motcua dlq list`, e.g. 5f0c2d1e-…")
-    show.add_argument("--queue", action="append", choices=QUEUE_NAMES, help=QUEUE_HELP)
+    show.add_argument("--queue", action="append", choices=DLQ_NAMES, help=QUEUE_HELP)
 
     for verb, run, summary, description, examples in (
         (
@@ -257,7 +323,8 @@ def add(commands: Any) -> None:
             redrive_command,
             "send a letter (or --all) back to its queue, handled as its original",
             "Send dead letters back to their queue: the worker handles each as its original "
-            "(parked in the table). One that fails again comes back with both reasons.",
+            "(parked in the table). One that fails again comes back with both reasons. Not "
+            "the outbox's (descriptions of stream batches): see `motcua dlq resend`.",
             [
                 "motcua dlq redrive 5f0c2d1e-8a7b-4c1d-9e2f-3a4b5c6d7e8f",
                 "motcua dlq redrive --all --queue notifications",
@@ -273,6 +340,7 @@ def add(commands: Any) -> None:
             [
                 "motcua dlq purge 5f0c2d1e-8a7b-4c1d-9e2f-3a4b5c6d7e8f",
                 "motcua dlq purge --all --queue file-fetch --yes",
+                "motcua dlq purge --all --queue outbox",
             ],
         ),
     ):
@@ -291,9 +359,31 @@ def add(commands: Any) -> None:
         parser.add_argument(
             "--all", action="store_true", help="every letter (of --queue, else of every queue)"
         )
-        parser.add_argument("--queue", action="append", choices=QUEUE_NAMES, help=QUEUE_HELP)
+        parser.add_argument("--queue", action="append", choices=DLQ_NAMES, help=QUEUE_HELP)
         parser.set_defaults(check=check_choice)
         if verb == "purge":
             parser.add_argument(
                 "--yes", action="store_true", help="do not ask for confirmation (scripts)"
             )
+
+    resend = add_command(
+        verbs,
+        "resend",
+        summary="relay again the stream records an outbox letter describes (or --all)",
+        description="An outbox letter describes a batch of the table's stream the relay gave up "
+        "on (shard, sequence numbers). Read those records from the stream (it keeps them 24 "
+        "hours) and hand them to the relay again: their notices and portal syncs are queued "
+        "(a notice already delivered is not sent twice). A letter whose records were all "
+        "relayed is deleted; the others stay, with why.",
+        examples=[
+            "motcua dlq resend 5f0c2d1e-8a7b-4c1d-9e2f-3a4b5c6d7e8f",
+            "motcua dlq resend --all",
+        ],
+        run=resend_command,
+        needs=STACK,
+    )
+    resend.add_argument(
+        "id", nargs="?", help="the letter's id from `motcua dlq list --queue outbox`, e.g. 5f0c…"
+    )
+    resend.add_argument("--all", action="store_true", help="every letter of the outbox")
+    resend.set_defaults(check=check_choice, queue=[OUTBOX])

@@ -8,6 +8,10 @@ Letters that arrive meanwhile (a redriven letter that fails again comes back wit
 on a busy stack) are not in the snapshot: the counts a command answers are the letters it
 actually moved or deleted, never a guess.
 
+The outbox DLQ (`outbox`) has no source queue: its letters are Lambda's descriptions of stream
+batches the relay gave up on (handlers/stream_letters.py). They are listed, shown and purged
+like the others, never sent back: `motcua dlq resend` relays their records again.
+
 A FIFO queue shows one message group's letters at a time while some of them are held: a
 snapshot of a FIFO DLQ may miss letters of a group with more than ten; the queue's own
 counts (`visible`, `in_flight`) are answered beside what was listed, for the operator to see it.
@@ -16,12 +20,14 @@ counts (`visible`, `in_flight`) are answered beside what was listed, for the ope
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.handlers import stream_letters
 from chalicelib.handlers.dead_letters import LETTER_KIND, LetterStore, code_in
+from chalicelib.handlers.stream_letters import StreamBatch, batch_of
 
 HOLD_SECONDS = 120  # how long a snapshot keeps its letters hidden, at most
 SNAPSHOT_LIMIT = 2000  # letters read from one queue by one command
@@ -39,14 +45,24 @@ class DeadLetterQueue:
     def fifo(self) -> bool:
         return self.queue_url.endswith(".fifo")
 
+    @property
+    def streamed(self) -> bool:
+        """Fed by the table's stream (the outbox DLQ): its letters cannot be sent back."""
+        return self.name == OUTBOX
+
 
 QUEUE_NAMES = ("intake", "transitions", "notifications", "portal-sync", "file-fetch")
+OUTBOX = "outbox"  # the stream relay's on-failure queue (no source queue)
+DLQ_NAMES = (*QUEUE_NAMES, OUTBOX)
 
 
 def queues_of(settings: Any, names: Iterable[str] = QUEUE_NAMES) -> list[DeadLetterQueue]:
     """The queues the settings name (`<name>_queue_url`, `<name>_dlq_url`)."""
     found = []
     for name in names:
+        if name == OUTBOX:
+            found.append(DeadLetterQueue(OUTBOX, "", settings.outbox_dlq_url))
+            continue
         attribute = name.replace("-", "_")
         found.append(
             DeadLetterQueue(
@@ -76,6 +92,7 @@ class Letter:
     group: str | None
     receipt: str = field(repr=False, compare=False)
     body: str = field(repr=False, compare=False)
+    batch: StreamBatch | None = None  # an outbox letter's stream batch
 
     def age_seconds(self, now: datetime) -> float:
         return max((now - self.first_at).total_seconds(), 0.0)
@@ -137,6 +154,25 @@ def letter_of(queue: str, message: dict[str, Any]) -> Letter:
             group=attributes.get("MessageGroupId"),
             receipt=message["ReceiptHandle"],
             body=body,
+        )
+    batch = batch_of(document)
+    if batch is not None:  # Lambda's description of a stream batch (the outbox DLQ)
+        return Letter(
+            id=message["MessageId"],
+            queue=queue,
+            code=None,
+            reason=batch.reason,
+            reasons=(batch.reason,),
+            first_at=batch.at or sent_at,
+            sent_at=sent_at,
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+            masked=batch.as_json(),
+            parked=None,
+            message_id=message["MessageId"],
+            group=None,
+            receipt=message["ReceiptHandle"],
+            body=body,
+            batch=batch,
         )
     reason = extra.get("reason") or "moved by the queue's redrive policy (no reason recorded)"
     return Letter(
@@ -261,3 +297,47 @@ def purge(sqs: Any, snap: Snapshot, letters: Sequence[Letter], store: LetterStor
         if letter.parked:
             store.forget(letter.parked, source=snap.queue.name)
     return deleted
+
+
+@dataclass(frozen=True)
+class Resend:
+    """What `resend` did with one outbox letter."""
+
+    letter: Letter
+    read: int  # stream records read
+    failed: int  # records the relay failed on again
+    deleted: bool  # the letter left the DLQ (every record relayed)
+    why_kept: str = ""
+
+
+def resend(
+    sqs: Any,
+    streams: Any,
+    snap: Snapshot,
+    letters: Sequence[Letter],
+    relay: Callable[[dict[str, Any]], dict[str, Any]],
+) -> list[Resend]:
+    """Relay again the stream records these outbox letters describe (while the stream keeps
+    them); a letter whose every record was relayed is deleted, the others stay (let go)."""
+    done: list[Resend] = []
+    for letter in letters:
+        if letter.batch is None:
+            done.append(Resend(letter, 0, 0, False, "not a description of a stream batch"))
+            continue
+        try:
+            result = stream_letters.resend(streams, letter.batch, relay)
+        except stream_letters.RecordsGone as gone:
+            done.append(Resend(letter, 0, 0, False, str(gone)))
+            continue
+        if not result.done:
+            why = (
+                f"the relay failed again on {result.failed} of {result.read} record(s)"
+                if result.read
+                else "no record of its range is in the stream"
+            )
+            done.append(Resend(letter, result.read, result.failed, False, why))
+            continue
+        sqs.delete_message(QueueUrl=snap.queue.dlq_url, ReceiptHandle=letter.receipt)
+        done.append(Resend(letter, result.read, 0, True))
+    release(sqs, snap, [r.letter for r in done if not r.deleted])
+    return done

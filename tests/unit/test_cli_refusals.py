@@ -1,6 +1,10 @@
 """Every `motcua` command, run with bad arguments, with no stack, and against a stage named prod
 without --yes-prod, answers one line saying what to do and a non-zero exit; never a traceback.
-(`token` and `sign` need no stack: they say so and answer.)"""
+
+`token` and `sign` are the exception with no stack, deliberately: they compute their answer here
+from the settings (a signed token, signature headers) and call nothing, so a missing stack is no
+reason to fail; they answer (exit 0), say they acted on nothing remote, and their help says so.
+They are still refused with bad arguments and on prod without --yes-prod, like every command."""
 
 from __future__ import annotations
 
@@ -34,10 +38,11 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "reference push": (["reference", "push"], ["reference", "push", "--data-dir"]),
     "deliveries": (["deliveries", CODE], ["deliveries"]),
     "forms": (["forms", CODE, "01"], ["forms", CODE, "07", "--first", "31/12/2026"]),
-    "dlq list": (["dlq", "list"], ["dlq", "list", "--queue", "outbox"]),
+    "dlq list": (["dlq", "list"], ["dlq", "list", "--queue", "outboxes"]),
     "dlq show": (["dlq", "show", LETTER], ["dlq", "show"]),
     "dlq redrive": (["dlq", "redrive", "--all"], ["dlq", "redrive"]),
     "dlq purge": (["dlq", "purge", "--all", "--yes"], ["dlq", "purge", LETTER, "--all"]),
+    "dlq resend": (["dlq", "resend", "--all"], ["dlq", "resend"]),
 }
 OFFLINE = {"token", "sign"}
 
@@ -59,6 +64,14 @@ def argv_of(args: list[str], tmp_path) -> list[str]:
     return [str(body) if a == "BODY" else a for a in args]
 
 
+def leaf_parser(command: str):
+    parser = cli.parser()
+    for word in command.split():
+        [commands] = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+        parser = commands.choices[word]
+    return parser
+
+
 def one_line_refusal(capsys, argv: list[str]) -> str:
     code = cli.main(argv)
     out, err = capsys.readouterr()
@@ -78,10 +91,12 @@ def test_bad_arguments_are_one_line_naming_the_command(command, capsys, tmp_path
 @pytest.mark.parametrize("command", COMMANDS)
 def test_no_stack_is_one_line_saying_how_to_get_one(command, capsys, tmp_path, monkeypatch):
     argv = argv_of(COMMANDS[command][0], tmp_path)
-    if command in OFFLINE:  # computed here: no stack needed, and it says so
+    if command in OFFLINE:  # computed here: no stack needed, and it says so (module docstring)
         monkeypatch.setenv("MOTCUA_STAGE", "local")  # the development key's stage
         assert cli.main(argv) == 0
-        assert capsys.readouterr().err.startswith("target: nothing remote")
+        out, err = capsys.readouterr()
+        assert err.startswith("target: nothing remote") and out.strip()  # the answer
+        assert "needs no stack" in " ".join(leaf_parser(command).description.split())
         return
     line = one_line_refusal(capsys, argv)
     assert "make run" in line
