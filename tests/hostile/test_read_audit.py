@@ -97,7 +97,8 @@ def test_a_bad_audit_query_is_refused_naming_the_parameter(stack, query, field):
 
 
 def test_the_api_function_may_not_change_or_delete_audit_items():
-    """IAM holds what the code promises: UpdateItem and DeleteItem on AUDIT# keys are denied."""
+    """IAM holds what the code promises: UpdateItem and DeleteItem on AUDIT# keys are denied, and
+    the only items it may delete are parked payments' list entries."""
     from pathlib import Path
 
     policy = json.loads(
@@ -109,5 +110,12 @@ def test_the_api_function_may_not_change_or_delete_audit_items():
         and s["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"] == ["AUDIT#*"]
         for s in denials
     )
-    allowed = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
-    assert "dynamodb:DeleteItem" not in allowed
+    # The one delete it may make: a settled payment leaves its agency's parked list.
+    deleting = [
+        s
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and "dynamodb:DeleteItem" in s["Action"]
+    ]
+    assert [
+        s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] for s in deleting
+    ] == [["PARKED#*"]]
