@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.file_records import DynamoFileRecords
     from chalicelib.adapters.file_store import S3FileStore
     from chalicelib.adapters.issued_forms import DynamoIssuedForms
-    from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
     from chalicelib.adapters.national_portal import HttpNationalPortal
     from chalicelib.adapters.payment_records import DynamoPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
@@ -51,7 +50,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.notify.channels import Channels
     from chalicelib.ports.feedback import FeedbackStore
     from chalicelib.ports.officials import OfficialsDirectory
-    from chalicelib.ports.payment_platform import BeneficiaryAccount
+    from chalicelib.ports.payment_platform import BeneficiaryAccount, PaymentPlatform
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
@@ -592,11 +591,18 @@ class Container:
 
     # -- fees paid online (services/payments.py) ------------------------------------------------
     @cached_property
-    def payment_platform(self) -> MemoryPaymentPlatform:
-        """The in-memory platform until the PayGov adapter is wired (issue 20)."""
-        from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
+    def payment_platform(self) -> PaymentPlatform:
+        """PayGov when the settings name it (its keys read from SSM on first use); the in-memory
+        one in dev stages by default; none in a deployed stage without PayGov configured:
+        orders are still written and the applicant pays at the counter (docs/payments.md)."""
+        from chalicelib.adapters import paygov
 
-        return MemoryPaymentPlatform()
+        settings = self.settings
+        if settings.payment_platform == "memory" and not settings.is_dev_stage:
+            from chalicelib.adapters.no_payment_platform import NoPaymentPlatform
+
+            return NoPaymentPlatform()
+        return paygov.platform_from_settings(settings)
 
     @cached_property
     def payment_records(self) -> DynamoPaymentRecords:
