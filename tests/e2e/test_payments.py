@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from chalicelib import cli
 from chalicelib.adapters.calendar_file import load_calendar
 from chalicelib.adapters.paygov import (
     CALLBACK_SIGNED_FIELDS,
@@ -203,7 +204,9 @@ def test_a_wrong_amount_and_a_late_payment_are_parked_and_listed_nothing_applied
         assert view["payments"]["orders"][0]["state"] == "open"
 
 
-def test_a_dropped_callback_is_found_and_applied_by_the_nightly_reconciliation(stack, cast):
+def test_a_dropped_callback_is_found_and_applied_by_the_nightly_reconciliation(
+    stack, cast, capsys
+):
     code, pin, order = fees_requested(cast)
     stack.paygov.drop_callback = True
     try:
@@ -228,6 +231,14 @@ def test_a_dropped_callback_is_found_and_applied_by_the_nightly_reconciliation(s
     assert entry["payment_channel"] == "online"
     [payment] = view["payments"]["payments"]
     assert (payment["outcome"], payment["via"]) == ("applied", "reconciliation")
+
+    # The operator runs the same day again: everything is matched now, nothing applied twice.
+    today = datetime.now(LOCAL_TZ).date().isoformat()
+    assert cli.main(["payments", "reconcile", "--day", today, "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    again = json.loads("\n".join(line for line in out if not line.startswith('{"level"')))
+    assert again["answer"]["applied"] == [] and again["answer"]["matched"] >= 1
+    assert len([e for e in read(cast, code)["history"] if e["action"] == "fees_paid"]) == 1
 
 
 def test_the_demo_pays_its_land_transfer_online(stack):
