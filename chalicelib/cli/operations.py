@@ -332,7 +332,10 @@ def add(commands: Any) -> None:
         needs=STACK,
     )
     payments_reconcile.add_argument(
-        "--day", type=day, default=None, help="the statement's day (default: yesterday)"
+        "--day",
+        type=day,
+        default=None,
+        help="the statement's day, Vietnam time (default: yesterday), e.g. 2026-03-02",
     )
 
     reference = commands.add_parser(
