@@ -250,3 +250,43 @@ def test_the_demo_pays_its_land_transfer_online(stack):
     land = demo.Cast.local(stack.base_url).officials["land_leader"].dossier(codes[1])
     [entry] = [e for e in land["history"] if e["action"] == "fees_paid"]
     assert entry["payment_channel"] == "online" and land["dossier"]["fees_paid_online"]
+
+
+def test_fees_due_at_receipt_are_asked_by_the_system_and_paid_before_processing(cast):
+    """A criminal record certificate (2.000488, `fees_due: at_receipt` in the sample catalog)
+    requested online without payment: the system asks for the catalog's fee right after
+    receipt, and the payment puts it back where it was, received."""
+    justice = "000.00.06.H19"  # Sở Tư pháp
+    receipt = cast.portal.submit({
+        "external_id": f"dvc-{uuid.uuid4().hex[:12]}",
+        "procedure_code": "2.000488",
+        "channel": 2,
+        "applicant": {"name": "Trịnh Văn Khoa", "kind": 1, "id_number": "075092004567",
+                      "phone": "0976543210"},
+        "resolving_agency": justice,
+        "received_by_agency": justice,
+        "submitted_at": demo._moment(2).isoformat(),
+        "awaiting_counter_check": False,
+        "summary": "Cấp Phiếu lý lịch tư pháp số 1",
+    })  # fmt: skip
+    code = demo._accepted(receipt)
+    specialist = Official.minted(cast.api, DEV_JWT_KEY, sub="justice-specialist",
+                                 agency=justice, unit="PHONG_HCTP", role="specialist",
+                                 name="Chuyên viên", issuer="motcua-local",
+                                 audience="motcua")  # fmt: skip
+    waiting = cast.api.wait_for(lambda: specialist.dossier(code),
+                                lambda v: v["payments"]["orders"])  # fmt: skip
+    assert waiting["dossier"]["status"] == FEES_REQUESTED
+    [asked] = [e for e in waiting["history"] if e["action"] == "request_fees"]
+    assert asked["actor_id"] == "system:fees-at-receipt"
+    [order] = waiting["payments"]["orders"]
+    assert (order["amount_vnd"], order["agency"]) == (200_000, justice)
+
+    demo.pay_on_checkout_page(cast.api, checkout(cast, code, receipt["pin"]))
+    paid = cast.api.wait_for(lambda: specialist.dossier(code),
+                             lambda v: v["dossier"]["status"] != FEES_REQUESTED)  # fmt: skip
+    assert paid["dossier"]["status"] == 2 and paid["dossier"]["fees_paid_online"]
+    [entry] = [e for e in paid["history"] if e["action"] == "fees_paid"]
+    assert entry["payment_channel"] == "online"
+    # Asked once, however often the intake was delivered: the same command id.
+    assert len([e for e in paid["history"] if e["action"] == "request_fees"]) == 1
