@@ -5,7 +5,11 @@ order the page keeps its general words."""
 from datetime import timedelta
 
 from chalicelib.domain import payments as pay
-from chalicelib.ports.payment_platform import BeneficiaryAccount, PaymentRequest
+from chalicelib.ports.payment_platform import (
+    BeneficiaryAccount,
+    PaymentRequest,
+    PlatformUnavailable,
+)
 from chalicelib.services.payments import HowToPay
 from chalicelib.web.lookup import look_up, payment_view, render_lookup
 from chalicelib.web.site import Site
@@ -70,3 +74,15 @@ def test_an_open_order_shows_how_to_pay():
 def test_without_an_order_the_page_says_where_to_pay_in_general():
     html = page(None)
     assert 'id="thanh-toan"' not in html and "Cổng Dịch vụ công" in html
+
+
+def test_a_platform_that_gives_no_link_leaves_the_page_saying_where_to_pay():
+    def down(code):
+        raise PlatformUnavailable("create: HTTP 503")
+
+    outcome = look_up({"ma": CODE, "pin": "ABCD-EFGH"}, checked_code=lambda c: c,
+                      lookup=lambda c, p: waiting(), result=lambda c, p: {"items": []},
+                      how_to_pay=down)  # fmt: skip
+    html = render_lookup(Site(), "t" * 43, outcome)
+    assert outcome.status == 200 and outcome.payment is None
+    assert 'id="thanh-toan"' not in html and "bộ phận một cửa" in html
