@@ -185,6 +185,29 @@ LAND_FEES_VND = 2_350_000  # the tax office's notice: personal income tax and re
 FEES_REQUESTED = 6
 
 
+def land_transfer_waiting_for_fees(
+    cast: Cast, applicant: dict[str, str], amount_vnd: int = LAND_FEES_VND
+) -> tuple[str, str, dict[str, Any]]:
+    """A land transfer from the portal, taken up and sent to the tax office, whose system asks
+    for `amount_vnd`: its code, its receipt PIN and its open payment order (the tests' and the
+    page tests' starting point)."""
+    o = cast.officials
+    received = _moment(30)
+    item = land_transfer_item(
+        f"{LAND_OFFICE}-{received:%y%m%d}-{next(PORTAL_SEQUENCE):04d}", received, applicant,
+        "Chuyển nhượng quyền sử dụng đất thửa 7, tờ bản đồ 3",
+    )  # fmt: skip
+    receipt = cast.portal.submit(item)
+    code = _accepted(receipt)
+    _applied(o["land_specialist"].act(code, "take_up"))
+    _applied(o["land_specialist"].act(code, "forward", note="Chuyển sang Thuế"))
+    queued = cast.tax.report(code, "request_fees", amount_vnd=amount_vnd,
+                             note="Thông báo nộp thuế")  # fmt: skip
+    _applied(o["land_specialist"].settled(code, queued["command_id"]))
+    [order] = o["land_specialist"].dossier(code)["payments"]["orders"]
+    return code, receipt["pin"], order
+
+
 def pay_like_the_applicant(cast: Cast, official: Official, code: str, pin: str) -> None:
     """The applicant opens the lookup page (code and PIN), follows its checkout link to the
     payment platform (the local stack's fake PayGov) and pays there; the platform's callback

@@ -51,24 +51,12 @@ def cast(stack):
 
 
 def fees_requested(cast) -> tuple[str, str, dict]:
-    """A land transfer from the portal, taken up, sent to the tax office, whose system asks for
-    the fees: its code, its receipt PIN and its open payment order."""
-    o = cast.officials
-    received = demo._moment(30)
-    item = demo.land_transfer_item(
-        f"{demo.LAND_OFFICE}-{received:%y%m%d}-{next(demo.PORTAL_SEQUENCE):04d}", received,
-        {"name": "Phạm Thị Hoa", "id_number": "075190004321", "phone": "0901234567"},
-        "Chuyển nhượng quyền sử dụng đất thửa 7, tờ bản đồ 3",
-    )  # fmt: skip
-    receipt = cast.portal.submit(item)
-    code = demo._accepted(receipt)
-    demo._applied(o["land_specialist"].act(code, "take_up"))
-    demo._applied(o["land_specialist"].act(code, "forward", note="Chuyển sang Thuế"))
-    queued = cast.tax.report(code, "request_fees", amount_vnd=FEES, note="Thông báo nộp thuế")
-    demo._applied(o["land_specialist"].settled(code, queued["command_id"]))
-    [order] = read(cast, code)["payments"]["orders"]
+    """A land transfer waiting for its fees: its code, its receipt PIN and its open order."""
+    code, pin, order = demo.land_transfer_waiting_for_fees(
+        cast, {"name": "Phạm Thị Hoa", "id_number": "075190004321", "phone": "0901234567"}, FEES
+    )
     assert (order["amount_vnd"], order["state"]) == (FEES, "open")
-    return code, receipt["pin"], order
+    return code, pin, order
 
 
 def read(cast, code: str) -> dict:
@@ -204,9 +192,7 @@ def test_a_wrong_amount_and_a_late_payment_are_parked_and_listed_nothing_applied
         assert view["payments"]["orders"][0]["state"] == "open"
 
 
-def test_a_dropped_callback_is_found_and_applied_by_the_nightly_reconciliation(
-    stack, cast, capsys
-):
+def test_a_dropped_callback_is_found_and_applied_by_the_nightly_reconciliation(stack, cast, capsys):
     code, pin, order = fees_requested(cast)
     stack.paygov.drop_callback = True
     try:
