@@ -602,7 +602,7 @@ class Container:
             from chalicelib.adapters.no_payment_platform import NoPaymentPlatform
 
             return NoPaymentPlatform()
-        return paygov.platform_from_settings(settings)
+        return paygov.platform_from_settings(settings, read_parameter=_payment_keys)
 
     @cached_property
     def payment_records(self) -> DynamoPaymentRecords:
@@ -657,6 +657,21 @@ def _has_zns_template(settings: Settings, name: str) -> bool:
     except json.JSONDecodeError:
         return False
     return isinstance(templates, dict) and bool(templates.get(name))
+
+
+def _payment_keys(name: str) -> str:
+    """The payment platform's keys (SSM). Not there or not readable: the platform is
+    unavailable for now (the lookup page says to pay at the counter, a callback is answered
+    500 so the platform sends it again, the night's statement is counted missing), never a
+    crash of the page."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.ports.payment_platform import PlatformUnavailable
+
+    try:
+        return _secure_parameter(name)
+    except (BotoCoreError, ClientError) as error:
+        raise PlatformUnavailable(f"{name}: {error}") from error
 
 
 def _secure_parameter(name: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
 from chalicelib.adapters.no_payment_platform import NoPaymentPlatform
 from chalicelib.adapters.paygov import PayGovPlatform
@@ -37,3 +39,18 @@ def test_a_deployed_stage_without_paygov_gets_no_platform_rather_than_a_crash():
     status, content_type, body = found.callback_answer(False)
     assert (status, content_type) == (404, "application/problem+json")
     assert json.loads(body)["status"] == 404
+
+
+def test_keys_that_cannot_be_read_make_the_platform_unavailable_not_a_crash(monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from chalicelib import bootstrap
+    from chalicelib.ports.payment_platform import PlatformUnavailable
+
+    def missing(name):
+        raise ClientError({"Error": {"Code": "ParameterNotFound"}}, "GetParameter")
+
+    monkeypatch.setattr(bootstrap, "_secure_parameter", missing)
+    found = platform(MOTCUA_STAGE="prod", **PAYGOV)
+    with pytest.raises(PlatformUnavailable, match="/motcua/prod/paygov-keys"):
+        found.statement(date(2026, 3, 2))
