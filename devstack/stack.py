@@ -69,10 +69,10 @@ REGION = "ap-southeast-1"
 # The tax department's system (Cục Thuế) speaks for its agency.
 TAX_AGENCY = "000.00.90.H19"
 PORTAL_CLIENT = "portal-dev"
-PAYGOV_CALLBACK = "/v1/webhooks/payments/paygov"  # where the fake PayGov reports payments
 TAX_CLIENT = "thue-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
+PAYGOV_CALLBACK = "/v1/webhooks/payments/paygov"  # where the fake PayGov reports payments
 # The portal sends dossiers and what their applicants do on it (docs/dvcqg-contract.md §8),
 # its ratings and its PAKN (docs/citizen-voice.md).
 PORTAL_SCOPES = ["dossiers", "portal-events", "ratings", "feedback"]
