@@ -36,7 +36,7 @@ def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> di
         receipt = intake.create_dossier(envelope, intake_deps, now=deps.now())
         observability.bind_dossier(receipt.code)
         if receipt.status == "accepted" and receipt.code:
-            _ask_fees_due_at_receipt(receipt.code, deps)
+            _ask_fees_due_at_receipt(receipt.code, envelope.request.procedure_code, deps)
         observability.get_logger().info(
             f"intake {receipt.status}",
             receipt_id=receipt.receipt_id,
@@ -111,12 +111,12 @@ def _open_payment_order(envelope: Any, outcome: Any, deps: Container) -> None:
             observability.get_logger().info("payment order open", order_code=order.order_code)
 
 
-def _ask_fees_due_at_receipt(code: str, deps: Container) -> None:
+def _ask_fees_due_at_receipt(code: str, procedure_code: str, deps: Container) -> None:
     """Fees paid up front (catalog `fees_due: at_receipt`): the system asks for them now. A
     redelivered intake asks again with the same command id: applied once."""
     from chalicelib.services import fees_at_receipt
 
-    queued = fees_at_receipt.ask_if_due(code, deps.payment_deps(), deps.now())
+    queued = fees_at_receipt.ask_if_due(code, procedure_code, deps.payment_deps(), deps.now())
     if queued is not None:
         observability.get_logger().info("fees due at receipt asked", command_id=queued)
 

@@ -51,13 +51,14 @@ class _RequestFees:
         return Command(action=Action.REQUEST_FEES, note=NOTE)
 
 
-def ask_if_due(code: str, deps: PaymentDeps, now: datetime) -> str | None:
+def ask_if_due(code: str, procedure_code: str, deps: PaymentDeps, now: datetime) -> str | None:
     """Queue the fee request of a dossier whose fees are due at receipt; its command id, or
-    None when none is due."""
-    record = deps.store.load(code)
-    if record is None:
+    None when none is due. `procedure_code` (the intake's) spares every other dossier a read."""
+    if not any(p.fees_due == "at_receipt" for p in deps.catalog.all() if p.code == procedure_code):
         return None
-    dossier = record.dossier
+    dossier = deps.store.get(code)
+    if dossier is None:
+        return None
     procedure = deps.catalog.get(dossier.procedure_code, dossier.procedure_version)
     if procedure is None or procedure.fees_due != "at_receipt":
         return None

@@ -48,8 +48,8 @@ def deps(calendar, procedure, **dossier_changes):
 
 def test_an_online_receipt_without_payment_is_asked_for_its_fees_by_the_system_once(calendar):
     world = deps(calendar, UP_FRONT)
-    first = fees_at_receipt.ask_if_due(CODE, world, RECEIVED)
-    again = fees_at_receipt.ask_if_due(CODE, world, RECEIVED + timedelta(minutes=1))
+    first = fees_at_receipt.ask_if_due(CODE, UP_FRONT.code, world, RECEIVED)
+    again = fees_at_receipt.ask_if_due(CODE, UP_FRONT.code, world, RECEIVED + timedelta(minutes=1))
     assert first == again == fees_at_receipt.command_id(CODE)  # a redelivery: the same command
     [(queue, body, group), *_] = world.publisher.sent
     envelope = body
@@ -70,7 +70,7 @@ def test_an_online_receipt_without_payment_is_asked_for_its_fees_by_the_system_o
 )
 def test_nothing_is_asked_otherwise(calendar, procedure, changes):
     world = deps(calendar, procedure, **changes)
-    assert fees_at_receipt.ask_if_due(CODE, world, RECEIVED) is None
+    assert fees_at_receipt.ask_if_due(CODE, procedure.code, world, RECEIVED) is None
     assert world.publisher.sent == []
 
 
