@@ -116,6 +116,8 @@ def _ask_fees_due_at_receipt(code: str, procedure_code: str, deps: Container) ->
     redelivered intake asks again with the same command id: applied once."""
     from chalicelib.services import fees_at_receipt
 
+    if not fees_at_receipt.may_be_due(procedure_code, deps.catalog):
+        return
     queued = fees_at_receipt.ask_if_due(code, procedure_code, deps.payment_deps(), deps.now())
     if queued is not None:
         observability.get_logger().info("fees due at receipt asked", command_id=queued)

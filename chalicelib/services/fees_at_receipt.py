@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.dossier import Action, Actor, Command
+from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.statuses import Channel, DossierStatus, Role
 from chalicelib.services import transitions
 from chalicelib.services.payments import PaymentDeps
@@ -51,10 +52,16 @@ class _RequestFees:
         return Command(action=Action.REQUEST_FEES, note=NOTE)
 
 
+def may_be_due(procedure_code: str, catalog: Catalog) -> bool:
+    """Whether a version of the procedure owes its fees at receipt: the intake asks nothing
+    more (no read, no payments wiring) of every other dossier."""
+    return any(p.fees_due == "at_receipt" for p in catalog.all() if p.code == procedure_code)
+
+
 def ask_if_due(code: str, procedure_code: str, deps: PaymentDeps, now: datetime) -> str | None:
     """Queue the fee request of a dossier whose fees are due at receipt; its command id, or
-    None when none is due. `procedure_code` (the intake's) spares every other dossier a read."""
-    if not any(p.fees_due == "at_receipt" for p in deps.catalog.all() if p.code == procedure_code):
+    None when none is due."""
+    if not may_be_due(procedure_code, deps.catalog):
         return None
     dossier = deps.store.get(code)
     if dossier is None:
