@@ -11,6 +11,7 @@ PORT ?= 8000
 MOTO_PORT ?= 5000
 PORTAL_PORT ?= 5001
 ZNS_PORT ?= 5002
+PAYGOV_PORT ?= 5003
 ZNS_ERRORS ?=
 FRESH ?=
 
@@ -38,11 +39,12 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 venv: $(STAMP)
 
 ## run: the whole system on loopback: moto, tables and queues, the API, the workers, a fake
-## portal and a fake Zalo ZNS (HOST, PORT, MOTO_PORT, PORTAL_PORT, ZNS_PORT, ZNS_ERRORS, FRESH);
+## portal, a fake Zalo ZNS and a fake PayGov (HOST, PORT, MOTO_PORT, PORTAL_PORT, ZNS_PORT,
+## PAYGOV_PORT, ZNS_ERRORS, FRESH);
 ## the data is kept in .local-state/data across restarts
 run: $(STAMP)
 	$(BIN)/python -m devstack --host $(HOST) --port $(PORT) --moto-port $(MOTO_PORT) \
-		--portal-port $(PORTAL_PORT) --zns-port $(ZNS_PORT) \
+		--portal-port $(PORTAL_PORT) --zns-port $(ZNS_PORT) --paygov-port $(PAYGOV_PORT) \
 		$(if $(ZNS_ERRORS),--zns-errors "$(ZNS_ERRORS)") $(if $(FRESH),--fresh)
 
 ## demo: a realistic scenario against a running `make run` (another shell; the same PORT)

@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.adapters.file_records import DynamoFileRecords
     from chalicelib.adapters.file_store import S3FileStore
     from chalicelib.adapters.issued_forms import DynamoIssuedForms
-    from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
     from chalicelib.adapters.national_portal import HttpNationalPortal
     from chalicelib.adapters.payment_records import DynamoPaymentRecords
     from chalicelib.adapters.portal_sync_log import DynamoPortalSyncLog
@@ -53,7 +52,7 @@ if TYPE_CHECKING:  # cold start: each function imports only the adapters it uses
     from chalicelib.notify.channels import Channels
     from chalicelib.ports.feedback import FeedbackStore
     from chalicelib.ports.officials import OfficialsDirectory
-    from chalicelib.ports.payment_platform import BeneficiaryAccount
+    from chalicelib.ports.payment_platform import BeneficiaryAccount, PaymentPlatform
     from chalicelib.ports.reference import ReferenceSource
     from chalicelib.services.counters import Counter
     from chalicelib.services.digests import DigestDeps
@@ -595,11 +594,18 @@ class Container:
 
     # -- fees paid online (services/payments.py) ------------------------------------------------
     @cached_property
-    def payment_platform(self) -> MemoryPaymentPlatform:
-        """The in-memory platform until the PayGov adapter is wired (issue 20)."""
-        from chalicelib.adapters.memory_payment_platform import MemoryPaymentPlatform
+    def payment_platform(self) -> PaymentPlatform:
+        """PayGov when the settings name it (its keys read from SSM on first use); the in-memory
+        one in dev stages by default; none in a deployed stage without PayGov configured:
+        orders are still written and the applicant pays at the counter (docs/payments.md)."""
+        from chalicelib.adapters import paygov
 
-        return MemoryPaymentPlatform()
+        settings = self.settings
+        if settings.payment_platform == "memory" and not settings.is_dev_stage:
+            from chalicelib.adapters.no_payment_platform import NoPaymentPlatform
+
+            return NoPaymentPlatform()
+        return paygov.platform_from_settings(settings, read_parameter=_payment_keys)
 
     @cached_property
     def payment_records(self) -> DynamoPaymentRecords:
@@ -676,6 +682,21 @@ def _has_zns_template(settings: Settings, name: str) -> bool:
     except json.JSONDecodeError:
         return False
     return isinstance(templates, dict) and bool(templates.get(name))
+
+
+def _payment_keys(name: str) -> str:
+    """The payment platform's keys (SSM). Not there or not readable: the platform is
+    unavailable for now (the lookup page says to pay at the counter, a callback is answered
+    500 so the platform sends it again, the night's statement is counted missing), never a
+    crash of the page."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.ports.payment_platform import PlatformUnavailable
+
+    try:
+        return _secure_parameter(name)
+    except (BotoCoreError, ClientError) as error:
+        raise PlatformUnavailable(f"{name}: {error}") from error
 
 
 def _secure_parameter(name: str) -> str:

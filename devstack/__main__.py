@@ -57,6 +57,12 @@ def arguments() -> argparse.ArgumentParser:
         help="the fake Zalo ZNS server's port, 0 for any (default %(default)s)",
     )
     parser.add_argument(
+        "--paygov-port",
+        type=int,
+        default=5003,
+        help="the fake PayGov's port (fees paid online), 0 for any (default %(default)s)",
+    )
+    parser.add_argument(
         "--zns-errors",
         default=None,
         metavar="PHONE=CODE,...",
@@ -133,17 +139,21 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         portal_port=args.portal_port,
         zns_port=args.zns_port,
         zns_rules=zns_rules,
+        paygov_port=args.paygov_port,
         keep_state=None if args.no_keep else args.state_dir,
         save_every=args.save_every,
     )
     try:
         stack.start()
     except OSError as error:  # a port taken: one line that says what to do
-        ports = f"{args.port}, {args.moto_port}, {args.portal_port}, {args.zns_port}"
+        ports = (
+            f"{args.port}, {args.moto_port}, {args.portal_port}, {args.zns_port}, "
+            f"{args.paygov_port}"
+        )
         print(
             f"cannot start the local stack: {error}. Ports asked: {ports} (API, moto, portal, "
-            "ZNS); choose free ones, e.g. make run PORT=8010 MOTO_PORT=5010 PORTAL_PORT=5011 "
-            "ZNS_PORT=5012 (0: any free one)",
+            "ZNS, PayGov); choose free ones, e.g. make run PORT=8010 MOTO_PORT=5010 "
+            "PORTAL_PORT=5011 ZNS_PORT=5012 PAYGOV_PORT=5013 (0: any free one)",
             file=sys.stderr,
         )
         return 1

@@ -3,7 +3,9 @@
 Three dossiers, three procedures, online and counter channels:
 - a birth registration filed online at a ward, through to the returned result;
 - a land transfer from the national portal (DongBoHoSoMC shape) with a supplement request, an
-  inter-agency tax step whose system asks for and confirms the fees, a result PDF signed by the
+  inter-agency tax step whose system asks for the fees, which the applicant pays online like a
+  person (the lookup page's checkout link, the fake PayGov's page; its callback resumes the
+  dossier, channel online, QĐ 766 3.6), a result PDF signed by the
   local development authority (devstack/signing.py) and stored before resolving (so it is an
   electronic result, QĐ 766 4.1), and the returned result;
 - a company registration received in person at the counter, where two officials act on the
@@ -14,10 +16,13 @@ It prints each dossier's history, then each agency's QĐ 766 indicator 4.1.
 from __future__ import annotations
 
 import argparse
+import html
 import itertools
 import random
+import re
 import sys
 import urllib.error
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -153,19 +158,20 @@ def land_transfer(cast: Cast) -> str:
                            "DuongDanTaiTepTin": "https://dichvucong.example/hd.pdf"}]  # fmt: skip
     receipt = cast.portal.submit(item)
     code = _accepted(receipt)
+    pin = receipt["pin"]
     _applied(o["land_specialist"].act(code, "take_up"))
     _applied(o["land_specialist"].act(code, "request_supplement",
                                       note="Bổ sung bản sao trích đo địa chính"))  # fmt: skip
     _applied(o["land_receiver"].act(code, "supplement_received", note="Đã nhận bản trích đo"))
     _applied(o["land_specialist"].act(code, "forward", note="Chuyển thông tin địa chính sang Thuế"))
-    # The tax department's system reports through its own signed webhook.
-    for action, note in [
-        ("request_fees", "Thông báo nộp thuế TNCN và lệ phí trước bạ"),
-        ("fees_paid", "Người dân đã nộp thuế"),
-        ("forward", "Hoàn thành xác định nghĩa vụ tài chính"),
-    ]:
-        queued = cast.tax.report(code, action, note=note)
-        _applied(o["land_specialist"].settled(code, queued["command_id"]))
+    # The tax department's system reports through its own signed webhook; the applicant pays
+    # the fees online (the payment platform's callback says so), then the tax step ends.
+    queued = cast.tax.report(code, "request_fees", amount_vnd=LAND_FEES_VND,
+                             note="Thông báo nộp thuế TNCN và lệ phí trước bạ")  # fmt: skip
+    _applied(o["land_specialist"].settled(code, queued["command_id"]))
+    pay_like_the_applicant(cast, o["land_specialist"], code, pin)
+    queued = cast.tax.report(code, "forward", note="Hoàn thành xác định nghĩa vụ tài chính")
+    _applied(o["land_specialist"].settled(code, queued["command_id"]))
     _applied(o["land_specialist"].act(code, "forward", note="Trình ký Giấy chứng nhận"))
     # The leader signs the result and stores it before resolving: the resolve then finds an
     # electronic result among the dossier's files (QĐ 766 4.1).
@@ -173,6 +179,91 @@ def land_transfer(cast: Cast) -> str:
     _applied(o["land_leader"].act(code, "resolve"))
     _applied(o["land_receiver"].act(code, "return_result"))
     return code
+
+
+LAND_FEES_VND = 2_350_000  # the tax office's notice: personal income tax and registration fee
+FEES_REQUESTED = 6
+
+
+def land_transfer_waiting_for_fees(
+    cast: Cast, applicant: dict[str, str], amount_vnd: int = LAND_FEES_VND
+) -> tuple[str, str, dict[str, Any]]:
+    """A land transfer from the portal, taken up and sent to the tax office, whose system asks
+    for `amount_vnd`: its code, its receipt PIN and its open payment order (the tests' and the
+    page tests' starting point)."""
+    o = cast.officials
+    received = _moment(30)
+    item = land_transfer_item(
+        f"{LAND_OFFICE}-{received:%y%m%d}-{next(PORTAL_SEQUENCE):04d}", received, applicant,
+        "Chuyển nhượng quyền sử dụng đất thửa 7, tờ bản đồ 3",
+    )  # fmt: skip
+    receipt = cast.portal.submit(item)
+    code = _accepted(receipt)
+    _applied(o["land_specialist"].act(code, "take_up"))
+    _applied(o["land_specialist"].act(code, "forward", note="Chuyển sang Thuế"))
+    queued = cast.tax.report(code, "request_fees", amount_vnd=amount_vnd,
+                             note="Thông báo nộp thuế")  # fmt: skip
+    _applied(o["land_specialist"].settled(code, queued["command_id"]))
+    [order] = o["land_specialist"].dossier(code)["payments"]["orders"]
+    return code, receipt["pin"], order
+
+
+def pay_like_the_applicant(cast: Cast, official: Official, code: str, pin: str) -> None:
+    """The applicant opens the lookup page (code and PIN), follows its checkout link to the
+    payment platform (the local stack's fake PayGov) and pays there; the platform's callback
+    then resumes the dossier: wait until it has."""
+    lookup = lookup_page(cast.api, code, pin)
+    link = checkout_link(lookup)
+    if link is None:
+        raise RuntimeError(f"{code}: the lookup page shows no checkout link")
+    shown = " và mã VietQR" if 'id="ma-vietqr"' in lookup else ""
+    print(f"{code}: chờ nộp phí, lệ phí: trang tra cứu {cast.api.base_url}{LOOKUP_PATH}?ma="
+          f"{code} (mã tra cứu {pin}) hiện liên kết thanh toán trực tuyến{shown}")  # fmt: skip
+    pay_on_checkout_page(cast.api, link)
+    cast.api.wait_for(lambda: official.dossier(code)["dossier"],
+                      lambda d: d["status"] != FEES_REQUESTED)  # fmt: skip
+    print(f"{code}: đã thanh toán trực tuyến qua PayGov (giả lập); hồ sơ tiếp tục giải quyết")
+
+
+LOOKUP_PATH = "/tra-cuu"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CHECKOUT_LINK = re.compile(r'id="thanh-toan-truc-tuyen" href="([^"]+)"')
+_PAY_FORM = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+def lookup_page(api: Api, code: str, pin: str) -> str:
+    """The citizen's lookup page for `code` and `pin`, as a browser gets it: the form (and its
+    CSRF cookie) first, then the form posted."""
+    form = api.call("GET", f"{LOOKUP_PATH}?ma={urllib.parse.quote(code)}")
+    cookie = (form.headers.get("Set-Cookie") or "").split(";", 1)[0]
+    token = _CSRF_FIELD.search(str(form.body))
+    if form.status != 200 or not cookie or token is None:
+        raise RuntimeError(f"the lookup form did not open: HTTP {form.status}")
+    fields = urllib.parse.urlencode({"ma": code, "pin": pin, "csrf_token": token.group(1)})
+    answer = api.call("POST", LOOKUP_PATH, body=fields.encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
+    if answer.status != 200:
+        raise RuntimeError(f"the lookup of {code} answered HTTP {answer.status}")
+    return str(answer.body)
+
+
+def checkout_link(page: str) -> str | None:
+    """The payment platform's checkout link the lookup page shows, if it shows one."""
+    found = _CHECKOUT_LINK.search(page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def pay_on_checkout_page(api: Api, link: str) -> None:
+    """What a person does on the platform's page: open it, press Thanh toán (the fake PayGov
+    takes the payment, sends its callback, then sends the browser back to the lookup page)."""
+    page = api.call_url("GET", link)
+    form = _PAY_FORM.search(str(page.body))
+    if page.status != 200 or form is None:
+        raise RuntimeError(f"the checkout page did not open: HTTP {page.status}")
+    action = urllib.parse.urljoin(link, html.unescape(form.group(1)))
+    paid = api.call_url("POST", action, body=b"", headers={"Content-Type": "text/plain"})
+    if paid.status != 200:  # the redirect back to the lookup page, followed
+        raise RuntimeError(f"the payment was not taken: HTTP {paid.status}: {paid.body}")
 
 
 def company_registration(cast: Cast) -> str:

@@ -104,6 +104,10 @@ class FakePayGov:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
     def start(self) -> FakePayGov:
         self._server = ThreadingHTTPServer(self._address, _handler_for(self))
         self._server.daemon_threads = True

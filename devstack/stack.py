@@ -50,6 +50,7 @@ from chalicelib.http.gateway_problems import local_answer
 from chalicelib.http.problems import PROBLEM_JSON
 from chalicelib.services.outbox import vietnam_time
 from chalicelib.settings import Settings
+from devstack.fake_paygov import FakePayGov
 from devstack.fake_portal import FakePortal
 from devstack.fake_zns import APP_ID as ZNS_APP_ID
 from devstack.fake_zns import SECRET_KEY as ZNS_SECRET_KEY
@@ -71,6 +72,7 @@ PORTAL_CLIENT = "portal-dev"
 TAX_CLIENT = "thue-dev"
 GATEWAY_CLIENT = "gateway-dev"  # the SMS/ZNS gateway: delivery receipts and opt-outs
 GATEWAY_SCOPES = ["delivery-receipts", "opt-outs"]
+PAYGOV_CALLBACK = "/v1/webhooks/payments/paygov"  # where the fake PayGov reports payments
 # The portal sends dossiers and what their applicants do on it (docs/dvcqg-contract.md §8),
 # its ratings and its PAKN (docs/citizen-voice.md).
 PORTAL_SCOPES = ["dossiers", "portal-events", "ratings", "feedback"]
@@ -199,6 +201,8 @@ class LocalStack:
     `portal_port` / `zns_port`: the fake national portal's and the fake Zalo ZNS server's (0:
     any free one). `zns_rules`: phone → ZNS error code the fake Zalo answers (devstack/fake_zns);
     None: no fake Zalo, ZNS is off (the notices go by SMS).
+    `paygov_port`: the fake PayGov's (devstack/fake_paygov; 0: any free one): stage local pays
+    fees online through it, its callbacks sent to this API.
     `keep_state`: a directory where the data is saved (on stop and every `save_every` seconds)
     and from which it is restored at start (devstack/persistence); None: nothing kept.
     """
@@ -221,6 +225,7 @@ class LocalStack:
         portal_port: int = 0,
         zns_port: int = 0,
         zns_rules: Mapping[str, int] | None = None,
+        paygov_port: int = 0,
         keep_state: str | Path | None = None,
         save_every: float = 30.0,
     ) -> None:
@@ -252,6 +257,7 @@ class LocalStack:
         self.api_lock = threading.Lock()
         self.portal = FakePortal(fail_rate=portal_fail_rate, port=portal_port)
         self.zns = None if zns_rules is None else FakeZns(port=zns_port, rules=zns_rules)
+        self.paygov = FakePayGov(port=paygov_port)
         self.keep_state = None if keep_state is None else Path(keep_state)
         self.save_every = save_every
         self.keeper: Keeper | None = None
@@ -283,8 +289,10 @@ class LocalStack:
             self._store_dev_secrets()
             self._start_portal()
             self._start_zns()
+            self._start_paygov()
             self._load_app()
             self._serve_http(config)
+            self.paygov.callback_url = self.base_url + PAYGOV_CALLBACK
             if self.run_pollers:
                 self.pollers.start()
             if self.keeper is not None and self.save_every > 0:
@@ -312,6 +320,7 @@ class LocalStack:
         self.portal.stop()
         if self.zns is not None:
             self.zns.stop()
+        self.paygov.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -478,6 +487,22 @@ class LocalStack:
         }.items():
             self.env.setdefault(name, value)
 
+    def _start_paygov(self) -> None:
+        """Fees paid online: the fake PayGov on loopback (fake_paygov.py), its keys in SSM as
+        production keeps them; its callbacks go to this API (set once the API listens)."""
+        self.paygov.start()
+        name = self.env.get("MOTCUA_PAYGOV_KEYS_PARAMETER") or f"/motcua/{self.stage}/paygov-keys"
+        self.aws_client("ssm").put_parameter(
+            Name=name, Value=self.paygov.keys_json(), Type="SecureString", Overwrite=True
+        )
+        for variable, value in {
+            "MOTCUA_PAYMENT_PLATFORM": "paygov",
+            "MOTCUA_PAYGOV_BASE_URL": self.paygov.url,
+            "MOTCUA_PAYGOV_MERCHANT_CODE": self.paygov.client_id,
+            "MOTCUA_PAYGOV_KEYS_PARAMETER": name,
+        }.items():
+            self.env.setdefault(variable, value)
+
     def _install(self) -> None:
         """The app's composition root, over this stack's settings (what Lambda would read from
         its environment); the one installed before comes back at `stop`."""
@@ -571,6 +596,11 @@ class LocalStack:
             )
         else:
             lines.append("  Zalo ZNS        off (notices to phones go by SMS)")
+        if self.paygov.running:
+            lines.append(
+                f"  PayGov          {self.paygov.url}   (fake: GET /_records, POST /_control; "
+                f"callbacks to {self.paygov.callback_url})"
+            )
         if TRUST_ROOTS_VARIABLE in self.env:
             lines.append(
                 f"  result signing  {self.env[TRUST_ROOTS_VARIABLE]}   (the local development "

@@ -97,6 +97,20 @@ def reconcile_command(args: argparse.Namespace, ctx: Context) -> Answer:
     return json_answer(result)
 
 
+def payments_reconcile_command(args: argparse.Namespace, ctx: Context) -> Answer:
+    """What the nightly `payment_reconcile` does, for a day the operator names."""
+    from chalicelib.domain.calendar import as_local
+    from chalicelib.services import payment_reconcile
+
+    deps = ctx.deps
+    now = deps.now()
+    statement_day = args.day or payment_reconcile.yesterday(now)
+    if statement_day > as_local(now, "now").date():
+        raise CliError(f"--day {statement_day} is after today (Vietnam time): no statement yet")
+    result = payment_reconcile.reconcile(statement_day, deps.payment_deps(), now)
+    return json_answer(result.summary())
+
+
 def rebuild_command(args: argparse.Namespace, ctx: Context) -> Answer:
     from chalicelib import ops
 
@@ -295,6 +309,33 @@ def add(commands: Any) -> None:
         type=positive,
         default=None,
         help="only open dossiers and those ended in the last DAYS days (default: all), e.g. 30",
+    )
+
+    payments = commands.add_parser(
+        "payments",
+        help="fees paid online: the payment platform's statement",
+        description="Fees paid online: the payment platform's statement.",
+    )
+    payments_commands = payments.add_subparsers(
+        dest="payments_command", required=True, metavar="COMMAND"
+    )
+    payments_reconcile = add_command(
+        payments_commands,
+        "reconcile",
+        summary="match a day's statement of the payment platform against our orders",
+        description="Ask the payment platform for a day's statement (Vietnam day; default "
+        "yesterday, as the nightly job does) and take each line as a callback would: a payment "
+        "whose callback never came is applied, anything that does not match its order is "
+        "parked for an official. Safe to repeat: a payment is recorded once.",
+        examples=["motcua payments reconcile", "motcua payments reconcile --day 2026-03-02"],
+        run=payments_reconcile_command,
+        needs=STACK,
+    )
+    payments_reconcile.add_argument(
+        "--day",
+        type=day,
+        default=None,
+        help="the statement's day, Vietnam time (default: yesterday), e.g. 2026-03-02",
     )
 
     reference = commands.add_parser(

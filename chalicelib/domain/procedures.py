@@ -115,6 +115,10 @@ class Procedure(BaseModel):
     # Whether the electronic result must carry a valid digital signature (NĐ 45/2020 art.
     # 14(3)), or may also go unsigned ("optional": only where the procedure's own rules say so).
     result_signature: Literal["required", "optional"] = "required"
+    # When the fees are owed: once asked during processing (`request_fees`, the default), or
+    # up front with the dossier (NĐ 118 art. 24(2), docs/law.md §16): then a dossier received
+    # online without proof of payment gets its fee request from the system at receipt.
+    fees_due: Literal["when_requested", "at_receipt"] = "when_requested"
     sample: bool = False
     steps: Annotated[list[ProcessStep], Field(min_length=1)]
 
@@ -135,6 +139,8 @@ class Procedure(BaseModel):
                 f"the steps take {_hours(used)} working hours, more than the time limit "
                 f"of {_hours(total)} ({self.time_limit})",
             )
+        if self.fees_due == "at_receipt" and not self.total_fees_vnd:
+            raise broken("fees_due", "at_receipt needs a fee line that costs something")
         within = self.supplement_request_within
         if within is not None and within.to_timedelta(LEGAL_WORKING_DAY) > total:
             raise broken(

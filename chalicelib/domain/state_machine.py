@@ -116,7 +116,9 @@ RULES: dict[Action, Rule] = {
     Action.SUPPLEMENT_RECEIVED: _rule({S.SUPPLEMENT_REQUESTED},
                                       {R.RECEIVER, R.SPECIALIST, R.APPLICANT}, HOLDER_OR_DESK,
                                       Clock.RESUME, None),
-    Action.REQUEST_FEES: _rule({S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
+    # Received: fees owed up front (catalog `fees_due: at_receipt`), asked by the system at
+    # receipt (services/fees_at_receipt.py); `fees_paid` then resumes to received.
+    Action.REQUEST_FEES: _rule({S.RECEIVED, S.PROCESSING}, {R.SPECIALIST, R.LEADER, R.SYSTEM},
                                (Place.HOLDER,), Clock.PAUSE, S.FEES_REQUESTED),
     Action.FEES_PAID: _rule({S.FEES_REQUESTED}, {R.RECEIVER, R.SPECIALIST, R.SYSTEM, R.APPLICANT},
                             HOLDER_OR_DESK, Clock.RESUME, None),

@@ -35,6 +35,8 @@ def run_intake_batch(event: dict[str, Any], context: Any, deps: Container) -> di
         envelope = IntakeEnvelope.model_validate(body)
         receipt = intake.create_dossier(envelope, intake_deps, now=deps.now())
         observability.bind_dossier(receipt.code)
+        if receipt.status == "accepted" and receipt.code:
+            _ask_fees_due_at_receipt(receipt.code, envelope.request.procedure_code, deps)
         observability.get_logger().info(
             f"intake {receipt.status}",
             receipt_id=receipt.receipt_id,
@@ -107,6 +109,18 @@ def _open_payment_order(envelope: Any, outcome: Any, deps: Container) -> None:
         order = payments.open_order_for(envelope.code, deps.payment_deps())
         if order is not None:
             observability.get_logger().info("payment order open", order_code=order.order_code)
+
+
+def _ask_fees_due_at_receipt(code: str, procedure_code: str, deps: Container) -> None:
+    """Fees paid up front (catalog `fees_due: at_receipt`): the system asks for them now. A
+    redelivered intake asks again with the same command id: applied once."""
+    from chalicelib.services import fees_at_receipt
+
+    if not fees_at_receipt.may_be_due(procedure_code, deps.catalog):
+        return
+    queued = fees_at_receipt.ask_if_due(code, procedure_code, deps.payment_deps(), deps.now())
+    if queued is not None:
+        observability.get_logger().info("fees due at receipt asked", command_id=queued)
 
 
 def _show_failed_command(raw: str, reason: str, deps: Container) -> None:

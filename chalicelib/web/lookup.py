@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.messages import format_vnd
 from chalicelib.domain.statuses import DossierStatus
 from chalicelib.http.problems import Problem
+from chalicelib.ports.payment_platform import PlatformUnavailable
 from chalicelib.services.errors import Invalid, NotFound, TooManyRequests
 from chalicelib.web.site import Site
 
@@ -105,14 +106,17 @@ def look_up(
     if rating_link is not None and outcome.dossier.get("status") == DossierStatus.RETURNED:
         outcome.rating_url = rating_link(code)
     if how_to_pay is not None and outcome.dossier.get("status") == DossierStatus.FEES_REQUESTED:
-        outcome.payment = how_to_pay(code)
+        try:
+            outcome.payment = how_to_pay(code)
+        except PlatformUnavailable:  # no link now (down, or none configured): pay at the counter
+            outcome.payment = None
     return outcome
 
 
 def payment_view(how: HowToPay | None, qr_image: str | None = None) -> dict[str, Any] | None:
     """What the page shows of an open order: the amount and its lines, the expiry, the
-    platform's link, the beneficiary for a bank transfer, and the VietQR image (a data URI,
-    from chalicelib/forms/vietqr_image.py once it is there; None: no image shown)."""
+    platform's link, the beneficiary for a bank transfer, and the VietQR code as inline SVG
+    markup (`qr_image`; by default drawn here from the order: `vietqr_markup`)."""
     if how is None:
         return None
     order, request = how.order, how.request
@@ -127,8 +131,37 @@ def payment_view(how: HowToPay | None, qr_image: str | None = None) -> dict[str,
         "account_name": request.beneficiary.account_name,
         "account_number": request.beneficiary.account_number,
         "description": request.description,
-        "qr_image": qr_image,
+        "qr_image": qr_image if qr_image is not None else vietqr_markup(how),
     }
+
+
+def vietqr_markup(how: HowToPay) -> str | None:
+    """The order's VietQR code (a bank transfer of its amount to the agency's account, the order
+    code as the note) as SVG markup the page inlines: the pages' CSP allows no data: image,
+    and the SVG carries no script or style. Its `<title>` is the image's text alternative,
+    in Vietnamese. None when the account cannot be carried by a VietQR payload."""
+    from chalicelib.domain.vietqr import VietQRFieldError, transfer_payload
+    from chalicelib.forms.vietqr_image import vietqr_svg
+
+    account = how.request.beneficiary
+    try:
+        payload = transfer_payload(
+            bank_bin=account.bank_bin,
+            account_number=account.account_number,
+            amount_vnd=how.order.amount_vnd,
+            purpose=how.order.order_code,
+        )
+    except VietQRFieldError:
+        return None
+    alt = (
+        f"Mã VietQR: chuyển khoản {format_vnd(how.order.amount_vnd)} vào tài khoản "
+        f"{account.account_number} ({account.account_name}), nội dung {how.order.order_code}"
+    )
+    svg = vietqr_svg(payload, scale=5, title=alt)
+    # An image to assistive technology, named by its title.
+    return svg.replace("<svg ", '<svg role="img" aria-labelledby="vietqr-title" ', 1).replace(
+        "<title>", '<title id="vietqr-title">', 1
+    )
 
 
 def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:

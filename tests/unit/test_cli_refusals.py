@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["report-rebuild", "--agency", "000.00.06.H19", "--from", "2026-13", "--to", "2026-03"],
     ),
     "portal reconcile": (["portal", "reconcile"], ["portal", "reconcile", "--days=soon"]),
+    "payments reconcile": (["payments", "reconcile"], ["payments", "reconcile", "--day=monday"]),
     "reference push": (["reference", "push"], ["reference", "push", "--data-dir"]),
     "deliveries": (["deliveries", CODE], ["deliveries"]),
     "forms": (["forms", CODE, "01"], ["forms", CODE, "07", "--first", "31/12/2026"]),

@@ -51,6 +51,8 @@ def test_the_fake_zalos_errors_come_from_the_option():
 
 def test_every_port_is_an_option():
     args = arguments().parse_args(
-        ["--port", "8791", "--moto-port", "5791", "--portal-port", "5792", "--zns-port", "5793"]
-    )
-    assert (args.port, args.moto_port, args.portal_port, args.zns_port) == (8791, 5791, 5792, 5793)
+        ["--port", "8791", "--moto-port", "5791", "--portal-port", "5792", "--zns-port", "5793",
+         "--paygov-port", "5794"]
+    )  # fmt: skip
+    ports = (args.port, args.moto_port, args.portal_port, args.zns_port, args.paygov_port)
+    assert ports == (8791, 5791, 5792, 5793, 5794)

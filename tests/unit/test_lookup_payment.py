@@ -5,7 +5,11 @@ order the page keeps its general words."""
 from datetime import timedelta
 
 from chalicelib.domain import payments as pay
-from chalicelib.ports.payment_platform import BeneficiaryAccount, PaymentRequest
+from chalicelib.ports.payment_platform import (
+    BeneficiaryAccount,
+    PaymentRequest,
+    PlatformUnavailable,
+)
 from chalicelib.services.payments import HowToPay
 from chalicelib.web.lookup import look_up, payment_view, render_lookup
 from chalicelib.web.site import Site
@@ -58,14 +62,27 @@ def test_an_open_order_shows_how_to_pay():
     assert "17 giờ 00, ngày 16/03/2026" not in html  # the expiry is the order's moment:
     assert "10 giờ 00, ngày 16/03/2026" in html  # seven days after the request
     assert ACCOUNT.account_number in html and ORDER.order_code in html
-    assert "<img" not in html  # no VietQR image until its renderer provides one
-    with_qr = render_lookup(Site(), "t" * 43, look_up(
-        {"ma": CODE, "pin": "P"}, checked_code=lambda c: c, lookup=lambda c, p: waiting(),
-        result=lambda c, p: {}, how_to_pay=lambda c: payment_view(HOW, "data:image/png;base64,AA"),
-    ))  # fmt: skip
-    assert 'src="data:image/png;base64,AA"' in with_qr
+    # The VietQR code, inline (the CSP allows no data: image), named in Vietnamese.
+    assert "<img" not in html and html.count("<svg ") == 1
+    assert '<svg role="img" aria-labelledby="vietqr-title"' in html
+    named = "Mã VietQR: chuyển khoản 1.500.000 đồng vào tài khoản " + ACCOUNT.account_number
+    assert f'<title id="vietqr-title">{named}' in html
+    svg = html[html.index("<svg ") : html.index("</svg>")]
+    assert "<script" not in svg and "style" not in svg
 
 
 def test_without_an_order_the_page_says_where_to_pay_in_general():
     html = page(None)
     assert 'id="thanh-toan"' not in html and "Cổng Dịch vụ công" in html
+
+
+def test_a_platform_that_gives_no_link_leaves_the_page_saying_where_to_pay():
+    def down(code):
+        raise PlatformUnavailable("create: HTTP 503")
+
+    outcome = look_up({"ma": CODE, "pin": "ABCD-EFGH"}, checked_code=lambda c: c,
+                      lookup=lambda c, p: waiting(), result=lambda c, p: {"items": []},
+                      how_to_pay=down)  # fmt: skip
+    html = render_lookup(Site(), "t" * 43, outcome)
+    assert outcome.status == 200 and outcome.payment is None
+    assert 'id="thanh-toan"' not in html and "bộ phận một cửa" in html
