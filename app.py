@@ -678,6 +678,7 @@ def lookup_page() -> Response:
             result=_public_result,
             rating_link=_rating_link,
             how_to_pay=_how_to_pay,
+            receipts=_public_receipts,
         )
     html = lookup.render_lookup(site, csrf.value, outcome)
     return page(html, outcome.status, {**outcome.headers, **csrf.headers})

@@ -47,6 +47,7 @@ class Outcome:
     results: list[dict[str, Any]] = field(default_factory=list)
     rating_url: str | None = None  # returned and still open to rating: the rating page
     payment: dict[str, Any] | None = None  # waiting for fees with an open order: how to pay
+    receipts: list[dict[str, Any]] = field(default_factory=list)  # e-receipts of fees paid
 
 
 def _beside(error: Invalid | Problem, outcome: Outcome, status: int) -> Outcome:
@@ -64,13 +65,15 @@ def look_up(
     result: Callable[[str, str], dict[str, Any]],
     rating_link: Callable[[str], str | None] | None = None,
     how_to_pay: Callable[[str], dict[str, Any] | None] | None = None,
+    receipts: Callable[[str, str], list[dict[str, Any]]] | None = None,
 ) -> Outcome:
     """The lookup of a posted form. `checked_code` is the API's check of a code's form (raises
     a 400 Problem naming `code`); `lookup` and `result` are the API's use cases, bound to this
     request (the PIN, the limits for the caller's address). `rating_link`: the rating page of
     a returned dossier while it may be rated (the PIN holder is the applicant), else None.
     `how_to_pay`: the open payment order of a dossier waiting for fees (`payment_view`), else
-    None (no order, expired, or the agency takes no online payment)."""
+    None (no order, expired, or the agency takes no online payment). `receipts`: the dossier's
+    electronic receipts for fees paid online, each with a short-lived link to its PDF."""
     code = fields.get(CODE, "").strip()[:MAX_CODE]
     pin = fields.get(PIN, "").strip()[:MAX_PIN]
     outcome = Outcome(code=code)
@@ -103,6 +106,11 @@ def look_up(
             outcome.results = list(result(code, pin)["items"])
         except NotFound:  # the result file went between the two reads: shown without it
             outcome.results = []
+    if receipts is not None:
+        outcome.receipts = [
+            {**receipt, "amount": format_vnd(receipt["amount_vnd"])}
+            for receipt in receipts(code, pin)
+        ]
     if rating_link is not None and outcome.dossier.get("status") == DossierStatus.RETURNED:
         outcome.rating_url = rating_link(code)
     if how_to_pay is not None and outcome.dossier.get("status") == DossierStatus.FEES_REQUESTED:
@@ -177,6 +185,7 @@ def render_lookup(site: Site, csrf_token: str, outcome: Outcome) -> str:
         results=outcome.results,
         rating_url=outcome.rating_url,
         payment=outcome.payment,
+        receipts=outcome.receipts,
         fields={"code": CODE, "pin": PIN},
         action=site.url(PATH),
     )

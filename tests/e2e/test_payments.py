@@ -8,8 +8,11 @@ the nightly reconciliation. One stack for the module."""
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
+import re
+import urllib.request
 import uuid
 from datetime import datetime, time, timedelta
 
@@ -91,6 +94,20 @@ def forged_callback(order: dict) -> bytes:
     return json.dumps(line).encode()
 
 
+def receipt_text(page: str, printed_number: str) -> str:
+    """The text of the receipt the lookup page links as number `printed_number` (its PDF
+    fetched as the citizen's browser would, read back with pypdf)."""
+    from pypdf import PdfReader
+
+    section = page[page.index('id="bien-lai"') :]
+    found = re.search(r'<a href="([^"]+)"[^>]*>Biên lai số ' + printed_number, section)
+    assert found, "the lookup page links no such receipt"
+    with urllib.request.urlopen(html.unescape(found.group(1)), timeout=30) as answer:
+        assert answer.headers["Content-Type"] == "application/pdf"
+        pdf = answer.read()
+    return " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def report_36(cast, months: tuple[str, str]) -> dict:
     path = f"/v1/reports/766?agency={demo.LAND_OFFICE}&from={months[0]}&to={months[1]}"
     body = cast.api.expect(cast.officials["land_leader"].get(path), 200)
@@ -164,6 +181,14 @@ def test_paid_on_the_platform_s_page_the_dossier_resumes_its_date_moved_and_3_6_
     assert after["fees_paid_online"] == before["fees_paid_online"] + 1
     assert after["fees_owed"] == before["fees_owed"]  # owed since the request
     assert all(p["order_code"] != order["order_code"] for p in parked(cast, order["agency"]))
+
+    # One electronic receipt, numbered once however often the callback came: the citizen's
+    # lookup links its PDF, which names the dossier, the amount and the platform's transaction.
+    [receipt] = paid["payments"]["receipts"]
+    text = receipt_text(demo.lookup_page(cast.api, code, pin), receipt["printed_number"])
+    for printed in (code, "2.350.000", payment["transaction_id"], "Phạm Thị Hoa",
+                    "Hai triệu ba trăm năm mươi nghìn đồng chẵn"):  # fmt: skip
+        assert printed in text, printed
 
 
 def test_a_wrong_amount_and_a_late_payment_are_parked_and_listed_nothing_applied(stack, cast):
