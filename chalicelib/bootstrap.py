@@ -601,7 +601,9 @@ class Container:
         from chalicelib.adapters import paygov
 
         settings = self.settings
-        if settings.payment_platform == "memory" and not settings.is_dev_stage:
+        if settings.payment_platform == "none" or (
+            settings.payment_platform == "memory" and not settings.is_dev_stage
+        ):
             from chalicelib.adapters.no_payment_platform import NoPaymentPlatform
 
             return NoPaymentPlatform()

@@ -127,12 +127,16 @@ class Settings(BaseModel):
     portal_lookups_per_second: Annotated[float, _env("PORTAL_LOOKUPS_PER_SECOND", ge=0)] = 5
     portal_reconcile_rounds: Annotated[int, _env("PORTAL_RECONCILE_ROUNDS", ge=1, le=20)] = 10
     portal_reconcile_days: Annotated[float, _env("PORTAL_RECONCILE_DAYS", gt=0, le=366)] = 7
-    # Fees paid online (issue 20): the payment platform, "memory" (dev stages only: its key is
-    # in the source) or "paygov" (chalicelib/adapters/paygov.py, docs/payment-contract.md):
+    # Fees paid online (issue 20): the payment platform, "none" (orders are written, the
+    # applicant pays at the counter; what a deployed stage left at "memory" gets too),
+    # "memory" (dev stages only: its key is in the source) or "paygov"
+    # (chalicelib/adapters/paygov.py, docs/payment-contract.md):
     # its base URL (https, or http on loopback for devstack.fake_paygov), the merchant code it
     # gave the province, and the SSM SecureString JSON holding the two keys
     # (`{"hash_key_1", "hash_key_2"}`); default /motcua/<stage>/paygov-keys.
-    payment_platform: Annotated[Literal["memory", "paygov"], _env("PAYMENT_PLATFORM")] = "memory"
+    payment_platform: Annotated[Literal["none", "memory", "paygov"], _env("PAYMENT_PLATFORM")] = (
+        "memory"
+    )
     paygov_base_url: Annotated[str, _env("PAYGOV_BASE_URL")] = ""
     paygov_merchant_code: Annotated[
         str, _env("PAYGOV_MERCHANT_CODE", pattern=r"^[A-Za-z0-9_.-]{0,64}$")

@@ -138,6 +138,34 @@ SETTING_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
             "/motcua/<stage>/oidc/); empty: a public client, PKCE only.",
         },
     ),
+    "PaymentPlatform": (
+        "MOTCUA_PAYMENT_PLATFORM",
+        {
+            "Type": "String",
+            "Default": "none",
+            "AllowedValues": ["none", "paygov"],
+            "Description": "Fees paid online: paygov (the national payment platform, "
+            "docs/payment-contract.md) or none (orders written, paid at the counter).",
+        },
+    ),
+    "PayGovBaseUrl": (
+        "MOTCUA_PAYGOV_BASE_URL",
+        {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^(https://.+)?$",
+            "Description": "PayGov's base URL (https), with PaymentPlatform paygov.",
+        },
+    ),
+    "PayGovMerchantCode": (
+        "MOTCUA_PAYGOV_MERCHANT_CODE",
+        {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^[A-Za-z0-9_.-]{0,64}$",
+            "Description": "The client id PayGov gave the province (its keys: SSM paygov-keys).",
+        },
+    ),
     "PublicBaseUrl": (
         "MOTCUA_PUBLIC_BASE_URL",
         {"Type": "String", "Default": "", "Description": "Public URL of the API (links)."},

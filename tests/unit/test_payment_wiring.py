@@ -31,6 +31,18 @@ def test_a_deployed_stage_names_paygov_and_gets_it_with_its_keys_read_later():
     assert isinstance(found, PayGovPlatform) and found.name == "paygov"
 
 
+def test_none_said_outright_is_no_platform_in_every_stage_and_the_template_offers_it():
+    from infra.compose import SETTING_PARAMETERS
+
+    assert isinstance(
+        platform(MOTCUA_STAGE="local", MOTCUA_PAYMENT_PLATFORM="none"), NoPaymentPlatform
+    )
+    deployable = {variable: spec for variable, spec in SETTING_PARAMETERS.values()}
+    assert deployable["MOTCUA_PAYMENT_PLATFORM"]["AllowedValues"] == ["none", "paygov"]
+    assert deployable["MOTCUA_PAYMENT_PLATFORM"]["Default"] == "none"
+    assert {"MOTCUA_PAYGOV_BASE_URL", "MOTCUA_PAYGOV_MERCHANT_CODE"} <= set(deployable)
+
+
 def test_a_deployed_stage_without_paygov_gets_no_platform_rather_than_a_crash():
     found = platform(MOTCUA_STAGE="prod")
     assert isinstance(found, NoPaymentPlatform)
