@@ -387,7 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(args.url)
     except (urllib.error.URLError, ConnectionError) as error:
-        print(f"cannot reach {args.url}: {error}. Is `make run` running?", file=sys.stderr)
+        print(
+            f"cannot reach {args.url}: {error}. Is `make run` running, with the same PORT "
+            "(make run PORT=n, then make demo PORT=n)?",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from chalicelib.adapters.http_client import http_request
@@ -51,6 +51,7 @@ from chalicelib.adapters.paygov import (
     checksum,
     vietnam_time,
 )
+from devstack.loopback import LoopbackServer
 
 CLIENT_ID = "MOTCUA-LOCAL"
 # The local stage's keys only: published on purpose, refused by every other stage.
@@ -66,7 +67,9 @@ def refused(message: str) -> Answer:
     return 200, {"error": "1", "msg": message}
 
 
-class FakePayGov:
+class FakePayGov(LoopbackServer):
+    name = "fake-paygov"
+
     def __init__(
         self,
         *,
@@ -94,44 +97,14 @@ class FakePayGov:
         self.payments: list[dict[str, Any]] = []  # signed, callback-shaped
         self.deliveries: list[tuple[int | None, str]] = []  # the callback URL's answers
         self._lock = threading.Lock()
-        self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def running(self) -> bool:
         return self._server is not None
-
-    def start(self) -> FakePayGov:
-        self._server = ThreadingHTTPServer(self._address, _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-paygov", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> FakePayGov:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def keys_json(self) -> str:
         """The SSM value the API reads (MOTCUA_PAYGOV_KEYS_PARAMETER)."""

@@ -6,7 +6,7 @@ Kept: every item of the stack's tables, the latest version of every object of it
 the messages waiting (or in flight) in its queues, with their message attributes.
 Not kept, and said at start (`NOT_KEPT`): SSM parameters (the stack writes them again at each
 start), older versions of objects, messages' receive counts, what SNS/SES took (the outbox file
-keeps that), the fake portal's and fake ZNS server's own records.
+keeps that), the fake portal's, fake ZNS server's and fake PayGov's own records.
 
 Layout of the directory (replaced whole at each save: a crash mid-save keeps the one before):
     manifest.json               saved_at, counts
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 NOT_KEPT = (
     "SSM parameters (written again at each start), older versions of files, messages' "
-    "receive counts, the fake portal's and the fake ZNS server's own records"
+    "receive counts, the fake portal's, the fake ZNS server's and the fake PayGov's own records"
 )
 _BATCH_WRITE = 25  # BatchWriteItem's most
 _SEND_BATCH = 10  # SendMessageBatch's most
