@@ -131,7 +131,9 @@ def public_view(dossier: Dossier, catalog: Catalog) -> dict[str, Any]:
         # What the citizen is owed and asked (issue 18's lookup page): the appointment given
         # at receipt once an apology moved it to `due_at`, the overdue flag, and by when a
         # supplement asked of them is due.
-        "original_due_at": _iso(dossier.original_due_at),
+        # (Every dossier keeps the appointment QĐ 766 judges from receipt on; the citizen is
+        # shown it only beside an apology's new date.)
+        "original_due_at": _iso(dossier.original_due_at) if dossier.apologies else None,
         "overdue": dossier.overdue,
         "supplement_due_at": _iso(dossier.supplement_due_at)
         if dossier.status is DossierStatus.SUPPLEMENT_REQUESTED

@@ -140,6 +140,7 @@ def test_paid_on_the_platform_s_page_the_dossier_resumes_its_date_moved_and_3_6_
     assert link.startswith(stack.paygov.url + "/checkout/")
     page = demo.lookup_page(cast.api, code, pin)
     assert 'id="ma-vietqr"' in page and 'aria-labelledby="vietqr-title"' in page
+    assert "văn bản xin lỗi" not in page  # no apology was made: none is claimed
     months = (f"{asked.astimezone(LOCAL_TZ):%Y-%m}", "")
 
     # A forged callback (signed with another key) gets the platform's refusal, writes nothing.
