@@ -7,8 +7,11 @@ form as the QR code opens it, a wrong PIN, the dossier, and once resolved its el
 to download; then, on a desktop window, the counter (the intake form filled in, the receipt
 with its code, appointment and PIN, the dossier page with a scan attached), the officials'
 workbench (the ward's worklist, and a dossier at the leader's step with the apology the timer
-drafted), after the demo's dossiers the ward's leader's board, and last the citizen's rating
-page as the invitation's link opens it (a phone window). Needs `make browser`.
+drafted), after the demo's dossiers the ward's leader's board, the citizen's rating page as
+the invitation's link opens it (a phone window), and last paying fees online (a phone window):
+the lookup of a land transfer waiting for its fees (the amount, the checkout link, the VietQR
+code), the fake PayGov's checkout page, and the lookup once paid, listing the e-receipt.
+Needs `make browser`.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             code, pin = form_scenarios.counter_receipt_then_apology(cast)
         wrong = pin[:-1] + ("2" if pin[-1] != "2" else "3")
         with browser.chromium(browser.PHONE) as driver:
+            phone_sized(driver)
             driver.get(f"{stack.base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
             save(driver, "tra-cuu.png")
             submit(driver, wrong, "pin-loi")
@@ -82,7 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         print(board_screen(stack.base_url, out).relative_to(PROJECT_DIR))
         # After the board: its dossier would be one more on the board's figures.
         print(rating_screen(stack.base_url, cast, out).relative_to(PROJECT_DIR))
+        for path in payment_screens(stack.base_url, cast, out):
+            print(path.relative_to(PROJECT_DIR))
     return 0
+
+
+def phone_sized(driver: Any) -> None:
+    """The window at a phone's width: headless chromium opens its first window no narrower
+    than 500 CSS pixels (--window-size notwithstanding), wider than a phone."""
+    driver.set_window_size(*browser.PHONE)
 
 
 def counter_screens(base_url: str, out: Path) -> list[Path]:
@@ -201,12 +213,53 @@ def rating_screen(base_url: str, cast, out: Path) -> Path:
         code = demo.birth_registration(cast)
     token = bootstrap.container().rating_links.token(code)
     with browser.chromium(browser.PHONE) as driver:
+        phone_sized(driver)
         driver.get(f"{base_url}{PATH}{token}")
         driver.find_element(By.ID, "hai_long-khong").click()
         driver.find_element(By.ID, "ly_do_official").click()
         driver.find_element(By.ID, "y_kien").send_keys("Phải chờ lâu ở quầy tiếp nhận")
         driver.execute_script("document.activeElement && document.activeElement.blur()")
         return browser.full_page_png(driver, out / "danh-gia.png")
+
+
+def payment_screens(base_url: str, cast, out: Path) -> list[Path]:
+    """Fees paid online, as the citizen sees them on a phone: the lookup of a land transfer
+    the tax office asked fees for (the amount, the checkout link, the VietQR code), the
+    platform's checkout page (the local stack's fake PayGov) opened by that link, and, back on
+    the lookup once paid, the electronic receipt listed."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from devstack import demo
+
+    applicant = {"name": "Phạm Thị Hoa", "id_number": "075190004321", "phone": "0901234567"}
+    code, pin, _ = demo.land_transfer_waiting_for_fees(cast, applicant)
+    specialist = cast.officials["land_specialist"]
+
+    def looked_up(driver, wait_for: str) -> None:
+        driver.get(f"{base_url}/tra-cuu?ma={urllib.parse.quote(code)}")
+        driver.find_element(By.ID, "pin").send_keys(pin)
+        browser.click_when_settled(driver, By.CSS_SELECTOR, "form.lookup button[type=submit]")
+        WebDriverWait(driver, 15).until(shown.visibility_of_element_located((By.ID, wait_for)))
+        driver.execute_script("document.activeElement && document.activeElement.blur()")
+
+    saved = []
+    with browser.chromium(browser.PHONE) as driver:
+        phone_sized(driver)
+        looked_up(driver, "ma-vietqr")
+        saved.append(browser.full_page_png(driver, out / "tra-cuu-thanh-toan.png"))
+        driver.set_window_size(*browser.PHONE)
+        browser.click_when_settled(driver, By.ID, "thanh-toan-truc-tuyen")
+        WebDriverWait(driver, 15).until(shown.visibility_of_element_located((By.ID, "pay")))
+        saved.append(browser.full_page_png(driver, out / "paygov-thanh-toan.png"))
+        driver.set_window_size(*browser.PHONE)
+        browser.click_when_settled(driver, By.ID, "pay")
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.startswith(base_url))
+        cast.api.wait_for(lambda: specialist.dossier(code)["payments"]["receipts"], bool)
+        looked_up(driver, "bien-lai")
+        saved.append(browser.full_page_png(driver, out / "tra-cuu-bien-lai.png"))
+    return saved
 
 
 def board_screen(base_url: str, out: Path) -> Path:

@@ -197,9 +197,12 @@ class Dossier(BaseModel):
     reused_components: int = Field(default=0, ge=0)
     # The applicant's latest rating (domain/ratings.py): satisfied or not, and when. QĐ 766 5.4
     # counts a dossier with a rating of not satisfied; a later rating within the period
-    # replaces it (its counters move with it). The reasons and comment are on the history.
+    # replaces it (its counters move with it). Its reasons (RatingReason codes, so that the
+    # rating page shows them ticked again; empty on dossiers rated before they were kept) are
+    # here too; the comment only on the history, keeping this item small.
     satisfied: bool | None = None
     rated_at: datetime | None = None
+    rating_reasons: tuple[str, ...] = ()
     complaints: int = Field(default=0, ge=0)  # PAKN received that name this dossier
     # The official at the dossier's holder who last acted on it there (took it up, asked for a
     # supplement…): who has it in hand. None once it moves to another unit until someone there

@@ -3,7 +3,8 @@
 What is asked follows the national measurement of satisfaction (SIPAS, docs/law.md §14a):
 overall satisfied or not, and when not, which of its five factors fell short (at least one),
 with an optional comment. One rating per dossier: a later one within the period replaces it
-(the dossier keeps the latest, its history keeps every one); after the period it is refused.
+(the dossier keeps the latest with its reasons, its history keeps every one with its comment);
+after the period it is refused.
 
 The rating is a change of the dossier (`Action.RATED`), so QĐ 766 5.4's counters (`rated`,
 `unsatisfied`: indicators.rating_delta) move in the same transaction as its history entry.
@@ -122,6 +123,7 @@ def rate(
         update={
             "satisfied": answer.satisfied,
             "rated_at": at,
+            "rating_reasons": tuple(r.value for r in RatingReason if r in reasons),
             "version": dossier.version + 1,
             "revision": dossier.revision + 1,
         }
@@ -158,5 +160,16 @@ def questions(dossier: Dossier, returned: datetime | None, days: int) -> dict[st
         "reasons": [{"code": r.value, "label": r.label_vi} for r in RatingReason],
         "current": None
         if dossier.rated_at is None
-        else {"satisfied": dossier.satisfied, "rated_at": dossier.rated_at.isoformat()},
+        else {
+            "satisfied": dossier.satisfied,
+            "rated_at": dossier.rated_at.isoformat(),
+            "reasons": [r.value for r in recorded_reasons(dossier)],
+        },
     }
+
+
+def recorded_reasons(dossier: Dossier) -> tuple[RatingReason, ...]:
+    """The reasons of the dossier's latest rating, in SIPAS order; none on a dossier rated
+    before they were kept, and a code no longer asked is left out."""
+    kept = set(dossier.rating_reasons)
+    return tuple(r for r in RatingReason if r.value in kept)

@@ -194,6 +194,7 @@ class RatingReasonView(BaseModel):
 class RatingCurrent(BaseModel):
     satisfied: bool | None
     rated_at: str
+    reasons: list[RatingReason] = []  # of a "not satisfied"; none kept on older dossiers
 
 
 class RatingPage(BaseModel):

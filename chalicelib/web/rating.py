@@ -89,8 +89,14 @@ class Outcome:
 
 
 def _current(questions: dict[str, Any]) -> Choice:
+    """The recorded answer, to show chosen: its verdict and its reasons (the comment is kept
+    only in the dossier's history, so it is not shown again)."""
     current = questions.get("current") or {}
-    return Choice(satisfied=current.get("satisfied"))
+    codes = set(current.get("reasons") or ())
+    return Choice(
+        satisfied=current.get("satisfied"),
+        reasons=tuple(r for r in RatingReason if r.value in codes),
+    )
 
 
 def is_open(questions: dict[str, Any], now: datetime) -> bool:

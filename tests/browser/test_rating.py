@@ -129,6 +129,9 @@ def test_the_invitations_link_rates_and_a_second_answer_replaces_the_first(
     chromium.get(page)  # opened again: the answer given is chosen
     assert "Không hài lòng" in _wait_for(chromium, "da-danh-gia").text
     assert chromium.find_element(By.ID, "hai_long-khong").is_selected()
+    ticked = [r for r in ("access", "procedure", "official", "result", "feedback_handling")
+              if chromium.find_element(By.ID, f"ly_do_{r}").is_selected()]  # fmt: skip
+    assert ticked == ["official"]  # its reason too
     _answer(chromium, "co")
     assert "Hài lòng" in _wait_for(chromium, "cam-on").text
     assert _counts(cast, month) == (before[0] + 1, before[1])  # replaced, not added

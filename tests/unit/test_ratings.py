@@ -152,3 +152,26 @@ def test_domain_rate_refuses_outside_the_window_before_the_return(deps):
     with pytest.raises(ratings.RatingClosed):
         ratings.rate(dossier, early, returned=RETURNED, days=30,
                      actor=rating_service.link_actor(CODE))  # fmt: skip
+
+
+def test_the_page_opened_again_has_the_latest_answers_reasons_a_satisfied_one_clears_them(deps):
+    rate(deps, answer(False, RatingReason.RESULT, RatingReason.OFFICIAL, comment="Chờ lâu"), "c1")
+    current = rating_service.page(CODE, deps)["current"]
+    assert current["satisfied"] is False
+    assert current["reasons"] == ["official", "result"]  # in SIPAS order, the comment not kept
+    assert deps.store.get(CODE).rating_reasons == ("official", "result")
+    rate(deps, answer(True, when=RETURNED + timedelta(days=1)), "c2")
+    assert rating_service.page(CODE, deps)["current"]["reasons"] == []
+    assert (stats(deps).rated, stats(deps).unsatisfied) == (1, 0)  # counting as before
+
+
+def test_a_dossier_rated_before_reasons_were_kept_opens_with_none(deps):
+    rate(deps, answer(False, RatingReason.ACCESS), "c1")
+    stored = deps.store.get(CODE)
+    item = stored.model_dump(mode="json", exclude_defaults=True)
+    del item["rating_reasons"]  # what the state item of an older rating holds
+    older = type(stored).model_validate(item)
+    assert older.rating_reasons == () and older.satisfied is False
+    assert ratings.questions(older, RETURNED, 30)["current"]["reasons"] == []
+    satisfied = older.model_copy(update={"satisfied": True, "rating_reasons": ()})
+    assert "rating_reasons" not in satisfied.model_dump(exclude_defaults=True)  # kept small

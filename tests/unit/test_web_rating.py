@@ -155,6 +155,20 @@ def test_the_page_opens_with_the_current_answer_chosen_while_the_period_is_open(
     )
 
 
+def test_the_page_opened_again_ticks_the_recorded_reasons():
+    current = {"satisfied": False, "rated_at": (RETURNED + timedelta(days=1)).isoformat(),
+               "reasons": ["official", "result"]}  # fmt: skip
+    opened = rating.shown(questions(current), RETURNED + timedelta(days=2), days=30)
+    assert opened.choice.reasons == (RatingReason.OFFICIAL, RatingReason.RESULT)
+    html = rating.render_rating(Site(), "t" * 43, CODE + ".mac", opened)
+    assert _ticked(html) == {"official", "result"}
+    assert 'id="hai_long-khong" name="hai_long" value="khong" checked' in html
+    # An answer recorded before its reasons were kept: the verdict alone is chosen.
+    older = {"satisfied": False, "rated_at": current["rated_at"]}
+    opened = rating.shown(questions(older), RETURNED + timedelta(days=2), days=30)
+    assert opened.choice.satisfied is False and opened.choice.reasons == ()
+
+
 def test_the_page_shows_no_personal_data_and_escapes_what_was_typed():
     outcome = rating.Outcome(questions=questions(), choice=rating.Choice(comment="<b>x</b>"))
     outcome.errors = {"y_kien": "Không được dài quá 500 ký tự"}
