@@ -41,6 +41,11 @@ SENSITIVE_KEYS = frozenset(
 # Keys whose values are an applicant's name wherever they appear. `name` is one only inside
 # an `applicant` object: officials' names (actor names) are not masked.
 NAME_KEYS = frozenset({"chuhoso", "applicant_name"})
+# A payment platform's transaction reference (`PG0123456789`: letters, then digits) names a
+# payment, not a person; operators match it against the platform's statement. Kept as it is
+# only in that shape: anything else under the key is masked as usual.
+REFERENCE_KEYS = frozenset({"transaction_id"})
+_REFERENCE = re.compile(r"[A-Z]{2,6}[0-9]{6,24}")
 
 _QUOTED = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
 # `phone: 0912…`, `'id_number': '…'`, `"SoDienThoai":"…"`, `email=…` in free text.
@@ -248,6 +253,8 @@ def redact(value: Any, *, key: str | None = None, in_applicant: bool = False) ->
             return NAME_MASK
         if lowered in SENSITIVE_KEYS:
             return VALUE_MASK if not isinstance(value, list | tuple | set) else [VALUE_MASK]
+        if lowered in REFERENCE_KEYS and isinstance(value, str) and _REFERENCE.fullmatch(value):
+            return value
         if lowered == "applicant" and not isinstance(value, dict):
             dumped = _dump(value)
             return NAME_MASK if dumped is None else redact(dumped, key="applicant")

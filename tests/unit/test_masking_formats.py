@@ -128,3 +128,13 @@ def test_examples(text, expected):
 )
 def test_codes_amounts_and_dates_are_kept(text):
     assert mask(text) == text
+
+
+def test_a_payment_platform_s_transaction_reference_is_kept_under_its_key_only():
+    from chalicelib.domain.masking import redact
+
+    kept = redact({"transaction_id": "PG0912345678", "order_code": "TTJLOBGN33OA2E"})
+    assert kept == {"transaction_id": "PG0912345678", "order_code": "TTJLOBGN33OA2E"}
+    # A bare phone under the key, or the reference anywhere else, is masked as before.
+    assert redact({"transaction_id": "0912345678"}) == {"transaction_id": PHONE_MASK}
+    assert PHONE_MASK in redact({"note": "paid PG0912345678"})["note"]
