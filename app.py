@@ -1082,12 +1082,17 @@ def _queue_action(
 @app.route("/v1/dossiers/{code}", methods=["GET"])
 @problems
 def get_dossier(code: str) -> dict[str, object]:
-    actor, deps = _official(), _deps()
-    code = _dossier_code(code)
-    view = _reading().read_dossier(code, actor, deps.store, deps.catalog, deps.delivery_log)
-    view["payments"] = _payment_calls().dossier_payments(deps, code)
-    _audit_read(code, actor, "GET /v1/dossiers/{code}")  # NĐ 13/2023: recorded, or not shown
-    return view
+    from chalicelib.http import official_calls
+
+    actor = _official()
+    return official_calls.read_dossier(
+        _deps(),
+        app.current_request,
+        _dossier_code(code),
+        actor,
+        route="GET /v1/dossiers/{code}",
+        with_payments=True,
+    )
 
 
 def _audit_read(code: str, actor: Actor, route: str) -> None:
@@ -1122,23 +1127,11 @@ def get_command(code: str, command_id: str) -> dict[str, object]:
 @problems
 def get_worklist() -> dict[str, object]:
     actor = _official()
-    from chalicelib.domain.statuses import DossierStatus
-    from chalicelib.http import cursors
+    from chalicelib.http import official_calls
 
     query = _parse_query("WorklistQuery")
-    deps = _deps()
-    # The cursor continues this agency's worklist with these filters, and no other.
-    scope = (actor.agency, query.status, query.step)
-    page = _reading().worklist(
-        actor.agency,
-        status=DossierStatus(query.status) if query.status else None,
-        step=query.step,
-        limit=query.limit,
-        cursor=cursors.unseal(query.cursor, scope, deps.cursor_key),
-        store=deps.store,
-        catalog=deps.catalog,
-    )
-    return {**page, "next_cursor": cursors.seal(page["next_cursor"], scope, deps.cursor_key)}
+    return official_calls.worklist(_deps(), actor.agency, status=query.status, step=query.step,
+                                   limit=query.limit, cursor=query.cursor)  # fmt: skip
 
 
 @route_doc(

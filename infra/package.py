@@ -6,8 +6,10 @@
    after the interpreter running it, and picks the wheels for it;
 1. compose the merge template (`infra/compose.py`) into `build/merge-<stage>.json`;
 2. stage the project as chalice packages it (`app.py`, `chalicelib/`, `.chalice/`) in
-   `<out>/../project-<stage>/`, with `requirements.lock` as its `requirements.txt` (chalice has
-   no option to name another file): the Lambda gets exactly the locked versions. Chalice's
+   `<out>/../project-<stage>/`, less `chalicelib/cli/` (the operator's CLI: no function
+   imports it, tests/unit/test_cli_packaging.py walks app.py's imports to hold it), with
+   `requirements.lock` as its `requirements.txt` (chalice has no option to name another
+   file): the Lambda gets exactly the locked versions. Chalice's
    `pip download -r requirements.txt` checks every hash; a wheel it must fetch again for
    Lambda's platform (none from a linux x86_64 host) is fetched by its locked version only;
 3. `chalice package --stage <stage> --merge-template build/merge-<stage>.json <out>` there: the
@@ -53,6 +55,9 @@ LINT_REGIONS = ("ap-southeast-1",)
 STAMP = "package.json"
 # Each module's bytecode, by Python, path and source, kept between packagings (`add_bytecode`).
 BYTECODE_CACHE = PROJECT_DIR / "build" / "lambda-bytecode"
+# What of chalicelib/ the Lambda zip leaves out: the operator's CLI (run from a shell, never
+# imported by a function).
+LEFT_OUT = ("cli",)
 # Everything `chalice package` and the merge template are made of.
 INPUT_PATTERNS = (
     "app.py",
@@ -89,7 +94,14 @@ def stage_project(into: Path) -> Path:
     for config in (into / ".chalice").glob("*.json"):
         config.unlink()
     junk = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "venv")
-    shutil.copytree(PROJECT_DIR / "chalicelib", into / "chalicelib", ignore=junk)
+
+    def code(folder: str, names: list[str]) -> set[str]:
+        left_out = set(junk(folder, names))
+        if Path(folder) == PROJECT_DIR / "chalicelib":
+            left_out |= set(LEFT_OUT) & set(names)
+        return left_out
+
+    shutil.copytree(PROJECT_DIR / "chalicelib", into / "chalicelib", ignore=code)
     shutil.copytree(PROJECT_DIR / ".chalice", into / ".chalice", ignore=junk, dirs_exist_ok=True)
     shutil.copy2(PROJECT_DIR / "app.py", into / "app.py")
     shutil.copy2(RUNTIME_LOCK, into / "requirements.txt")

@@ -1,5 +1,6 @@
-"""Two use cases an official reaches from the API and from the pages alike, wired once: asking
-for an action on a dossier (the command path) and recording a read of personal data."""
+"""The use cases an official reaches from the API and from the pages alike, wired once: the
+worklist, reading a dossier, asking for an action on it (the command path) and recording a read
+of personal data."""
 
 from __future__ import annotations
 
@@ -10,8 +11,63 @@ from chalicelib.domain.dossier import Actor
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
+    from chalicelib.ports.store import DossierLoader
     from chalicelib.services.envelopes import TransitionEnvelope
     from chalicelib.services.transitions import ActionRequested
+
+
+def worklist(
+    container: Container,
+    agency: str,
+    *,
+    status: int | None,
+    step: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """One page of the agency's open dossiers by due date (GET /v1/worklist). The cursors in and
+    out are sealed to this agency and these filters: a cursor continues this worklist, no other."""
+    from chalicelib.domain.statuses import DossierStatus
+    from chalicelib.http import cursors
+    from chalicelib.services import reading
+
+    c = container
+    scope = (agency, status, step)
+    page = reading.worklist(
+        agency,
+        status=DossierStatus(status) if status else None,
+        step=step,
+        limit=limit,
+        cursor=cursors.unseal(cursor, scope, c.cursor_key),
+        store=c.store,
+        catalog=c.catalog,
+    )
+    return {**page, "next_cursor": cursors.seal(page["next_cursor"], scope, c.cursor_key)}
+
+
+def read_dossier(
+    container: Container,
+    request: Any,
+    code: str,
+    actor: Actor,
+    *,
+    route: str,
+    loader: DossierLoader | None = None,
+    with_payments: bool = False,
+) -> dict[str, Any]:
+    """A dossier's view with its deliveries (GET /v1/dossiers/{code}), and its payment orders
+    and receipts when asked; shown only once the read is recorded (NĐ 13/2023). `loader` is
+    the store by default (the pages pass one that keeps the record it loaded)."""
+    from chalicelib.services import reading
+
+    c = container
+    view = reading.read_dossier(code, actor, loader or c.store, c.catalog, c.delivery_log)
+    if with_payments:
+        from chalicelib.http import payment_calls
+
+        view["payments"] = payment_calls.dossier_payments(c, code)
+    audit_read(c, request, code, actor, route)
+    return view
 
 
 def queue_action(

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import portal_diff
+from chalicelib.domain.files import StoredFile
 from chalicelib.domain.portal_diff import Difference, DossierDiff
 from chalicelib.domain.portal_records import DOSSIER_SERVICE, PROGRESS_SERVICE
+from chalicelib.ports.files import FileRecords
 from chalicelib.ports.portal import PortalRejected, PortalUnavailable, Standing, SyncMark
+from chalicelib.ports.records import DossierRecord
 from chalicelib.services.portal_sync import PortalSyncDeps, portal_items
 
 # A dossier changed while we re-pushed it: load and push again, at most this many times.
@@ -58,6 +61,46 @@ class ReconcileDeps:
     # Answers False when no new look-up should start (a Lambda near its timeout): the dossiers
     # not reached are reported "not checked".
     may_go_on: Callable[[], bool] = lambda: True
+
+
+class FilesRead:
+    """A run's reading of each dossier's stored files, once for each revision of it: the
+    record compared, the one pushed and the one compared again after the push are all built
+    from it (a file kept without a new revision is pushed with the dossier's next sync or by
+    the next run). Only the files of dossiers that differ are kept past their check."""
+
+    def __init__(self, records: FileRecords | None) -> None:
+        self.records = records
+        self._read: dict[tuple[str, int], list[StoredFile]] = {}
+
+    def items(
+        self, record: DossierRecord, sync: PortalSyncDeps
+    ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        """`portal_items` of `record`, its files read only if this run has not read them
+        at its revision."""
+        if self.records is None:
+            return portal_items(record, sync)
+        key = (record.dossier.code, record.dossier.revision)
+        if key not in self._read:
+            self._read[key] = self.records.files(record.dossier.code)
+        return portal_items(record, replace(sync, files=_Listed(self.records, self._read[key])))
+
+    def forget(self, code: str) -> None:
+        for key in [k for k in self._read if k[0] == code]:
+            del self._read[key]
+
+
+class _Listed:
+    """FileRecords whose `files` answers what was read already (the rest: the records')."""
+
+    def __init__(self, records: FileRecords, listed: list[StoredFile]) -> None:
+        self._records, self._listed = records, listed
+
+    def files(self, code: str) -> list[StoredFile]:
+        return list(self._listed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._records, name)
 
 
 @dataclass
@@ -135,13 +178,16 @@ def reconcile(
     since = now - timedelta(days=recent_days) if recent_days is not None else None
     result = PortalReconciliation()
     reports: dict[str, DossierReport] = {}
+    files_read = FilesRead(deps.sync.files)
     for standing in deps.sync.log.standing():
         if not worth_checking(standing, since):
             continue
         if not deps.may_go_on():
             result.not_checked.append(standing.code)
             continue
-        diff = check(standing.code, deps, now)
+        diff = check(standing.code, deps, now, files_read)
+        if diff is None or not diff.differs:
+            files_read.forget(standing.code)  # not repushed: its files are not needed again
         if diff is None:
             result.not_checked.append(standing.code)
             continue
@@ -163,8 +209,8 @@ def reconcile(
                 break
             if report.remaining is None:
                 result.repushed += 1
-            report.error = repush_dossier(code, deps, now)
-            diff = check(code, deps, now)
+            report.error = repush_dossier(code, deps, now, files_read)
+            diff = check(code, deps, now, files_read)
             if diff is not None:
                 report.remaining = diff.differences()
             elif report.remaining is None:  # not looked at again: it differs as it did
@@ -174,13 +220,16 @@ def reconcile(
     return result
 
 
-def check(code: str, deps: ReconcileDeps, now: datetime) -> DossierDiff | None:
+def check(
+    code: str, deps: ReconcileDeps, now: datetime, files_read: FilesRead | None = None
+) -> DossierDiff | None:
     """What differs for `code`; None when it was not checked (gone, or the portal did not
     answer)."""
     record = deps.sync.store.load(code)
     if record is None:
         return None
-    ours, steps = portal_items(record, deps.sync)
+    files_read = files_read or FilesRead(deps.sync.files)
+    ours, steps = files_read.items(record, deps.sync)
     deps.pacer.wait()
     try:
         held = deps.sync.portal.look_up(code)
@@ -189,7 +238,9 @@ def check(code: str, deps: ReconcileDeps, now: datetime) -> DossierDiff | None:
     return portal_diff.compare(ours, steps, held, now)
 
 
-def repush_dossier(code: str, deps: ReconcileDeps, now: datetime) -> str | None:
+def repush_dossier(
+    code: str, deps: ReconcileDeps, now: datetime, files_read: FilesRead | None = None
+) -> str | None:
     """Push the dossier's latest snapshot and every step; the portal's refusal, if any.
 
     Directly, not through the sync queue: the check that follows must see the result, and a
@@ -201,11 +252,12 @@ def repush_dossier(code: str, deps: ReconcileDeps, now: datetime) -> str | None:
     identical step is the same step), so two reconciliations at once are harmless too.
     A push that fails (unavailable) is left to the look-up after it and the next round."""
     sync = deps.sync
+    files_read = files_read or FilesRead(sync.files)
     record = sync.store.load(code)
     for _ in range(REPUSH_ATTEMPTS):
         if record is None:
             return None
-        snapshot, steps = portal_items(record, sync)
+        snapshot, steps = files_read.items(record, sync)
         try:
             _push(sync, DOSSIER_SERVICE, [snapshot], deps.pacer)
             _push(sync, PROGRESS_SERVICE, steps, deps.pacer)

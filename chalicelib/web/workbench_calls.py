@@ -11,8 +11,7 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.domain.dossier import Actor
-from chalicelib.domain.statuses import DossierStatus
-from chalicelib.http import cursors, official_calls
+from chalicelib.http import official_calls
 from chalicelib.ports.records import DossierRecord
 from chalicelib.services import files, form_files, reading, transitions
 from chalicelib.services.envelopes import TransitionEnvelope
@@ -50,26 +49,17 @@ class OfficialCalls:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of the agency's worklist by due date, and the sealed cursor to the next
         (GET /v1/worklist's, with no step filter: a cursor of one works with the other)."""
-        deps, agency = self.deps, self.actor.agency
-        scope = (agency, status, None)
-        page = reading.worklist(
-            agency,
-            status=DossierStatus(status) if status else None,
-            step=None,
-            limit=limit,
-            cursor=cursors.unseal(cursor, scope, deps.cursor_key),
-            store=deps.store,
-            catalog=deps.catalog,
-        )
-        return page["items"], cursors.seal(page["next_cursor"], scope, deps.cursor_key)
+        page = official_calls.worklist(self.deps, self.actor.agency, status=status, step=None,
+                                       limit=limit, cursor=cursor)  # fmt: skip
+        return page["items"], page["next_cursor"]
 
     def read_dossier(self, code: str) -> tuple[dict[str, Any], DossierRecord]:
         """GET /v1/dossiers/{code}: the view, with its deliveries, once the read is recorded;
         and the record it was made from."""
         deps = self.deps
         kept = _Kept(deps.store)
-        view = reading.read_dossier(code, self.actor, kept, deps.catalog, deps.delivery_log)
-        self.audit(code, DOSSIER_ROUTE)
+        view = official_calls.read_dossier(deps, self.request, code, self.actor,
+                                           route=DOSSIER_ROUTE, loader=kept)  # fmt: skip
         assert kept.record is not None  # read_dossier found it visible
         return view, kept.record
 

@@ -30,6 +30,9 @@ def test_chalice_is_given_the_runtime_lock_as_requirements_and_no_dev_runtime(tm
         "requirements.txt",
     ]
     assert not list(staged.rglob("__pycache__"))
+    # The operator's CLI is left out (no function imports it); the rest of chalicelib/ is not.
+    assert (staged / "chalicelib" / "http").is_dir()
+    assert not (staged / "chalicelib" / "cli").exists()
     # Staged again (the directory is kept for chalice's cache), a removed module is gone.
     (staged / "chalicelib" / "removed.py").write_text("")
     assert not (stage_project(staged) / "chalicelib" / "removed.py").exists()

@@ -23,8 +23,13 @@ from tests.infra import checks
 from tests.infra.conftest import STAGE
 
 LOCAL = load_resources()
-# The code that is deployed: the app and its package.
-CODE = [PROJECT_DIR / "app.py", *sorted((PROJECT_DIR / "chalicelib").rglob("*.py"))]
+# The operator's CLI, run from a shell: no function imports it, and the zip leaves it out.
+CLI = PROJECT_DIR / "chalicelib" / "cli"
+# The code that is deployed: the app and its package, less the CLI.
+CODE = [
+    PROJECT_DIR / "app.py",
+    *sorted(p for p in (PROJECT_DIR / "chalicelib").rglob("*.py") if CLI not in p.parents),
+]
 # A variable names a resource: a table, a queue, a stream, a bucket, an SSM parameter or prefix.
 NAMES_A_RESOURCE = re.compile(
     r"^MOTCUA_(TABLE|TABLE_STREAM_ARN|\w+_(QUEUE|DLQ)_URL|\w+_BUCKET|\w+_PARAMETER|\w+_PREFIX)$"
@@ -169,13 +174,20 @@ def _distribution(name: str) -> str:
 
 
 def test_the_lambda_zip_holds_the_app_its_data_and_the_locked_dependencies_only(package_dir):
-    """Not the dev runtime (devstack/), not tests or tools: app.py, chalicelib/, data/, and
-    each runtime dependency of requirements.lock (every other file listed in one's RECORD) and
-    Chalice's own runtime module."""
+    """Not the dev runtime (devstack/), not tests or tools, not the operator's CLI
+    (chalicelib/cli/, which nothing app.py can import needs): app.py, the rest of chalicelib/,
+    data/, and each runtime dependency of requirements.lock (every other file listed in one's
+    RECORD) and Chalice's own runtime module."""
+    from tests.unit.test_cli_packaging import reachable_from
+
     with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
         names = set(archive.namelist())
         records = [archive.read(n).decode() for n in names if n.endswith(".dist-info/RECORD")]
     assert not {n for n in names if n.startswith(("devstack/", "chalicelib/local/", "tests/"))}
+    assert not {n for n in names if n.startswith("chalicelib/cli/")}
+    reached = reachable_from(PROJECT_DIR / "app.py")  # every import, at top level or inside
+    assert "chalicelib.handlers.workers" in reached
+    assert not {m for m in reached if m == "chalicelib.cli" or m.startswith("chalicelib.cli.")}
     ours = {n for n in names if n == "app.py" or n.startswith(("chalicelib/", "data/"))}
     code = {p.relative_to(PROJECT_DIR).as_posix() for p in CODE if "__pycache__" not in p.parts}
     assert {n for n in ours if n.endswith(".py")} == code
