@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from chalicelib.cli import dev, dlq, operations
+from chalicelib.cli import dev, dlq, operations, stack_env
 from chalicelib.cli.base import Context
 from chalicelib.cli.errors import CliError, Examples, Parser, UsageError
 from chalicelib.cli.target import resolve
@@ -46,6 +46,7 @@ def parser() -> Parser:
     dev.add(commands)
     operations.add(commands)
     dlq.add(commands)
+    stack_env.add(commands)
     return root
 
 

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "dlq redrive": (["dlq", "redrive", "--all"], ["dlq", "redrive"]),
     "dlq purge": (["dlq", "purge", "--all", "--yes"], ["dlq", "purge", LETTER, "--all"]),
     "dlq resend": (["dlq", "resend", "--all"], ["dlq", "resend"]),
+    "stack-env": (["stack-env"], ["stack-env", "--stack"]),
 }
 OFFLINE = {"token", "sign"}
 
