@@ -3,7 +3,9 @@ of chalicelib/adapters/paygov.py (docs/payment-contract.md §2-§4):
 
 - `POST /transaction/create`: a signed order (`check_sum` under `hash_key_1`) → `{"error":
   "0", "payment_url": <its checkout page>}`; the same order again gets the same page, the
-  same order code with another amount is refused (`"error": "1"`).
+  same order code with another amount is refused (`"error": "1"`), and so is an order whose
+  `bill_info` lacks one of REQUIRED_BILL_INFO (the dossier, procedure, payer's name, deciding
+  agency). `orders` keeps each accepted create's body as sent, for tests to read.
 - `GET /checkout/<token>`: a page a person (or a browser test) pays on; `POST` to it pays:
   the payment is recorded, the callback signed under `hash_key_2` is POSTed to `callback_url`
   (the API's `POST /v1/webhooks/payments/paygov`), then the browser goes back to the order's
@@ -57,6 +59,9 @@ CLIENT_ID = "MOTCUA-LOCAL"
 # The local stage's keys only: published on purpose, refused by every other stage.
 HASH_KEY_1, HASH_KEY_2 = LOCAL_HASH_KEYS
 CHECKOUT_PATH = "/checkout/"
+# The `bill_info` keys a create must fill (docs/payment-contract.md §6.9: OpenCPS fills them and
+# does not mark them "ko bb"), so a request that loses one fails the contract tests.
+REQUIRED_BILL_INFO = ("MaHoSo", "MaTTHC", "TenTTHC", "HoTenNguoiNop", "MaCoQuanQD")
 CONTROLS = ("drop_callback", "callback_times", "amount_delta", "paid_late_seconds", "down",
             "delay_seconds")  # fmt: skip
 
@@ -122,6 +127,9 @@ class FakePayGov(LoopbackServer):
             return refused("transaction_id: 1 đến 20 ký tự")
         if not isinstance(amount, str) or not amount.isdigit() or int(amount) <= 0:
             return refused("trans_amount: số tiền không hợp lệ")
+        problem = _missing_bill_info(body.get("bill_info"))
+        if problem:
+            return refused(problem)
         with self._lock:
             held = self.orders.get(code)
             if held is not None and held["trans_amount"] != amount:
@@ -250,6 +258,17 @@ class FakePayGov(LoopbackServer):
             return None
         self.pay(code)
         return str(self.orders[code].get("return_url") or "/")
+
+
+def _missing_bill_info(bill_info: Any) -> str | None:
+    """The first required `bill_info` key that is absent or blank, named (never its value)."""
+    if not isinstance(bill_info, dict):
+        return "bill_info: bắt buộc"
+    for key in REQUIRED_BILL_INFO:
+        value = bill_info.get(key)
+        if not isinstance(value, str) or not value.strip():
+            return f"bill_info.{key}: bắt buộc"
+    return None
 
 
 def _handler_for(platform: FakePayGov) -> Callable[..., BaseHTTPRequestHandler]:

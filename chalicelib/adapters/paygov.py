@@ -4,7 +4,8 @@
 
 - Checkout: `POST {base}/transaction/create` with the order as `client_id`, `transaction_id`
   (our order code, at most 20 characters), `trans_amount`, `command` "PAY", `version` "3.0",
-  `addition_fee`, `bill_info` (beneficiary account, fee lines) and `check_sum` =
+  `addition_fee`, `bill_info` (beneficiary account, fee lines, the dossier, its procedure,
+  the payer, the agencies: `dossier_fields`) and `check_sum` =
   hex HMAC-SHA256 under `hash_key_1` of `addition_fee|client_id|command|trans_amount|
   transaction_id|version`; the answer `{"error": "0", "payment_url": …}` gives the link.
 - Callback: a JSON body the platform POSTs, signed under `hash_key_2`. Every field we read is
@@ -217,6 +218,7 @@ class PayGovPlatform:
                     }
                 ],
                 "DSKhoanNop": [{"NoiDung": request.description, "SoTien": amount}],
+                **dossier_fields(request),
             },
         }
         body[CHECKSUM_FIELD] = checksum(self._key_1(), body, CREATE_SIGNED_FIELDS)
@@ -288,6 +290,36 @@ class PayGovPlatform:
         if not isinstance(found, dict):
             raise PlatformUnavailable(f"{call}: answer not understood: {clip(answer.text())}")
         return found
+
+
+def dossier_fields(request: PaymentRequest) -> dict[str, str]:
+    """`bill_info`'s keys naming the dossier, its procedure, the payer and the agencies, as
+    OpenCPS fills them (O1 l. 743-778; §6.9). Those it marks "ko bb" (not required) are not
+    sent. A required one missing is a ValueError naming our field, never its value: the payer's
+    details are personal data and go in no message or log line."""
+    payer = request.payer
+    required = {
+        "dossier_code": request.dossier_code,
+        "procedure_code": request.procedure_code,
+        "procedure_name": request.procedure_name,
+        "payer.name": payer.name if payer else "",
+        "deciding_agency": request.deciding_agency,
+    }
+    for name, value in required.items():
+        if not value.strip():
+            raise ValueError(f"{name}: PayGov needs it in bill_info")
+    assert payer is not None
+    return {
+        "TenDonVi": request.agency_name,
+        "MaHoSo": request.dossier_code,
+        "MaTTHC": request.procedure_code,
+        "TenTTHC": request.procedure_name,
+        "HoTenNguoiNop": payer.name,
+        "SoCMNDNguoiNop": payer.id_number or "",  # "" as OpenCPS sends a blank one
+        "DiaChiNguoiNop": payer.address or "",
+        "MaCoQuanQD": request.deciding_agency,
+        "TenCoQuanQD": request.deciding_agency_name,
+    }
 
 
 def _web_link(url: str) -> bool:

@@ -7,7 +7,7 @@ services see only these values."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -22,16 +22,44 @@ class BeneficiaryAccount:
 
 
 @dataclass(frozen=True)
+class Payer:
+    """Who pays: the dossier's applicant. Personal data: kept out of reprs (and so out of any
+    log line that prints a request); adapters send it and never log it."""
+
+    name: str = field(repr=False)
+    id_number: str | None = field(default=None, repr=False)  # when the dossier has one
+    address: str | None = field(default=None, repr=False)  # dossiers keep none yet
+
+
+@dataclass(frozen=True)
 class PaymentRequest:
-    """What we ask the platform to collect for one payment order."""
+    """What we ask the platform to collect for one payment order, and for which dossier.
+
+    The dossier's fields default to empty for callers that never send to a platform that
+    needs them (a page's view, a memory platform); the payments service fills every one, and
+    an adapter that must send one refuses a request without it."""
 
     order_code: str  # ours, unique; the platform echoes it in callbacks and statements
     amount_vnd: int
     description: str  # shown to the payer; no diacritics (bank transfer notes)
-    agency: str
+    agency: str  # the agency that asked for the fee, whose account receives it
     beneficiary: BeneficiaryAccount
     expires_at: datetime  # aware
     return_url: str  # where the payer's browser goes back to (the lookup page)
+    dossier_code: str = ""
+    procedure_code: str = ""  # the national procedure code (1.001234)
+    procedure_name: str = ""
+    payer: Payer | None = None
+    agency_name: str = ""
+    # The agency whose decision sets the fee: the asking agency unless told (OpenCPS gives
+    # both the same code and name).
+    deciding_agency: str = ""
+    deciding_agency_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.deciding_agency:
+            object.__setattr__(self, "deciding_agency", self.agency)
+            object.__setattr__(self, "deciding_agency_name", self.agency_name)
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from typing import Protocol
 
 from chalicelib.domain import payments as pay
 from chalicelib.domain.agencies import AgencyRegistry
-from chalicelib.domain.dossier import Action, Actor, Command, PaymentChannel
+from chalicelib.domain.dossier import Action, Actor, Command, Dossier, PaymentChannel
 from chalicelib.domain.procedures import Catalog
 from chalicelib.domain.receipts import IssuedReceipt, ReceiptRange
 from chalicelib.domain.statuses import Role
 from chalicelib.ports.payment_platform import (
     BeneficiaryAccount,
+    Payer,
     PaymentPlatform,
     PaymentRequest,
     PlatformPayment,
@@ -86,12 +87,18 @@ def open_order_for(code: str, deps: PaymentDeps) -> pay.PaymentOrder | None:
     return deps.records.open_order(order) if order is not None else None
 
 
-def payment_request(order: pay.PaymentOrder, deps: PaymentDeps) -> PaymentRequest | None:
-    """What the platform is asked to collect for `order`; None when the agency has no
-    beneficiary account set (the applicant pays at the counter)."""
+def payment_request(
+    order: pay.PaymentOrder, dossier: Dossier, deps: PaymentDeps
+) -> PaymentRequest | None:
+    """What the platform is asked to collect for `order` of `dossier`: the fee, and the
+    dossier, its procedure and applicant, the asking agency (docs/payment-contract.md §6.9).
+    None when the agency has no beneficiary account set, or the catalog no longer has the
+    dossier's procedure (the applicant pays at the counter)."""
     account = deps.beneficiaries.get(order.agency)
-    if account is None:
+    procedure = deps.catalog.get(dossier.procedure_code, dossier.procedure_version)
+    if account is None or procedure is None:
         return None
+    applicant = dossier.applicant
     return PaymentRequest(
         order_code=order.order_code,
         amount_vnd=order.amount_vnd,
@@ -100,6 +107,11 @@ def payment_request(order: pay.PaymentOrder, deps: PaymentDeps) -> PaymentReques
         beneficiary=account,
         expires_at=order.expires_at,
         return_url=deps.lookup_url.format(code=order.code) if deps.lookup_url else "",
+        dossier_code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        procedure_name=procedure.name,
+        payer=Payer(name=applicant.name, id_number=applicant.id_number),  # no address kept
+        agency_name=deps.agencies.name_of(order.agency),
     )
 
 
@@ -118,12 +130,12 @@ def how_to_pay(code: str, deps: PaymentDeps, now: datetime) -> HowToPay | None:
     order is never offered: its payment would be parked)."""
     record = deps.store.load(code)
     asked = pay.fee_request_of(record.dossier, record.history) if record else None
-    if asked is None:
+    if record is None or asked is None:
         return None
     order = deps.records.order(pay.order_code(code, asked.version))
     if order is None or order.state is not pay.OrderState.OPEN or order.expired(now):
         return None
-    request = payment_request(order, deps)
+    request = payment_request(order, record.dossier, deps)
     if request is None:
         return None
     return HowToPay(order, deps.platform.checkout_url(request), request)

@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,12 +21,13 @@ from chalicelib.adapters.paygov import PayGovConfig, PayGovPlatform
 from chalicelib.ports.payment_platform import (
     BeneficiaryAccount,
     CallbackRefused,
+    Payer,
     PaymentPlatform,
     PaymentRequest,
     PlatformPayment,
     PlatformUnavailable,
 )
-from devstack.fake_paygov import CLIENT_ID, HASH_KEY_1, HASH_KEY_2, FakePayGov
+from devstack.fake_paygov import CLIENT_ID, HASH_KEY_1, HASH_KEY_2, REQUIRED_BILL_INFO, FakePayGov
 
 VIETNAM = timezone(timedelta(hours=7))
 DAY = date(2026, 3, 2)
@@ -35,8 +36,8 @@ ACCOUNT = BeneficiaryAccount("970415", "113366668888", "VAN PHONG DANG KY DAT DA
 Callback = tuple[dict[str, str], bytes]
 
 
-def order(code: str = "LP260302000001", amount: int = 25000) -> PaymentRequest:
-    return PaymentRequest(
+def order(code: str = "LP260302000001", amount: int = 25000, **change: Any) -> PaymentRequest:
+    request = PaymentRequest(
         order_code=code,
         amount_vnd=amount,
         description=f"Le phi ho so {code}",
@@ -44,7 +45,13 @@ def order(code: str = "LP260302000001", amount: int = 25000) -> PaymentRequest:
         beneficiary=ACCOUNT,
         expires_at=datetime(2026, 3, 5, 17, 0, tzinfo=VIETNAM),
         return_url="https://motcua.example/tra-cuu",
+        dossier_code="000.00.32.H19-260302-0001",
+        procedure_code="1.001234",
+        procedure_name="Đăng ký biến động đất đai",
+        payer=Payer("Nguyễn Văn An", id_number="001090012345"),
+        agency_name="Văn phòng đăng ký đất đai",
     )
+    return replace(request, **change)
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Driver:
     amount_key: str
     forge_signature: Callable[[Callback], Callback]
     set_down: Callable[[bool], None]
+    told: Callable[[str], dict[str, str]]  # what the platform holds of an order's dossier
 
 
 def _with_body_field(callback: Callback, key: str, value: Any) -> Callback:
@@ -77,7 +85,16 @@ def memory_driver() -> Driver:
         amount_key="amount",
         forge_signature=forge,
         set_down=lambda down: setattr(memory, "down", down),
+        told=lambda code: _told_memory(memory.requests[code]),
     )
+
+
+def _told_memory(request: PaymentRequest) -> dict[str, str]:
+    payer = request.payer or Payer("")
+    return {"dossier": request.dossier_code, "procedure": request.procedure_code,
+            "procedure_name": request.procedure_name, "payer": payer.name,
+            "payer_id": payer.id_number or "",
+            "deciding_agency": request.deciding_agency}  # fmt: skip
 
 
 def paygov_platform(url: str, *, timeout: float = 5.0) -> PayGovPlatform:
@@ -100,7 +117,15 @@ def paygov_driver(fake: FakePayGov) -> Driver:
         amount_key="trans_amount",
         forge_signature=lambda callback: _with_body_field(callback, "check_sum", "0" * 64),
         set_down=lambda down: setattr(fake, "down", down),
+        told=lambda code: _told_paygov(fake.orders[code]["bill_info"]),
     )
+
+
+def _told_paygov(bill_info: dict[str, Any]) -> dict[str, str]:
+    keys = {"dossier": "MaHoSo", "procedure": "MaTTHC", "procedure_name": "TenTTHC",
+            "payer": "HoTenNguoiNop", "payer_id": "SoCMNDNguoiNop",
+            "deciding_agency": "MaCoQuanQD"}  # fmt: skip
+    return {name: bill_info[key] for name, key in keys.items()}
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +149,39 @@ def fresh_fake(fake_paygov: FakePayGov) -> FakePayGov:
 @pytest.fixture(params=["memory", "paygov"])
 def driver(request, fresh_fake) -> Driver:
     return memory_driver() if request.param == "memory" else paygov_driver(fresh_fake)
+
+
+def test_the_platform_is_told_the_dossier_procedure_payer_and_deciding_agency(driver):
+    driver.platform.checkout_url(order())
+    assert driver.told("LP260302000001") == {
+        "dossier": "000.00.32.H19-260302-0001", "procedure": "1.001234",
+        "procedure_name": "Đăng ký biến động đất đai", "payer": "Nguyễn Văn An",
+        "payer_id": "001090012345", "deciding_agency": "000.00.32.H19",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("key", REQUIRED_BILL_INFO)
+def test_the_fake_paygov_refuses_a_create_missing_a_required_bill_info_key(fresh_fake, key):
+    # Sent straight to the fake, signed: the adapter itself never sends one blank.
+    platform = paygov_platform(fresh_fake.url)
+    body = platform.create_body(order())
+    body["bill_info"][key] = ""
+    status, answer = fresh_fake.create(body)
+    assert (status, answer["error"]) == (200, "1") and key in answer["msg"]
+    assert "Nguyễn" not in answer["msg"]  # names the key, never the payer
+    assert fresh_fake.orders == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"dossier_code": ""}, "dossier_code"), ({"procedure_code": ""}, "procedure_code"),
+     ({"procedure_name": " "}, "procedure_name"), ({"payer": None}, "payer.name"),
+     ({"payer": Payer("")}, "payer.name")],
+)  # fmt: skip
+def test_paygov_does_not_send_a_request_without_the_dossiers_fields(fresh_fake, change, field):
+    with pytest.raises(ValueError, match=field):
+        paygov_platform(fresh_fake.url).checkout_url(order(**change))
+    assert fresh_fake.orders == {}
 
 
 def test_a_paid_orders_callback_reads_back_as_the_payment(driver):

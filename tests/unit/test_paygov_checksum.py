@@ -19,6 +19,7 @@ from chalicelib.adapters.paygov import (
 from chalicelib.ports.payment_platform import (
     BeneficiaryAccount,
     CallbackRefused,
+    Payer,
     PaymentRequest,
     PlatformUnavailable,
 )
@@ -121,7 +122,10 @@ def test_a_body_that_cannot_be_verified_is_refused_naming_the_field(body, field)
 def request(code="LP1") -> PaymentRequest:
     return PaymentRequest(code, 25000, "Le phi", "000.00.32.H19",
                           BeneficiaryAccount("970415", "1133", "VPDK"),
-                          datetime(2026, 3, 5, tzinfo=VIETNAM), "https://x.example/")  # fmt: skip
+                          datetime(2026, 3, 5, tzinfo=VIETNAM), "https://x.example/",
+                          dossier_code="000.00.32.H19-260302-0001", procedure_code="1.000001",
+                          procedure_name="Đăng ký biến động đất đai",
+                          payer=Payer("Nguyễn Văn A"))  # fmt: skip
 
 
 def test_the_create_request_is_signed_with_the_first_key():
