@@ -127,14 +127,13 @@ def _audit_read(request: Any, code: str, actor: Any, route: str) -> None:
 @for_receivers
 def counter_home() -> Response:
     from chalicelib.domain.statuses import DossierStatus
-    from chalicelib.services import reading
+    from chalicelib.http.official_calls import worklist
 
     request = _page()
     official = _receiver(request)
-    c = request.container
-    waiting = reading.worklist(official.agency, status=DossierStatus.SUBMITTED, step=None,
-                               limit=WAITING_LIMIT, cursor=None, store=c.store,
-                               catalog=c.catalog)  # fmt: skip
+    # GET /v1/worklist's use case, as the workbench calls it: status 1 only, the first page.
+    waiting = worklist(request.container, official.agency, status=DossierStatus.SUBMITTED,
+                       step=None, limit=WAITING_LIMIT, cursor=None)  # fmt: skip
     return _html("counter/home.html", request, official=official, waiting=waiting["items"],
                  more=waiting["next_cursor"] is not None)  # fmt: skip
 
@@ -391,6 +390,7 @@ def _dossier_page(
     attach_errors: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
     from chalicelib.http.handlers import issued_id
+    from chalicelib.http.official_calls import read_dossier
     from chalicelib.services import reading
     from chalicelib.web import counter_actions as ca
     from chalicelib.web.counter_files import FILE_INPUT
@@ -401,7 +401,9 @@ def _dossier_page(
     if command_id:  # read first: the dossier read after it shows what an applied one did
         command = reading.command_status(code, issued_id(command_id, "command_id"), official,
                                          c.store)  # fmt: skip
-    view = reading.read_dossier(code, official, c.store, c.catalog)
+    # GET /v1/dossiers/{code}'s use case, as the workbench calls it: shown once the read is
+    # recorded (NĐ 13/2023), under the page's own route.
+    view = read_dossier(c, request.request, code, official, route="GET /quay/ho-so/{code}")
     if (
         command
         and command["status"] == "applied"
@@ -410,7 +412,6 @@ def _dossier_page(
         # The read went by before the change it applied (a read not after the write): the page
         # asks again, as while it is queued, rather than show "done" beside the old status.
         command = {**command, "status": "queued"}
-    _audit_read(request, code, official, "GET /quay/ho-so/{code}")
     attachments = _attachments(request, official, code, attach_errors or {})
     return _html("counter/dossier.html", request, status, attachments.form_targets,
                  official=official, attachments=attachments, file_input=FILE_INPUT,

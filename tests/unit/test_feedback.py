@@ -28,6 +28,7 @@ SPECIALIST = official(Role.SPECIALIST, "PHONG_DD", ident="cv-1")
 ACCUSED = official(Role.RECEIVER, "MOT_CUA", ident="cb-1")
 OTHER_AGENCY = official(Role.LEADER, "LANH_DAO", agency=OTHER, ident="ld-9")
 MONDAY = at(2026, 3, 2, 9)
+CHUYEN = SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD")  # an assignee
 
 
 @pytest.fixture
@@ -78,6 +79,11 @@ def act(deps, actor, item_id, action, when, **fields):
     return service.act(actor, item_id, request, now=when, deps=deps)
 
 
+def assign(deps, item_id, *, when=MONDAY, by=LEADER, to=CHUYEN):
+    """`by` (a leader) assigns the item to `to` (the specialist) at `when`."""
+    return act(deps, by, item_id, fb.FeedbackAction.ASSIGN, when, assignee=to)
+
+
 def counters(deps, month="2026-03"):
     rows = deps.dossiers.stats(HOME, month)
     return sum((indicators.Counters.from_mapping(r) for r in rows.values()), indicators.Counters())
@@ -93,15 +99,7 @@ def test_the_deadline_is_ten_working_days_on_the_calendar(deps):
 
 def test_handled_to_its_answer_with_each_alarm_once_and_the_reply_sent(deps):
     item, _ = receive(deps)
-    assignee = SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD")
-    act(
-        deps,
-        LEADER,
-        item.id,
-        fb.FeedbackAction.ASSIGN,
-        MONDAY + timedelta(hours=1),
-        assignee=assignee,
-    )
+    assign(deps, item.id, when=MONDAY + timedelta(hours=1))
     act(deps, SPECIALIST, item.id, fb.FeedbackAction.START, MONDAY + timedelta(hours=2))
     soon = at(2026, 3, 13, 10)  # one working day before Monday 16/3 09:00
     first = service.fire_alarms(soon, deps)
@@ -136,14 +134,7 @@ def test_handled_to_its_answer_with_each_alarm_once_and_the_reply_sent(deps):
 
 def test_an_answer_in_time_counts_on_time_and_the_rebuild_agrees(deps, calendar):
     item, _ = receive(deps)
-    act(
-        deps,
-        LEADER,
-        item.id,
-        fb.FeedbackAction.ASSIGN,
-        MONDAY,
-        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
-    )
+    assign(deps, item.id)
     act(deps, LEADER, item.id, fb.FeedbackAction.ANSWER, at(2026, 3, 4, 9), answer="Đã xử lý.")
     other, _ = receive(deps, external_id="HOIDAP-2", dossier_code=None, about_official=None)
     act(
@@ -166,39 +157,20 @@ def test_an_answer_in_time_counts_on_time_and_the_rebuild_agrees(deps, calendar)
 def test_only_leaders_assign_and_moves_the_status_forbids_are_refused(deps):
     item, _ = receive(deps)
     with pytest.raises(Forbidden):
-        act(
-            deps,
-            SPECIALIST,
-            item.id,
-            fb.FeedbackAction.ASSIGN,
-            MONDAY,
-            assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
-        )
+        assign(deps, item.id, by=SPECIALIST)
     with pytest.raises(Conflict) as illegal:
         act(deps, LEADER, item.id, fb.FeedbackAction.PUBLISH, MONDAY)
     assert illegal.value.errors[0].field == "action"
     with pytest.raises(Invalid) as self_judging:
-        act(
-            deps,
-            LEADER,
-            item.id,
-            fb.FeedbackAction.ASSIGN,
-            MONDAY,
-            assignee=SimpleNamespace(id=ACCUSED.id, name="Lê Văn Cường", unit="MOT_CUA"),
+        assign(
+            deps, item.id, to=SimpleNamespace(id=ACCUSED.id, name="Lê Văn Cường", unit="MOT_CUA")
         )
     assert self_judging.value.errors[0].field == "assignee"
 
 
 def test_the_person_is_shown_only_to_those_handling_it_and_never_to_the_accused(deps):
     item, _ = receive(deps)
-    act(
-        deps,
-        LEADER,
-        item.id,
-        fb.FeedbackAction.ASSIGN,
-        MONDAY,
-        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
-    )
+    assign(deps, item.id)
     assert service.read(LEADER, item.id, deps)["person"]["name"] == "Trần Thị Bình"
     assert service.read(SPECIALIST, item.id, deps)["person"]["phone"] == "84912345678"
     bystander = official(Role.RECEIVER, "MOT_CUA", ident="cb-2")
@@ -242,19 +214,8 @@ def test_whoever_typed_it_in_sees_the_person_but_only_the_assignee_or_a_leader_a
                               channel=fb.FeedbackChannel.PHONE, source=typist.id,
                               entered_by=typist, now=MONDAY, deps=deps)  # fmt: skip
     assert service.read(typist, item.id, deps)["person"]["name"] == "Trần Thị Bình"
-    act(
-        deps,
-        LEADER,
-        item.id,
-        fb.FeedbackAction.ASSIGN,
-        MONDAY,
-        assignee=SimpleNamespace(id=SPECIALIST.id, name="Lê Văn Chuyên", unit="PHONG_DD"),
-    )
+    assign(deps, item.id)
     with pytest.raises(Forbidden):
         act(deps, typist, item.id, fb.FeedbackAction.ANSWER, MONDAY, answer="Đã xử lý.")
-    assert (
-        act(deps, SPECIALIST, item.id, fb.FeedbackAction.ANSWER, MONDAY, answer="Đã xử lý.")[
-            "status"
-        ]
-        == "answered"
-    )
+    answered = act(deps, SPECIALIST, item.id, fb.FeedbackAction.ANSWER, MONDAY, answer="Đã xử lý.")
+    assert answered["status"] == "answered"

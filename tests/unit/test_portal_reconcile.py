@@ -4,6 +4,7 @@ going when a look-up fails. The nightly run against a portal losing 20% of pushe
 acknowledging them and failing 20% more ends with the portal holding every dossier as we do."""
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -72,6 +73,20 @@ class World:
             )
             apply_envelope(envelope, self.moves)
 
+    def lose_a_push(self, code, steps):
+        """`steps` more of the lifecycle applied to `code`, whose sync the portal acknowledges
+        and then loses: our log holds it as done, the portal still shows the earlier state."""
+        self.act(code, steps)
+        self.portal.lose_rate = 1.0  # acknowledged, never kept
+        self.sync_as_the_queue_does(code)
+        self.portal.lose_rate = 0.0
+
+    def rewire(self, **parts):
+        """The sync's `parts` replaced (a portal, file records …), and the reconciliation over
+        them."""
+        self.sync = replace(self.sync, **parts)
+        self.deps = portal_reconcile.ReconcileDeps(sync=self.sync)
+
     def sync_as_the_queue_does(self, code, tries=4):
         """Tried until acknowledged, then dead-lettered (given up)."""
         for _ in range(tries):
@@ -98,10 +113,7 @@ def test_a_push_acknowledged_then_lost_is_found_and_repushed(calendar):
     world = World(calendar, dossiers=2)
     for n in (1, 2):
         world.sync_as_the_queue_does(code_of(n))
-    world.act(code_of(1), 2)
-    world.portal.lose_rate = 1.0  # acknowledged, never kept
-    world.sync_as_the_queue_does(code_of(1))
-    world.portal.lose_rate = 0.0
+    world.lose_a_push(code_of(1), 2)
     assert not [s for s in world.sync.log.standing() if s.behind]  # the log sees nothing
 
     found = portal_reconcile.reconcile(world.deps, NOW).summary()
@@ -191,8 +203,7 @@ def test_a_dossier_changing_during_the_repush_ends_with_its_latest_at_the_portal
         portal_sync.sync(code, world.sync, at(2026, 3, 2, 18))  # its own sync, done first
 
     world.portal = ChangingUnderfoot(concurrent_change)
-    world.sync = world.deps.sync.__class__(**{**vars(world.sync), "portal": world.portal})
-    world.deps = portal_reconcile.ReconcileDeps(sync=world.sync)
+    world.rewire(portal=world.portal)
     report = portal_reconcile.reconcile(world.deps, NOW, repush=True).summary()
     assert world.store.get(code).version == 2 and world.portal.status_of(code) == 4
     assert report["differing"] == 0 and world.portal_holds_ours(code)

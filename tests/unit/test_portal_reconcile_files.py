@@ -3,8 +3,6 @@ record it compares, the one it pushes again and the one it compares after the pu
 from one reading (the nightly job's extra DynamoDB queries, docs/benchmarks.md), and the portal
 still ends holding the files' links."""
 
-from dataclasses import replace
-
 from chalicelib.adapters.file_records import MemoryFileRecords
 from chalicelib.domain.files import FileKind
 from chalicelib.services import portal_reconcile
@@ -27,8 +25,7 @@ def world_with_files(calendar, dossiers):
     records = CountedFiles()
     for n in range(1, dossiers + 1):
         records.put_file(stored(code_of(n), FileKind.COMPONENT, "Đơn.pdf", b"%PDF-1", "1"))
-    world.sync = replace(world.sync, files=records, links=LINKS)
-    world.deps = portal_reconcile.ReconcileDeps(sync=world.sync)
+    world.rewire(files=records, links=LINKS)
     return world, records
 
 
@@ -36,10 +33,7 @@ def test_a_repushed_dossier_s_files_are_read_once_and_reach_the_portal(calendar)
     world, records = world_with_files(calendar, dossiers=2)
     for n in (1, 2):
         world.sync_as_the_queue_does(code_of(n))
-    world.act(code_of(1), 2)
-    world.portal.lose_rate = 1.0  # acknowledged, never kept
-    world.sync_as_the_queue_does(code_of(1))
-    world.portal.lose_rate = 0.0
+    world.lose_a_push(code_of(1), 2)
     records.reads.clear()
 
     fixed = portal_reconcile.reconcile(world.deps, NOW, repush=True).summary()
@@ -56,10 +50,7 @@ def test_a_revision_written_during_the_repush_has_its_files_read_again(calendar)
     world, records = world_with_files(calendar, dossiers=1)
     code = code_of(1)
     world.sync_as_the_queue_does(code)
-    world.act(code, 1)
-    world.portal.lose_rate = 1.0
-    world.sync_as_the_queue_does(code)
-    world.portal.lose_rate = 0.0
+    world.lose_a_push(code, 1)
     pushes = world.portal.push
 
     def push_then_a_step(service, items):  # the dossier moves on while it is pushed

@@ -15,6 +15,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.adapters.delivery_log import MemoryDeliveryLog
 from chalicelib.adapters.file_records import MemoryFileRecords
 from chalicelib.adapters.file_store import MemoryFileStore
 from chalicelib.adapters.memory_store import MemoryStore
@@ -54,6 +55,7 @@ class Counter:
             file_records=self.records,
             web_sessions=sessions,
             read_audit=MemoryReadAudit(),
+            delivery_log=MemoryDeliveryLog(),  # the dossier page reads as the API does
         )
         bootstrap.install(self.container)
         cookie = start_session(RECEIVER, sessions, now=self.container.now(), hours=1, secure=False)
