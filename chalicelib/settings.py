@@ -387,3 +387,33 @@ def runtime_facts(environ: Mapping[str, str] | None = None) -> RuntimeFacts:
         metrics_namespace_from_env=bool(environ.get("POWERTOOLS_METRICS_NAMESPACE")),
         function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") if not emulated else "",
     )
+
+
+@dataclass(frozen=True)
+class OperatorShell:
+    """What the operator's shell names, for the CLI's questions before any settings are built
+    (which stage, whether a deployed table is named, the AWS region, a traceback wanted)."""
+
+    stage: str  # MOTCUA_STAGE as set ("" when not said: never the default stage)
+    table: str  # MOTCUA_TABLE as set
+    aws_region: str  # AWS_REGION, else AWS_DEFAULT_REGION
+    aws_default_region: str  # AWS_DEFAULT_REGION as set (what boto3 itself reads)
+    debug: bool  # MOTCUA_CLI_DEBUG=1
+
+
+def operator_shell(environ: Mapping[str, str] | None = None) -> OperatorShell:
+    """From `environ` (default: this process's, read now: the CLI's tests set it per test)."""
+    environ = os.environ if environ is None else environ
+    return OperatorShell(
+        stage=environ.get("MOTCUA_STAGE", ""),
+        table=environ.get("MOTCUA_TABLE", ""),
+        aws_region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION", ""),
+        aws_default_region=environ.get("AWS_DEFAULT_REGION", ""),
+        debug=environ.get("MOTCUA_CLI_DEBUG") == "1",
+    )
+
+
+def use_aws_region(region: str) -> None:
+    """boto3 reads AWS_DEFAULT_REGION (or a profile's), not AWS_REGION: the CLI sets it once it
+    knows the region, so the app's clients it builds afterwards find it too."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)

@@ -11,7 +11,6 @@ stdout (`--json` for scripts), and fails with one line saying what to do, never 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +18,7 @@ from chalicelib.cli import dev, dlq, operations, stack_env
 from chalicelib.cli.base import Context
 from chalicelib.cli.errors import CliError, Examples, Parser, UsageError
 from chalicelib.cli.target import resolve
+from chalicelib.settings import operator_shell
 
 __all__ = ["CliError", "main", "parser"]
 
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    debug = args.debug or os.environ.get("MOTCUA_CLI_DEBUG") == "1"
+    debug = args.debug or operator_shell().debug
     # stdout is the command's answer; what it says of itself and what the app logs (`timers
     # run`) go to stderr.
     with observability.log_to_stderr():

@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.cli.base import Answer, Context, add_command
 from chalicelib.cli.errors import CliError, UsageError
 from chalicelib.cli.target import OFFLINE
+from chalicelib.settings import operator_shell
 
 RESOURCES = Path(__file__).resolve().parents[2] / "infra" / "resources.json"
 QUEUE = "AWS::SQS::Queue"
@@ -65,8 +66,6 @@ def stack_outputs(stack: str, region: str | None) -> dict[str, str]:
 
 
 def stack_env_command(args: argparse.Namespace, ctx: Context) -> Answer:
-    import os
-
     settings = ctx.deps
     if settings.is_local_stage:
         raise CliError(
@@ -77,7 +76,7 @@ def stack_env_command(args: argparse.Namespace, ctx: Context) -> Answer:
         resources = json.loads(RESOURCES.read_text(encoding="utf-8"))["Resources"]
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"cannot read {RESOURCES} ({exc}): run motcua from a checkout") from exc
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = operator_shell().aws_region
     stack = args.stack or f"motcua-{settings.stage}"
     found = exports(settings.stage, stack_outputs(stack, region), variables_of_outputs(resources))
     text = "\n".join(f"export {name}={shlex.quote(value)}" for name, value in found.items())
@@ -86,9 +85,7 @@ def stack_env_command(args: argparse.Namespace, ctx: Context) -> Answer:
 
 def stage_named(args: argparse.Namespace) -> None:
     """Before anything is printed or called: the stage is said, never the default one."""
-    import os
-
-    if not os.environ.get("MOTCUA_STAGE"):
+    if not operator_shell().stage:
         raise UsageError(
             "motcua stack-env: name the deployed stage, e.g. MOTCUA_STAGE=staging motcua "
             "stack-env (a local stack needs none: start `make run`, motcua finds it; see "

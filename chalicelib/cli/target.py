@@ -10,12 +10,11 @@ stack `make run` left in `.local-state/env.json`. Nothing found is an error that
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.cli.errors import CliError
-from chalicelib.settings import Settings, SettingsError
+from chalicelib.settings import Settings, SettingsError, operator_shell, use_aws_region
 
 PRODUCTION_STAGES = frozenset({"prod", "production"})
 # The kinds of target a command needs.
@@ -77,9 +76,10 @@ def stage_named() -> str:
     installed = bootstrap.installed()
     if installed is not None:
         return installed.settings.stage
-    if os.environ.get("MOTCUA_STAGE"):
-        return os.environ["MOTCUA_STAGE"]
-    state = None if os.environ.get("MOTCUA_TABLE") else local_state()
+    shell = operator_shell()
+    if shell.stage:
+        return shell.stage
+    state = None if shell.table else local_state()
     return (state or {}).get("MOTCUA_STAGE") or Settings.model_fields["stage"].default
 
 
@@ -99,7 +99,7 @@ def settings_only() -> Settings:
     if installed is not None:
         return installed.settings
     # The stage a running `make run` left (its development keys), unless the environment names one.
-    return _settings(None if os.environ.get("MOTCUA_TABLE") else local_state())
+    return _settings(None if operator_shell().table else local_state())
 
 
 def resolve(kind: str, *, yes_prod: bool) -> tuple[Target, Any]:
@@ -121,7 +121,7 @@ def _local_files() -> tuple[Target, Settings]:
     installed = bootstrap.installed()
     if installed is not None:
         settings = installed.settings
-    elif os.environ.get("MOTCUA_TABLE"):
+    elif operator_shell().table:
         settings = settings_only()
     else:
         state = local_state()
@@ -155,8 +155,9 @@ def _stack() -> tuple[Target, Any]:
         s = installed.settings
         return Target("process", s.stage, s.aws_region, s.aws_endpoint_url or "",
                       table=s.table_name), installed  # fmt: skip
-    state = None if os.environ.get("MOTCUA_TABLE") else local_state()
-    if state is None and not os.environ.get("MOTCUA_TABLE"):
+    table_named = bool(operator_shell().table)
+    state = None if table_named else local_state()
+    if state is None and not table_named:
         raise CliError(NO_STACK)
     settings = _settings(state)
     if settings.aws_endpoint_url:
@@ -205,10 +206,9 @@ def _probe_aws(settings: Settings) -> Target:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    region = boto3.session.Session().region_name or os.environ.get("AWS_REGION")
-    if region and not os.environ.get("AWS_DEFAULT_REGION"):
-        # boto3 reads AWS_DEFAULT_REGION (or a profile's), not AWS_REGION: the app's clients too.
-        os.environ["AWS_DEFAULT_REGION"] = region
+    region = boto3.session.Session().region_name or operator_shell().aws_region
+    if region:
+        use_aws_region(region)
     if not region:
         raise CliError(
             f"no AWS region for stage {settings.stage!r}: set AWS_REGION (e.g. "
