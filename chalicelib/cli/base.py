@@ -31,6 +31,12 @@ class Context:
     json: bool = False
 
 
+def add_group(commands: Any, name: str, *, summary: str, description: str) -> Any:
+    """A group of commands (`motcua <name> <command>`): the subparsers its commands join."""
+    group = commands.add_parser(name, help=summary, description=description)
+    return group.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+
+
 def add_command(
     group: Any,
     name: str,

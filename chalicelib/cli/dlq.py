@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.cli.base import Answer, Context, add_command, plural
+from chalicelib.cli.base import Answer, Context, add_command, add_group, plural
 from chalicelib.cli.errors import CliError, UsageError
 from chalicelib.cli.target import STACK
 from chalicelib.domain.calendar import LOCAL_TZ
@@ -280,14 +280,14 @@ QUEUE_HELP = (
 
 
 def add(commands: Any) -> None:
-    group = commands.add_parser(
+    verbs = add_group(
+        commands,
         "dlq",
-        help="dead letters of every queue: list, show, redrive, purge, resend (masked)",
+        summary="dead letters of every queue: list, show, redrive, purge, resend (masked)",
         description="Dead letters of the intake, transitions, notifications, portal-sync and "
         "file-fetch queues, and of the outbox (stream batches the relay gave up on). Bodies are "
         "shown masked (their originals are parked in the table).",
     )
-    verbs = group.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")
 
     listing = add_command(
         verbs,

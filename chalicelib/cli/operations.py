@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli.base import Answer, Context, add_command
+from chalicelib.cli.base import Answer, Context, add_command, add_group
 from chalicelib.cli.errors import CliError
 from chalicelib.cli.progress import counting
 from chalicelib.cli.target import LOCAL, STACK
@@ -189,10 +189,12 @@ def outbox_command(args: argparse.Namespace, ctx: Context) -> Answer:
 
 
 def add(commands: Any) -> None:
-    timers = commands.add_parser(
-        "timers", help="the deadline timer", description="The deadline timer (due soon, overdue)."
+    timer_commands = add_group(
+        commands,
+        "timers",
+        summary="the deadline timer",
+        description="The deadline timer (due soon, overdue).",
     )
-    timer_commands = timers.add_subparsers(dest="timers_command", required=True, metavar="COMMAND")
     run = add_command(
         timer_commands,
         "run",
@@ -210,11 +212,11 @@ def add(commands: Any) -> None:
         help=f"the moment to run at (default: now; no zone: Vietnam time), e.g. {MOMENT_EXAMPLE}",
     )
 
-    calendar = commands.add_parser(
-        "calendar", help="the working calendar", description="The working calendar's dates."
-    )
-    calendar_commands = calendar.add_subparsers(
-        dest="calendar_command", required=True, metavar="COMMAND"
+    calendar_commands = add_group(
+        commands,
+        "calendar",
+        summary="the working calendar",
+        description="The working calendar's dates.",
     )
     recompute = add_command(
         calendar_commands,
@@ -285,12 +287,12 @@ def add(commands: Any) -> None:
         "--to", dest="last", required=True, type=month, help="the last month, e.g. 2026-03"
     )
 
-    portal = commands.add_parser(
+    portal_commands = add_group(
+        commands,
         "portal",
-        help="the national portal (DVCQG) sync",
+        summary="the national portal (DVCQG) sync",
         description="The national portal (DVCQG) sync.",
     )
-    portal_commands = portal.add_subparsers(dest="portal_command", required=True, metavar="COMMAND")
     reconcile = add_command(
         portal_commands,
         "reconcile",
@@ -311,13 +313,11 @@ def add(commands: Any) -> None:
         help="only open dossiers and those ended in the last DAYS days (default: all), e.g. 30",
     )
 
-    payments = commands.add_parser(
+    payments_commands = add_group(
+        commands,
         "payments",
-        help="fees paid online: the payment platform's statement",
+        summary="fees paid online: the payment platform's statement",
         description="Fees paid online: the payment platform's statement.",
-    )
-    payments_commands = payments.add_subparsers(
-        dest="payments_command", required=True, metavar="COMMAND"
     )
     payments_reconcile = add_command(
         payments_commands,
@@ -338,13 +338,11 @@ def add(commands: Any) -> None:
         help="the statement's day, Vietnam time (default: yesterday), e.g. 2026-03-02",
     )
 
-    reference = commands.add_parser(
+    reference_commands = add_group(
+        commands,
         "reference",
-        help="the agency registry and aliases the workers use (reloaded live)",
+        summary="the agency registry and aliases the workers use (reloaded live)",
         description="The agency registry and aliases the workers use (reloaded live).",
-    )
-    reference_commands = reference.add_subparsers(
-        dest="reference_command", required=True, metavar="COMMAND"
     )
     push = add_command(
         reference_commands,
